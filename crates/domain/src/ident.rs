@@ -1,0 +1,271 @@
+//! Danish and Swedish identifiers: CVR, Swedish organisation number, CPR, personnummer.
+
+use crate::codes;
+use crate::error::Invalid;
+use crate::string_newtype;
+use chrono::NaiveDate;
+
+fn digits_only(s: &str) -> Option<Vec<u32>> {
+    s.chars().map(|c| c.to_digit(10)).collect()
+}
+
+/// Luhn (mod 10) check over the digits, as used by Swedish organisation numbers and
+/// personnummer.
+pub fn luhn_ok(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 1 { let x = d * 2; if x > 9 { x - 9 } else { x } } else { *d })
+        .sum();
+    sum % 10 == 0
+}
+
+fn parse_cvr(s: &str) -> Result<String, Invalid> {
+    let t: String = s.trim().trim_start_matches("DK").chars().filter(|c| *c != ' ').collect();
+    let d = digits_only(&t).filter(|d| d.len() == 8 && d[0] != 0).ok_or(Invalid::new(codes::ORG_NUMBER_FORMAT))?;
+    let weights = [2, 7, 6, 5, 4, 3, 2, 1];
+    let sum: u32 = d.iter().zip(weights).map(|(a, b)| a * b).sum();
+    if sum % 11 != 0 {
+        return Err(Invalid::new(codes::CVR_CHECKSUM));
+    }
+    Ok(t)
+}
+
+fn parse_se_org(s: &str) -> Result<String, Invalid> {
+    let t: String = s.trim().trim_start_matches("SE").chars().filter(|c| *c != ' ' && *c != '-').collect();
+    let d = digits_only(&t).filter(|d| d.len() == 10).ok_or(Invalid::new(codes::ORG_NUMBER_FORMAT))?;
+    if !luhn_ok(&d) {
+        return Err(Invalid::new(codes::SE_ORG_NUMBER_CHECKSUM));
+    }
+    Ok(format!("{}-{}", &t[..6], &t[6..]))
+}
+
+string_newtype!(
+    /// Danish CVR number: eight digits with a modulus-11 check digit.
+    Cvr,
+    parse_cvr,
+    "29189838"
+);
+
+string_newtype!(
+    /// Swedish organisation number (organisationsnummer): ten digits, Luhn check digit,
+    /// written `NNNNNN-NNNN`.
+    SeOrgNumber,
+    parse_se_org,
+    "212000-0761"
+);
+
+/// An organisation number: a Danish CVR (8 digits) or a Swedish organisation number
+/// (10 digits). The length tells which; an optional `DK`/`SE` prefix is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "29189838"))]
+pub enum OrgNumber {
+    Dk(Cvr),
+    Se(SeOrgNumber),
+}
+
+impl OrgNumber {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Err(Invalid::new(codes::EMPTY));
+        }
+        let n = t.chars().filter(|c| c.is_ascii_digit()).count();
+        let upper = t.to_uppercase();
+        if upper.starts_with("SE") || n == 10 {
+            SeOrgNumber::parse(&upper).map(OrgNumber::Se)
+        } else {
+            Cvr::parse(&upper).map(OrgNumber::Dk)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        match self {
+            OrgNumber::Dk(c) => c.as_str(),
+            OrgNumber::Se(s) => s.as_str(),
+        }
+    }
+    /// The key under which uniqueness is enforced: country and number.
+    pub fn key(&self) -> String {
+        match self {
+            OrgNumber::Dk(c) => format!("DK{c}"),
+            OrgNumber::Se(s) => format!("SE{s}"),
+        }
+    }
+}
+
+impl TryFrom<String> for OrgNumber {
+    type Error = Invalid;
+    fn try_from(s: String) -> Result<Self, Invalid> {
+        Self::parse(&s)
+    }
+}
+impl From<OrgNumber> for String {
+    fn from(o: OrgNumber) -> String {
+        o.as_str().to_string()
+    }
+}
+
+fn parse_cpr(s: &str) -> Result<String, Invalid> {
+    let t: String = s.trim().chars().filter(|c| *c != '-' && *c != ' ').collect();
+    let d = digits_only(&t).filter(|d| d.len() == 10).ok_or(Invalid::new(codes::CPR_FORMAT))?;
+    let (day, month, yy) = (d[0] * 10 + d[1], d[2] * 10 + d[3], d[4] * 10 + d[5]);
+    // The century follows from the seventh digit (CPR-kontoret's table).
+    let century = match d[6] {
+        0..=3 => 1900,
+        4 | 9 => if yy <= 36 { 2000 } else { 1900 },
+        _ => if yy <= 57 { 2000 } else { 1800 },
+    };
+    NaiveDate::from_ymd_opt((century + yy) as i32, month, day).ok_or(Invalid::new(codes::CPR_DATE))?;
+    Ok(format!("{}-{}", &t[..6], &t[6..]))
+}
+
+fn parse_personnummer(s: &str) -> Result<String, Invalid> {
+    let t = s.trim();
+    let plus = t.contains('+');
+    let digits: String = t.chars().filter(|c| !matches!(c, '-' | '+' | ' ')).collect();
+    let d = digits_only(&digits).filter(|d| d.len() == 10 || d.len() == 12).ok_or(Invalid::new(codes::PERSONNUMMER_FORMAT))?;
+    let short: Vec<u32> = if d.len() == 12 { d[2..].to_vec() } else { d.clone() };
+    let (yy, month, mut day) = (short[0] * 10 + short[1], short[2] * 10 + short[3], short[4] * 10 + short[5]);
+    if day > 60 {
+        day -= 60; // samordningsnummer
+    }
+    let date_ok = if d.len() == 12 {
+        NaiveDate::from_ymd_opt((d[0] * 1000 + d[1] * 100 + yy) as i32, month, day).is_some()
+    } else {
+        [1900, 2000].iter().any(|c| NaiveDate::from_ymd_opt((c + yy) as i32, month, day).is_some())
+    };
+    if !date_ok {
+        return Err(Invalid::new(codes::PERSONNUMMER_DATE));
+    }
+    if !luhn_ok(&short) {
+        return Err(Invalid::new(codes::PERSONNUMMER_CHECKSUM));
+    }
+    let s: String = short.iter().map(|d| char::from_digit(*d, 10).unwrap_or('0')).collect();
+    Ok(format!("{}{}{}", &s[..6], if plus { '+' } else { '-' }, &s[6..]))
+}
+
+string_newtype!(
+    /// Danish CPR number, `DDMMYY-SSSS`: a real date given the century rule of the
+    /// seventh digit. (The modulus-11 check was dropped in 2007 and is not applied.)
+    Cpr,
+    parse_cpr,
+    "010190-1234"
+);
+
+string_newtype!(
+    /// Swedish personnummer or samordningsnummer, stored as `YYMMDD-NNNN`, Luhn-checked.
+    Personnummer,
+    parse_personnummer,
+    "121212-1212"
+);
+
+/// A person's national identity number. Never shown back through the API: it is stored
+/// encrypted and found through a keyed blind index.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum NationalId {
+    Cpr(Cpr),
+    Personnummer(Personnummer),
+}
+
+impl NationalId {
+    /// Canonical text, the input of the blind index and the plaintext that is encrypted.
+    pub fn canonical(&self) -> String {
+        match self {
+            NationalId::Cpr(c) => format!("cpr:{c}"),
+            NationalId::Personnummer(p) => format!("personnummer:{p}"),
+        }
+    }
+    pub fn from_canonical(s: &str) -> Option<Self> {
+        let (kind, value) = s.split_once(':')?;
+        match kind {
+            "cpr" => Cpr::parse(value).ok().map(NationalId::Cpr),
+            "personnummer" => Personnummer::parse(value).ok().map(NationalId::Personnummer),
+            _ => None,
+        }
+    }
+    /// Birth date part only, the serial hidden: `010190-xxxx`.
+    pub fn masked(&self) -> String {
+        let s = match self {
+            NationalId::Cpr(c) => c.as_str().to_string(),
+            NationalId::Personnummer(p) => p.as_str().to_string(),
+        };
+        format!("{}xxxx", &s[..7])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn cvr_needs_eight_digits_and_a_valid_check_digit() {
+        // REQ: ORG-3
+        assert_eq!(Cvr::parse("29189838").unwrap().as_str(), "29189838");
+        assert_eq!(Cvr::parse("DK 29 18 98 38").unwrap().as_str(), "29189838");
+        assert_eq!(Cvr::parse("2918983").unwrap_err().code, codes::ORG_NUMBER_FORMAT);
+        assert_eq!(Cvr::parse("2918983x").unwrap_err().code, codes::ORG_NUMBER_FORMAT);
+        assert_eq!(Cvr::parse("29189839").unwrap_err().code, codes::CVR_CHECKSUM);
+    }
+
+    #[test]
+    fn swedish_org_number_needs_a_luhn_check_digit() {
+        // REQ: ORG-3
+        assert_eq!(SeOrgNumber::parse("2120000761").unwrap().as_str(), "212000-0761");
+        assert_eq!(SeOrgNumber::parse("212000-0762").unwrap_err().code, codes::SE_ORG_NUMBER_CHECKSUM);
+        assert_eq!(OrgNumber::parse("556036-0793").unwrap().key(), "SE556036-0793");
+        assert_eq!(OrgNumber::parse("12345").unwrap_err().code, codes::ORG_NUMBER_FORMAT);
+        assert!(matches!(OrgNumber::parse("29189838").unwrap(), OrgNumber::Dk(_)));
+    }
+
+    #[test]
+    fn cpr_checks_format_and_date_with_the_century_rule() {
+        // REQ: ORG-4
+        assert_eq!(Cpr::parse("0101901234").unwrap().as_str(), "010190-1234");
+        assert_eq!(Cpr::parse("01019-1234").unwrap_err().code, codes::CPR_FORMAT);
+        assert_eq!(Cpr::parse("310290-1234").unwrap_err().code, codes::CPR_DATE);
+        // 29 Feb 2000 exists: seventh digit 4 and year 00 means 2000.
+        assert!(Cpr::parse("290200-4000").is_ok());
+        // 29 Feb 1900 does not: seventh digit 0 means 1900.
+        assert_eq!(Cpr::parse("290200-0000").unwrap_err().code, codes::CPR_DATE);
+    }
+
+    #[test]
+    fn personnummer_checks_luhn_and_samordningsnummer() {
+        // REQ: ORG-4
+        assert_eq!(Personnummer::parse("19121212-1212").unwrap().as_str(), "121212-1212");
+        assert_eq!(Personnummer::parse("121212-1213").unwrap_err().code, codes::PERSONNUMMER_CHECKSUM);
+        assert_eq!(Personnummer::parse("121312-1212").unwrap_err().code, codes::PERSONNUMMER_DATE);
+        assert!(Personnummer::parse("701063-2391").is_ok(), "samordningsnummer, day + 60");
+        let id = NationalId::Personnummer(Personnummer::parse("121212-1212").unwrap());
+        assert_eq!(NationalId::from_canonical(&id.canonical()), Some(id.clone()));
+        assert_eq!(id.masked(), "121212-xxxx");
+    }
+
+    fn luhn_digit(body: &[u32]) -> u32 {
+        (0..10).find(|c| { let mut v = body.to_vec(); v.push(*c); luhn_ok(&v) }).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn any_se_org_number_with_its_luhn_digit_parses(body in proptest::collection::vec(0u32..10, 9)) {
+            let check = luhn_digit(&body);
+            let text: String = body.iter().chain(std::iter::once(&check)).map(|d| char::from_digit(*d, 10).unwrap()).collect();
+            prop_assert!(SeOrgNumber::parse(&text).is_ok());
+            let wrong = (check + 1) % 10;
+            let text: String = body.iter().chain(std::iter::once(&wrong)).map(|d| char::from_digit(*d, 10).unwrap()).collect();
+            prop_assert_eq!(SeOrgNumber::parse(&text).unwrap_err().code, codes::SE_ORG_NUMBER_CHECKSUM);
+        }
+
+        #[test]
+        fn cpr_parsing_never_panics_and_round_trips(s in "[0-9]{6}-?[0-9]{4}") {
+            if let Ok(c) = Cpr::parse(&s) {
+                prop_assert_eq!(Cpr::parse(c.as_str()).unwrap(), c);
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Portvagt's domain: plain types and pure rules.
+//!
+//! Nothing here does IO, knows SQL or HTTP, or reads the clock: every rule takes `now`
+//! as an argument. Values are parsed once at the edge into the types of this crate, so a
+//! value that exists is valid (a [`ident::Cvr`] always has eight digits and a correct
+//! check digit).
+
+pub mod authz;
+pub mod error;
+pub mod ident;
+pub mod login;
+pub mod paging;
+pub mod policy;
+pub mod registry;
+pub mod text;
+pub mod time;
+
+pub use error::{FieldError, codes};
