@@ -1,0 +1,157 @@
+//! Portvagt's database: one code path for SQLite (the embedded default) and PostgreSQL.
+//!
+//! All SQL of Portvagt lives here. Queries are written once in the SQL both engines
+//! understand (`$1` parameters, `TEXT`/`BIGINT` columns, timestamps as sortable RFC 3339
+//! text, booleans as 0/1) and run through `sqlx`'s `Any` driver; the few statements that
+//! differ (identity columns, triggers) are spelled per engine in the migrations only.
+//!
+//! A state change is written through a [`Tx`], whose `commit` takes the change's audit
+//! event, so no change is committed without one (ARCHITECTURE principle 2).
+
+mod access;
+mod accounts;
+mod audit;
+mod crypto;
+mod migrate;
+mod registry;
+mod sql;
+pub mod testing;
+
+pub use access::{NewApiToken, NewUser, StoredApiToken, StoredUser};
+pub use accounts::NewAccount;
+pub use audit::{AuditRecord, OutboxMessage, StoredAuditEvent};
+pub use crypto::DataKey;
+pub use migrate::{MIGRATIONS, Migration};
+pub use registry::{EntryRow, ListQuery, NewEntry};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Transaction};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which engine a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL (use sqlite://… or postgres://…)")]
+    UnsupportedUrl,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("a record with this {field} exists already")]
+    Conflict { field: &'static str },
+    #[error("the record was changed by someone else (version {current})")]
+    StaleVersion { current: i64 },
+    #[error("not found")]
+    NotFound,
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Migration(String),
+    #[error("encryption: {0}")]
+    Crypto(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The database handle: a connection pool, its engine, and the key that encrypts
+/// national identity numbers.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    key: Arc<DataKey>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite:///path/portvagt.db` creates the file; `postgres://…`).
+    /// Does not migrate.
+    pub async fn connect(url: &str, key: DataKey) -> Result<Store> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }),
+            _ => url.to_string(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .acquire_timeout(Duration::from_secs(15))
+            .connect(&url)
+            .await?;
+        if backend == Backend::Sqlite {
+            // WAL lets readers run beside the one writer; it is a property of the file.
+            sqlx::raw_sql("PRAGMA journal_mode=WAL").execute(&pool).await?;
+        }
+        Ok(Store { pool, backend, key: Arc::new(key) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn key(&self) -> &DataKey {
+        &self.key
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue instead of failing on lock upgrade.
+    pub async fn begin(&self) -> Result<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx { tx, key: self.key.clone() })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// One transaction: a state change, its audit event and its outbox rows commit together.
+pub struct Tx {
+    tx: Transaction<'static, Any>,
+    key: Arc<DataKey>,
+}
+
+impl Tx {
+    /// Commits, writing `event` as the change's audit record in the same transaction.
+    pub async fn commit(mut self, event: AuditRecord) -> Result<()> {
+        self.append_audit(&event).await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Abandons the transaction; nothing of it is written.
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+/// Booleans are stored as 0/1 on both engines.
+pub(crate) fn b2i(b: bool) -> i64 {
+    i64::from(b)
+}

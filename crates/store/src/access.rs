@@ -1,0 +1,219 @@
+//! Portvagt's own local users and the API tokens of machine clients. Tokens are stored
+//! as SHA-256 hashes of high-entropy secrets; the secret is shown once at creation.
+
+use crate::{Result, Store, StoreError, Tx, b2i};
+use domain::authz::UserRole;
+use domain::login::LoginState;
+use domain::time::Timestamp;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: UserRole,
+    pub supplier_id: Option<Uuid>,
+    pub must_change_password: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredUser {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: UserRole,
+    pub supplier_id: Option<Uuid>,
+    pub must_change_password: bool,
+    pub login: LoginState,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub id: Uuid,
+    pub name: String,
+    pub token_hash: String,
+    pub role: UserRole,
+    pub supplier_id: Option<Uuid>,
+    pub created_by: Uuid,
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredApiToken {
+    pub id: Uuid,
+    pub name: String,
+    pub role: UserRole,
+    pub supplier_id: Option<Uuid>,
+    pub created_by: Uuid,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|_| corrupt("bad id"))
+}
+
+fn opt_uuid(s: Option<String>) -> Result<Option<Uuid>> {
+    s.map(|s| uuid(&s)).transpose()
+}
+
+fn ts(s: &str) -> Result<Timestamp> {
+    Timestamp::parse(s).map_err(|_| corrupt("bad timestamp"))
+}
+
+fn opt_ts(s: Option<String>) -> Result<Option<Timestamp>> {
+    s.map(|s| ts(&s)).transpose()
+}
+
+fn role(s: &str) -> Result<UserRole> {
+    UserRole::parse(s).ok_or_else(|| corrupt("unknown role"))
+}
+
+type UserRow = (String, String, String, String, String, Option<String>, i64, i64, Option<String>, i64);
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, locked_until, active";
+
+fn to_user(r: UserRow) -> Result<StoredUser> {
+    Ok(StoredUser {
+        id: uuid(&r.0)?,
+        username: r.1,
+        display_name: r.2,
+        password_hash: r.3,
+        role: role(&r.4)?,
+        supplier_id: opt_uuid(r.5)?,
+        must_change_password: r.6 != 0,
+        login: LoginState { failed_attempts: u32::try_from(r.7).unwrap_or(u32::MAX), locked_until: opt_ts(r.8)? },
+        active: r.9 != 0,
+    })
+}
+
+type TokenRow = (String, String, String, Option<String>, String, String, Option<String>, Option<String>);
+const TOKEN_COLUMNS: &str = "id, name, role, supplier_id, created_by, created_at, expires_at, revoked_at";
+
+fn to_token(r: TokenRow) -> Result<StoredApiToken> {
+    Ok(StoredApiToken {
+        id: uuid(&r.0)?,
+        name: r.1,
+        role: role(&r.2)?,
+        supplier_id: opt_uuid(r.3)?,
+        created_by: uuid(&r.4)?,
+        created_at: ts(&r.5)?,
+        expires_at: opt_ts(r.6)?,
+        revoked_at: opt_ts(r.7)?,
+    })
+}
+
+impl Store {
+    pub async fn count_users(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?;
+        Ok(n as u64)
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<StoredUser>> {
+        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
+            .bind(username.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(to_user).transpose()
+    }
+
+    /// The token with this hash, if it exists (revoked and expired ones included; the
+    /// caller decides).
+    pub async fn token_by_hash(&self, hash: &str) -> Result<Option<StoredApiToken>> {
+        let row: Option<TokenRow> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"))
+            .bind(hash.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(to_token).transpose()
+    }
+
+    pub async fn token(&self, id: Uuid) -> Result<Option<StoredApiToken>> {
+        let row: Option<TokenRow> =
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1")).bind(id.to_string()).fetch_optional(&self.pool).await?;
+        row.map(to_token).transpose()
+    }
+
+    pub async fn list_tokens(&self) -> Result<Vec<StoredApiToken>> {
+        let rows: Vec<TokenRow> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id")).fetch_all(&self.pool).await?;
+        rows.into_iter().map(to_token).collect()
+    }
+}
+
+impl Tx {
+    pub async fn insert_user(&mut self, u: &NewUser, now: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 1, $8)",
+        )
+        .bind(u.id.to_string())
+        .bind(u.username.clone())
+        .bind(u.display_name.clone())
+        .bind(u.password_hash.clone())
+        .bind(u.role.as_str())
+        .bind(u.supplier_id.map(|s| s.to_string()))
+        .bind(b2i(u.must_change_password))
+        .bind(now.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict { field: "username" },
+            _ => StoreError::Database(e),
+        })?;
+        Ok(())
+    }
+
+    pub async fn set_login_state(&mut self, user: Uuid, s: LoginState) -> Result<()> {
+        sqlx::query("UPDATE users SET failed_attempts = $1, locked_until = $2 WHERE id = $3")
+            .bind(i64::from(s.failed_attempts))
+            .bind(s.locked_until.map(|t| t.to_string()))
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_password(&mut self, user: Uuid, hash: &str, must_change: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+            .bind(hash.to_string())
+            .bind(b2i(must_change))
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn insert_token(&mut self, t: &NewApiToken, now: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, name, token_hash, role, supplier_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(t.id.to_string())
+        .bind(t.name.clone())
+        .bind(t.token_hash.clone())
+        .bind(t.role.as_str())
+        .bind(t.supplier_id.map(|s| s.to_string()))
+        .bind(t.created_by.to_string())
+        .bind(now.to_string())
+        .bind(t.expires_at.map(|e| e.to_string()))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Revokes a token; `false` when it does not exist or was revoked already.
+    pub async fn revoke_token(&mut self, id: Uuid, now: Timestamp) -> Result<bool> {
+        let res = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now.to_string())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(res.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,160 @@
+//! Portvagt's own audit events (append-only; the database refuses UPDATE and DELETE) and
+//! the outbox of side effects that workers carry out after commit.
+
+use crate::{Result, Store, Tx};
+use domain::authz::{Actor, Organisation};
+use domain::time::Timestamp;
+use uuid::Uuid;
+
+/// One audit event of a state change or a refused attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub id: Uuid,
+    pub occurred_at: Timestamp,
+    pub actor: Actor,
+    /// `registry.create`, `token.revoke`, `login.failed` …
+    pub action: String,
+    pub resource_kind: String,
+    pub resource_id: Option<Uuid>,
+    /// `success` or `denied` or `failed`.
+    pub outcome: String,
+    pub details: serde_json::Value,
+}
+
+impl AuditRecord {
+    pub fn new(actor: &Actor, action: &str, resource_kind: &str, resource_id: Option<Uuid>, now: Timestamp) -> Self {
+        AuditRecord {
+            id: Uuid::now_v7(),
+            occurred_at: now,
+            actor: actor.clone(),
+            action: action.to_string(),
+            resource_kind: resource_kind.to_string(),
+            resource_id,
+            outcome: "success".into(),
+            details: serde_json::Value::Null,
+        }
+    }
+    pub fn outcome(mut self, outcome: &str) -> Self {
+        self.outcome = outcome.to_string();
+        self
+    }
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// An audit event as read back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredAuditEvent {
+    pub seq: i64,
+    pub id: String,
+    pub occurred_at: String,
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub actor_role: String,
+    pub supplier_id: Option<String>,
+    pub action: String,
+    pub resource_kind: String,
+    pub resource_id: Option<String>,
+    pub outcome: String,
+    pub details: String,
+}
+
+/// A side effect to carry out after commit (provisioning, e-mail).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub topic: String,
+    pub payload: serde_json::Value,
+}
+
+type AuditRow = (i64, String, String, String, String, String, String, Option<String>, String, String, Option<String>, String, String);
+
+const AUDIT_COLUMNS: &str =
+    "seq, id, occurred_at, actor_kind, actor_id, actor_name, actor_role, supplier_id, action, resource_kind, resource_id, outcome, details";
+
+fn to_event(r: AuditRow) -> StoredAuditEvent {
+    let (seq, id, occurred_at, actor_kind, actor_id, actor_name, actor_role, supplier_id, action, resource_kind, resource_id, outcome, details) = r;
+    StoredAuditEvent { seq, id, occurred_at, actor_kind, actor_id, actor_name, actor_role, supplier_id, action, resource_kind, resource_id, outcome, details }
+}
+
+async fn insert_audit<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(exec: E, e: &AuditRecord) -> Result<()> {
+    let supplier = match e.actor.organisation {
+        Organisation::Supplier(s) => Some(s.to_string()),
+        Organisation::Municipality => None,
+    };
+    let kind = serde_json::to_value(e.actor.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, actor_name, actor_role, supplier_id, action, resource_kind, resource_id, outcome, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(e.id.to_string())
+    .bind(e.occurred_at.to_string())
+    .bind(kind)
+    .bind(e.actor.id.to_string())
+    .bind(e.actor.name.clone())
+    .bind(e.actor.role.as_str())
+    .bind(supplier)
+    .bind(e.action.clone())
+    .bind(e.resource_kind.clone())
+    .bind(e.resource_id.map(|u| u.to_string()))
+    .bind(e.outcome.clone())
+    .bind(e.details.to_string())
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
+impl Tx {
+    /// Appends an audit event inside the transaction.
+    pub async fn append_audit(&mut self, e: &AuditRecord) -> Result<()> {
+        insert_audit(&mut *self.tx, e).await
+    }
+
+    /// Queues a side effect inside the transaction.
+    pub async fn enqueue(&mut self, m: &OutboxMessage, now: Timestamp) -> Result<()> {
+        sqlx::query("INSERT INTO outbox (id, topic, payload, created_at, available_at, attempts) VALUES ($1, $2, $3, $4, $4, 0)")
+            .bind(m.id.to_string())
+            .bind(m.topic.clone())
+            .bind(m.payload.to_string())
+            .bind(now.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Records an event that changes no state (a refused attempt, a failed login), in a
+    /// transaction of its own.
+    pub async fn record_audit(&self, e: &AuditRecord) -> Result<()> {
+        insert_audit(&self.pool, e).await
+    }
+
+    /// The newest audit events, newest first, optionally about one resource.
+    pub async fn recent_audit(&self, resource_id: Option<Uuid>, limit: u32) -> Result<Vec<StoredAuditEvent>> {
+        let rows: Vec<AuditRow> = match resource_id {
+            Some(id) => {
+                sqlx::query_as(&format!("SELECT {AUDIT_COLUMNS} FROM audit_events WHERE resource_id = $1 ORDER BY seq DESC LIMIT $2"))
+                    .bind(id.to_string())
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => sqlx::query_as(&format!("SELECT {AUDIT_COLUMNS} FROM audit_events ORDER BY seq DESC LIMIT $1")).bind(i64::from(limit)).fetch_all(&self.pool).await?,
+        };
+        Ok(rows.into_iter().map(to_event).collect())
+    }
+
+    pub async fn count_audit(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(&self.pool).await?;
+        Ok(n as u64)
+    }
+
+    pub async fn count_outbox(&self, topic: &str) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = $1").bind(topic.to_string()).fetch_one(&self.pool).await?;
+        Ok(n as u64)
+    }
+}

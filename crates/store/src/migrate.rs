@@ -1,0 +1,234 @@
+//! Versioned migrations. Each step is applied in its own transaction together with its
+//! row in `schema_migrations`; a step's text is checksummed so an edited step that was
+//! already applied is refused, as is a database newer than this binary.
+
+use crate::{Backend, Result, Store, StoreError};
+use sha2::{Digest, Sha256};
+
+/// One migration step. `common` runs on both engines after `{serial}` is replaced by the
+/// engine's identity column; `sqlite`/`postgres` hold the statements that differ.
+#[derive(Debug)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub common: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+impl Migration {
+    pub fn sql(&self, backend: Backend) -> String {
+        let (serial, extra) = match backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", self.sqlite),
+            Backend::Postgres => ("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", self.postgres),
+        };
+        format!("{}\n{}", self.common.replace("{serial}", serial), extra)
+    }
+
+    fn checksum(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.common);
+        h.update(self.sqlite);
+        h.update(self.postgres);
+        h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+pub static MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "registry, audit events and outbox",
+        common: r#"
+CREATE TABLE registry_entries (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name_lower TEXT NOT NULL,
+    unique_key TEXT,
+    active BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    national_id_sealed TEXT,
+    national_id_index TEXT,
+    version BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX registry_entries_unique ON registry_entries (kind, unique_key);
+CREATE INDEX registry_entries_kind_name ON registry_entries (kind, name_lower, id);
+CREATE INDEX registry_entries_national_id ON registry_entries (national_id_index);
+CREATE TABLE registry_owners (
+    supplier_id TEXT NOT NULL,
+    entry_id TEXT NOT NULL REFERENCES registry_entries (id),
+    PRIMARY KEY (supplier_id, entry_id)
+);
+CREATE INDEX registry_owners_entry ON registry_owners (entry_id);
+CREATE TABLE registry_refs (
+    entry_id TEXT NOT NULL REFERENCES registry_entries (id),
+    target_id TEXT NOT NULL,
+    PRIMARY KEY (entry_id, target_id)
+);
+CREATE INDEX registry_refs_target ON registry_refs (target_id);
+CREATE TABLE audit_events (
+    seq {serial},
+    id TEXT NOT NULL UNIQUE,
+    occurred_at TEXT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_name TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    supplier_id TEXT,
+    action TEXT NOT NULL,
+    resource_kind TEXT NOT NULL,
+    resource_id TEXT,
+    outcome TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE INDEX audit_events_resource ON audit_events (resource_id);
+CREATE TABLE outbox (
+    seq {serial},
+    id TEXT NOT NULL UNIQUE,
+    topic TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    available_at TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    completed_at TEXT,
+    last_error TEXT
+);
+CREATE INDEX outbox_pending ON outbox (completed_at, available_at);
+"#,
+        sqlite: r#"
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+"#,
+        postgres: r#"
+CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$;
+CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
+FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+"#,
+    },
+    Migration {
+        version: 2,
+        name: "local users and API tokens",
+        common: r#"
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    supplier_id TEXT,
+    must_change_password BIGINT NOT NULL,
+    failed_attempts BIGINT NOT NULL,
+    locked_until TEXT,
+    active BIGINT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    supplier_id TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT
+);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 3,
+        name: "accounts and their role assignments",
+        common: r#"
+CREATE TABLE accounts (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES registry_entries (id),
+    system_id TEXT NOT NULL REFERENCES registry_entries (id),
+    agreement_id TEXT REFERENCES registry_entries (id),
+    username TEXT NOT NULL,
+    status TEXT NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_to TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (system_id, username)
+);
+CREATE INDEX accounts_person ON accounts (person_id);
+CREATE INDEX accounts_agreement ON accounts (agreement_id);
+CREATE INDEX accounts_status_end ON accounts (status, valid_to);
+CREATE TABLE account_roles (
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    role_id TEXT NOT NULL REFERENCES registry_entries (id),
+    profile_id TEXT REFERENCES registry_entries (id),
+    PRIMARY KEY (account_id, role_id)
+);
+CREATE INDEX account_roles_role ON account_roles (role_id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
+];
+
+/// What `migrate` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationReport {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Store {
+    /// The newest applied migration version (0 for an empty database).
+    pub async fn schema_version(&self) -> Result<i64> {
+        self.ensure_migrations_table().await?;
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations").fetch_one(&self.pool).await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn ensure_migrations_table(&self) -> Result<()> {
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Applies every pending step.
+    pub async fn migrate(&self) -> Result<MigrationReport> {
+        self.migrate_to(MIGRATIONS.last().map(|m| m.version).unwrap_or(0)).await
+    }
+
+    /// Applies pending steps up to and including `target` (tests upgrade step by step).
+    pub async fn migrate_to(&self, target: i64) -> Result<MigrationReport> {
+        let from = self.schema_version().await?;
+        let known = MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
+        if from > known {
+            return Err(StoreError::Migration(format!(
+                "the database is at schema version {from}, newer than this Portvagt knows ({known}); run a newer release"
+            )));
+        }
+        let applied: Vec<(i64, String)> = sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&self.pool).await?;
+        for (version, checksum) in &applied {
+            let m = MIGRATIONS.iter().find(|m| m.version == *version).ok_or_else(|| StoreError::Migration(format!("unknown applied migration {version}")))?;
+            if &m.checksum() != checksum {
+                return Err(StoreError::Migration(format!("migration {version} ({}) was changed after it was applied", m.name)));
+            }
+        }
+        for m in MIGRATIONS.iter().filter(|m| m.version > from && m.version <= target) {
+            let mut tx = self.pool.begin().await?;
+            sqlx::raw_sql(&m.sql(self.backend)).execute(&mut *tx).await.map_err(|e| StoreError::Migration(format!("migration {} ({}) failed: {e}", m.version, m.name)))?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(m.checksum())
+                .bind(chrono::Utc::now().to_rfc3339())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version = m.version, name = m.name, "applied migration");
+        }
+        Ok(MigrationReport { from, to: self.schema_version().await? })
+    }
+}

@@ -1,0 +1,307 @@
+//! Registry records: validated JSON beside relational keys, owners and references.
+
+use crate::sql::{Arg, Where, args, like_contains};
+use crate::{Result, Store, StoreError, Tx, b2i};
+use domain::time::Timestamp;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+/// A record to write. The caller has validated it; the store keeps it.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub id: Uuid,
+    pub kind: &'static str,
+    pub name: String,
+    /// The unique key and the field it comes from (for the conflict error).
+    pub unique_key: Option<(&'static str, String)>,
+    pub body: serde_json::Value,
+    /// The canonical national identity number to encrypt, if one was given.
+    pub national_id: Option<String>,
+    pub owners: Vec<Uuid>,
+    pub references: Vec<Uuid>,
+}
+
+/// A stored record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub body: serde_json::Value,
+    pub owners: Vec<Uuid>,
+}
+
+/// Which records to list.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub kind: &'static str,
+    /// Only records owned by this supplier (a supplier actor's tenancy, or a filter).
+    pub owned_by: Vec<Uuid>,
+    /// Only records referring to this record (e.g. the roles of a system).
+    pub referring_to: Option<Uuid>,
+    pub active: Option<bool>,
+    /// Name contains (case-insensitive).
+    pub name_contains: Option<String>,
+    /// Exact national identity number, matched through the blind index.
+    pub national_id: Option<String>,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+const COLUMNS: &str = "id, kind, active, version, created_at, updated_at, body";
+
+fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("bad id {s}")))
+}
+
+fn parse_ts(s: &str) -> Result<Timestamp> {
+    Timestamp::parse(s).map_err(|_| StoreError::Corrupt(format!("bad timestamp {s}")))
+}
+
+fn row_to_entry(row: &AnyRow) -> Result<EntryRow> {
+    let body: String = row.try_get("body")?;
+    Ok(EntryRow {
+        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+        kind: row.try_get("kind")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+        version: row.try_get("version")?,
+        created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+        updated_at: parse_ts(&row.try_get::<String, _>("updated_at")?)?,
+        body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        owners: Vec::new(),
+    })
+}
+
+/// Maps a unique-index violation to a conflict on `field`.
+fn conflict_on(field: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict { field },
+        _ => StoreError::Database(e),
+    }
+}
+
+impl Store {
+    /// One record by id (any kind; callers check the kind).
+    pub async fn get_entry(&self, id: Uuid) -> Result<Option<EntryRow>> {
+        Ok(self.get_entries(&[id]).await?.into_iter().next())
+    }
+
+    /// Several records by id, with their owners; missing ids are left out.
+    pub async fn get_entries(&self, ids: &[Uuid]) -> Result<Vec<EntryRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut w = Where::default();
+        let list: Vec<String> = ids.iter().map(|id| w.arg(Arg::Text(id.to_string()))).collect();
+        w.and(format!("id IN ({})", list.join(", ")));
+        let sql = format!("SELECT {COLUMNS} FROM registry_entries{}", w.sql());
+        let rows = sqlx::query_with(&sql, args(&w.args)).fetch_all(&self.pool).await?;
+        let mut entries = rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?;
+        self.fill_owners(&mut entries).await?;
+        Ok(entries)
+    }
+
+    async fn fill_owners(&self, entries: &mut [EntryRow]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut w = Where::default();
+        let list: Vec<String> = entries.iter().map(|e| w.arg(Arg::Text(e.id.to_string()))).collect();
+        w.and(format!("entry_id IN ({})", list.join(", ")));
+        let sql = format!("SELECT entry_id, supplier_id FROM registry_owners{} ORDER BY supplier_id", w.sql());
+        let rows: Vec<(String, String)> = sqlx::query_as_with(&sql, args(&w.args)).fetch_all(&self.pool).await?;
+        for (entry, supplier) in rows {
+            let (entry, supplier) = (parse_uuid(&entry)?, parse_uuid(&supplier)?);
+            if let Some(e) = entries.iter_mut().find(|e| e.id == entry) {
+                e.owners.push(supplier);
+            }
+        }
+        Ok(())
+    }
+
+    /// One page of records and the total count of matching records.
+    pub async fn list_entries(&self, q: &ListQuery) -> Result<(Vec<EntryRow>, u64)> {
+        let mut w = Where::default();
+        let kind = w.arg(Arg::Text(q.kind.to_string()));
+        w.and(format!("kind = {kind}"));
+        if !q.owned_by.is_empty() {
+            let list: Vec<String> = q.owned_by.iter().map(|s| w.arg(Arg::Text(s.to_string()))).collect();
+            w.and(format!("id IN (SELECT entry_id FROM registry_owners WHERE supplier_id IN ({}))", list.join(", ")));
+        }
+        if let Some(target) = q.referring_to {
+            let p = w.arg(Arg::Text(target.to_string()));
+            w.and(format!("id IN (SELECT entry_id FROM registry_refs WHERE target_id = {p})"));
+        }
+        if let Some(active) = q.active {
+            let p = w.arg(Arg::Int(b2i(active)));
+            w.and(format!("active = {p}"));
+        }
+        if let Some(text) = &q.name_contains {
+            let p = w.arg(Arg::Text(like_contains(&text.to_lowercase())));
+            w.and(format!("name_lower LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(nid) = &q.national_id {
+            let p = w.arg(Arg::Text(self.key().blind_index(nid)));
+            w.and(format!("national_id_index = {p}"));
+        }
+        let count_sql = format!("SELECT COUNT(*) FROM registry_entries{}", w.sql());
+        let total: i64 = sqlx::query_scalar_with(&count_sql, args(&w.args)).fetch_one(&self.pool).await?;
+        let mut page_args = w.args.clone();
+        page_args.push(Arg::Int(i64::from(q.limit)));
+        page_args.push(Arg::Int(q.offset as i64));
+        let n = page_args.len();
+        let sql = format!("SELECT {COLUMNS} FROM registry_entries{} ORDER BY name_lower, id LIMIT ${} OFFSET ${}", w.sql(), n - 1, n);
+        let rows = sqlx::query_with(&sql, args(&page_args)).fetch_all(&self.pool).await?;
+        let mut entries = rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?;
+        self.fill_owners(&mut entries).await?;
+        Ok((entries, total as u64))
+    }
+
+    /// Ids of records of `kind` that refer to `target`.
+    pub async fn referring(&self, kind: &'static str, target: Uuid) -> Result<Vec<Uuid>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT e.id FROM registry_entries e JOIN registry_refs r ON r.entry_id = e.id WHERE r.target_id = $1 AND e.kind = $2 ORDER BY e.id",
+        )
+        .bind(target.to_string())
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|s| parse_uuid(s)).collect()
+    }
+
+    /// The decrypted national identity number of a record, if one is stored.
+    pub async fn national_id(&self, id: Uuid) -> Result<Option<String>> {
+        let sealed: Option<Option<String>> = sqlx::query_scalar("SELECT national_id_sealed FROM registry_entries WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        match sealed.flatten() {
+            Some(s) => Ok(Some(self.key().open(&id.to_string(), &s)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// How many records of each kind exist (for health and demo reports).
+    pub async fn count_entries(&self, kind: &str) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registry_entries WHERE kind = $1").bind(kind.to_string()).fetch_one(&self.pool).await?;
+        Ok(n as u64)
+    }
+}
+
+impl Tx {
+    /// Inserts a record with its owners and references.
+    pub async fn insert_entry(&mut self, e: &NewEntry, now: Timestamp) -> Result<()> {
+        let (field, key) = match &e.unique_key {
+            Some((f, k)) => (*f, Some(k.clone())),
+            None => ("id", None),
+        };
+        let (sealed, index) = self.seal(e)?;
+        sqlx::query(
+            "INSERT INTO registry_entries (id, kind, name_lower, unique_key, active, body, national_id_sealed, national_id_index, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 1, $5, $6, $7, 1, $8, $8)",
+        )
+        .bind(e.id.to_string())
+        .bind(e.kind)
+        .bind(e.name.to_lowercase())
+        .bind(key)
+        .bind(e.body.to_string())
+        .bind(sealed)
+        .bind(index)
+        .bind(now.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(conflict_on(field))?;
+        self.write_links(e).await
+    }
+
+    /// Replaces a record's content if it is still at `expected_version`.
+    pub async fn update_entry(&mut self, e: &NewEntry, expected_version: i64, now: Timestamp) -> Result<i64> {
+        let field = e.unique_key.as_ref().map(|(f, _)| *f).unwrap_or("id");
+        let key = e.unique_key.as_ref().map(|(_, k)| k.clone());
+        let (sealed, index) = self.seal(e)?;
+        // A record updated without a national id keeps the stored one.
+        let res = sqlx::query(
+            "UPDATE registry_entries SET name_lower = $1, unique_key = $2, body = $3, \
+             national_id_sealed = COALESCE($4, national_id_sealed), national_id_index = COALESCE($5, national_id_index), \
+             version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8",
+        )
+        .bind(e.name.to_lowercase())
+        .bind(key)
+        .bind(e.body.to_string())
+        .bind(sealed)
+        .bind(index)
+        .bind(now.to_string())
+        .bind(e.id.to_string())
+        .bind(expected_version)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(conflict_on(field))?;
+        if res.rows_affected() == 0 {
+            return Err(self.stale(e.id).await);
+        }
+        sqlx::query("DELETE FROM registry_owners WHERE entry_id = $1").bind(e.id.to_string()).execute(&mut *self.tx).await?;
+        sqlx::query("DELETE FROM registry_refs WHERE entry_id = $1").bind(e.id.to_string()).execute(&mut *self.tx).await?;
+        self.write_links(e).await?;
+        Ok(expected_version + 1)
+    }
+
+    /// Marks a record active or inactive if it is still at `expected_version`.
+    pub async fn set_entry_active(&mut self, id: Uuid, active: bool, expected_version: i64, now: Timestamp) -> Result<i64> {
+        let res = sqlx::query("UPDATE registry_entries SET active = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
+            .bind(b2i(active))
+            .bind(now.to_string())
+            .bind(id.to_string())
+            .bind(expected_version)
+            .execute(&mut *self.tx)
+            .await?;
+        if res.rows_affected() == 0 {
+            return Err(self.stale(id).await);
+        }
+        Ok(expected_version + 1)
+    }
+
+    async fn stale(&mut self, id: Uuid) -> StoreError {
+        let current: std::result::Result<Option<i64>, _> =
+            sqlx::query_scalar("SELECT version FROM registry_entries WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *self.tx).await;
+        match current {
+            Ok(Some(v)) => StoreError::StaleVersion { current: v },
+            Ok(None) => StoreError::NotFound,
+            Err(e) => StoreError::Database(e),
+        }
+    }
+
+    fn seal(&self, e: &NewEntry) -> Result<(Option<String>, Option<String>)> {
+        match &e.national_id {
+            Some(n) => Ok((Some(self.key.seal(&e.id.to_string(), n)?), Some(self.key.blind_index(n)))),
+            None => Ok((None, None)),
+        }
+    }
+
+    async fn write_links(&mut self, e: &NewEntry) -> Result<()> {
+        let mut owners = e.owners.clone();
+        owners.sort();
+        owners.dedup();
+        for s in owners {
+            sqlx::query("INSERT INTO registry_owners (supplier_id, entry_id) VALUES ($1, $2)")
+                .bind(s.to_string())
+                .bind(e.id.to_string())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        let mut refs = e.references.clone();
+        refs.sort();
+        refs.dedup();
+        for r in refs {
+            sqlx::query("INSERT INTO registry_refs (entry_id, target_id) VALUES ($1, $2)")
+                .bind(e.id.to_string())
+                .bind(r.to_string())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
