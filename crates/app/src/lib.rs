@@ -1,0 +1,97 @@
+//! Portvagt's use-cases: load → decide (pure domain rules) → commit the change with its
+//! audit event in one transaction. Every use-case takes the [`Actor`] it runs for and
+//! checks its rights first, through `domain::authz::authorize` — the one place.
+
+mod access;
+mod agreements;
+mod policy;
+mod registry;
+
+pub use access::{IssuedToken, TokenRequest};
+pub use registry::ListFilter;
+
+use domain::authz::{Action, Actor, ResourceKind, Scope, authorize};
+use domain::error::FieldError;
+use domain::policy::Preset;
+use domain::time::{Clock, Timestamp};
+use std::sync::Arc;
+use store::{Store, StoreError};
+
+/// Why a use-case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such record, or one the actor may not see (the two look the same).
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not authenticated")]
+    Unauthenticated,
+    #[error("locked until {0}")]
+    Locked(Timestamp),
+    /// The input breaks a rule; nothing was written.
+    #[error("{0}")]
+    Invalid(FieldError),
+    /// The input collides with stored state (a duplicate key, a stale version).
+    #[error("{0}")]
+    Conflict(FieldError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        use domain::codes;
+        match e {
+            StoreError::Conflict { field } => AppError::Conflict(FieldError::new(field, codes::DUPLICATE_KEY)),
+            StoreError::StaleVersion { current } => AppError::Conflict(FieldError::with("version", codes::STALE_VERSION, current)),
+            StoreError::NotFound => AppError::NotFound,
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// The application: the store, the presets, the clock.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    presets: Arc<Vec<Preset>>,
+    default_preset: String,
+    clock: Arc<dyn Clock>,
+}
+
+impl App {
+    /// `presets` must contain `default_preset`.
+    pub fn new(store: Store, presets: Vec<Preset>, default_preset: &str, clock: Arc<dyn Clock>) -> std::result::Result<App, String> {
+        if !presets.iter().any(|p| p.id == default_preset) {
+            let known: Vec<&str> = presets.iter().map(|p| p.id.as_str()).collect();
+            return Err(format!("unknown policy preset '{default_preset}' (known: {})", known.join(", ")));
+        }
+        Ok(App { store, presets: Arc::new(presets), default_preset: default_preset.to_string(), clock })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn presets(&self) -> &[Preset] {
+        &self.presets
+    }
+
+    /// The one authorisation check before a use-case runs.
+    pub(crate) fn allow(&self, actor: &Actor, action: Action, kind: ResourceKind) -> Result<Scope> {
+        authorize(actor.role, action, kind).ok_or(AppError::Forbidden)
+    }
+}

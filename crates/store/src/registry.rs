@@ -76,6 +76,14 @@ fn row_to_entry(row: &AnyRow) -> Result<EntryRow> {
     })
 }
 
+/// The query for records by id.
+fn by_ids(ids: &[Uuid]) -> (String, Vec<Arg>) {
+    let mut w = Where::default();
+    let list: Vec<String> = ids.iter().map(|id| w.arg(Arg::Text(id.to_string()))).collect();
+    w.and(format!("id IN ({})", list.join(", ")));
+    (format!("SELECT {COLUMNS} FROM registry_entries{}", w.sql()), w.args)
+}
+
 /// Maps a unique-index violation to a conflict on `field`.
 fn conflict_on(field: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |e| match &e {
@@ -95,11 +103,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut w = Where::default();
-        let list: Vec<String> = ids.iter().map(|id| w.arg(Arg::Text(id.to_string()))).collect();
-        w.and(format!("id IN ({})", list.join(", ")));
-        let sql = format!("SELECT {COLUMNS} FROM registry_entries{}", w.sql());
-        let rows = sqlx::query_with(&sql, args(&w.args)).fetch_all(&self.pool).await?;
+        let (sql, a) = by_ids(ids);
+        let rows = sqlx::query_with(&sql, args(&a)).fetch_all(&self.pool).await?;
         let mut entries = rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?;
         self.fill_owners(&mut entries).await?;
         Ok(entries)
@@ -193,6 +198,17 @@ impl Store {
 }
 
 impl Tx {
+    /// Records by id as this transaction sees them (its own changes included), without
+    /// owners.
+    pub async fn entries(&mut self, ids: &[Uuid]) -> Result<Vec<EntryRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (sql, a) = by_ids(ids);
+        let rows = sqlx::query_with(&sql, args(&a)).fetch_all(&mut *self.tx).await?;
+        rows.iter().map(row_to_entry).collect()
+    }
+
     /// Inserts a record with its owners and references.
     pub async fn insert_entry(&mut self, e: &NewEntry, now: Timestamp) -> Result<()> {
         let (field, key) = match &e.unique_key {

@@ -1,0 +1,261 @@
+//! Who is calling: API tokens (hashed, shown once, scoped to a role and organisation,
+//! revocable), local users with the policy's password rules and lockout, and the
+//! first-run administrator.
+
+use crate::{App, AppError, Result};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::authz::{Action, Actor, ActorKind, Organisation, ResourceKind, UserRole, organisation_for};
+use domain::codes;
+use domain::error::FieldError;
+use domain::login::LoginState;
+use domain::registry::Supplier;
+use domain::text::Name;
+use domain::time::Timestamp;
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use store::{AuditRecord, NewApiToken, NewUser, StoredApiToken};
+use uuid::Uuid;
+
+const TOKEN_PREFIX: &str = "pvt_";
+
+/// A token just created: the secret is in here and nowhere else.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IssuedToken {
+    pub id: Uuid,
+    pub token: String,
+    pub role: UserRole,
+    pub supplier_id: Option<Uuid>,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// What an administrator asks for when creating a machine client's token.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub name: Name,
+    pub role: UserRole,
+    pub supplier_id: Option<Uuid>,
+    pub expires_at: Option<Timestamp>,
+}
+
+fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A readable one-time password: four groups of five letters and digits (no look-alikes).
+fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let chars: Vec<char> = bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
+    // Guarantee every class the strictest preset asks for.
+    let mut s: String = chars.chunks(5).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-");
+    s.push_str("-Aa7");
+    s
+}
+
+pub(crate) fn hash_password(pw: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn verify_password(pw: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+}
+
+impl App {
+    /// The actor behind a bearer token; revoked, expired and unknown tokens are refused
+    /// alike.
+    pub async fn authenticate(&self, token: &str) -> Result<Actor> {
+        if !token.starts_with(TOKEN_PREFIX) {
+            return Err(AppError::Unauthenticated);
+        }
+        let t = self.store.token_by_hash(&hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
+        let now = self.now();
+        if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
+            return Err(AppError::Unauthenticated);
+        }
+        let organisation = organisation_for(t.role, t.supplier_id).map_err(|_| AppError::Unauthenticated)?;
+        Ok(Actor { kind: ActorKind::ApiToken, id: t.id, name: t.name, role: t.role, organisation })
+    }
+
+    /// Creates the first administrator when there is no user yet; returns the username
+    /// and a one-time password that must be changed at first login.
+    pub async fn bootstrap_admin(&self) -> Result<Option<(String, String)>> {
+        if self.store.count_users().await? > 0 {
+            return Ok(None);
+        }
+        let password = one_time_password();
+        let user = NewUser {
+            id: Uuid::now_v7(),
+            username: "admin".into(),
+            display_name: "Administrator".into(),
+            password_hash: hash_password(&password)?,
+            role: UserRole::Administrator,
+            supplier_id: None,
+            must_change_password: true,
+        };
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.insert_user(&user, now).await?;
+        tx.commit(AuditRecord::new(&Actor::system("bootstrap"), "user.bootstrap", "user", Some(user.id), now)).await?;
+        Ok(Some((user.username, password)))
+    }
+
+    /// Creates a local user (administrators only; the web issue adds the pages).
+    pub async fn create_user(&self, actor: &Actor, username: &str, display_name: &str, role: UserRole, supplier_id: Option<Uuid>, password: &str) -> Result<Uuid> {
+        self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
+        organisation_for(role, supplier_id)?;
+        self.active_preset().await?.policy.password.check_password(password).map_err(|e| e.at("password"))?;
+        let user = NewUser {
+            id: Uuid::now_v7(),
+            username: Name::parse(username).map_err(|e| e.at("username"))?.to_string(),
+            display_name: Name::parse(display_name).map_err(|e| e.at("display_name"))?.to_string(),
+            password_hash: hash_password(password)?,
+            role,
+            supplier_id,
+            must_change_password: true,
+        };
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.insert_user(&user, now).await?;
+        tx.commit(AuditRecord::new(actor, "user.create", "user", Some(user.id), now).details(json!({ "role": role.as_str() }))).await?;
+        Ok(user.id)
+    }
+
+    /// Logs a local user in and issues a token for their role, valid for the policy's
+    /// session lifetime. A user who must change the password gives `new_password`.
+    /// Failures count towards the lockout (AUTH-3) and are audited, unknown user names
+    /// included (SEC-1).
+    pub async fn login(&self, username: &str, password: &str, new_password: Option<&str>) -> Result<IssuedToken> {
+        let now = self.now();
+        let policy = self.active_preset().await?.policy;
+        let Some(user) = self.store.user_by_username(username).await? else {
+            let mut anon = Actor::system("login");
+            anon.name = username.chars().take(100).collect();
+            self.store.record_audit(&AuditRecord::new(&anon, "login.failed", "user", None, now).outcome("denied").details(json!({ "reason": "unknown_user" }))).await?;
+            return Err(AppError::Unauthenticated);
+        };
+        let actor = Actor {
+            kind: ActorKind::User,
+            id: user.id,
+            name: user.username.clone(),
+            role: user.role,
+            organisation: organisation_for(user.role, user.supplier_id).map_err(|_| AppError::Unauthenticated)?,
+        };
+        if user.login.is_locked(now) {
+            self.store.record_audit(&AuditRecord::new(&actor, "login.locked", "user", Some(user.id), now).outcome("denied")).await?;
+            return Err(AppError::Locked(user.login.locked_until.unwrap_or(now)));
+        }
+        if !user.active || !verify_password(password, &user.password_hash) {
+            let state = user.login.after_failure(&policy.login, now);
+            let mut tx = self.store.begin().await?;
+            tx.set_login_state(user.id, state).await?;
+            let details = json!({ "reason": "bad_password", "locked_until": state.locked_until.map(|t| t.to_string()) });
+            tx.commit(AuditRecord::new(&actor, "login.failed", "user", Some(user.id), now).outcome("denied").details(details)).await?;
+            return Err(match state.locked_until {
+                Some(t) => AppError::Locked(t),
+                None => AppError::Unauthenticated,
+            });
+        }
+        let mut tx = self.store.begin().await?;
+        if user.must_change_password {
+            let Some(new) = new_password else {
+                tx.rollback().await?;
+                return Err(FieldError::new("new_password", codes::PASSWORD_CHANGE_REQUIRED).into());
+            };
+            if new == password {
+                tx.rollback().await?;
+                return Err(FieldError::new("new_password", codes::PASSWORD_REUSED).into());
+            }
+            policy.password.check_password(new).map_err(|e| e.at("new_password"))?;
+            tx.set_password(user.id, &hash_password(new)?, false).await?;
+            tx.append_audit(&AuditRecord::new(&actor, "user.password_changed", "user", Some(user.id), now)).await?;
+        }
+        tx.set_login_state(user.id, LoginState::after_success()).await?;
+        let expires_at = Some(Timestamp(now.0 + chrono::Duration::hours(i64::from(policy.login.session_max_hours.value))));
+        let issued = self.insert_token(&mut tx, &actor, &format!("login {}", user.username), user.role, user.supplier_id, expires_at).await?;
+        tx.commit(AuditRecord::new(&actor, "login.success", "user", Some(user.id), now).details(json!({ "token_id": issued.id }))).await?;
+        Ok(issued)
+    }
+
+    async fn insert_token(&self, tx: &mut store::Tx, actor: &Actor, name: &str, role: UserRole, supplier_id: Option<Uuid>, expires_at: Option<Timestamp>) -> Result<IssuedToken> {
+        let token = new_secret();
+        let t = NewApiToken { id: Uuid::now_v7(), name: name.to_string(), token_hash: hash_token(&token), role, supplier_id, created_by: actor.id, expires_at };
+        tx.insert_token(&t, self.now()).await?;
+        Ok(IssuedToken { id: t.id, token, role, supplier_id, expires_at })
+    }
+
+    /// Creates a machine client's token (administrators only). The secret is returned
+    /// once and only its hash is kept.
+    pub async fn create_token(&self, actor: &Actor, req: TokenRequest) -> Result<IssuedToken> {
+        self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
+        let org = organisation_for(req.role, req.supplier_id)?;
+        if let Organisation::Supplier(s) = org {
+            let supplier = self.store.get_entry(s).await?.filter(|e| e.kind == <Supplier as domain::registry::Record>::KIND.as_str() && e.active);
+            if supplier.is_none() {
+                return Err(FieldError::new("supplier_id", codes::UNKNOWN_REFERENCE).into());
+            }
+        }
+        let now = self.now();
+        if req.expires_at.is_some_and(|e| e <= now) {
+            return Err(FieldError::new("expires_at", codes::ENDS_BEFORE_START).into());
+        }
+        let mut tx = self.store.begin().await?;
+        let issued = self.insert_token(&mut tx, actor, req.name.as_str(), req.role, req.supplier_id, req.expires_at).await?;
+        let details = json!({ "name": req.name.as_str(), "role": req.role.as_str(), "supplier_id": req.supplier_id });
+        tx.commit(AuditRecord::new(actor, "token.create", "api_token", Some(issued.id), now).details(details)).await?;
+        Ok(issued)
+    }
+
+    pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<StoredApiToken>> {
+        self.allow(actor, Action::Read, ResourceKind::ApiToken)?;
+        Ok(self.store.list_tokens().await?)
+    }
+
+    /// Revokes a token at once; revoking a revoked token changes nothing.
+    pub async fn revoke_token(&self, actor: &Actor, id: Uuid) -> Result<StoredApiToken> {
+        self.allow(actor, Action::Deactivate, ResourceKind::ApiToken)?;
+        self.store.token(id).await?.ok_or(AppError::NotFound)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if tx.revoke_token(id, now).await? {
+            tx.commit(AuditRecord::new(actor, "token.revoke", "api_token", Some(id), now)).await?;
+        } else {
+            tx.rollback().await?;
+        }
+        self.store.token(id).await?.ok_or(AppError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_time_passwords_meet_the_strictest_shipped_rules() {
+        for preset in domain::policy::shipped_presets().unwrap() {
+            for _ in 0..20 {
+                let pw = one_time_password();
+                assert!(preset.policy.password.check_password(&pw).is_ok(), "{pw} vs {}", preset.id);
+            }
+        }
+    }
+
+    #[test]
+    fn tokens_are_stored_as_hashes() {
+        let t = new_secret();
+        assert!(t.starts_with(TOKEN_PREFIX) && t.len() > 40);
+        assert_eq!(hash_token(&t).len(), 64);
+        assert!(!hash_token(&t).contains(&t[4..]));
+    }
+}

@@ -1,0 +1,42 @@
+//! The municipality profile and the policy preset in force.
+
+use crate::{App, AppError, Result};
+use domain::codes;
+use domain::error::FieldError;
+use domain::authz::Actor;
+use domain::policy::Preset;
+use domain::registry::{Entry, MUNICIPALITY_ID, Municipality};
+
+impl App {
+    /// The preset in force: the one named in the municipality profile, or the configured
+    /// default before a profile exists.
+    pub async fn active_preset(&self) -> Result<Preset> {
+        let chosen = match self.store.get_entry(MUNICIPALITY_ID).await? {
+            Some(row) => row.body.get("policy_preset").and_then(|v| v.as_str()).map(str::to_lowercase).unwrap_or_else(|| self.default_preset.clone()),
+            None => self.default_preset.clone(),
+        };
+        self.presets
+            .iter()
+            .find(|p| p.id == chosen)
+            .or_else(|| self.presets.iter().find(|p| p.id == self.default_preset))
+            .cloned()
+            .ok_or_else(|| AppError::Internal("no policy preset".into()))
+    }
+
+    pub async fn municipality(&self, actor: &Actor) -> Result<Entry<Municipality>> {
+        self.get::<Municipality>(actor, MUNICIPALITY_ID).await
+    }
+
+    /// Creates or replaces the municipality profile; its `policy_preset` selects the
+    /// policy (OPS-3).
+    pub async fn put_municipality(&self, actor: &Actor, m: Municipality, if_match: Option<i64>) -> Result<Entry<Municipality>> {
+        let preset = m.policy_preset.as_str().to_lowercase();
+        if !self.presets.iter().any(|p| p.id == preset) {
+            return Err(FieldError::with("policy_preset", codes::UNKNOWN_PRESET, preset).into());
+        }
+        match self.store.get_entry(MUNICIPALITY_ID).await? {
+            Some(_) => self.update(actor, MUNICIPALITY_ID, m, if_match).await,
+            None => self.create_with_id(actor, MUNICIPALITY_ID, m).await,
+        }
+    }
+}
