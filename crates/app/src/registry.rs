@@ -257,3 +257,17 @@ impl App {
         Ok(())
     }
 }
+
+impl App {
+    /// Bulk-loads accounts with their role assignments in one audited transaction (the
+    /// demo loader; the request flow creates accounts one by one).
+    pub async fn import_accounts(&self, actor: &Actor, accounts: &[store::NewAccount]) -> Result<()> {
+        self.allow(actor, Action::Create, ResourceKind::Person)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.insert_accounts(accounts, now).await?;
+        let roles: usize = accounts.iter().map(|a| a.roles.len()).sum();
+        tx.commit(AuditRecord::new(actor, "account.import", "account", None, now).details(json!({ "accounts": accounts.len(), "role_assignments": roles }))).await?;
+        Ok(())
+    }
+}

@@ -60,7 +60,6 @@ string_newtype!(
 /// (10 digits). The length tells which; an optional `DK`/`SE` prefix is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "29189838"))]
 pub enum OrgNumber {
     Dk(Cvr),
     Se(SeOrgNumber),
@@ -94,6 +93,20 @@ impl OrgNumber {
         }
     }
 }
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for OrgNumber {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("CVR number (8 digits) or Swedish organisation number (10 digits, NNNNNN-NNNN)"))
+            .examples(["29189838"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for OrgNumber {}
 
 impl TryFrom<String> for OrgNumber {
     type Error = Invalid;

@@ -1,1 +1,277 @@
-fn main(){}
+//! `portvagt`: the command line — serve, migrate, healthcheck, demo, and helpers.
+
+mod config;
+mod demo;
+
+use anyhow::{Context, Result};
+use app::{App, TokenRequest};
+use clap::{Parser, Subcommand};
+use config::{Config, Overrides};
+use domain::authz::{Actor, UserRole};
+use domain::policy::{Preset, shipped_presets};
+use domain::text::Name;
+use domain::time::SystemClock;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use store::{DataKey, Store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Parser)]
+#[command(name = "portvagt", version, about = "Access governance for external suppliers in municipal IT systems")]
+struct Cli {
+    /// Configuration file (TOML). Default: portvagt.toml in the working folder, if present.
+    #[arg(long, global = true, env = "PORTVAGT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite:///path/file.db or postgres://user:password@host/db.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Folder for the embedded database and generated keys.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Policy preset (viborg, taarnby, ostra-goinge, or one from preset_dir).
+    #[arg(long, global = true)]
+    preset: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: creates and migrates the database on first run and prints a
+    /// one-time login for the first administrator.
+    Serve {
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Load the demo data set on first run (an empty registry).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Exit 0 when a running Portvagt answers its health check.
+    Healthcheck {
+        /// Base URL; default from the configured listen address.
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Load demo data into an empty registry.
+    Demo {
+        #[arg(long, value_enum, default_value = "small")]
+        scale: demo::Scale,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Print the effective configuration, secrets masked.
+    Config,
+    /// Create an API token for a machine client; the secret is printed once.
+    CreateToken {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        supplier_id: Option<uuid::Uuid>,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => *listen,
+        _ => None,
+    };
+    let overrides = Overrides { data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone(), listen, preset: cli.preset.clone() };
+    let config = Config::load(cli.config.as_deref(), &overrides)?;
+    init_logging(&config.log);
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", web::openapi_json());
+            Ok(())
+        }
+        Command::Config => {
+            print!("{}", config.describe());
+            Ok(())
+        }
+        Command::Healthcheck { url } => healthcheck(&url.unwrap_or_else(|| format!("http://{}", config.listen))).await,
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            let r = store.migrate().await?;
+            println!("database schema at version {} (was {})", r.to, r.from);
+            Ok(())
+        }
+        Command::Demo { scale } => {
+            let app = open_app(&config).await?;
+            let preset = app.active_preset().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let started = std::time::Instant::now();
+            let s = demo::load(&app, &preset, scale).await?;
+            println!(
+                "demo data for {} loaded in {:.1} s: {} suppliers, {} persons, {} accounts, {} role assignments",
+                preset.name,
+                started.elapsed().as_secs_f64(),
+                s.suppliers,
+                s.persons,
+                s.accounts,
+                s.role_assignments
+            );
+            Ok(())
+        }
+        Command::CreateToken { name, role, supplier_id } => {
+            let app = open_app(&config).await?;
+            let role = UserRole::parse(&role).with_context(|| format!("unknown role '{role}'; roles: {}", UserRole::ALL.map(|r| r.as_str()).join(", ")))?;
+            let req = TokenRequest { name: Name::parse(&name).map_err(|e| anyhow::anyhow!("name: {e}"))?, role, supplier_id, expires_at: None };
+            let t = app.create_token(&Actor::system("cli"), req).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", t.token);
+            Ok(())
+        }
+        Command::Serve { demo, .. } => serve(&config, demo).await,
+    }
+}
+
+fn init_logging(level: &str) {
+    let level = level.parse::<tracing::Level>().unwrap_or(tracing::Level::INFO);
+    let _ = tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).try_init();
+}
+
+/// The shipped presets, replaced or extended by the files in `preset_dir`. A malformed or
+/// inconsistent file stops the start with an error naming file, key and problem.
+fn load_presets(config: &Config) -> Result<Vec<Preset>> {
+    let mut presets = shipped_presets()?;
+    if let Some(dir) = &config.preset_dir {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("preset_dir {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+            let p = Preset::from_toml(&f.display().to_string(), &text)?;
+            presets.retain(|q| q.id != p.id);
+            presets.push(p);
+        }
+    }
+    Ok(presets)
+}
+
+/// The data key: from `data_key_file`, or generated in the data folder at first run.
+fn load_key(config: &Config) -> Result<DataKey> {
+    let path = config.data_key_path();
+    if !path.exists() {
+        if config.data_key_file.is_some() {
+            anyhow::bail!("data_key_file {} does not exist", path.display());
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let mut f = create_private(&path)?;
+        writeln!(f, "{}", DataKey::master_to_hex(&DataKey::generate_master()))?;
+        tracing::info!(path = %path.display(), "generated a new data key; back it up: without it, stored national identity numbers cannot be read");
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading data key {}", path.display()))?;
+    let master = DataKey::parse_master_hex(&text).map_err(|e| anyhow::anyhow!("data key {}: {e}", path.display()))?;
+    Ok(DataKey::from_master(master))
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    Ok(std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?)
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> Result<std::fs::File> {
+    Ok(std::fs::OpenOptions::new().write(true).create_new(true).open(path)?)
+}
+
+async fn open_store(config: &Config) -> Result<Store> {
+    if config.is_embedded() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+    }
+    let key = load_key(config)?;
+    Store::connect(&config.database_url(), key).await.with_context(|| format!("connecting to {}", config::mask_url(&config.database_url())))
+}
+
+async fn open_app(config: &Config) -> Result<App> {
+    let presets = load_presets(config)?;
+    let store = open_store(config).await?;
+    let r = store.migrate().await?;
+    if r.from != r.to {
+        tracing::info!(from = r.from, to = r.to, "database migrated");
+    }
+    App::new(store, presets, &config.preset, Arc::new(SystemClock)).map_err(|e| anyhow::anyhow!(e))
+}
+
+async fn serve(config: &Config, demo: bool) -> Result<()> {
+    let app = open_app(config).await?;
+    if demo && app.store().count_entries("supplier").await? == 0 {
+        let preset = app.active_preset().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let s = demo::load(&app, &preset, demo::Scale::Small).await?;
+        println!("Loaded demo data for {}: {} suppliers, {} persons, {} accounts.", preset.name, s.suppliers, s.persons, s.accounts);
+    }
+    let bootstrap = app.bootstrap_admin().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    println!("Portvagt is listening on {url}");
+    println!("API documentation: {url}/api/docs");
+    if let Some((user, password)) = bootstrap {
+        println!();
+        println!("First run: log in as the administrator with this one-time password, which must be changed at first login:");
+        println!("  username: {user}");
+        println!("  password: {password}");
+        println!("  e.g. curl -X POST {url}/api/v1/auth/token -H 'Content-Type: application/json' \\");
+        println!("         -d '{{\"username\":\"{user}\",\"password\":\"<one-time password>\",\"new_password\":\"<your new password>\"}}'");
+        println!("It is shown only now.");
+    }
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, web::router(app)).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// A minimal HTTP GET of `/healthz`, so the check needs no HTTP client library.
+async fn healthcheck(base: &str) -> Result<()> {
+    let rest = base.strip_prefix("http://").context("healthcheck needs an http:// URL")?;
+    let host = rest.split('/').next().unwrap_or(rest);
+    let mut stream = tokio::time::timeout(std::time::Duration::from_secs(5), tokio::net::TcpStream::connect(host))
+        .await
+        .context("timed out connecting")?
+        .with_context(|| format!("cannot connect to {host}"))?;
+    stream.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let mut response = String::new();
+    tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_string(&mut response)).await.context("timed out reading")??;
+    let status = response.lines().next().unwrap_or("");
+    if status.contains(" 200 ") && response.contains("\"ok\"") {
+        println!("healthy");
+        Ok(())
+    } else {
+        anyhow::bail!("unhealthy: {status}")
+    }
+}

@@ -1,0 +1,105 @@
+//! Portvagt over HTTP: the JSON API (`/api/v1`, described by OpenAPI at
+//! `/api/v1/openapi.json` and browsable at `/api/docs`), health, and security headers.
+//! HTTP types live here and nowhere else.
+
+mod api;
+mod extract;
+pub mod openapi;
+mod problem;
+
+pub use problem::Problem;
+
+use app::App;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use i18n::Catalog;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub catalog: Arc<Catalog>,
+    openapi_json: Arc<String>,
+}
+
+/// The OpenAPI document of this build, as pretty JSON (what `openapi.json` must hold).
+pub fn openapi_json() -> String {
+    let mut doc = openapi::Doc::default();
+    let _ = api::routes(&mut doc);
+    let mut s = serde_json::to_string_pretty(&doc.build()).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The whole HTTP application.
+pub fn router(app: App) -> Router {
+    let mut doc = openapi::Doc::default();
+    let api = api::routes(&mut doc);
+    let mut json = serde_json::to_string_pretty(&doc.build()).unwrap_or_default();
+    json.push('\n');
+    let state = AppState { app, catalog: Arc::new(Catalog::new()), openapi_json: Arc::new(json) };
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(health))
+        .route("/api/v1/openapi.json", get(openapi_doc))
+        .route("/api/docs", get(|| async { asset("text/html; charset=utf-8", include_str!("../assets/docs.html")) }))
+        .route("/api/docs/swagger-ui.css", get(|| async { asset("text/css", include_str!("../assets/swagger-ui/swagger-ui.css")) }))
+        .route("/api/docs/swagger-ui-bundle.js", get(|| async { asset("text/javascript", include_str!("../assets/swagger-ui/swagger-ui-bundle.js")) }))
+        .route("/api/docs/swagger-init.js", get(|| async { asset("text/javascript", include_str!("../assets/swagger-init.js")) }))
+        .route("/", get(|| async { Redirect::to("/api/docs") }))
+        .fallback(not_found)
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut res = body.into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res
+}
+
+async fn openapi_doc(State(s): State<AppState>) -> Response {
+    let mut res = s.openapi_json.as_str().to_string().into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res
+}
+
+async fn health(State(s): State<AppState>) -> Response {
+    match s.app.store().schema_version().await {
+        Ok(v) => Json(serde_json::json!({ "status": "ok", "schema_version": v })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "unavailable" }))).into_response()
+        }
+    }
+}
+
+async fn not_found(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Problem {
+    let lang = i18n::Lang::negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    Problem::from_app(&s.catalog, lang, app::AppError::NotFound)
+}
+
+/// Security headers on every response; API responses are never cached.
+async fn security_headers(req: axum::extract::Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/v1/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}

@@ -1,0 +1,165 @@
+//! Configuration: built-in defaults, then a TOML file, then `PORTVAGT_*` environment
+//! variables, then command-line flags. Secrets can come from files (`*_FILE`) and are
+//! never printed.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A secret string: `Debug` and `Display` never show it.
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// A database URL with any password replaced by `***`.
+pub fn mask_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, String::new()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_string() };
+            // A password may also come as a query parameter.
+            let path = path.split('?').next().unwrap_or("").to_string() + if path.contains('?') { "?***" } else { "" };
+            format!("{scheme}://{masked}@{host}{path}")
+        }
+        None => format!("{scheme}://{authority}{}", if path.contains("password=") { path.split('?').next().unwrap_or("").to_string() + "?***" } else { path }),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Folder of the embedded database and the generated keys.
+    pub data_dir: PathBuf,
+    /// `sqlite:///path/portvagt.db` or `postgres://user:password@host/db`; empty means the
+    /// SQLite file in `data_dir`.
+    #[serde(default)]
+    pub database_url: Option<Secret>,
+    /// A file holding the database URL (for secrets managers).
+    #[serde(default)]
+    pub database_url_file: Option<PathBuf>,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The URL users reach Portvagt at, when it differs from `http://<listen>`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// The policy preset to use until the municipality profile names one.
+    pub preset: String,
+    /// A folder of additional preset files (`*.toml`); one with a shipped id replaces it.
+    #[serde(default)]
+    pub preset_dir: Option<PathBuf>,
+    /// The 32-byte key (64 hex characters) that encrypts national identity numbers;
+    /// generated at first run in `data_dir/keys/data.key` when not given.
+    #[serde(default)]
+    pub data_key_file: Option<PathBuf>,
+    /// Log level: error, warn, info, debug, trace.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            database_url_file: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            preset: "viborg".into(),
+            preset_dir: None,
+            data_key_file: None,
+            log: "info".into(),
+        }
+    }
+}
+
+/// Values given on the command line, which win over everything else.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+}
+
+impl Config {
+    /// Loads the configuration. `file` is the TOML file (`--config`); without one,
+    /// `portvagt.toml` in the working folder is read if it exists.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) if !f.exists() => anyhow::bail!("configuration file {} does not exist", f.display()),
+            Some(f) => fig = fig.merge(Toml::file(f)),
+            None => fig = fig.merge(Toml::file("portvagt.toml")),
+        }
+        // `PORTVAGT_CONFIG` names the file and is not a setting.
+        fig = fig.merge(Env::prefixed("PORTVAGT_").ignore(&["config"]));
+        fig = fig.merge(Serialized::defaults(overrides));
+        let mut config: Config = fig.extract().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        if let Some(path) = &config.database_url_file {
+            let url = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("database_url_file {}: {e}", path.display()))?;
+            config.database_url = Some(Secret::new(url.trim()));
+        }
+        if config.database_url.as_ref().is_some_and(|u| u.expose().trim().is_empty()) {
+            config.database_url = None;
+        }
+        Ok(config)
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.expose().to_string(),
+            None => format!("sqlite://{}", self.data_dir.join("portvagt.db").display()),
+        }
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        self.database_url().starts_with("sqlite:")
+    }
+
+    pub fn data_key_path(&self) -> PathBuf {
+        self.data_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("data.key"))
+    }
+
+    /// The effective configuration for display, secrets masked.
+    pub fn describe(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = Some(Secret::new(mask_url(&self.database_url())));
+        toml::to_string_pretty(&shown).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_database_urls_are_masked() {
+        assert_eq!(mask_url("postgres://portvagt:s3cret@db.local:5432/portvagt"), "postgres://portvagt:***@db.local:5432/portvagt");
+        assert_eq!(mask_url("postgres://db.local/portvagt?user=a&password=s3cret"), "postgres://db.local/portvagt?***");
+        assert_eq!(mask_url("sqlite://data/portvagt.db"), "sqlite://data/portvagt.db");
+        assert_eq!(format!("{:?}", Secret::new("s3cret")), "\"***\"");
+    }
+}
