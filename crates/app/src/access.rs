@@ -3,8 +3,8 @@
 //! first-run administrator.
 
 use crate::{App, AppError, Result};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::authz::{Action, Actor, ActorKind, Organisation, ResourceKind, UserRole, organisation_for};
@@ -65,7 +65,10 @@ fn one_time_password() -> String {
 
 pub(crate) fn hash_password(pw: &str) -> Result<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Internal(e.to_string()))
+    Argon2::default()
+        .hash_password(pw.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 fn verify_password(pw: &str, hash: &str) -> bool {
@@ -79,13 +82,23 @@ impl App {
         if !token.starts_with(TOKEN_PREFIX) {
             return Err(AppError::Unauthenticated);
         }
-        let t = self.store.token_by_hash(&hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
+        let t = self
+            .store
+            .token_by_hash(&hash_token(token))
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         let now = self.now();
         if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
             return Err(AppError::Unauthenticated);
         }
         let organisation = organisation_for(t.role, t.supplier_id).map_err(|_| AppError::Unauthenticated)?;
-        Ok(Actor { kind: ActorKind::ApiToken, id: t.id, name: t.name, role: t.role, organisation })
+        Ok(Actor {
+            kind: ActorKind::ApiToken,
+            id: t.id,
+            name: t.name,
+            role: t.role,
+            organisation,
+        })
     }
 
     /// Creates the first administrator when there is no user yet; returns the username
@@ -107,15 +120,35 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.insert_user(&user, now).await?;
-        tx.commit(AuditRecord::new(&Actor::system("bootstrap"), "user.bootstrap", "user", Some(user.id), now)).await?;
+        tx.commit(AuditRecord::new(
+            &Actor::system("bootstrap"),
+            "user.bootstrap",
+            "user",
+            Some(user.id),
+            now,
+        ))
+        .await?;
         Ok(Some((user.username, password)))
     }
 
     /// Creates a local user (administrators only; the web issue adds the pages).
-    pub async fn create_user(&self, actor: &Actor, username: &str, display_name: &str, role: UserRole, supplier_id: Option<Uuid>, password: &str) -> Result<Uuid> {
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        display_name: &str,
+        role: UserRole,
+        supplier_id: Option<Uuid>,
+        password: &str,
+    ) -> Result<Uuid> {
         self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
         organisation_for(role, supplier_id)?;
-        self.active_preset().await?.policy.password.check_password(password).map_err(|e| e.at("password"))?;
+        self.active_preset()
+            .await?
+            .policy
+            .password
+            .check_password(password)
+            .map_err(|e| e.at("password"))?;
         let user = NewUser {
             id: Uuid::now_v7(),
             username: Name::parse(username).map_err(|e| e.at("username"))?.to_string(),
@@ -128,7 +161,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.insert_user(&user, now).await?;
-        tx.commit(AuditRecord::new(actor, "user.create", "user", Some(user.id), now).details(json!({ "role": role.as_str() }))).await?;
+        tx.commit(AuditRecord::new(actor, "user.create", "user", Some(user.id), now).details(json!({ "role": role.as_str() })))
+            .await?;
         Ok(user.id)
     }
 
@@ -142,7 +176,13 @@ impl App {
         let Some(user) = self.store.user_by_username(username).await? else {
             let mut anon = Actor::system("login");
             anon.name = username.chars().take(100).collect();
-            self.store.record_audit(&AuditRecord::new(&anon, "login.failed", "user", None, now).outcome("denied").details(json!({ "reason": "unknown_user" }))).await?;
+            self.store
+                .record_audit(
+                    &AuditRecord::new(&anon, "login.failed", "user", None, now)
+                        .outcome("denied")
+                        .details(json!({ "reason": "unknown_user" })),
+                )
+                .await?;
             return Err(AppError::Unauthenticated);
         };
         let actor = Actor {
@@ -153,7 +193,9 @@ impl App {
             organisation: organisation_for(user.role, user.supplier_id).map_err(|_| AppError::Unauthenticated)?,
         };
         if user.login.is_locked(now) {
-            self.store.record_audit(&AuditRecord::new(&actor, "login.locked", "user", Some(user.id), now).outcome("denied")).await?;
+            self.store
+                .record_audit(&AuditRecord::new(&actor, "login.locked", "user", Some(user.id), now).outcome("denied"))
+                .await?;
             return Err(AppError::Locked(user.login.locked_until.unwrap_or(now)));
         }
         if !user.active || !verify_password(password, &user.password_hash) {
@@ -161,7 +203,12 @@ impl App {
             let mut tx = self.store.begin().await?;
             tx.set_login_state(user.id, state).await?;
             let details = json!({ "reason": "bad_password", "locked_until": state.locked_until.map(|t| t.to_string()) });
-            tx.commit(AuditRecord::new(&actor, "login.failed", "user", Some(user.id), now).outcome("denied").details(details)).await?;
+            tx.commit(
+                AuditRecord::new(&actor, "login.failed", "user", Some(user.id), now)
+                    .outcome("denied")
+                    .details(details),
+            )
+            .await?;
             return Err(match state.locked_until {
                 Some(t) => AppError::Locked(t),
                 None => AppError::Unauthenticated,
@@ -179,20 +226,55 @@ impl App {
             }
             policy.password.check_password(new).map_err(|e| e.at("new_password"))?;
             tx.set_password(user.id, &hash_password(new)?, false).await?;
-            tx.append_audit(&AuditRecord::new(&actor, "user.password_changed", "user", Some(user.id), now)).await?;
+            tx.append_audit(&AuditRecord::new(&actor, "user.password_changed", "user", Some(user.id), now))
+                .await?;
         }
         tx.set_login_state(user.id, LoginState::after_success()).await?;
-        let expires_at = Some(Timestamp(now.0 + chrono::Duration::hours(i64::from(policy.login.session_max_hours.value))));
-        let issued = self.insert_token(&mut tx, &actor, &format!("login {}", user.username), user.role, user.supplier_id, expires_at).await?;
-        tx.commit(AuditRecord::new(&actor, "login.success", "user", Some(user.id), now).details(json!({ "token_id": issued.id }))).await?;
+        let expires_at = Some(Timestamp(
+            now.0 + chrono::Duration::hours(i64::from(policy.login.session_max_hours.value)),
+        ));
+        let issued = self
+            .insert_token(
+                &mut tx,
+                &actor,
+                &format!("login {}", user.username),
+                user.role,
+                user.supplier_id,
+                expires_at,
+            )
+            .await?;
+        tx.commit(AuditRecord::new(&actor, "login.success", "user", Some(user.id), now).details(json!({ "token_id": issued.id })))
+            .await?;
         Ok(issued)
     }
 
-    async fn insert_token(&self, tx: &mut store::Tx, actor: &Actor, name: &str, role: UserRole, supplier_id: Option<Uuid>, expires_at: Option<Timestamp>) -> Result<IssuedToken> {
+    async fn insert_token(
+        &self,
+        tx: &mut store::Tx,
+        actor: &Actor,
+        name: &str,
+        role: UserRole,
+        supplier_id: Option<Uuid>,
+        expires_at: Option<Timestamp>,
+    ) -> Result<IssuedToken> {
         let token = new_secret();
-        let t = NewApiToken { id: Uuid::now_v7(), name: name.to_string(), token_hash: hash_token(&token), role, supplier_id, created_by: actor.id, expires_at };
+        let t = NewApiToken {
+            id: Uuid::now_v7(),
+            name: name.to_string(),
+            token_hash: hash_token(&token),
+            role,
+            supplier_id,
+            created_by: actor.id,
+            expires_at,
+        };
         tx.insert_token(&t, self.now()).await?;
-        Ok(IssuedToken { id: t.id, token, role, supplier_id, expires_at })
+        Ok(IssuedToken {
+            id: t.id,
+            token,
+            role,
+            supplier_id,
+            expires_at,
+        })
     }
 
     /// Creates a machine client's token (administrators only). The secret is returned
@@ -201,7 +283,11 @@ impl App {
         self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
         let org = organisation_for(req.role, req.supplier_id)?;
         if let Organisation::Supplier(s) = org {
-            let supplier = self.store.get_entry(s).await?.filter(|e| e.kind == <Supplier as domain::registry::Record>::KIND.as_str() && e.active);
+            let supplier = self
+                .store
+                .get_entry(s)
+                .await?
+                .filter(|e| e.kind == <Supplier as domain::registry::Record>::KIND.as_str() && e.active);
             if supplier.is_none() {
                 return Err(FieldError::new("supplier_id", codes::UNKNOWN_REFERENCE).into());
             }
@@ -211,9 +297,12 @@ impl App {
             return Err(FieldError::new("expires_at", codes::ENDS_BEFORE_START).into());
         }
         let mut tx = self.store.begin().await?;
-        let issued = self.insert_token(&mut tx, actor, req.name.as_str(), req.role, req.supplier_id, req.expires_at).await?;
+        let issued = self
+            .insert_token(&mut tx, actor, req.name.as_str(), req.role, req.supplier_id, req.expires_at)
+            .await?;
         let details = json!({ "name": req.name.as_str(), "role": req.role.as_str(), "supplier_id": req.supplier_id });
-        tx.commit(AuditRecord::new(actor, "token.create", "api_token", Some(issued.id), now).details(details)).await?;
+        tx.commit(AuditRecord::new(actor, "token.create", "api_token", Some(issued.id), now).details(details))
+            .await?;
         Ok(issued)
     }
 
@@ -229,7 +318,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if tx.revoke_token(id, now).await? {
-            tx.commit(AuditRecord::new(actor, "token.revoke", "api_token", Some(id), now)).await?;
+            tx.commit(AuditRecord::new(actor, "token.revoke", "api_token", Some(id), now))
+                .await?;
         } else {
             tx.rollback().await?;
         }

@@ -75,7 +75,12 @@ impl App {
             let known: Vec<&str> = presets.iter().map(|p| p.id.as_str()).collect();
             return Err(format!("unknown policy preset '{default_preset}' (known: {})", known.join(", ")));
         }
-        Ok(App { store, presets: Arc::new(presets), default_preset: default_preset.to_string(), clock })
+        Ok(App {
+            store,
+            presets: Arc::new(presets),
+            default_preset: default_preset.to_string(),
+            clock,
+        })
     }
 
     pub fn store(&self) -> &Store {

@@ -1,9 +1,9 @@
 //! The municipality profile and the policy preset in force.
 
 use crate::{App, AppError, Result};
+use domain::authz::Actor;
 use domain::codes;
 use domain::error::FieldError;
-use domain::authz::Actor;
 use domain::policy::Preset;
 use domain::registry::{Entry, MUNICIPALITY_ID, Municipality};
 
@@ -12,7 +12,12 @@ impl App {
     /// default before a profile exists.
     pub async fn active_preset(&self) -> Result<Preset> {
         let chosen = match self.store.get_entry(MUNICIPALITY_ID).await? {
-            Some(row) => row.body.get("policy_preset").and_then(|v| v.as_str()).map(str::to_lowercase).unwrap_or_else(|| self.default_preset.clone()),
+            Some(row) => row
+                .body
+                .get("policy_preset")
+                .and_then(|v| v.as_str())
+                .map(str::to_lowercase)
+                .unwrap_or_else(|| self.default_preset.clone()),
             None => self.default_preset.clone(),
         };
         self.presets

@@ -7,9 +7,9 @@ use domain::codes;
 use domain::error::FieldError;
 use domain::paging::PageRequest;
 use domain::registry::{Entry, Orderer, Page, Profile, Record, RefView};
-use store::{AuditRecord, EntryRow, ListQuery, NewEntry, Tx};
 use serde_json::json;
 use std::collections::HashMap;
+use store::{AuditRecord, EntryRow, ListQuery, NewEntry, Tx};
 use uuid::Uuid;
 
 /// Filters for listing records.
@@ -25,8 +25,16 @@ pub struct ListFilter {
 }
 
 fn to_entry<R: Record>(row: EntryRow) -> Result<Entry<R>> {
-    let data: R = serde_json::from_value(row.body).map_err(|e| AppError::Internal(format!("stored {} does not parse: {e}", R::KIND.as_str())))?;
-    Ok(Entry { id: row.id, active: row.active, version: row.version, created_at: row.created_at, updated_at: row.updated_at, data })
+    let data: R =
+        serde_json::from_value(row.body).map_err(|e| AppError::Internal(format!("stored {} does not parse: {e}", R::KIND.as_str())))?;
+    Ok(Entry {
+        id: row.id,
+        active: row.active,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        data,
+    })
 }
 
 fn visible(scope: Scope, actor: &Actor, row: &EntryRow) -> bool {
@@ -68,7 +76,15 @@ impl App {
             match old {
                 Some((o, _)) => R::supplier_may_change(o, rec, id, own)?,
                 None if !rec.owners(id).contains(&own) => {
-                    return Err(FieldError::new(if R::KIND == ResourceKind::Person { "affiliations" } else { "supplier_id" }, codes::NOT_AFFILIATED).into());
+                    return Err(FieldError::new(
+                        if R::KIND == ResourceKind::Person {
+                            "affiliations"
+                        } else {
+                            "supplier_id"
+                        },
+                        codes::NOT_AFFILIATED,
+                    )
+                    .into());
                 }
                 None => {}
             }
@@ -76,7 +92,9 @@ impl App {
         let refs = rec.references();
         let ids: Vec<Uuid> = refs.iter().map(|r| r.id).collect();
         let rows: HashMap<Uuid, EntryRow> = self.store.get_entries(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
-        let old_refs: Vec<Uuid> = old.map(|(o, _)| o.references().into_iter().map(|r| r.id).collect()).unwrap_or_default();
+        let old_refs: Vec<Uuid> = old
+            .map(|(o, _)| o.references().into_iter().map(|r| r.id).collect())
+            .unwrap_or_default();
         let mut view = RefView::default();
         for r in &refs {
             let row = rows.get(&r.id).filter(|row| row.kind == r.kind.as_str());
@@ -118,8 +136,16 @@ impl App {
         let new = Self::new_entry(id, &mut rec)?;
         let mut tx = self.store.begin().await?;
         tx.insert_entry(&new, now).await?;
-        tx.commit(AuditRecord::new(actor, "registry.create", R::KIND.as_str(), Some(id), now).details(json!({ "name": new.name }))).await?;
-        Ok(Entry { id, active: true, version: 1, created_at: now, updated_at: now, data: rec })
+        tx.commit(AuditRecord::new(actor, "registry.create", R::KIND.as_str(), Some(id), now).details(json!({ "name": new.name })))
+            .await?;
+        Ok(Entry {
+            id,
+            active: true,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            data: rec,
+        })
     }
 
     /// Creates many records in one transaction (the demo loader and bulk imports); all or
@@ -137,7 +163,8 @@ impl App {
             tx.insert_entry(&new, now).await?;
             ids.push(id);
         }
-        tx.commit(AuditRecord::new(actor, "registry.import", R::KIND.as_str(), None, now).details(json!({ "count": ids.len() }))).await?;
+        tx.commit(AuditRecord::new(actor, "registry.import", R::KIND.as_str(), None, now).details(json!({ "count": ids.len() })))
+            .await?;
         Ok(ids)
     }
 
@@ -203,8 +230,16 @@ impl App {
         if new.national_id.is_some() {
             details["national_id"] = json!("replaced");
         }
-        tx.commit(AuditRecord::new(actor, "registry.update", R::KIND.as_str(), Some(id), now).details(details)).await?;
-        Ok(Entry { id, active: row.active, version, created_at: row.created_at, updated_at: now, data: rec })
+        tx.commit(AuditRecord::new(actor, "registry.update", R::KIND.as_str(), Some(id), now).details(details))
+            .await?;
+        Ok(Entry {
+            id,
+            active: row.active,
+            version,
+            created_at: row.created_at,
+            updated_at: now,
+            data: rec,
+        })
     }
 
     /// Marks a record inactive. It stays for history; inactive records cannot be newly
@@ -212,11 +247,11 @@ impl App {
     pub async fn deactivate<R: Record>(&self, actor: &Actor, id: Uuid) -> Result<Entry<R>> {
         let scope = self.allow(actor, Action::Deactivate, R::KIND)?;
         let row = self.load::<R>(actor, scope, id).await?;
-        if let (Scope::OwnSupplier, Some(own)) = (scope, actor.supplier()) {
-            if row.owners != vec![own] {
-                // Shared with another supplier: end the own affiliation instead.
-                return Err(AppError::Invalid(FieldError::new("id", codes::OTHER_SUPPLIER)));
-            }
+        if let (Scope::OwnSupplier, Some(own)) = (scope, actor.supplier())
+            && row.owners != vec![own]
+        {
+            // Shared with another supplier: end the own affiliation instead.
+            return Err(AppError::Invalid(FieldError::new("id", codes::OTHER_SUPPLIER)));
         }
         if !row.active {
             return to_entry(row);
@@ -224,8 +259,14 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let version = tx.set_entry_active(id, false, row.version, now).await?;
-        tx.commit(AuditRecord::new(actor, "registry.deactivate", R::KIND.as_str(), Some(id), now)).await?;
-        to_entry(EntryRow { active: false, version, updated_at: now, ..row })
+        tx.commit(AuditRecord::new(actor, "registry.deactivate", R::KIND.as_str(), Some(id), now))
+            .await?;
+        to_entry(EntryRow {
+            active: false,
+            version,
+            updated_at: now,
+            ..row
+        })
     }
 
     /// Re-derives the derived fields of records that refer to a changed one: a profile's
@@ -267,7 +308,11 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.insert_accounts(accounts, now).await?;
         let roles: usize = accounts.iter().map(|a| a.roles.len()).sum();
-        tx.commit(AuditRecord::new(actor, "account.import", "account", None, now).details(json!({ "accounts": accounts.len(), "role_assignments": roles }))).await?;
+        tx.commit(
+            AuditRecord::new(actor, "account.import", "account", None, now)
+                .details(json!({ "accounts": accounts.len(), "role_assignments": roles })),
+        )
+        .await?;
         Ok(())
     }
 }

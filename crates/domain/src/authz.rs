@@ -158,7 +158,10 @@ impl ResourceKind {
     /// Rows of a supplier-owned kind belong to one or more suppliers and are visible to
     /// a supplier's actor only when one of them is theirs.
     pub fn is_supplier_owned(&self) -> bool {
-        matches!(self, ResourceKind::Supplier | ResourceKind::Orderer | ResourceKind::Person | ResourceKind::Agreement)
+        matches!(
+            self,
+            ResourceKind::Supplier | ResourceKind::Orderer | ResourceKind::Person | ResourceKind::Agreement
+        )
     }
 }
 
@@ -265,7 +268,12 @@ mod tests {
         assert_eq!(authorize(SupplierOrderer, Read, ResourceKind::Agreement), Some(Scope::OwnSupplier));
         assert_eq!(authorize(SupplierOrderer, Read, ResourceKind::System), Some(Scope::All));
         assert_eq!(authorize(SupplierOrderer, Create, ResourceKind::Person), Some(Scope::OwnSupplier));
-        for kind in [ResourceKind::Supplier, ResourceKind::Agreement, ResourceKind::Orderer, ResourceKind::System] {
+        for kind in [
+            ResourceKind::Supplier,
+            ResourceKind::Agreement,
+            ResourceKind::Orderer,
+            ResourceKind::System,
+        ] {
             assert_eq!(authorize(SupplierOrderer, Create, kind), None, "{kind:?}");
         }
         assert_eq!(authorize(SupplierOrderer, Read, ResourceKind::ApiToken), None);
@@ -287,7 +295,10 @@ mod tests {
     fn supplier_roles_need_a_supplier_and_municipal_roles_refuse_one() {
         let s = Uuid::now_v7();
         assert_eq!(organisation_for(SupplierOrderer, Some(s)), Ok(Organisation::Supplier(s)));
-        assert_eq!(organisation_for(SupplierOrderer, None).unwrap_err().code, codes::ROLE_NEEDS_SUPPLIER);
+        assert_eq!(
+            organisation_for(SupplierOrderer, None).unwrap_err().code,
+            codes::ROLE_NEEDS_SUPPLIER
+        );
         assert_eq!(organisation_for(Auditor, Some(s)).unwrap_err().code, codes::ROLE_FORBIDS_SUPPLIER);
     }
 }

@@ -136,7 +136,10 @@ impl Invalid {
         Self { code, arg: None }
     }
     pub fn with(code: &'static str, arg: impl ToString) -> Self {
-        Self { code, arg: Some(arg.to_string()) }
+        Self {
+            code,
+            arg: Some(arg.to_string()),
+        }
     }
     /// Parses the `Display` form back; `None` for text that is not one of our codes.
     pub fn from_message(msg: &str) -> Option<Self> {
@@ -147,7 +150,11 @@ impl Invalid {
         codes::ALL.iter().find(|c| **c == code).map(|c| Self { code: c, arg })
     }
     pub fn at(self, field: impl Into<String>) -> FieldError {
-        FieldError { field: field.into(), code: self.code, arg: self.arg }
+        FieldError {
+            field: field.into(),
+            code: self.code,
+            arg: self.arg,
+        }
     }
 }
 
@@ -172,10 +179,18 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str) -> Self {
-        Self { field: field.into(), code, arg: None }
+        Self {
+            field: field.into(),
+            code,
+            arg: None,
+        }
     }
     pub fn with(field: impl Into<String>, code: &'static str, arg: impl ToString) -> Self {
-        Self { field: field.into(), code, arg: Some(arg.to_string()) }
+        Self {
+            field: field.into(),
+            code,
+            arg: Some(arg.to_string()),
+        }
     }
 }
 

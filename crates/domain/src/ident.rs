@@ -16,25 +16,41 @@ pub fn luhn_ok(digits: &[u32]) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, d)| if i % 2 == 1 { let x = d * 2; if x > 9 { x - 9 } else { x } } else { *d })
+        .map(|(i, d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                *d
+            }
+        })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn parse_cvr(s: &str) -> Result<String, Invalid> {
     let t: String = s.trim().trim_start_matches("DK").chars().filter(|c| *c != ' ').collect();
-    let d = digits_only(&t).filter(|d| d.len() == 8 && d[0] != 0).ok_or(Invalid::new(codes::ORG_NUMBER_FORMAT))?;
+    let d = digits_only(&t)
+        .filter(|d| d.len() == 8 && d[0] != 0)
+        .ok_or(Invalid::new(codes::ORG_NUMBER_FORMAT))?;
     let weights = [2, 7, 6, 5, 4, 3, 2, 1];
     let sum: u32 = d.iter().zip(weights).map(|(a, b)| a * b).sum();
-    if sum % 11 != 0 {
+    if !sum.is_multiple_of(11) {
         return Err(Invalid::new(codes::CVR_CHECKSUM));
     }
     Ok(t)
 }
 
 fn parse_se_org(s: &str) -> Result<String, Invalid> {
-    let t: String = s.trim().trim_start_matches("SE").chars().filter(|c| *c != ' ' && *c != '-').collect();
-    let d = digits_only(&t).filter(|d| d.len() == 10).ok_or(Invalid::new(codes::ORG_NUMBER_FORMAT))?;
+    let t: String = s
+        .trim()
+        .trim_start_matches("SE")
+        .chars()
+        .filter(|c| *c != ' ' && *c != '-')
+        .collect();
+    let d = digits_only(&t)
+        .filter(|d| d.len() == 10)
+        .ok_or(Invalid::new(codes::ORG_NUMBER_FORMAT))?;
     if !luhn_ok(&d) {
         return Err(Invalid::new(codes::SE_ORG_NUMBER_CHECKSUM));
     }
@@ -99,7 +115,9 @@ impl utoipa::PartialSchema for OrgNumber {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("CVR number (8 digits) or Swedish organisation number (10 digits, NNNNNN-NNNN)"))
+            .description(Some(
+                "CVR number (8 digits) or Swedish organisation number (10 digits, NNNNNN-NNNN)",
+            ))
             .examples(["29189838"])
             .into()
     }
@@ -127,8 +145,20 @@ fn parse_cpr(s: &str) -> Result<String, Invalid> {
     // The century follows from the seventh digit (CPR-kontoret's table).
     let century = match d[6] {
         0..=3 => 1900,
-        4 | 9 => if yy <= 36 { 2000 } else { 1900 },
-        _ => if yy <= 57 { 2000 } else { 1800 },
+        4 | 9 => {
+            if yy <= 36 {
+                2000
+            } else {
+                1900
+            }
+        }
+        _ => {
+            if yy <= 57 {
+                2000
+            } else {
+                1800
+            }
+        }
     };
     NaiveDate::from_ymd_opt((century + yy) as i32, month, day).ok_or(Invalid::new(codes::CPR_DATE))?;
     Ok(format!("{}-{}", &t[..6], &t[6..]))
@@ -138,7 +168,9 @@ fn parse_personnummer(s: &str) -> Result<String, Invalid> {
     let t = s.trim();
     let plus = t.contains('+');
     let digits: String = t.chars().filter(|c| !matches!(c, '-' | '+' | ' ')).collect();
-    let d = digits_only(&digits).filter(|d| d.len() == 10 || d.len() == 12).ok_or(Invalid::new(codes::PERSONNUMMER_FORMAT))?;
+    let d = digits_only(&digits)
+        .filter(|d| d.len() == 10 || d.len() == 12)
+        .ok_or(Invalid::new(codes::PERSONNUMMER_FORMAT))?;
     let short: Vec<u32> = if d.len() == 12 { d[2..].to_vec() } else { d.clone() };
     let (yy, month, mut day) = (short[0] * 10 + short[1], short[2] * 10 + short[3], short[4] * 10 + short[5]);
     if day > 60 {
@@ -147,7 +179,9 @@ fn parse_personnummer(s: &str) -> Result<String, Invalid> {
     let date_ok = if d.len() == 12 {
         NaiveDate::from_ymd_opt((d[0] * 1000 + d[1] * 100 + yy) as i32, month, day).is_some()
     } else {
-        [1900, 2000].iter().any(|c| NaiveDate::from_ymd_opt((c + yy) as i32, month, day).is_some())
+        [1900, 2000]
+            .iter()
+            .any(|c| NaiveDate::from_ymd_opt((c + yy) as i32, month, day).is_some())
     };
     if !date_ok {
         return Err(Invalid::new(codes::PERSONNUMMER_DATE));
@@ -260,7 +294,13 @@ mod tests {
     }
 
     fn luhn_digit(body: &[u32]) -> u32 {
-        (0..10).find(|c| { let mut v = body.to_vec(); v.push(*c); luhn_ok(&v) }).unwrap()
+        (0..10)
+            .find(|c| {
+                let mut v = body.to_vec();
+                v.push(*c);
+                luhn_ok(&v)
+            })
+            .unwrap()
     }
 
     proptest! {

@@ -12,7 +12,9 @@ pub struct Date(pub NaiveDate);
 
 impl Date {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map(Date).map_err(|_| Invalid::new(codes::DATE_FORMAT))
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map(Date)
+            .map_err(|_| Invalid::new(codes::DATE_FORMAT))
     }
     pub fn ymd(y: i32, m: u32, d: u32) -> Option<Self> {
         NaiveDate::from_ymd_opt(y, m, d).map(Date)

@@ -43,11 +43,14 @@ impl Lang {
         for part in header.split(',') {
             let mut it = part.split(';');
             let tag = it.next().unwrap_or("");
-            let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
-            if let Some(lang) = Lang::parse(tag) {
-                if best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, lang));
-                }
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(lang) = Lang::parse(tag)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, lang));
             }
         }
         best.map(|(_, l)| l).unwrap_or(Lang::Da)
@@ -109,7 +112,9 @@ impl Catalog {
     /// The message `id` with arguments; the id itself when the message is missing.
     pub fn text(&self, lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
         let bundle = self.bundle(lang);
-        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else { return id.to_string() };
+        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+            return id.to_string();
+        };
         let mut fargs = FluentArgs::new();
         for (k, v) in args {
             fargs.set(*k, v.to_string());

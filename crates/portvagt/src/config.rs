@@ -30,19 +30,49 @@ impl std::fmt::Debug for Secret {
 
 /// A database URL with any password replaced by `***`.
 pub fn mask_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, String::new()));
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest
+        .split_once('/')
+        .map(|(a, p)| (a, format!("/{p}")))
+        .unwrap_or((rest, String::new()));
     match authority.rsplit_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_string() };
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_string()
+            };
             // A password may also come as a query parameter.
             let path = path.split('?').next().unwrap_or("").to_string() + if path.contains('?') { "?***" } else { "" };
             format!("{scheme}://{masked}@{host}{path}")
         }
-        None => format!("{scheme}://{authority}{}", if path.contains("password=") { path.split('?').next().unwrap_or("").to_string() + "?***" } else { path }),
+        None => format!(
+            "{scheme}://{authority}{}",
+            if path.contains("password=") {
+                path.split('?').next().unwrap_or("").to_string() + "?***"
+            } else {
+                path
+            }
+        ),
     }
 }
+
+/// The settings, as named in the TOML file and (upper-cased, `PORTVAGT_` prefixed) in
+/// the environment.
+const SETTINGS: [&str; 9] = [
+    "data_dir",
+    "database_url",
+    "database_url_file",
+    "listen",
+    "public_url",
+    "preset",
+    "preset_dir",
+    "data_key_file",
+    "log",
+];
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -113,8 +143,9 @@ impl Config {
             Some(f) => fig = fig.merge(Toml::file(f)),
             None => fig = fig.merge(Toml::file("portvagt.toml")),
         }
-        // `PORTVAGT_CONFIG` names the file and is not a setting.
-        fig = fig.merge(Env::prefixed("PORTVAGT_").ignore(&["config"]));
+        // Only the settings' own names: other `PORTVAGT_*` variables (`PORTVAGT_CONFIG`,
+        // which names the file, or a test harness's) are not settings.
+        fig = fig.merge(Env::prefixed("PORTVAGT_").only(&SETTINGS));
         fig = fig.merge(Serialized::defaults(overrides));
         let mut config: Config = fig.extract().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         if let Some(path) = &config.database_url_file {
@@ -140,7 +171,9 @@ impl Config {
     }
 
     pub fn data_key_path(&self) -> PathBuf {
-        self.data_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("data.key"))
+        self.data_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("data.key"))
     }
 
     /// The effective configuration for display, secrets masked.
@@ -157,8 +190,14 @@ mod tests {
 
     #[test]
     fn passwords_in_database_urls_are_masked() {
-        assert_eq!(mask_url("postgres://portvagt:s3cret@db.local:5432/portvagt"), "postgres://portvagt:***@db.local:5432/portvagt");
-        assert_eq!(mask_url("postgres://db.local/portvagt?user=a&password=s3cret"), "postgres://db.local/portvagt?***");
+        assert_eq!(
+            mask_url("postgres://portvagt:s3cret@db.local:5432/portvagt"),
+            "postgres://portvagt:***@db.local:5432/portvagt"
+        );
+        assert_eq!(
+            mask_url("postgres://db.local/portvagt?user=a&password=s3cret"),
+            "postgres://db.local/portvagt?***"
+        );
         assert_eq!(mask_url("sqlite://data/portvagt.db"), "sqlite://data/portvagt.db");
         assert_eq!(format!("{:?}", Secret::new("s3cret")), "\"***\"");
     }

@@ -78,15 +78,59 @@ fn national_id(rng: &mut StdRng, country: Country) -> NationalId {
             let body = format!("{y:02}{m:02}{d:02}{:03}", rng.gen_range(0..1000u32));
             let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
             let check = (0..10).find(|c| luhn_ok(&[digits.clone(), vec![*c]].concat())).unwrap_or(0);
-            NationalId::Personnummer(Personnummer::parse(&format!("{}-{}{check}", &body[..6], &body[6..])).expect("demo personnummer is valid"))
+            NationalId::Personnummer(
+                Personnummer::parse(&format!("{}-{}{check}", &body[..6], &body[6..])).expect("demo personnummer is valid"),
+            )
         }
     }
 }
 
-const DK_FIRST: &[&str] = &["Anne", "Mette", "Hanne", "Susanne", "Lone", "Camilla", "Maria", "Lars", "Jens", "Peter", "Michael", "Søren", "Henrik", "Thomas", "Fatima", "Amir", "Ida", "Freja", "Mads", "Emil"];
-const DK_LAST: &[&str] = &["Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen", "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen", "Poulsen", "Ali", "Yilmaz"];
-const SE_FIRST: &[&str] = &["Anna", "Eva", "Maria", "Karin", "Sara", "Lena", "Emma", "Lars", "Erik", "Johan", "Anders", "Per", "Mikael", "Karl", "Ahmed", "Elin", "Linnea", "Oskar", "Nils", "Hanna"];
-const SE_LAST: &[&str] = &["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Lindberg", "Hassan", "Berg", "Lund"];
+const DK_FIRST: &[&str] = &[
+    "Anne", "Mette", "Hanne", "Susanne", "Lone", "Camilla", "Maria", "Lars", "Jens", "Peter", "Michael", "Søren", "Henrik", "Thomas",
+    "Fatima", "Amir", "Ida", "Freja", "Mads", "Emil",
+];
+const DK_LAST: &[&str] = &[
+    "Jensen",
+    "Nielsen",
+    "Hansen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Petersen",
+    "Madsen",
+    "Kristensen",
+    "Olsen",
+    "Thomsen",
+    "Poulsen",
+    "Ali",
+    "Yilmaz",
+];
+const SE_FIRST: &[&str] = &[
+    "Anna", "Eva", "Maria", "Karin", "Sara", "Lena", "Emma", "Lars", "Erik", "Johan", "Anders", "Per", "Mikael", "Karl", "Ahmed", "Elin",
+    "Linnea", "Oskar", "Nils", "Hanna",
+];
+const SE_LAST: &[&str] = &[
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Lindberg",
+    "Hassan",
+    "Berg",
+    "Lund",
+];
 
 /// Texts that differ between Danish and Swedish municipalities.
 struct Words {
@@ -102,7 +146,12 @@ fn words(country: Country) -> Words {
             departments: [
                 ("HJEMMEPLEJE", "Hjemmeplejen", "Lone Kristensen", "Peter Holm"),
                 ("PLEJECENTRE", "Plejecentre", "Hanne Dahl", "Jens Krogh"),
-                ("SSO", "Sekretariatet i Social- og Sundhedsforvaltningen", "Mette Lund", "Søren Vinther"),
+                (
+                    "SSO",
+                    "Sekretariatet i Social- og Sundhedsforvaltningen",
+                    "Mette Lund",
+                    "Søren Vinther",
+                ),
                 ("IT", "IT-afdelingen", "Henrik Bach", "Camilla Friis"),
                 ("BORGERSERVICE", "Borgerservice og Pension", "Susanne Mørk", "Thomas Bang"),
             ],
@@ -116,7 +165,11 @@ fn words(country: Country) -> Words {
                 ("SSH", "Social- og sundhedshjælper", &["AD-LOGON", "OMSORGSJOURNAL"]),
                 ("SSA", "Social- og sundhedsassistent", &["AD-STANDARD", "OMSORGSJOURNAL"]),
                 ("SYG", "Sygeplejerske", &["AD-STANDARD", "NEX-SYGEPLEJE"]),
-                ("PENSIONSKONSULENT", "Konsulent, gennemgang af pensionssager", &["AD-LOGON", "4-SOP-LÆS2", "CPR-OPSLAG"]),
+                (
+                    "PENSIONSKONSULENT",
+                    "Konsulent, gennemgang af pensionssager",
+                    &["AD-LOGON", "4-SOP-LÆS2", "CPR-OPSLAG"],
+                ),
                 ("VIKAR", "Vikar i hjemmeplejen (nødadgang)", &["AD-LOGON", "OMSORGSJOURNAL"]),
             ],
             domain: "dk",
@@ -155,13 +208,27 @@ struct Role0 {
 }
 
 const fn flags(read_only: bool, allows_export: bool, privileged: bool, sensitive: bool) -> Flags {
-    Flags { read_only, allows_export, privileged, sensitive }
+    Flags {
+        read_only,
+        allows_export,
+        privileged,
+        sensitive,
+    }
 }
 
 /// Systems with their roles and profiles: (code, name, owner department index, connector,
 /// logs transactions, username pattern, roles, profiles).
 #[allow(clippy::type_complexity)]
-fn catalogue() -> Vec<(&'static str, &'static str, usize, ConnectorKind, bool, &'static str, Vec<Role0>, Vec<(&'static str, &'static str, Vec<&'static str>)>)> {
+fn catalogue() -> Vec<(
+    &'static str,
+    &'static str,
+    usize,
+    ConnectorKind,
+    bool,
+    &'static str,
+    Vec<Role0>,
+    Vec<(&'static str, &'static str, Vec<&'static str>)>,
+)> {
     vec![
         (
             "AD",
@@ -171,10 +238,30 @@ fn catalogue() -> Vec<(&'static str, &'static str, usize, ConnectorKind, bool, &
             false,
             "{supplier:3}{initials:3}{n}",
             vec![
-                Role0 { code: "AD-LOGON", name: "Logon til arbejdsstation", flags: flags(false, false, false, false), tx: &["LOGON", "LOGOFF"] },
-                Role0 { code: "AD-DREV", name: "Fællesdrev", flags: flags(false, false, false, false), tx: &["FIL-LÆS", "FIL-SKRIV"] },
-                Role0 { code: "AD-INTERNET", name: "Internetadgang", flags: flags(false, false, false, false), tx: &["PROXY"] },
-                Role0 { code: "AD-ADMIN", name: "Domæneadministrator", flags: flags(false, false, true, false), tx: &["ADMIN"] },
+                Role0 {
+                    code: "AD-LOGON",
+                    name: "Logon til arbejdsstation",
+                    flags: flags(false, false, false, false),
+                    tx: &["LOGON", "LOGOFF"],
+                },
+                Role0 {
+                    code: "AD-DREV",
+                    name: "Fællesdrev",
+                    flags: flags(false, false, false, false),
+                    tx: &["FIL-LÆS", "FIL-SKRIV"],
+                },
+                Role0 {
+                    code: "AD-INTERNET",
+                    name: "Internetadgang",
+                    flags: flags(false, false, false, false),
+                    tx: &["PROXY"],
+                },
+                Role0 {
+                    code: "AD-ADMIN",
+                    name: "Domæneadministrator",
+                    flags: flags(false, false, true, false),
+                    tx: &["ADMIN"],
+                },
             ],
             vec![
                 ("AD-LOGON", "Logon (nødadgang)", vec!["AD-LOGON"]),
@@ -190,15 +277,44 @@ fn catalogue() -> Vec<(&'static str, &'static str, usize, ConnectorKind, bool, &
             true,
             "{supplier:3}{initials:3}{n}",
             vec![
-                Role0 { code: "NEX-BORGER-LÆS", name: "Læs borgerjournal", flags: flags(true, false, false, true), tx: &["VIS-BORGER", "SØG-BORGER"] },
-                Role0 { code: "NEX-BORGER-SKRIV", name: "Dokumentation i borgerjournal", flags: flags(false, false, false, true), tx: &["VIS-BORGER", "SØG-BORGER", "OPRET-NOTAT"] },
-                Role0 { code: "NEX-MEDICIN", name: "Medicinhåndtering", flags: flags(false, false, false, true), tx: &["VIS-MEDICIN", "GIV-MEDICIN"] },
-                Role0 { code: "NEX-EKSPORT", name: "Dataudtræk", flags: flags(true, true, false, true), tx: &["UDTRÆK"] },
-                Role0 { code: "NEX-ADMIN", name: "Nexus-administrator", flags: flags(false, false, true, false), tx: &["ADMIN"] },
+                Role0 {
+                    code: "NEX-BORGER-LÆS",
+                    name: "Læs borgerjournal",
+                    flags: flags(true, false, false, true),
+                    tx: &["VIS-BORGER", "SØG-BORGER"],
+                },
+                Role0 {
+                    code: "NEX-BORGER-SKRIV",
+                    name: "Dokumentation i borgerjournal",
+                    flags: flags(false, false, false, true),
+                    tx: &["VIS-BORGER", "SØG-BORGER", "OPRET-NOTAT"],
+                },
+                Role0 {
+                    code: "NEX-MEDICIN",
+                    name: "Medicinhåndtering",
+                    flags: flags(false, false, false, true),
+                    tx: &["VIS-MEDICIN", "GIV-MEDICIN"],
+                },
+                Role0 {
+                    code: "NEX-EKSPORT",
+                    name: "Dataudtræk",
+                    flags: flags(true, true, false, true),
+                    tx: &["UDTRÆK"],
+                },
+                Role0 {
+                    code: "NEX-ADMIN",
+                    name: "Nexus-administrator",
+                    flags: flags(false, false, true, false),
+                    tx: &["ADMIN"],
+                },
             ],
             vec![
                 ("OMSORGSJOURNAL", "Omsorgsjournal", vec!["NEX-BORGER-LÆS", "NEX-BORGER-SKRIV"]),
-                ("NEX-SYGEPLEJE", "Sygepleje", vec!["NEX-BORGER-LÆS", "NEX-BORGER-SKRIV", "NEX-MEDICIN"]),
+                (
+                    "NEX-SYGEPLEJE",
+                    "Sygepleje",
+                    vec!["NEX-BORGER-LÆS", "NEX-BORGER-SKRIV", "NEX-MEDICIN"],
+                ),
                 ("NEX-UDTRÆK", "Udtræk til databehandler", vec!["NEX-EKSPORT"]),
             ],
         ),
@@ -210,9 +326,24 @@ fn catalogue() -> Vec<(&'static str, &'static str, usize, ConnectorKind, bool, &
             true,
             "{initials:4}",
             vec![
-                Role0 { code: "WSOP-ADM-S", name: "Administration, søg", flags: flags(true, false, false, false), tx: &["SOP-SØG"] },
-                Role0 { code: "WSOP-SAG-S", name: "Sagsbehandling, søg", flags: flags(true, false, false, true), tx: &["SOP-VIS-SAG"] },
-                Role0 { code: "WSOP-SAG-O", name: "Sagsbehandling, opdater", flags: flags(false, false, false, true), tx: &["SOP-VIS-SAG", "SOP-OPDATER"] },
+                Role0 {
+                    code: "WSOP-ADM-S",
+                    name: "Administration, søg",
+                    flags: flags(true, false, false, false),
+                    tx: &["SOP-SØG"],
+                },
+                Role0 {
+                    code: "WSOP-SAG-S",
+                    name: "Sagsbehandling, søg",
+                    flags: flags(true, false, false, true),
+                    tx: &["SOP-VIS-SAG"],
+                },
+                Role0 {
+                    code: "WSOP-SAG-O",
+                    name: "Sagsbehandling, opdater",
+                    flags: flags(false, false, false, true),
+                    tx: &["SOP-VIS-SAG", "SOP-OPDATER"],
+                },
             ],
             vec![("4-SOP-LÆS2", "Social Pension, læseadgang", vec!["WSOP-ADM-S", "WSOP-SAG-S"])],
         ),
@@ -223,7 +354,12 @@ fn catalogue() -> Vec<(&'static str, &'static str, usize, ConnectorKind, bool, &
             ConnectorKind::Manual,
             true,
             "{initials:4}",
-            vec![Role0 { code: "CPR-OPSLAG", name: "Opslag i CPR", flags: flags(true, false, false, true), tx: &["CPR-OPSLAG"] }],
+            vec![Role0 {
+                code: "CPR-OPSLAG",
+                name: "Opslag i CPR",
+                flags: flags(true, false, false, true),
+                tx: &["CPR-OPSLAG"],
+            }],
             vec![("CPR-OPSLAG", "CPR-opslag", vec!["CPR-OPSLAG"])],
         ),
         (
@@ -234,8 +370,18 @@ fn catalogue() -> Vec<(&'static str, &'static str, usize, ConnectorKind, bool, &
             true,
             "{initials:4}",
             vec![
-                Role0 { code: "OPUS-LÆS", name: "Økonomi, læs", flags: flags(true, false, false, false), tx: &["OPUS-VIS"] },
-                Role0 { code: "OPUS-BOGFØR", name: "Økonomi, bogfør", flags: flags(false, false, false, false), tx: &["OPUS-VIS", "OPUS-BOGFØR"] },
+                Role0 {
+                    code: "OPUS-LÆS",
+                    name: "Økonomi, læs",
+                    flags: flags(true, false, false, false),
+                    tx: &["OPUS-VIS"],
+                },
+                Role0 {
+                    code: "OPUS-BOGFØR",
+                    name: "Økonomi, bogfør",
+                    flags: flags(false, false, false, false),
+                    tx: &["OPUS-VIS", "OPUS-BOGFØR"],
+                },
             ],
             vec![("OPUS-LÆS", "Økonomi, læseadgang", vec!["OPUS-LÆS"])],
         ),
@@ -264,10 +410,27 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
         &actor,
         Municipality {
             name: name(&preset.name),
-            org_number: OrgNumber::parse(&if preset.country == Country::DK { cvr_from(29_000_000) } else { se_org_from(12_000) }).context("org number")?,
-            dpo: Contact { name: name("Databeskyttelsesrådgiver"), email: Some(Email::parse(&format!("dpo@{slug}.{}", w.domain))?), phone: Some(Phone::parse("+45 32 46 46 00")?) },
-            secretariat: Some(Contact { name: name(w.departments[2].1), email: Some(Email::parse(&format!("autorisationer@{slug}.{}", w.domain))?), phone: Some(Phone::parse("+45 32 46 46 10")?) }),
-            service_desk: Some(Contact { name: name("Servicedesk"), email: Some(Email::parse(&format!("servicedesk@{slug}.{}", w.domain))?), phone: Some(Phone::parse("+45 32 46 46 20")?) }),
+            org_number: OrgNumber::parse(&if preset.country == Country::DK {
+                cvr_from(29_000_000)
+            } else {
+                se_org_from(12_000)
+            })
+            .context("org number")?,
+            dpo: Contact {
+                name: name("Databeskyttelsesrådgiver"),
+                email: Some(Email::parse(&format!("dpo@{slug}.{}", w.domain))?),
+                phone: Some(Phone::parse("+45 32 46 46 00")?),
+            },
+            secretariat: Some(Contact {
+                name: name(w.departments[2].1),
+                email: Some(Email::parse(&format!("autorisationer@{slug}.{}", w.domain))?),
+                phone: Some(Phone::parse("+45 32 46 46 10")?),
+            }),
+            service_desk: Some(Contact {
+                name: name("Servicedesk"),
+                email: Some(Email::parse(&format!("servicedesk@{slug}.{}", w.domain))?),
+                phone: Some(Phone::parse("+45 32 46 46 20")?),
+            }),
             policy_preset: code(&preset.id),
         },
         None,
@@ -277,31 +440,103 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
 
     let mut ids = Ids::default();
     for (c, n, head, sub) in w.departments {
-        let contact = |person: &str| Contact { name: name(person), email: Some(Email::parse(&format!("{}@{slug}.{}", person.to_lowercase().replace(' ', ".").replace(['ø', 'ö'], "o").replace(['æ', 'ä'], "a").replace('å', "a"), w.domain)).expect("demo e-mail")), phone: None };
-        let d = app.create(&actor, Department { name: name(n), code: code(c), head: Some(contact(head)), substitute: Some(contact(sub)) }).await.map_err(|e| anyhow::anyhow!("department {c}: {e}"))?;
+        let contact = |person: &str| Contact {
+            name: name(person),
+            email: Some(
+                Email::parse(&format!(
+                    "{}@{slug}.{}",
+                    person
+                        .to_lowercase()
+                        .replace(' ', ".")
+                        .replace(['ø', 'ö'], "o")
+                        .replace(['æ', 'ä'], "a")
+                        .replace('å', "a"),
+                    w.domain
+                ))
+                .expect("demo e-mail"),
+            ),
+            phone: None,
+        };
+        let d = app
+            .create(
+                &actor,
+                Department {
+                    name: name(n),
+                    code: code(c),
+                    head: Some(contact(head)),
+                    substitute: Some(contact(sub)),
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("department {c}: {e}"))?;
         ids.departments.push(d.id);
     }
     for (c, n, owner, connector, logs, pattern, roles, profiles) in catalogue() {
         let system = app
-            .create(&actor, System { name: name(n), code: code(c), owner_department_id: ids.departments[owner], connector, logs_transactions: logs, username_pattern: Some(name(pattern)), description: None })
+            .create(
+                &actor,
+                System {
+                    name: name(n),
+                    code: code(c),
+                    owner_department_id: ids.departments[owner],
+                    connector,
+                    logs_transactions: logs,
+                    username_pattern: Some(name(pattern)),
+                    description: None,
+                },
+            )
             .await
             .map_err(|e| anyhow::anyhow!("system {c}: {e}"))?;
         ids.systems.insert(c, system.id);
         let mut role_ids = HashMap::new();
         for r in roles {
             let tx = r.tx.iter().map(|t| code(t)).collect();
-            let role = app.create(&actor, Role { system_id: system.id, code: code(r.code), name: name(r.name), flags: r.flags, transaction_types: tx }).await.map_err(|e| anyhow::anyhow!("role {}: {e}", r.code))?;
+            let role = app
+                .create(
+                    &actor,
+                    Role {
+                        system_id: system.id,
+                        code: code(r.code),
+                        name: name(r.name),
+                        flags: r.flags,
+                        transaction_types: tx,
+                    },
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("role {}: {e}", r.code))?;
             role_ids.insert(r.code, role.id);
         }
         for (pc, pn, prs) in profiles {
             let roles: Vec<Uuid> = prs.iter().map(|r| role_ids[r]).collect();
-            let p = app.create(&actor, Profile { system_id: system.id, code: code(pc), name: name(pn), roles: roles.clone(), flags: Flags::default() }).await.map_err(|e| anyhow::anyhow!("profile {pc}: {e}"))?;
+            let p = app
+                .create(
+                    &actor,
+                    Profile {
+                        system_id: system.id,
+                        code: code(pc),
+                        name: name(pn),
+                        roles: roles.clone(),
+                        flags: Flags::default(),
+                    },
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("profile {pc}: {e}"))?;
             ids.profiles.insert(pc, (p.id, system.id, roles));
         }
     }
     for (c, n, profiles) in w.job_profiles {
         let profiles = profiles.iter().map(|p| ids.profiles[p].0).collect();
-        app.create(&actor, JobProfile { name: name(n), code: code(c), description: None, profiles }).await.map_err(|e| anyhow::anyhow!("job profile {c}: {e}"))?;
+        app.create(
+            &actor,
+            JobProfile {
+                name: name(n),
+                code: code(c),
+                description: None,
+                profiles,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("job profile {c}: {e}"))?;
     }
 
     match scale {
@@ -319,7 +554,11 @@ fn org_number(country: Country, seed: u64) -> OrgNumber {
 }
 
 fn person_name(rng: &mut StdRng, country: Country) -> String {
-    let (first, last) = if country == Country::DK { (DK_FIRST, DK_LAST) } else { (SE_FIRST, SE_LAST) };
+    let (first, last) = if country == Country::DK {
+        (DK_FIRST, DK_LAST)
+    } else {
+        (SE_FIRST, SE_LAST)
+    };
     format!("{} {}", first[rng.gen_range(0..first.len())], last[rng.gen_range(0..last.len())])
 }
 
@@ -339,7 +578,12 @@ fn initials(name: &str) -> String {
 /// The scope, profiles for staff, and agreement dates of a supplier by service type.
 fn plan(kind: ServiceType) -> (&'static [&'static str], &'static [&'static str], &'static str, &'static str) {
     match kind {
-        ServiceType::Consultancy => (&["AD", "SOCIALPENSION", "CPR"], &["AD-LOGON", "4-SOP-LÆS2", "CPR-OPSLAG"], "2026-01-01", "2026-12-31"),
+        ServiceType::Consultancy => (
+            &["AD", "SOCIALPENSION", "CPR"],
+            &["AD-LOGON", "4-SOP-LÆS2", "CPR-OPSLAG"],
+            "2026-01-01",
+            "2026-12-31",
+        ),
         _ => (&["AD", "NEXUS"], &["AD-STANDARD", "OMSORGSJOURNAL"], "2025-01-01", "2027-12-31"),
     }
 }
@@ -355,8 +599,16 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
                 Supplier {
                     name: name(sname),
                     org_number: org_number(preset.country, i as u64),
-                    address: Some(Text::parse(if preset.country == Country::DK { "Industrivej 10, 2770 Kastrup" } else { "Storgatan 5, 289 31 Knislinge" })?),
-                    contact: Some(Contact { name: name("Kontaktperson"), email: Some(Email::parse(&format!("kontakt{i}@leverandor.{}", w.domain))?), phone: None }),
+                    address: Some(Text::parse(if preset.country == Country::DK {
+                        "Industrivej 10, 2770 Kastrup"
+                    } else {
+                        "Storgatan 5, 289 31 Knislinge"
+                    })?),
+                    contact: Some(Contact {
+                        name: name("Kontaktperson"),
+                        email: Some(Email::parse(&format!("kontakt{i}@leverandor.{}", w.domain))?),
+                        phone: None,
+                    }),
                 },
             )
             .await
@@ -375,12 +627,24 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
                     consultant_engagement: *consultant,
                     valid_from: date(from),
                     valid_to: date(to),
-                    scope: AgreementScope { systems: systems.iter().map(|s| ids.systems[s]).collect(), profiles: scope_profiles, user_cap: if *consultant { 4 } else { 20 } },
+                    scope: AgreementScope {
+                        systems: systems.iter().map(|s| ids.systems[s]).collect(),
+                        profiles: scope_profiles,
+                        user_cap: if *consultant { 4 } else { 20 },
+                    },
                     data_processing: DataProcessing {
                         dpa_in_place: *consultant || *kind == ServiceType::NursingHome,
                         dpa_reference: consultant.then(|| name("Databehandleraftale 2026-014")),
                         allows_export: false,
-                        sub_processors: if *consultant { vec![SubProcessor { name: name("Nordisk Hosting A/S"), org_number: Some(org_number(Country::DK, 999)), purpose: Text::parse("Drift af sagsbehandlingsplatform")? }] } else { vec![] },
+                        sub_processors: if *consultant {
+                            vec![SubProcessor {
+                                name: name("Nordisk Hosting A/S"),
+                                org_number: Some(org_number(Country::DK, 999)),
+                                purpose: Text::parse("Drift af sagsbehandlingsplatform")?,
+                            }]
+                        } else {
+                            vec![]
+                        },
                     },
                     attestations: vec![],
                     acceptances: vec![],
@@ -389,16 +653,38 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
             .await
             .map_err(|e| anyhow::anyhow!("agreement of {sname}: {e}"))?;
         // The supplier signs for itself; the coordinator for the municipality.
-        let signatory = Actor { organisation: domain::authz::Organisation::Supplier(supplier.id), role: domain::authz::UserRole::SupplierOrderer, ..actor.clone() };
-        let coordinator = Actor { role: domain::authz::UserRole::SecurityCoordinator, ..actor.clone() };
+        let signatory = Actor {
+            organisation: domain::authz::Organisation::Supplier(supplier.id),
+            role: domain::authz::UserRole::SupplierOrderer,
+            ..actor.clone()
+        };
+        let coordinator = Actor {
+            role: domain::authz::UserRole::SecurityCoordinator,
+            ..actor.clone()
+        };
         // The second supplier has not yet attested everything (shows blocked activation).
-        let attest: Vec<_> = if i == 1 { required.iter().copied().skip(1).collect() } else { required.clone() };
+        let attest: Vec<_> = if i == 1 {
+            required.iter().copied().skip(1).collect()
+        } else {
+            required.clone()
+        };
         for kind in attest {
-            app.attest_agreement(&signatory, agreement.id, kind, name("Leverandørens direktør")).await.map_err(|e| anyhow::anyhow!("attestation: {e}"))?;
+            app.attest_agreement(&signatory, agreement.id, kind, name("Leverandørens direktør"))
+                .await
+                .map_err(|e| anyhow::anyhow!("attestation: {e}"))?;
         }
         if i != 1 {
-            app.accept_agreement(&signatory, agreement.id, name("Leverandørens direktør"), name("Direktør")).await.map_err(|e| anyhow::anyhow!("acceptance: {e}"))?;
-            app.accept_agreement(&coordinator, agreement.id, name("IT-sikkerhedskoordinator"), name("IT-sikkerhedskoordinator")).await.map_err(|e| anyhow::anyhow!("acceptance: {e}"))?;
+            app.accept_agreement(&signatory, agreement.id, name("Leverandørens direktør"), name("Direktør"))
+                .await
+                .map_err(|e| anyhow::anyhow!("acceptance: {e}"))?;
+            app.accept_agreement(
+                &coordinator,
+                agreement.id,
+                name("IT-sikkerhedskoordinator"),
+                name("IT-sikkerhedskoordinator"),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("acceptance: {e}"))?;
         }
         for n in 0..staff {
             let pname = person_name(rng, preset.country);
@@ -408,7 +694,12 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
                     Person {
                         name: name(&pname),
                         email: Some(Email::parse(&format!("{}.{n}@leverandor{i}.{}", initials(&pname), w.domain))?),
-                        affiliations: vec![Affiliation { supplier_id: supplier.id, from: date(from), to: None, employee_ref: Some(name(&format!("M{:04}", 100 + n))) }],
+                        affiliations: vec![Affiliation {
+                            supplier_id: supplier.id,
+                            from: date(from),
+                            to: None,
+                            employee_ref: Some(name(&format!("M{:04}", 100 + n))),
+                        }],
                         national_id: Some(national_id(rng, preset.country)),
                         national_id_on_file: false,
                     },
@@ -417,13 +708,27 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
                 .map_err(|e| anyhow::anyhow!("person {pname}: {e}"))?;
             summary.persons += 1;
             if n < 2 {
-                app.create(actor, Orderer { supplier_id: supplier.id, person_id: person.id, valid_from: date(from), valid_to: None, person_name: String::new() })
-                    .await
-                    .map_err(|e| anyhow::anyhow!("orderer: {e}"))?;
+                app.create(
+                    actor,
+                    Orderer {
+                        supplier_id: supplier.id,
+                        person_id: person.id,
+                        valid_from: date(from),
+                        valid_to: None,
+                        person_name: String::new(),
+                    },
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("orderer: {e}"))?;
             }
             for p in profiles {
                 let (profile_id, system_id, roles) = &ids.profiles[p];
-                let prefix: String = sname.chars().filter(|c| c.is_ascii_alphabetic()).take(3).collect::<String>().to_lowercase();
+                let prefix: String = sname
+                    .chars()
+                    .filter(|c| c.is_ascii_alphabetic())
+                    .take(3)
+                    .collect::<String>()
+                    .to_lowercase();
                 accounts.push(NewAccount {
                     id: Uuid::now_v7(),
                     person_id: person.id,
@@ -440,7 +745,9 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
     }
     summary.accounts = accounts.len();
     summary.role_assignments = accounts.iter().map(|a| a.roles.len()).sum();
-    app.import_accounts(actor, &accounts).await.map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
+    app.import_accounts(actor, &accounts)
+        .await
+        .map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
     Ok(summary)
 }
 
@@ -449,9 +756,17 @@ async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut S
     const PERSONS_PER_SUPPLIER: usize = 40;
     let mut summary = Summary::default();
     let suppliers: Vec<Supplier> = (0..SUPPLIERS)
-        .map(|i| Supplier { name: name(&format!("Leverandør {i:03} ApS")), org_number: org_number(preset.country, 1000 + i as u64), address: None, contact: None })
+        .map(|i| Supplier {
+            name: name(&format!("Leverandør {i:03} ApS")),
+            org_number: org_number(preset.country, 1000 + i as u64),
+            address: None,
+            contact: None,
+        })
         .collect();
-    let supplier_ids = app.create_many(actor, suppliers).await.map_err(|e| anyhow::anyhow!("suppliers: {e}"))?;
+    let supplier_ids = app
+        .create_many(actor, suppliers)
+        .await
+        .map_err(|e| anyhow::anyhow!("suppliers: {e}"))?;
     summary.suppliers = supplier_ids.len();
     let (systems, profiles, from, to) = plan(ServiceType::PersonalCare);
     let agreements: Vec<Agreement> = supplier_ids
@@ -464,13 +779,25 @@ async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut S
             consultant_engagement: false,
             valid_from: date(from),
             valid_to: date(to),
-            scope: AgreementScope { systems: systems.iter().map(|s| ids.systems[s]).collect(), profiles: profiles.iter().map(|p| ids.profiles[p].0).collect(), user_cap: 50 },
-            data_processing: DataProcessing { dpa_in_place: false, dpa_reference: None, allows_export: false, sub_processors: vec![] },
+            scope: AgreementScope {
+                systems: systems.iter().map(|s| ids.systems[s]).collect(),
+                profiles: profiles.iter().map(|p| ids.profiles[p].0).collect(),
+                user_cap: 50,
+            },
+            data_processing: DataProcessing {
+                dpa_in_place: false,
+                dpa_reference: None,
+                allows_export: false,
+                sub_processors: vec![],
+            },
             attestations: vec![],
             acceptances: vec![],
         })
         .collect();
-    let agreement_ids = app.create_many(actor, agreements).await.map_err(|e| anyhow::anyhow!("agreements: {e}"))?;
+    let agreement_ids = app
+        .create_many(actor, agreements)
+        .await
+        .map_err(|e| anyhow::anyhow!("agreements: {e}"))?;
     let mut accounts = Vec::new();
     let mut orderers = Vec::new();
     for (si, supplier) in supplier_ids.iter().enumerate() {
@@ -478,14 +805,25 @@ async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut S
             .map(|_| Person {
                 name: name(&person_name(rng, preset.country)),
                 email: None,
-                affiliations: vec![Affiliation { supplier_id: *supplier, from: date(from), to: None, employee_ref: None }],
+                affiliations: vec![Affiliation {
+                    supplier_id: *supplier,
+                    from: date(from),
+                    to: None,
+                    employee_ref: None,
+                }],
                 national_id: Some(national_id(rng, preset.country)),
                 national_id_on_file: false,
             })
             .collect();
         let person_ids = app.create_many(actor, persons).await.map_err(|e| anyhow::anyhow!("persons: {e}"))?;
         summary.persons += person_ids.len();
-        orderers.push(Orderer { supplier_id: *supplier, person_id: person_ids[0], valid_from: date(from), valid_to: None, person_name: String::new() });
+        orderers.push(Orderer {
+            supplier_id: *supplier,
+            person_id: person_ids[0],
+            valid_from: date(from),
+            valid_to: None,
+            person_name: String::new(),
+        });
         for (pi, person) in person_ids.iter().enumerate() {
             for p in profiles {
                 let (profile_id, system_id, roles) = &ids.profiles[p];
@@ -503,11 +841,15 @@ async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut S
             }
         }
     }
-    app.create_many(actor, orderers).await.map_err(|e| anyhow::anyhow!("orderers: {e}"))?;
+    app.create_many(actor, orderers)
+        .await
+        .map_err(|e| anyhow::anyhow!("orderers: {e}"))?;
     summary.accounts = accounts.len();
     summary.role_assignments = accounts.iter().map(|a| a.roles.len()).sum();
     for chunk in accounts.chunks(10_000) {
-        app.import_accounts(actor, chunk).await.map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
+        app.import_accounts(actor, chunk)
+            .await
+            .map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
     }
     Ok(summary)
 }
@@ -520,7 +862,11 @@ mod tests {
     fn generated_org_numbers_are_valid() {
         for seed in [0, 1, 17, 999, 123_456] {
             assert!(domain::ident::Cvr::parse(&cvr_from(seed)).is_ok(), "{}", cvr_from(seed));
-            assert!(domain::ident::SeOrgNumber::parse(&se_org_from(seed)).is_ok(), "{}", se_org_from(seed));
+            assert!(
+                domain::ident::SeOrgNumber::parse(&se_org_from(seed)).is_ok(),
+                "{}",
+                se_org_from(seed)
+            );
         }
     }
 }

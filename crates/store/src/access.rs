@@ -78,8 +78,20 @@ fn role(s: &str) -> Result<UserRole> {
     UserRole::parse(s).ok_or_else(|| corrupt("unknown role"))
 }
 
-type UserRow = (String, String, String, String, String, Option<String>, i64, i64, Option<String>, i64);
-const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, locked_until, active";
+type UserRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+    i64,
+);
+const USER_COLUMNS: &str =
+    "id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, locked_until, active";
 
 fn to_user(r: UserRow) -> Result<StoredUser> {
     Ok(StoredUser {
@@ -90,12 +102,24 @@ fn to_user(r: UserRow) -> Result<StoredUser> {
         role: role(&r.4)?,
         supplier_id: opt_uuid(r.5)?,
         must_change_password: r.6 != 0,
-        login: LoginState { failed_attempts: u32::try_from(r.7).unwrap_or(u32::MAX), locked_until: opt_ts(r.8)? },
+        login: LoginState {
+            failed_attempts: u32::try_from(r.7).unwrap_or(u32::MAX),
+            locked_until: opt_ts(r.8)?,
+        },
         active: r.9 != 0,
     })
 }
 
-type TokenRow = (String, String, String, Option<String>, String, String, Option<String>, Option<String>);
+type TokenRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
 const TOKEN_COLUMNS: &str = "id, name, role, supplier_id, created_by, created_at, expires_at, revoked_at";
 
 fn to_token(r: TokenRow) -> Result<StoredApiToken> {
@@ -136,13 +160,17 @@ impl Store {
     }
 
     pub async fn token(&self, id: Uuid) -> Result<Option<StoredApiToken>> {
-        let row: Option<TokenRow> =
-            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1")).bind(id.to_string()).fetch_optional(&self.pool).await?;
+        let row: Option<TokenRow> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(to_token).transpose()
     }
 
     pub async fn list_tokens(&self) -> Result<Vec<StoredApiToken>> {
-        let rows: Vec<TokenRow> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id")).fetch_all(&self.pool).await?;
+        let rows: Vec<TokenRow> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id"))
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter().map(to_token).collect()
     }
 }

@@ -27,13 +27,26 @@ impl Tx {
     /// Inserts accounts and their role assignments with multi-row statements.
     pub async fn insert_accounts(&mut self, accounts: &[NewAccount], now: Timestamp) -> Result<()> {
         for chunk in accounts.chunks(BATCH) {
-            let mut sql = String::from("INSERT INTO accounts (id, person_id, system_id, agreement_id, username, status, valid_from, valid_to, created_at) VALUES ");
+            let mut sql = String::from(
+                "INSERT INTO accounts (id, person_id, system_id, agreement_id, username, status, valid_from, valid_to, created_at) VALUES ",
+            );
             for i in 0..chunk.len() {
                 let b = i * 9;
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9));
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9
+                ));
             }
             let mut q = sqlx::query(&sql);
             for a in chunk {
@@ -50,7 +63,10 @@ impl Tx {
             }
             q.execute(&mut *self.tx).await?;
         }
-        let roles: Vec<(Uuid, Uuid, Option<Uuid>)> = accounts.iter().flat_map(|a| a.roles.iter().map(move |(r, p)| (a.id, *r, *p))).collect();
+        let roles: Vec<(Uuid, Uuid, Option<Uuid>)> = accounts
+            .iter()
+            .flat_map(|a| a.roles.iter().map(move |(r, p)| (a.id, *r, *p)))
+            .collect();
         for chunk in roles.chunks(BATCH) {
             let mut sql = String::from("INSERT INTO account_roles (account_id, role_id, profile_id) VALUES ");
             for i in 0..chunk.len() {
@@ -76,12 +92,19 @@ impl Store {
     }
 
     pub async fn count_role_assignments(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM account_roles").fetch_one(&self.pool).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM account_roles")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n as u64)
     }
 
     /// Usernames taken in a system, for generating new unique ones.
     pub async fn usernames_in_system(&self, system_id: Uuid) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT username FROM accounts WHERE system_id = $1 ORDER BY username").bind(system_id.to_string()).fetch_all(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT username FROM accounts WHERE system_id = $1 ORDER BY username")
+                .bind(system_id.to_string())
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 }

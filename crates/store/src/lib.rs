@@ -98,7 +98,11 @@ impl Store {
             // WAL lets readers run beside the one writer; it is a property of the file.
             sqlx::raw_sql("PRAGMA journal_mode=WAL").execute(&pool).await?;
         }
-        Ok(Store { pool, backend, key: Arc::new(key) })
+        Ok(Store {
+            pool,
+            backend,
+            key: Arc::new(key),
+        })
     }
 
     pub fn backend(&self) -> Backend {

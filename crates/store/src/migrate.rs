@@ -184,7 +184,9 @@ impl Store {
     /// The newest applied migration version (0 for an empty database).
     pub async fn schema_version(&self) -> Result<i64> {
         self.ensure_migrations_table().await?;
-        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations").fetch_one(&self.pool).await?;
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(v.unwrap_or(0))
     }
 
@@ -209,16 +211,27 @@ impl Store {
                 "the database is at schema version {from}, newer than this Portvagt knows ({known}); run a newer release"
             )));
         }
-        let applied: Vec<(i64, String)> = sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&self.pool).await?;
+        let applied: Vec<(i64, String)> = sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version")
+            .fetch_all(&self.pool)
+            .await?;
         for (version, checksum) in &applied {
-            let m = MIGRATIONS.iter().find(|m| m.version == *version).ok_or_else(|| StoreError::Migration(format!("unknown applied migration {version}")))?;
+            let m = MIGRATIONS
+                .iter()
+                .find(|m| m.version == *version)
+                .ok_or_else(|| StoreError::Migration(format!("unknown applied migration {version}")))?;
             if &m.checksum() != checksum {
-                return Err(StoreError::Migration(format!("migration {version} ({}) was changed after it was applied", m.name)));
+                return Err(StoreError::Migration(format!(
+                    "migration {version} ({}) was changed after it was applied",
+                    m.name
+                )));
             }
         }
         for m in MIGRATIONS.iter().filter(|m| m.version > from && m.version <= target) {
             let mut tx = self.pool.begin().await?;
-            sqlx::raw_sql(&m.sql(self.backend)).execute(&mut *tx).await.map_err(|e| StoreError::Migration(format!("migration {} ({}) failed: {e}", m.version, m.name)))?;
+            sqlx::raw_sql(&m.sql(self.backend))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::Migration(format!("migration {} ({}) failed: {e}", m.version, m.name)))?;
             sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
                 .bind(m.version)
                 .bind(m.name)
@@ -229,6 +242,9 @@ impl Store {
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");
         }
-        Ok(MigrationReport { from, to: self.schema_version().await? })
+        Ok(MigrationReport {
+            from,
+            to: self.schema_version().await?,
+        })
     }
 }

@@ -135,7 +135,10 @@ impl Store {
         w.and(format!("kind = {kind}"));
         if !q.owned_by.is_empty() {
             let list: Vec<String> = q.owned_by.iter().map(|s| w.arg(Arg::Text(s.to_string()))).collect();
-            w.and(format!("id IN (SELECT entry_id FROM registry_owners WHERE supplier_id IN ({}))", list.join(", ")));
+            w.and(format!(
+                "id IN (SELECT entry_id FROM registry_owners WHERE supplier_id IN ({}))",
+                list.join(", ")
+            ));
         }
         if let Some(target) = q.referring_to {
             let p = w.arg(Arg::Text(target.to_string()));
@@ -159,7 +162,12 @@ impl Store {
         page_args.push(Arg::Int(i64::from(q.limit)));
         page_args.push(Arg::Int(q.offset as i64));
         let n = page_args.len();
-        let sql = format!("SELECT {COLUMNS} FROM registry_entries{} ORDER BY name_lower, id LIMIT ${} OFFSET ${}", w.sql(), n - 1, n);
+        let sql = format!(
+            "SELECT {COLUMNS} FROM registry_entries{} ORDER BY name_lower, id LIMIT ${} OFFSET ${}",
+            w.sql(),
+            n - 1,
+            n
+        );
         let rows = sqlx::query_with(&sql, args(&page_args)).fetch_all(&self.pool).await?;
         let mut entries = rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?;
         self.fill_owners(&mut entries).await?;
@@ -192,7 +200,10 @@ impl Store {
 
     /// How many records of each kind exist (for health and demo reports).
     pub async fn count_entries(&self, kind: &str) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registry_entries WHERE kind = $1").bind(kind.to_string()).fetch_one(&self.pool).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registry_entries WHERE kind = $1")
+            .bind(kind.to_string())
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n as u64)
     }
 }
@@ -259,21 +270,28 @@ impl Tx {
         if res.rows_affected() == 0 {
             return Err(self.stale(e.id).await);
         }
-        sqlx::query("DELETE FROM registry_owners WHERE entry_id = $1").bind(e.id.to_string()).execute(&mut *self.tx).await?;
-        sqlx::query("DELETE FROM registry_refs WHERE entry_id = $1").bind(e.id.to_string()).execute(&mut *self.tx).await?;
+        sqlx::query("DELETE FROM registry_owners WHERE entry_id = $1")
+            .bind(e.id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("DELETE FROM registry_refs WHERE entry_id = $1")
+            .bind(e.id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         self.write_links(e).await?;
         Ok(expected_version + 1)
     }
 
     /// Marks a record active or inactive if it is still at `expected_version`.
     pub async fn set_entry_active(&mut self, id: Uuid, active: bool, expected_version: i64, now: Timestamp) -> Result<i64> {
-        let res = sqlx::query("UPDATE registry_entries SET active = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
-            .bind(b2i(active))
-            .bind(now.to_string())
-            .bind(id.to_string())
-            .bind(expected_version)
-            .execute(&mut *self.tx)
-            .await?;
+        let res =
+            sqlx::query("UPDATE registry_entries SET active = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
+                .bind(b2i(active))
+                .bind(now.to_string())
+                .bind(id.to_string())
+                .bind(expected_version)
+                .execute(&mut *self.tx)
+                .await?;
         if res.rows_affected() == 0 {
             return Err(self.stale(id).await);
         }
@@ -281,8 +299,10 @@ impl Tx {
     }
 
     async fn stale(&mut self, id: Uuid) -> StoreError {
-        let current: std::result::Result<Option<i64>, _> =
-            sqlx::query_scalar("SELECT version FROM registry_entries WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *self.tx).await;
+        let current: std::result::Result<Option<i64>, _> = sqlx::query_scalar("SELECT version FROM registry_entries WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await;
         match current {
             Ok(Some(v)) => StoreError::StaleVersion { current: v },
             Ok(None) => StoreError::NotFound,

@@ -38,7 +38,8 @@ fn audit(action: &str) -> AuditRecord {
 /// Rows written at each schema version, in the SQL of that version.
 fn fixture(version: i64) -> &'static str {
     match version {
-        1 => "INSERT INTO registry_entries (id, kind, name_lower, unique_key, active, body, version, created_at, updated_at) \
+        1 => {
+            "INSERT INTO registry_entries (id, kind, name_lower, unique_key, active, body, version, created_at, updated_at) \
               VALUES ('00000000-0000-0000-0000-0000000000a1', 'supplier', 'omsorg a/s', 'DK29189838', 1, '{\"name\":\"Omsorg A/S\"}', 1, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z'); \
               INSERT INTO registry_owners (supplier_id, entry_id) VALUES ('00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000a1'); \
               INSERT INTO registry_entries (id, kind, name_lower, unique_key, active, body, version, created_at, updated_at) \
@@ -48,14 +49,19 @@ fn fixture(version: i64) -> &'static str {
               INSERT INTO registry_entries (id, kind, name_lower, unique_key, active, body, version, created_at, updated_at) \
               VALUES ('00000000-0000-0000-0000-0000000000d1', 'role', 'læser', 'R', 1, '{\"name\":\"Læser\"}', 1, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z'); \
               INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, actor_name, actor_role, action, resource_kind, outcome, details) \
-              VALUES ('e1', '2026-01-01T00:00:00.000000Z', 'system', 'x', 'x', 'administrator', 'registry.create', 'supplier', 'success', '{}');",
-        2 => "INSERT INTO users (id, username, display_name, password_hash, role, must_change_password, failed_attempts, active, created_at) \
+              VALUES ('e1', '2026-01-01T00:00:00.000000Z', 'system', 'x', 'x', 'administrator', 'registry.create', 'supplier', 'success', '{}');"
+        }
+        2 => {
+            "INSERT INTO users (id, username, display_name, password_hash, role, must_change_password, failed_attempts, active, created_at) \
               VALUES ('00000000-0000-0000-0000-0000000000e1', 'admin', 'Admin', 'x', 'administrator', 1, 0, 1, '2026-01-01T00:00:00.000000Z'); \
               INSERT INTO api_tokens (id, name, token_hash, role, created_by, created_at) \
-              VALUES ('00000000-0000-0000-0000-0000000000f1', 'ci', 'abc', 'auditor', '00000000-0000-0000-0000-0000000000e1', '2026-01-01T00:00:00.000000Z');",
-        3 => "INSERT INTO accounts (id, person_id, system_id, username, status, valid_from, created_at) \
+              VALUES ('00000000-0000-0000-0000-0000000000f1', 'ci', 'abc', 'auditor', '00000000-0000-0000-0000-0000000000e1', '2026-01-01T00:00:00.000000Z');"
+        }
+        3 => {
+            "INSERT INTO accounts (id, person_id, system_id, username, status, valid_from, created_at) \
               VALUES ('00000000-0000-0000-0000-000000000101', '00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-0000000000c1', 'omsmet1', 'active', '2026-01-01', '2026-01-01T00:00:00.000000Z'); \
-              INSERT INTO account_roles (account_id, role_id) VALUES ('00000000-0000-0000-0000-000000000101', '00000000-0000-0000-0000-0000000000d1');",
+              INSERT INTO account_roles (account_id, role_id) VALUES ('00000000-0000-0000-0000-000000000101', '00000000-0000-0000-0000-0000000000d1');"
+        }
         _ => panic!("no fixture for schema version {version}: add one when adding a migration"),
     }
 }
@@ -77,7 +83,7 @@ backend_tests! {
         let supplier = store.get_entry(Uuid::from_u128(0xa1)).await.unwrap().unwrap();
         assert_eq!(supplier.body["name"], "Omsorg A/S");
         assert_eq!(supplier.owners, vec![Uuid::from_u128(0xa1)]);
-        assert_eq!(store.user_by_username("admin").await.unwrap().unwrap().must_change_password, true);
+        assert!(store.user_by_username("admin").await.unwrap().unwrap().must_change_password);
         assert_eq!(store.count_role_assignments().await.unwrap(), 1);
         assert_eq!(store.count_audit().await.unwrap(), 1);
     }

@@ -2,14 +2,16 @@
 //! drift apart; the committed `openapi.json` is compared with it by a test.
 
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Ref, RefOr, Required};
 use utoipa::openapi::tag::TagBuilder;
-use utoipa::ToSchema;
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Ref, RefOr, Required,
+};
 
 /// Collects operations and schemas while the routes are registered.
 #[derive(Default)]
@@ -82,7 +84,11 @@ impl Doc {
             )
             .paths(paths.build())
             .components(Some(components.build()))
-            .tags(Some(self.tags.into_iter().map(|(n, d)| TagBuilder::new().name(n).description(Some(d)).build())))
+            .tags(Some(
+                self.tags
+                    .into_iter()
+                    .map(|(n, d)| TagBuilder::new().name(n).description(Some(d)).build()),
+            ))
             .build()
     }
 }
@@ -93,7 +99,10 @@ pub fn op(tag: &str, id: &str, summary: &str, authenticated: bool) -> OperationB
     if authenticated {
         b = b
             .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
-            .response("401", problem("Not authenticated: the token is missing, unknown, expired or revoked"))
+            .response(
+                "401",
+                problem("Not authenticated: the token is missing, unknown, expired or revoked"),
+            )
             .response("403", problem("The caller's role does not allow this"));
     }
     b
@@ -102,12 +111,18 @@ pub fn op(tag: &str, id: &str, summary: &str, authenticated: bool) -> OperationB
 pub fn problem(description: &str) -> utoipa::openapi::Response {
     ResponseBuilder::new()
         .description(description)
-        .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+        .content(
+            "application/problem+json",
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+        )
         .build()
 }
 
 pub fn json(description: &str, schema: RefOr<Schema>) -> utoipa::openapi::Response {
-    ResponseBuilder::new().description(description).content("application/json", ContentBuilder::new().schema(Some(schema)).build()).build()
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", ContentBuilder::new().schema(Some(schema)).build())
+        .build()
 }
 
 pub fn body(schema: RefOr<Schema>) -> utoipa::openapi::request_body::RequestBody {
@@ -122,7 +137,9 @@ pub fn path_id() -> utoipa::openapi::path::Parameter {
         .name("id")
         .parameter_in(ParameterIn::Path)
         .required(Required::True)
-        .schema(Some(ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid)))))
+        .schema(Some(ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).format(Some(
+            utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid),
+        ))))
         .build()
 }
 

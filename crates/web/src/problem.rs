@@ -83,7 +83,15 @@ impl Problem {
 
     pub fn unsupported_media_type(catalog: &Catalog, lang: Lang) -> Problem {
         let detail = catalog.text(lang, "detail-unsupported-media-type", &[]);
-        Problem::new(catalog, lang, StatusCode::UNSUPPORTED_MEDIA_TYPE, "problem-unsupported-media-type", "unsupported-media-type", detail, None)
+        Problem::new(
+            catalog,
+            lang,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "problem-unsupported-media-type",
+            "unsupported-media-type",
+            detail,
+            None,
+        )
     }
 }
 

@@ -4,10 +4,10 @@ mod common;
 
 use common::{TestApp, agreement_body, person_body, problem, seed};
 use domain::authz::UserRole;
-use store::backend_tests;
-use store::testing::TestBackend;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use store::backend_tests;
+use store::testing::TestBackend;
 
 backend_tests! {
     /// A supplier's orderer can neither read nor change another supplier's rows, for
@@ -372,14 +372,38 @@ async fn docs_and_openapi_are_served_with_security_headers() {
     assert_eq!(res.status(), StatusCode::OK);
     let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
-    assert!(res.text().await.unwrap().contains("/api/docs/swagger-ui-bundle.js"), "the viewer is served locally, no CDN");
-    let js = t.http.get(format!("{}/api/docs/swagger-ui-bundle.js", t.base)).send().await.unwrap();
+    assert!(
+        res.text().await.unwrap().contains("/api/docs/swagger-ui-bundle.js"),
+        "the viewer is served locally, no CDN"
+    );
+    let js = t
+        .http
+        .get(format!("{}/api/docs/swagger-ui-bundle.js", t.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(js.status(), StatusCode::OK);
     assert!(js.text().await.unwrap().len() > 1_000_000);
-    let doc: Value = t.http.get(format!("{}/api/v1/openapi.json", t.base)).send().await.unwrap().json().await.unwrap();
+    let doc: Value = t
+        .http
+        .get(format!("{}/api/v1/openapi.json", t.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/v1/suppliers"]["post"].is_object());
-    let health: Value = t.http.get(format!("{}/healthz", t.base)).send().await.unwrap().json().await.unwrap();
+    let health: Value = t
+        .http
+        .get(format!("{}/healthz", t.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["status"], "ok");
 }
 
@@ -393,5 +417,8 @@ fn committed_openapi_json_matches_the_code() {
         std::fs::write(path, &generated).unwrap();
     }
     let committed = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(committed == generated, "openapi.json differs from the API in the code: run `UPDATE_OPENAPI=1 cargo test -p portvagt-web --test api committed_openapi` and commit the file");
+    assert!(
+        committed == generated,
+        "openapi.json differs from the API in the code: run `UPDATE_OPENAPI=1 cargo test -p portvagt-web --test api committed_openapi` and commit the file"
+    );
 }

@@ -1,10 +1,10 @@
 //! Logging in for a token, and the administration of machine clients' API tokens.
 
 use super::registry::parse_id;
+use crate::AppState;
 use crate::extract::{Caller, JsonBody, LangOf};
 use crate::openapi::{self, Doc};
 use crate::problem::Problem;
-use crate::AppState;
 use app::{IssuedToken, TokenRequest};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -32,7 +32,9 @@ pub struct LoginInput {
 
 impl std::fmt::Debug for LoginInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginInput").field("username", &self.username).finish_non_exhaustive()
+        f.debug_struct("LoginInput")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 
@@ -61,7 +63,13 @@ pub struct IssuedTokenView {
 
 impl From<IssuedToken> for IssuedTokenView {
     fn from(t: IssuedToken) -> Self {
-        IssuedTokenView { id: t.id, token: t.token, role: t.role, supplier_id: t.supplier_id, expires_at: t.expires_at }
+        IssuedTokenView {
+            id: t.id,
+            token: t.token,
+            role: t.role,
+            supplier_id: t.supplier_id,
+            expires_at: t.expires_at,
+        }
     }
 }
 
@@ -80,7 +88,16 @@ pub struct TokenView {
 
 impl From<store::StoredApiToken> for TokenView {
     fn from(t: store::StoredApiToken) -> Self {
-        TokenView { id: t.id, name: t.name, role: t.role, supplier_id: t.supplier_id, created_by: t.created_by, created_at: t.created_at, expires_at: t.expires_at, revoked_at: t.revoked_at }
+        TokenView {
+            id: t.id,
+            name: t.name,
+            role: t.role,
+            supplier_id: t.supplier_id,
+            created_by: t.created_by,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
     }
 }
 
@@ -94,7 +111,12 @@ async fn login(State(s): State<AppState>, LangOf(lang): LangOf, JsonBody(input):
 }
 
 async fn create_token(State(s): State<AppState>, caller: Caller, JsonBody(t): JsonBody<TokenInput>) -> Result<Response, Problem> {
-    let req = TokenRequest { name: t.name, role: t.role, supplier_id: t.supplier_id, expires_at: t.expires_at };
+    let req = TokenRequest {
+        name: t.name,
+        role: t.role,
+        supplier_id: t.supplier_id,
+        expires_at: t.expires_at,
+    };
     let issued = s.app.create_token(&caller.actor, req).await.map_err(caller.problem(&s))?;
     Ok((StatusCode::CREATED, Json(IssuedTokenView::from(issued))).into_response())
 }
@@ -117,28 +139,50 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
     doc.add(
         "/api/v1/auth/token",
         HttpMethod::Post,
-        openapi::op("access", "login", "Log in with a local user and get a token for the user's role (valid for the policy's session lifetime)", false)
-            .request_body(Some(openapi::body(login_input)))
-            .response("201", openapi::json("The token, shown once", issued.clone()))
-            .response("401", openapi::problem("Unknown user or wrong password"))
-            .response("422", openapi::problem("The one-time password must be replaced (`new_password`), or the new one breaks the password rules"))
-            .response("423", openapi::problem("Locked after too many failed attempts"))
-            .build(),
+        openapi::op(
+            "access",
+            "login",
+            "Log in with a local user and get a token for the user's role (valid for the policy's session lifetime)",
+            false,
+        )
+        .request_body(Some(openapi::body(login_input)))
+        .response("201", openapi::json("The token, shown once", issued.clone()))
+        .response("401", openapi::problem("Unknown user or wrong password"))
+        .response(
+            "422",
+            openapi::problem("The one-time password must be replaced (`new_password`), or the new one breaks the password rules"),
+        )
+        .response("423", openapi::problem("Locked after too many failed attempts"))
+        .build(),
     );
     let token_input = doc.schema::<TokenInput>();
     let token_view = doc.schema::<TokenView>();
-    let token_list = doc.named("TokenList", utoipa::openapi::schema::ArrayBuilder::new().items(token_view.clone()).into());
+    let token_list = doc.named(
+        "TokenList",
+        utoipa::openapi::schema::ArrayBuilder::new().items(token_view.clone()).into(),
+    );
     doc.add(
         "/api/v1/tokens",
         HttpMethod::Post,
-        openapi::op("access", "create_token", "Create a machine client's API token (administrators)", true)
-            .description(Some("The secret is returned once; only its SHA-256 hash is stored."))
-            .request_body(Some(openapi::body(token_input)))
-            .response("201", openapi::json("The token, shown once", issued))
-            .response("422", openapi::problem("Role and supplier do not fit, or the supplier is unknown"))
+        openapi::op(
+            "access",
+            "create_token",
+            "Create a machine client's API token (administrators)",
+            true,
+        )
+        .description(Some("The secret is returned once; only its SHA-256 hash is stored."))
+        .request_body(Some(openapi::body(token_input)))
+        .response("201", openapi::json("The token, shown once", issued))
+        .response("422", openapi::problem("Role and supplier do not fit, or the supplier is unknown"))
+        .build(),
+    );
+    doc.add(
+        "/api/v1/tokens",
+        HttpMethod::Get,
+        openapi::op("access", "list_tokens", "List API tokens, without secrets (administrators)", true)
+            .response("200", openapi::json("The tokens", token_list))
             .build(),
     );
-    doc.add("/api/v1/tokens", HttpMethod::Get, openapi::op("access", "list_tokens", "List API tokens, without secrets (administrators)", true).response("200", openapi::json("The tokens", token_list)).build());
     doc.add(
         "/api/v1/tokens/{id}/revoke",
         HttpMethod::Post,

@@ -2,10 +2,10 @@
 //! person by national identity number.
 
 use super::registry::{entry_response, if_match, parse_id};
+use crate::AppState;
 use crate::extract::{Caller, JsonBody, LangOf};
 use crate::openapi::{self, Doc};
 use crate::problem::Problem;
-use crate::AppState;
 use app::ListFilter;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -80,9 +80,18 @@ async fn get_municipality(State(s): State<AppState>, caller: Caller) -> Result<R
     Ok(entry_response(StatusCode::OK, None, &e))
 }
 
-async fn put_municipality(State(s): State<AppState>, caller: Caller, headers: HeaderMap, JsonBody(m): JsonBody<Municipality>) -> Result<Response, Problem> {
+async fn put_municipality(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(m): JsonBody<Municipality>,
+) -> Result<Response, Problem> {
     let version = if_match(&headers).map_err(caller.problem(&s))?;
-    let e = s.app.put_municipality(&caller.actor, m, version).await.map_err(caller.problem(&s))?;
+    let e = s
+        .app
+        .put_municipality(&caller.actor, m, version)
+        .await
+        .map_err(caller.problem(&s))?;
     Ok(entry_response(StatusCode::OK, None, &e))
 }
 
@@ -94,7 +103,11 @@ fn policy_view(s: &AppState, lang: i18n::Lang, p: &Preset) -> PolicyView {
         deviations_from_guidance: p
             .deviations_from_guidance()
             .into_iter()
-            .map(|(key, code)| Deviation { key: key.into(), code: code.into(), message: s.catalog.text(lang, code, &[]) })
+            .map(|(key, code)| Deviation {
+                key: key.into(),
+                code: code.into(),
+                message: s.catalog.text(lang, code, &[]),
+            })
             .collect(),
     }
 }
@@ -105,33 +118,74 @@ async fn get_policy(State(s): State<AppState>, caller: Caller) -> Result<Respons
 }
 
 async fn list_presets(State(s): State<AppState>, _caller: Caller, LangOf(_): LangOf) -> Json<Vec<PresetSummary>> {
-    Json(s.app.presets().iter().map(|p| PresetSummary { id: p.id.clone(), name: p.name.clone(), country: format!("{:?}", p.country) }).collect())
+    Json(
+        s.app
+            .presets()
+            .iter()
+            .map(|p| PresetSummary {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                country: format!("{:?}", p.country),
+            })
+            .collect(),
+    )
 }
 
-async fn accept(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(a): JsonBody<AcceptanceInput>) -> Result<Response, Problem> {
+async fn accept(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(a): JsonBody<AcceptanceInput>,
+) -> Result<Response, Problem> {
     let id = parse_id(&id).map_err(caller.problem(&s))?;
-    let e = s.app.accept_agreement(&caller.actor, id, a.name, a.title).await.map_err(caller.problem(&s))?;
+    let e = s
+        .app
+        .accept_agreement(&caller.actor, id, a.name, a.title)
+        .await
+        .map_err(caller.problem(&s))?;
     Ok(entry_response(StatusCode::OK, None, &e))
 }
 
-async fn attest(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(a): JsonBody<AttestationInput>) -> Result<Response, Problem> {
+async fn attest(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(a): JsonBody<AttestationInput>,
+) -> Result<Response, Problem> {
     let id = parse_id(&id).map_err(caller.problem(&s))?;
-    let e = s.app.attest_agreement(&caller.actor, id, a.kind, a.attested_by).await.map_err(caller.problem(&s))?;
+    let e = s
+        .app
+        .attest_agreement(&caller.actor, id, a.kind, a.attested_by)
+        .await
+        .map_err(caller.problem(&s))?;
     Ok(entry_response(StatusCode::OK, None, &e))
 }
 
 async fn lookup_person(State(s): State<AppState>, caller: Caller, JsonBody(q): JsonBody<PersonLookup>) -> Result<Response, Problem> {
-    let filter = ListFilter { national_id: Some(q.national_id.canonical()), ..ListFilter::default() };
+    let filter = ListFilter {
+        national_id: Some(q.national_id.canonical()),
+        ..ListFilter::default()
+    };
     let page = PageRequest::new(None, None).map_err(|e| caller.problem(&s)(e.into()))?;
-    let page = s.app.list::<Person>(&caller.actor, &filter, page).await.map_err(caller.problem(&s))?;
+    let page = s
+        .app
+        .list::<Person>(&caller.actor, &filter, page)
+        .await
+        .map_err(caller.problem(&s))?;
     Ok(Json(page).into_response())
 }
 
 pub fn routes(doc: &mut Doc) -> Router<AppState> {
-    doc.tag("municipality", "The municipality profile and the policy in force (ORG-1, OPS-3, X-6)");
+    doc.tag(
+        "municipality",
+        "The municipality profile and the policy in force (ORG-1, OPS-3, X-6)",
+    );
     let muni = doc.schema::<Municipality>();
     let meta = doc.schema::<super::registry::EntryMeta>();
-    let muni_entry = doc.named("MunicipalityEntry", utoipa::openapi::schema::AllOfBuilder::new().item(meta).item(muni.clone()).into());
+    let muni_entry = doc.named(
+        "MunicipalityEntry",
+        utoipa::openapi::schema::AllOfBuilder::new().item(meta).item(muni.clone()).into(),
+    );
     doc.add(
         "/api/v1/municipality",
         HttpMethod::Get,
@@ -143,29 +197,42 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
     doc.add(
         "/api/v1/municipality",
         HttpMethod::Put,
-        openapi::op("municipality", "put_municipality", "Create or replace the municipality profile; `policy_preset` selects the policy", true)
-            .parameter(openapi::header("If-Match", "the version last seen"))
-            .request_body(Some(openapi::body(muni)))
-            .response("200", openapi::json("The profile", muni_entry))
-            .response("422", openapi::problem("A field is invalid or the preset is unknown"))
-            .build(),
+        openapi::op(
+            "municipality",
+            "put_municipality",
+            "Create or replace the municipality profile; `policy_preset` selects the policy",
+            true,
+        )
+        .parameter(openapi::header("If-Match", "the version last seen"))
+        .request_body(Some(openapi::body(muni)))
+        .response("200", openapi::json("The profile", muni_entry))
+        .response("422", openapi::problem("A field is invalid or the preset is unknown"))
+        .build(),
     );
     let policy = doc.schema::<PolicyView>();
     doc.add(
         "/api/v1/policy",
         HttpMethod::Get,
-        openapi::op("municipality", "get_policy", "The policy in force, every value with its source, and its deviations from current guidance", true)
-            .response("200", openapi::json("The policy", policy))
-            .build(),
+        openapi::op(
+            "municipality",
+            "get_policy",
+            "The policy in force, every value with its source, and its deviations from current guidance",
+            true,
+        )
+        .response("200", openapi::json("The policy", policy))
+        .build(),
     );
     let summary = doc.schema::<PresetSummary>();
     let presets = doc.named("PresetList", utoipa::openapi::schema::ArrayBuilder::new().items(summary).into());
     doc.add(
         "/api/v1/policy/presets",
         HttpMethod::Get,
-        openapi::op("municipality", "list_presets", "The policy presets this installation knows", true).response("200", openapi::json("The presets", presets)).build(),
+        openapi::op("municipality", "list_presets", "The policy presets this installation knows", true)
+            .response("200", openapi::json("The presets", presets))
+            .build(),
     );
-    let agreement_entry: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> = utoipa::openapi::Ref::from_schema_name("AgreementEntry").into();
+    let agreement_entry: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> =
+        utoipa::openapi::Ref::from_schema_name("AgreementEntry").into();
     let acceptance = doc.schema::<AcceptanceInput>();
     doc.add(
         "/api/v1/agreements/{id}/acceptances",
@@ -183,22 +250,38 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
     doc.add(
         "/api/v1/agreements/{id}/attestations",
         HttpMethod::Post,
-        openapi::op("agreements", "attest_agreement", "Record or renew a security attestation (AGR-4)", true)
-            .parameter(openapi::path_id())
-            .request_body(Some(openapi::body(attestation)))
-            .response("200", openapi::json("The agreement", agreement_entry))
-            .response("404", openapi::problem("No such agreement, or one the caller may not see"))
-            .build(),
+        openapi::op(
+            "agreements",
+            "attest_agreement",
+            "Record or renew a security attestation (AGR-4)",
+            true,
+        )
+        .parameter(openapi::path_id())
+        .request_body(Some(openapi::body(attestation)))
+        .response("200", openapi::json("The agreement", agreement_entry))
+        .response("404", openapi::problem("No such agreement, or one the caller may not see"))
+        .build(),
     );
     let lookup = doc.schema::<PersonLookup>();
     doc.add(
         "/api/v1/persons/lookup",
         HttpMethod::Post,
-        openapi::op("persons", "lookup_persons", "Find persons by CPR or personnummer (exact match through the blind index)", true)
-            .request_body(Some(openapi::body(lookup)))
-            .response("200", openapi::json("The matching persons the caller may see", utoipa::openapi::Ref::from_schema_name("PersonPage").into()))
-            .response("422", openapi::problem("The national identity number is invalid"))
-            .build(),
+        openapi::op(
+            "persons",
+            "lookup_persons",
+            "Find persons by CPR or personnummer (exact match through the blind index)",
+            true,
+        )
+        .request_body(Some(openapi::body(lookup)))
+        .response(
+            "200",
+            openapi::json(
+                "The matching persons the caller may see",
+                utoipa::openapi::Ref::from_schema_name("PersonPage").into(),
+            ),
+        )
+        .response("422", openapi::problem("The national identity number is invalid"))
+        .build(),
     );
     let health = doc.named(
         "Health",

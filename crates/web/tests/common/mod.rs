@@ -7,10 +7,10 @@ use domain::authz::{Actor, UserRole};
 use domain::policy::shipped_presets;
 use domain::text::Name;
 use domain::time::SystemClock;
-use store::testing::{TestBackend, TestDb};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use store::testing::{TestBackend, TestDb};
 use uuid::Uuid;
 
 pub struct TestApp {
@@ -37,19 +37,34 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = portvagt_web::router(app.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        let mut t = TestApp { base, http: reqwest::Client::new(), app, db, coordinator: String::new(), admin: String::new() };
+        let mut t = TestApp {
+            base,
+            http: reqwest::Client::new(),
+            app,
+            db,
+            coordinator: String::new(),
+            admin: String::new(),
+        };
         t.admin = t.token(UserRole::Administrator, None).await;
         t.coordinator = t.token(UserRole::SecurityCoordinator, None).await;
         t
     }
 
     pub async fn token(&self, role: UserRole, supplier: Option<Uuid>) -> String {
-        let req = TokenRequest { name: Name::parse(&format!("test {}", role.as_str())).unwrap(), role, supplier_id: supplier, expires_at: None };
+        let req = TokenRequest {
+            name: Name::parse(&format!("test {}", role.as_str())).unwrap(),
+            role,
+            supplier_id: supplier,
+            expires_at: None,
+        };
         self.app.create_token(&Actor::system("test"), req).await.unwrap().token
     }
 
     pub fn req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token).header("Accept-Language", "en")
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("Accept-Language", "en")
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
@@ -74,7 +89,12 @@ impl TestApp {
     }
 
     pub async fn count(&self, plural: &str) -> u64 {
-        let v: Value = self.get(&format!("/api/v1/{plural}"), &self.coordinator).await.json().await.unwrap();
+        let v: Value = self
+            .get(&format!("/api/v1/{plural}"), &self.coordinator)
+            .await
+            .json()
+            .await
+            .unwrap();
         v["total"].as_u64().unwrap()
     }
 
@@ -133,20 +153,63 @@ pub fn person_body(name: &str, supplier: Uuid, cpr: &str) -> Value {
 }
 
 pub async fn seed(t: &TestApp) -> Seed {
-    let department = t.create("departments", json!({ "name": "Hjemmeplejen", "code": "HJ", "head": { "name": "Lone Kristensen", "email": "lone@kommune.dk" } })).await;
+    let department = t
+        .create(
+            "departments",
+            json!({ "name": "Hjemmeplejen", "code": "HJ", "head": { "name": "Lone Kristensen", "email": "lone@kommune.dk" } }),
+        )
+        .await;
     let system = t.create("systems", json!({ "name": "KMD Nexus", "code": "NEXUS", "owner_department_id": department, "connector": "scim", "logs_transactions": true })).await;
     let role = t
         .create("roles", json!({ "system_id": system, "code": "NEX-LÆS", "name": "Læs journal", "flags": { "read_only": true, "allows_export": false, "privileged": false, "sensitive": true }, "transaction_types": ["VIS-BORGER"] }))
         .await;
-    let profile = t.create("profiles", json!({ "system_id": system, "code": "OMSORGSJOURNAL", "name": "Omsorgsjournal", "roles": [role] })).await;
-    let job_profile = t.create("job-profiles", json!({ "name": "Social- og sundhedshjælper", "code": "SSH", "profiles": [profile] })).await;
-    let supplier_a = t.create("suppliers", json!({ "name": "Omsorg A ApS", "org_number": "29189838" })).await;
-    let supplier_b = t.create("suppliers", json!({ "name": "Omsorg B AB", "org_number": "556036-0793" })).await;
+    let profile = t
+        .create(
+            "profiles",
+            json!({ "system_id": system, "code": "OMSORGSJOURNAL", "name": "Omsorgsjournal", "roles": [role] }),
+        )
+        .await;
+    let job_profile = t
+        .create(
+            "job-profiles",
+            json!({ "name": "Social- og sundhedshjælper", "code": "SSH", "profiles": [profile] }),
+        )
+        .await;
+    let supplier_a = t
+        .create("suppliers", json!({ "name": "Omsorg A ApS", "org_number": "29189838" }))
+        .await;
+    let supplier_b = t
+        .create("suppliers", json!({ "name": "Omsorg B AB", "org_number": "556036-0793" }))
+        .await;
     let person_a = t.create("persons", person_body("Anna Berg", supplier_a, "010190-1234")).await;
     let person_b = t.create("persons", person_body("Bo Dahl", supplier_b, "020285-4321")).await;
-    let orderer_a = t.create("orderers", json!({ "supplier_id": supplier_a, "person_id": person_a, "valid_from": "2026-01-01" })).await;
-    let orderer_b = t.create("orderers", json!({ "supplier_id": supplier_b, "person_id": person_b, "valid_from": "2026-01-01" })).await;
+    let orderer_a = t
+        .create(
+            "orderers",
+            json!({ "supplier_id": supplier_a, "person_id": person_a, "valid_from": "2026-01-01" }),
+        )
+        .await;
+    let orderer_b = t
+        .create(
+            "orderers",
+            json!({ "supplier_id": supplier_b, "person_id": person_b, "valid_from": "2026-01-01" }),
+        )
+        .await;
     let agreement_a = t.create("agreements", agreement_body(supplier_a, system, profile)).await;
     let agreement_b = t.create("agreements", agreement_body(supplier_b, system, profile)).await;
-    Seed { department, system, role, profile, job_profile, supplier_a, supplier_b, person_a, person_b, orderer_a, orderer_b, agreement_a, agreement_b }
+    Seed {
+        department,
+        system,
+        role,
+        profile,
+        job_profile,
+        supplier_a,
+        supplier_b,
+        person_a,
+        person_b,
+        orderer_a,
+        orderer_b,
+        agreement_a,
+        agreement_b,
+    }
 }

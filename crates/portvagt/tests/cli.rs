@@ -1,0 +1,227 @@
+//! The `portvagt` binary itself: first run, configuration, presets, demo data.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+use store::backend_tests;
+use store::testing::TestDb;
+
+const BIN: &str = env!("CARGO_BIN_EXE_portvagt");
+
+/// A running `portvagt serve`, killed when dropped.
+struct Server {
+    child: Child,
+    lines: Vec<String>,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn portvagt(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.current_dir(dir).env_remove("PORTVAGT_CONFIG").env("PORTVAGT_LOG", "warn");
+    c
+}
+
+/// Starts `serve` and reads its output until it says where it listens.
+fn serve(dir: &std::path::Path, args: &[&str]) -> Server {
+    let mut child = portvagt(dir)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "data"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start portvagt");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines: Vec<String> = Vec::new();
+    let mut server = Server {
+        child,
+        lines: Vec::new(),
+        url: String::new(),
+    };
+    // Everything up to the documentation line, then whatever follows within a second
+    // (the one-time login on a first run, which ends with "It is shown only now.").
+    let mut wait = Duration::from_secs(60);
+    while let Ok(line) = rx.recv_timeout(wait) {
+        if let Some(url) = line.strip_prefix("Portvagt is listening on ") {
+            server.url = url.to_string();
+        }
+        let last = line.starts_with("It is shown only now");
+        if line.starts_with("API documentation") {
+            wait = Duration::from_secs(1);
+        }
+        lines.push(line);
+        if last {
+            break;
+        }
+    }
+    assert!(!server.url.is_empty(), "portvagt serve printed its URL: {lines:?}");
+    server.lines = lines;
+    server
+}
+
+#[test]
+fn first_run_creates_the_database_and_prints_url_and_a_one_time_login() {
+    // REQ: OPS-1
+    let dir = tempfile::tempdir().unwrap();
+    let first = serve(dir.path(), &[]);
+    let text = first.lines.join("\n");
+    assert!(first.url.starts_with("http://127.0.0.1:"), "{text}");
+    assert!(text.contains("username: admin"), "{text}");
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("password: ") && l.len() > 20),
+        "{text}"
+    );
+    assert!(dir.path().join("data/portvagt.db").exists());
+    let key = dir.path().join("data/keys/data.key");
+    assert!(key.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "the key is private"
+        );
+    }
+    let health = portvagt(dir.path()).args(["healthcheck", "--url", &first.url]).output().unwrap();
+    assert!(health.status.success(), "{}", String::from_utf8_lossy(&health.stderr));
+    drop(first);
+
+    let second = serve(dir.path(), &[]);
+    assert!(
+        !second.lines.join("\n").contains("password:"),
+        "the one-time login is printed on the first run only"
+    );
+    drop(second);
+    let down = portvagt(dir.path())
+        .args(["healthcheck", "--url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert!(!down.status.success());
+}
+
+#[test]
+fn serve_with_demo_loads_the_demo_set_once() {
+    // REQ: OPS-1
+    let dir = tempfile::tempdir().unwrap();
+    let s = serve(dir.path(), &["--demo", "--preset", "taarnby"]);
+    let text = s.lines.join("\n");
+    assert!(
+        text.contains("Loaded demo data for Tårnby Kommune: 4 suppliers, 40 persons"),
+        "{text}"
+    );
+    drop(s);
+    let again = serve(dir.path(), &["--demo", "--preset", "taarnby"]);
+    assert!(!again.lines.join("\n").contains("Loaded demo data"));
+}
+
+#[test]
+fn a_malformed_preset_file_stops_the_start_naming_file_key_and_problem() {
+    // REQ: OPS-3
+    let dir = tempfile::tempdir().unwrap();
+    let presets = dir.path().join("presets");
+    std::fs::create_dir(&presets).unwrap();
+    let text = domain::policy::SHIPPED_PRESETS[1]
+        .1
+        .replacen("value = 5 # lockout_attempts", "value = 0 # lockout_attempts", 1);
+    std::fs::write(presets.join("local.toml"), text).unwrap();
+    let out = portvagt(dir.path())
+        .env("PORTVAGT_PRESET_DIR", &presets)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "data"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("local.toml") && err.contains("policy.login.lockout_attempts.value") && err.contains("at least 1"),
+        "{err}"
+    );
+
+    std::fs::write(presets.join("local.toml"), "id = \"x\"\nname = 3\n").unwrap();
+    let out = portvagt(dir.path())
+        .env("PORTVAGT_PRESET_DIR", &presets)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "data"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("local.toml") && err.contains("`name`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn configuration_layers_and_secrets_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("portvagt.toml"),
+        "listen = \"127.0.0.1:9999\"\npreset = \"taarnby\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("db-url"),
+        "postgres://portvagt:s3cret-pw@db.internal:5432/portvagt\n",
+    )
+    .unwrap();
+    let out = portvagt(dir.path())
+        .env("PORTVAGT_DATABASE_URL_FILE", dir.path().join("db-url"))
+        .env("PORTVAGT_PRESET", "ostra-goinge")
+        .arg("config")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(text.contains("postgres://portvagt:***@db.internal:5432/portvagt"), "{text}");
+    assert!(text.contains("127.0.0.1:9999"), "the TOML file is read: {text}");
+    assert!(
+        text.contains("preset = \"ostra-goinge\""),
+        "the environment wins over the file: {text}"
+    );
+    let out = portvagt(dir.path()).args(["config", "--preset", "viborg"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("preset = \"viborg\""),
+        "flags win over everything"
+    );
+    let out = portvagt(dir.path())
+        .env("PORTVAGT_LISTEN", "not an address")
+        .arg("config")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).to_lowercase().contains("listen"),
+        "the error names the setting"
+    );
+}
+
+backend_tests! {
+    /// `demo` loads a realistic set through the use-cases, on either database.
+    async fn demo_loads_on_the_chosen_database(b: TestBackend) {
+        let db = TestDb::new(b).await;
+        let dir = tempfile::tempdir().unwrap();
+        let out = portvagt(dir.path()).args(["demo", "--database-url", &db.url, "--data-dir", "data", "--preset", "ostra-goinge"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("Östra Göinge kommun") && text.contains("4 suppliers, 40 persons, 84 accounts, 196 role assignments"), "{text}");
+        let out = portvagt(dir.path()).args(["demo", "--database-url", &db.url, "--data-dir", "data"]).output().unwrap();
+        assert!(!out.status.success(), "a second load is refused");
+        let out = portvagt(dir.path()).args(["migrate", "--database-url", &db.url, "--data-dir", "data"]).output().unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("schema at version 3 (was 3)"));
+    }
+}
