@@ -131,41 +131,6 @@ impl App {
         Ok(Some((user.username, password)))
     }
 
-    /// Creates a local user (administrators only; the web issue adds the pages).
-    pub async fn create_user(
-        &self,
-        actor: &Actor,
-        username: &str,
-        display_name: &str,
-        role: UserRole,
-        supplier_id: Option<Uuid>,
-        password: &str,
-    ) -> Result<Uuid> {
-        self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
-        organisation_for(role, supplier_id)?;
-        self.active_preset()
-            .await?
-            .policy
-            .password
-            .check_password(password)
-            .map_err(|e| e.at("password"))?;
-        let user = NewUser {
-            id: Uuid::now_v7(),
-            username: Name::parse(username).map_err(|e| e.at("username"))?.to_string(),
-            display_name: Name::parse(display_name).map_err(|e| e.at("display_name"))?.to_string(),
-            password_hash: hash_password(password)?,
-            role,
-            supplier_id,
-            must_change_password: true,
-        };
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        tx.insert_user(&user, now).await?;
-        tx.commit(AuditRecord::new(actor, "user.create", "user", Some(user.id), now).details(json!({ "role": role.as_str() })))
-            .await?;
-        Ok(user.id)
-    }
-
     /// Logs a local user in and issues a token for their role, valid for the policy's
     /// session lifetime. A user who must change the password gives `new_password`.
     /// Failures count towards the lockout (AUTH-3) and are audited, unknown user names

@@ -117,7 +117,7 @@ pub struct JsonBody<T>(pub T);
 impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = Problem;
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Problem> {
-        let (mut parts, body) = req.into_parts();
+        let (parts, body) = req.into_parts();
         let lang = lang_of(&parts);
         let json = parts
             .headers
@@ -139,7 +139,6 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 false,
             )
         })?;
-        let _ = &mut parts;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value: T =
             serde_path_to_error::deserialize(&mut de).map_err(|e| Problem::field(&state.catalog, lang, &json_error(e), false))?;
