@@ -7,7 +7,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use domain::authz::{Action, Actor, ActorKind, Organisation, ResourceKind, UserRole, organisation_for};
+use domain::authz::{Action, Actor, ActorKind, Organisation, ResourceKind, UserRole, check_scope, organisation_for};
 use domain::codes;
 use domain::error::FieldError;
 use domain::login::LoginState;
@@ -38,6 +38,11 @@ pub struct TokenRequest {
     pub name: Name,
     pub role: UserRole,
     pub supplier_id: Option<Uuid>,
+    /// The department a department head or local administrator acts for.
+    pub department_id: Option<Uuid>,
+    /// The registry person behind the token (an orderer on the supplier's list; a local
+    /// administrator).
+    pub person_id: Option<Uuid>,
     pub expires_at: Option<Timestamp>,
 }
 
@@ -65,10 +70,7 @@ fn one_time_password() -> String {
 
 pub(crate) fn hash_password(pw: &str) -> Result<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(pw.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(e.to_string()))
+    Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Internal(e.to_string()))
 }
 
 fn verify_password(pw: &str, hash: &str) -> bool {
@@ -82,23 +84,15 @@ impl App {
         if !token.starts_with(TOKEN_PREFIX) {
             return Err(AppError::Unauthenticated);
         }
-        let t = self
-            .store
-            .token_by_hash(&hash_token(token))
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let t = self.store.token_by_hash(&hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
         let now = self.now();
         if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
             return Err(AppError::Unauthenticated);
         }
         let organisation = organisation_for(t.role, t.supplier_id).map_err(|_| AppError::Unauthenticated)?;
-        Ok(Actor {
-            kind: ActorKind::ApiToken,
-            id: t.id,
-            name: t.name,
-            role: t.role,
-            organisation,
-        })
+        // A login token acts as its user, so that four-eyes rules see one person.
+        let id = t.user_id.unwrap_or(t.id);
+        Ok(Actor { kind: ActorKind::ApiToken, id, name: t.name, role: t.role, organisation, department: t.department_id, person: t.person_id })
     }
 
     /// Creates the first administrator when there is no user yet; returns the username
@@ -115,19 +109,14 @@ impl App {
             password_hash: hash_password(&password)?,
             role: UserRole::Administrator,
             supplier_id: None,
+            department_id: None,
+            person_id: None,
             must_change_password: true,
         };
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.insert_user(&user, now).await?;
-        tx.commit(AuditRecord::new(
-            &Actor::system("bootstrap"),
-            "user.bootstrap",
-            "user",
-            Some(user.id),
-            now,
-        ))
-        .await?;
+        tx.commit(AuditRecord::new(&Actor::system("bootstrap"), "user.bootstrap", "user", Some(user.id), now)).await?;
         Ok(Some((user.username, password)))
     }
 
@@ -156,11 +145,11 @@ impl App {
             name: user.username.clone(),
             role: user.role,
             organisation: organisation_for(user.role, user.supplier_id).map_err(|_| AppError::Unauthenticated)?,
+            department: user.department_id,
+            person: user.person_id,
         };
         if user.login.is_locked(now) {
-            self.store
-                .record_audit(&AuditRecord::new(&actor, "login.locked", "user", Some(user.id), now).outcome("denied"))
-                .await?;
+            self.store.record_audit(&AuditRecord::new(&actor, "login.locked", "user", Some(user.id), now).outcome("denied")).await?;
             return Err(AppError::Locked(user.login.locked_until.unwrap_or(now)));
         }
         if !user.active || !verify_password(password, &user.password_hash) {
@@ -168,12 +157,7 @@ impl App {
             let mut tx = self.store.begin().await?;
             tx.set_login_state(user.id, state).await?;
             let details = json!({ "reason": "bad_password", "locked_until": state.locked_until.map(|t| t.to_string()) });
-            tx.commit(
-                AuditRecord::new(&actor, "login.failed", "user", Some(user.id), now)
-                    .outcome("denied")
-                    .details(details),
-            )
-            .await?;
+            tx.commit(AuditRecord::new(&actor, "login.failed", "user", Some(user.id), now).outcome("denied").details(details)).await?;
             return Err(match state.locked_until {
                 Some(t) => AppError::Locked(t),
                 None => AppError::Unauthenticated,
@@ -191,68 +175,63 @@ impl App {
             }
             policy.password.check_password(new).map_err(|e| e.at("new_password"))?;
             tx.set_password(user.id, &hash_password(new)?, false).await?;
-            tx.append_audit(&AuditRecord::new(&actor, "user.password_changed", "user", Some(user.id), now))
-                .await?;
+            tx.append_audit(&AuditRecord::new(&actor, "user.password_changed", "user", Some(user.id), now)).await?;
         }
         tx.set_login_state(user.id, LoginState::after_success()).await?;
-        let expires_at = Some(Timestamp(
-            now.0 + chrono::Duration::hours(i64::from(policy.login.session_max_hours.value)),
-        ));
-        let issued = self
-            .insert_token(
-                &mut tx,
-                &actor,
-                &format!("login {}", user.username),
-                user.role,
-                user.supplier_id,
-                expires_at,
-            )
-            .await?;
-        tx.commit(AuditRecord::new(&actor, "login.success", "user", Some(user.id), now).details(json!({ "token_id": issued.id })))
-            .await?;
+        let expires_at = Some(Timestamp(now.0 + chrono::Duration::hours(i64::from(policy.login.session_max_hours.value))));
+        let scope = TokenRequest {
+            name: Name::parse(&format!("login {}", user.username)).map_err(|e| e.at("username"))?,
+            role: user.role,
+            supplier_id: user.supplier_id,
+            department_id: user.department_id,
+            person_id: user.person_id,
+            expires_at,
+        };
+        let issued = self.insert_token(&mut tx, &actor, &scope, Some(user.id)).await?;
+        tx.commit(AuditRecord::new(&actor, "login.success", "user", Some(user.id), now).details(json!({ "token_id": issued.id }))).await?;
         Ok(issued)
     }
 
-    async fn insert_token(
-        &self,
-        tx: &mut store::Tx,
-        actor: &Actor,
-        name: &str,
-        role: UserRole,
-        supplier_id: Option<Uuid>,
-        expires_at: Option<Timestamp>,
-    ) -> Result<IssuedToken> {
+    async fn insert_token(&self, tx: &mut store::Tx, actor: &Actor, r: &TokenRequest, user_id: Option<Uuid>) -> Result<IssuedToken> {
         let token = new_secret();
         let t = NewApiToken {
             id: Uuid::now_v7(),
-            name: name.to_string(),
+            name: r.name.to_string(),
             token_hash: hash_token(&token),
-            role,
-            supplier_id,
+            role: r.role,
+            supplier_id: r.supplier_id,
+            department_id: r.department_id,
+            person_id: r.person_id,
+            user_id,
             created_by: actor.id,
-            expires_at,
+            expires_at: r.expires_at,
         };
         tx.insert_token(&t, self.now()).await?;
-        Ok(IssuedToken {
-            id: t.id,
-            token,
-            role,
-            supplier_id,
-            expires_at,
-        })
+        Ok(IssuedToken { id: t.id, token, role: r.role, supplier_id: r.supplier_id, expires_at: r.expires_at })
     }
 
     /// Creates a machine client's token (administrators only). The secret is returned
     /// once and only its hash is kept.
     pub async fn create_token(&self, actor: &Actor, req: TokenRequest) -> Result<IssuedToken> {
         self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
-        let org = organisation_for(req.role, req.supplier_id)?;
+        let org = check_scope(req.role, req.supplier_id, req.department_id, req.person_id)?;
+        if let Some(d) = req.department_id {
+            self.store.get_entry(d).await?.filter(|e| e.kind == "department" && e.active).ok_or(FieldError::new("department_id", codes::UNKNOWN_REFERENCE))?;
+        }
+        if let Some(p) = req.person_id {
+            self.store.get_entry(p).await?.filter(|e| e.kind == "person" && e.active).ok_or(FieldError::new("person_id", codes::UNKNOWN_REFERENCE))?;
+        }
+        // EMG-1: at most the configured number of local administrators.
+        if req.role == UserRole::LocalAdministrator {
+            let max = self.active_preset().await?.policy.emergency.max_local_administrators.value as usize;
+            let current = self.store.local_administrators(self.now()).await?;
+            if req.person_id.is_some_and(|p| !current.contains(&p)) && current.len() >= max {
+                return Err(FieldError::with("role", codes::TOO_MANY_LOCAL_ADMINISTRATORS, max).into());
+            }
+        }
         if let Organisation::Supplier(s) = org {
-            let supplier = self
-                .store
-                .get_entry(s)
-                .await?
-                .filter(|e| e.kind == <Supplier as domain::registry::Record>::KIND.as_str() && e.active);
+            let supplier =
+                self.store.get_entry(s).await?.filter(|e| e.kind == <Supplier as domain::registry::Record>::KIND.as_str() && e.active);
             if supplier.is_none() {
                 return Err(FieldError::new("supplier_id", codes::UNKNOWN_REFERENCE).into());
             }
@@ -262,12 +241,9 @@ impl App {
             return Err(FieldError::new("expires_at", codes::ENDS_BEFORE_START).into());
         }
         let mut tx = self.store.begin().await?;
-        let issued = self
-            .insert_token(&mut tx, actor, req.name.as_str(), req.role, req.supplier_id, req.expires_at)
-            .await?;
+        let issued = self.insert_token(&mut tx, actor, &req, None).await?;
         let details = json!({ "name": req.name.as_str(), "role": req.role.as_str(), "supplier_id": req.supplier_id });
-        tx.commit(AuditRecord::new(actor, "token.create", "api_token", Some(issued.id), now).details(details))
-            .await?;
+        tx.commit(AuditRecord::new(actor, "token.create", "api_token", Some(issued.id), now).details(details)).await?;
         Ok(issued)
     }
 
@@ -283,8 +259,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if tx.revoke_token(id, now).await? {
-            tx.commit(AuditRecord::new(actor, "token.revoke", "api_token", Some(id), now))
-                .await?;
+            tx.commit(AuditRecord::new(actor, "token.revoke", "api_token", Some(id), now)).await?;
         } else {
             tx.rollback().await?;
         }

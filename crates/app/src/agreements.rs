@@ -13,15 +13,8 @@ impl App {
     /// Records the acceptance of the current terms by the actor's party: a supplier's
     /// actor accepts for the supplier, a municipal one for the municipality.
     pub async fn accept_agreement(&self, actor: &Actor, id: Uuid, name: Name, title: Name) -> Result<Entry<Agreement>> {
-        let party = if actor.supplier().is_some() {
-            Party::Supplier
-        } else {
-            Party::Municipality
-        };
-        self.sign(actor, id, "agreement.accept", json!({ "party": party }), |a, now| {
-            a.accept(party, name, title, now)
-        })
-        .await
+        let party = if actor.supplier().is_some() { Party::Supplier } else { Party::Municipality };
+        self.sign(actor, id, "agreement.accept", json!({ "party": party }), |a, now| a.accept(party, name, title, now)).await
     }
 
     /// Records (or renews) a security attestation on the agreement.
@@ -48,8 +41,7 @@ impl App {
         let new = Self::new_entry(id, &mut entry.data)?;
         let mut tx = self.store.begin().await?;
         entry.version = tx.update_entry(&new, entry.version, now).await?;
-        tx.commit(AuditRecord::new(actor, action, "agreement", Some(id), now).details(details))
-            .await?;
+        tx.commit(AuditRecord::new(actor, action, "agreement", Some(id), now).details(details)).await?;
         entry.updated_at = now;
         Ok(entry)
     }

@@ -3,12 +3,17 @@
 //! checks its rights first, through `domain::authz::authorize` — the one place.
 
 mod access;
+mod accounts;
 mod agreements;
 mod policy;
+mod provisioning;
 mod registry;
+mod requests;
 
 pub use access::{IssuedToken, TokenRequest};
+pub use accounts::{EmergencyInput, EmergencyLine, LifecycleReport, NewAuthenticator, OverdueDeletion, SupportInput};
 pub use registry::ListFilter;
+pub use requests::{CheckResult, RequestFilter, RequestView};
 
 use domain::authz::{Action, Actor, ResourceKind, Scope, authorize};
 use domain::error::FieldError;
@@ -75,12 +80,7 @@ impl App {
             let known: Vec<&str> = presets.iter().map(|p| p.id.as_str()).collect();
             return Err(format!("unknown policy preset '{default_preset}' (known: {})", known.join(", ")));
         }
-        Ok(App {
-            store,
-            presets: Arc::new(presets),
-            default_preset: default_preset.to_string(),
-            clock,
-        })
+        Ok(App { store, presets: Arc::new(presets), default_preset: default_preset.to_string(), clock })
     }
 
     pub fn store(&self) -> &Store {

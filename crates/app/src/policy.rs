@@ -12,12 +12,9 @@ impl App {
     /// default before a profile exists.
     pub async fn active_preset(&self) -> Result<Preset> {
         let chosen = match self.store.get_entry(MUNICIPALITY_ID).await? {
-            Some(row) => row
-                .body
-                .get("policy_preset")
-                .and_then(|v| v.as_str())
-                .map(str::to_lowercase)
-                .unwrap_or_else(|| self.default_preset.clone()),
+            Some(row) => {
+                row.body.get("policy_preset").and_then(|v| v.as_str()).map(str::to_lowercase).unwrap_or_else(|| self.default_preset.clone())
+            }
             None => self.default_preset.clone(),
         };
         self.presets

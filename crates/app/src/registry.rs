@@ -27,14 +27,7 @@ pub struct ListFilter {
 fn to_entry<R: Record>(row: EntryRow) -> Result<Entry<R>> {
     let data: R =
         serde_json::from_value(row.body).map_err(|e| AppError::Internal(format!("stored {} does not parse: {e}", R::KIND.as_str())))?;
-    Ok(Entry {
-        id: row.id,
-        active: row.active,
-        version: row.version,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        data,
-    })
+    Ok(Entry { id: row.id, active: row.active, version: row.version, created_at: row.created_at, updated_at: row.updated_at, data })
 }
 
 fn visible(scope: Scope, actor: &Actor, row: &EntryRow) -> bool {
@@ -77,11 +70,7 @@ impl App {
                 Some((o, _)) => R::supplier_may_change(o, rec, id, own)?,
                 None if !rec.owners(id).contains(&own) => {
                     return Err(FieldError::new(
-                        if R::KIND == ResourceKind::Person {
-                            "affiliations"
-                        } else {
-                            "supplier_id"
-                        },
+                        if R::KIND == ResourceKind::Person { "affiliations" } else { "supplier_id" },
                         codes::NOT_AFFILIATED,
                     )
                     .into());
@@ -92,9 +81,7 @@ impl App {
         let refs = rec.references();
         let ids: Vec<Uuid> = refs.iter().map(|r| r.id).collect();
         let rows: HashMap<Uuid, EntryRow> = self.store.get_entries(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
-        let old_refs: Vec<Uuid> = old
-            .map(|(o, _)| o.references().into_iter().map(|r| r.id).collect())
-            .unwrap_or_default();
+        let old_refs: Vec<Uuid> = old.map(|(o, _)| o.references().into_iter().map(|r| r.id).collect()).unwrap_or_default();
         let mut view = RefView::default();
         for r in &refs {
             let row = rows.get(&r.id).filter(|row| row.kind == r.kind.as_str());
@@ -136,16 +123,8 @@ impl App {
         let new = Self::new_entry(id, &mut rec)?;
         let mut tx = self.store.begin().await?;
         tx.insert_entry(&new, now).await?;
-        tx.commit(AuditRecord::new(actor, "registry.create", R::KIND.as_str(), Some(id), now).details(json!({ "name": new.name })))
-            .await?;
-        Ok(Entry {
-            id,
-            active: true,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            data: rec,
-        })
+        tx.commit(AuditRecord::new(actor, "registry.create", R::KIND.as_str(), Some(id), now).details(json!({ "name": new.name }))).await?;
+        Ok(Entry { id, active: true, version: 1, created_at: now, updated_at: now, data: rec })
     }
 
     /// Creates many records in one transaction (the demo loader and bulk imports); all or
@@ -163,8 +142,7 @@ impl App {
             tx.insert_entry(&new, now).await?;
             ids.push(id);
         }
-        tx.commit(AuditRecord::new(actor, "registry.import", R::KIND.as_str(), None, now).details(json!({ "count": ids.len() })))
-            .await?;
+        tx.commit(AuditRecord::new(actor, "registry.import", R::KIND.as_str(), None, now).details(json!({ "count": ids.len() }))).await?;
         Ok(ids)
     }
 
@@ -230,16 +208,8 @@ impl App {
         if new.national_id.is_some() {
             details["national_id"] = json!("replaced");
         }
-        tx.commit(AuditRecord::new(actor, "registry.update", R::KIND.as_str(), Some(id), now).details(details))
-            .await?;
-        Ok(Entry {
-            id,
-            active: row.active,
-            version,
-            created_at: row.created_at,
-            updated_at: now,
-            data: rec,
-        })
+        tx.commit(AuditRecord::new(actor, "registry.update", R::KIND.as_str(), Some(id), now).details(details)).await?;
+        Ok(Entry { id, active: row.active, version, created_at: row.created_at, updated_at: now, data: rec })
     }
 
     /// Marks a record inactive. It stays for history; inactive records cannot be newly
@@ -259,14 +229,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let version = tx.set_entry_active(id, false, row.version, now).await?;
-        tx.commit(AuditRecord::new(actor, "registry.deactivate", R::KIND.as_str(), Some(id), now))
-            .await?;
-        to_entry(EntryRow {
-            active: false,
-            version,
-            updated_at: now,
-            ..row
-        })
+        tx.commit(AuditRecord::new(actor, "registry.deactivate", R::KIND.as_str(), Some(id), now)).await?;
+        to_entry(EntryRow { active: false, version, updated_at: now, ..row })
     }
 
     /// Re-derives the derived fields of records that refer to a changed one: a profile's

@@ -75,6 +75,21 @@ pub enum Organisation {
 }
 
 /// Checks that a role and an organisation fit together (a supplier orderer belongs to
+/// a supplier; every other role to the municipality), and that the roles acting for a
+/// department (department head, local administrator) name one; a local administrator is
+/// also a named person, since their number is capped (EMG-1).
+pub fn check_scope(role: UserRole, supplier_id: Option<Uuid>, department_id: Option<Uuid>, person_id: Option<Uuid>) -> Result<Organisation, FieldError> {
+    let org = organisation_for(role, supplier_id)?;
+    if matches!(role, UserRole::DepartmentHead | UserRole::LocalAdministrator) && department_id.is_none() {
+        return Err(FieldError::new("department_id", codes::MISSING_FIELD));
+    }
+    if role == UserRole::LocalAdministrator && person_id.is_none() {
+        return Err(FieldError::new("person_id", codes::MISSING_FIELD));
+    }
+    Ok(org)
+}
+
+/// Checks that a role and an organisation fit together (a supplier orderer belongs to
 /// a supplier; every other role to the municipality).
 pub fn organisation_for(role: UserRole, supplier_id: Option<Uuid>) -> Result<Organisation, FieldError> {
     match (role.is_supplier_role(), supplier_id) {
@@ -93,6 +108,10 @@ pub struct Actor {
     pub name: String,
     pub role: UserRole,
     pub organisation: Organisation,
+    /// The department a department head or local administrator acts for.
+    pub department: Option<Uuid>,
+    /// The registry person behind a user (a supplier's orderer is one on the list).
+    pub person: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -112,6 +131,8 @@ impl Actor {
             name: name.to_string(),
             role: UserRole::Administrator,
             organisation: Organisation::Municipality,
+            department: None,
+            person: None,
         }
     }
     pub fn supplier(&self) -> Option<Uuid> {
@@ -137,6 +158,10 @@ pub enum ResourceKind {
     Profile,
     JobProfile,
     ApiToken,
+    /// Access requests (REQ-*).
+    Request,
+    /// Accounts in target systems and their evidence (ACC-*).
+    Account,
 }
 
 impl ResourceKind {
@@ -153,6 +178,8 @@ impl ResourceKind {
             ResourceKind::Profile => "profile",
             ResourceKind::JobProfile => "job_profile",
             ResourceKind::ApiToken => "api_token",
+            ResourceKind::Request => "request",
+            ResourceKind::Account => "account",
         }
     }
     /// Rows of a supplier-owned kind belong to one or more suppliers and are visible to
@@ -160,7 +187,7 @@ impl ResourceKind {
     pub fn is_supplier_owned(&self) -> bool {
         matches!(
             self,
-            ResourceKind::Supplier | ResourceKind::Orderer | ResourceKind::Person | ResourceKind::Agreement
+            ResourceKind::Supplier | ResourceKind::Orderer | ResourceKind::Person | ResourceKind::Agreement | ResourceKind::Request | ResourceKind::Account
         )
     }
 }
@@ -195,6 +222,10 @@ enum Covers {
     Persons,
     /// Agreements only.
     Agreements,
+    /// Access requests.
+    Requests,
+    /// Accounts and their evidence.
+    Accounts,
     Everything,
 }
 
@@ -204,6 +235,8 @@ impl Covers {
             Covers::Everything => true,
             Covers::Catalogue => !kind.is_supplier_owned() && kind != ResourceKind::ApiToken,
             Covers::SupplierData => kind.is_supplier_owned(),
+            Covers::Requests => kind == ResourceKind::Request,
+            Covers::Accounts => kind == ResourceKind::Account,
             Covers::Persons => kind == ResourceKind::Person,
             Covers::Agreements => kind == ResourceKind::Agreement,
         }
@@ -217,6 +250,9 @@ use UserRole::*;
 const WRITE: &[Action] = &[Create, Update, Deactivate];
 const READ: &[Action] = &[Read];
 const SIGN: &[Action] = &[Sign];
+const CREATE: &[Action] = &[Create];
+const DEACTIVATE: &[Action] = &[Deactivate];
+const UPDATE: &[Action] = &[Update];
 
 /// The rights table. A missing row means "not allowed".
 const RIGHTS: &[(UserRole, &[Action], Covers, Scope)] = &[
@@ -236,6 +272,23 @@ const RIGHTS: &[(UserRole, &[Action], Covers, Scope)] = &[
     (SupplierOrderer, READ, SupplierData, Scope::OwnSupplier),
     (SupplierOrderer, WRITE, Persons, Scope::OwnSupplier),
     (SupplierOrderer, SIGN, Agreements, Scope::OwnSupplier),
+    // Requests: orderers and department heads ask; the steps are checked by
+    // `request::may_take`. Accounts: orderers record evidence and authenticators for
+    // their own staff; the coordinator locks, the security officer revokes.
+    (SupplierOrderer, CREATE, Requests, Scope::OwnSupplier),
+    (SupplierOrderer, UPDATE, Requests, Scope::OwnSupplier),
+    (SupplierOrderer, UPDATE, Accounts, Scope::OwnSupplier),
+    (DepartmentHead, CREATE, Requests, Scope::All),
+    (DepartmentHead, UPDATE, Requests, Scope::All),
+    (DepartmentHead, UPDATE, Accounts, Scope::All),
+    (SecurityCoordinator, UPDATE, Requests, Scope::All),
+    (SecurityCoordinator, UPDATE, Accounts, Scope::All),
+    (SecurityCoordinator, DEACTIVATE, Accounts, Scope::All),
+    (SecurityOfficer, DEACTIVATE, Accounts, Scope::All),
+    (SecurityOfficer, UPDATE, Accounts, Scope::All),
+    (LocalAdministrator, CREATE, Accounts, Scope::All),
+    (LocalAdministrator, DEACTIVATE, Accounts, Scope::All),
+    (ItOperator, UPDATE, Accounts, Scope::All),
     (LocalAdministrator, READ, Catalogue, Scope::All),
     (ItOperator, READ, Catalogue, Scope::All),
     (ItOperator, READ, SupplierData, Scope::All),
@@ -268,12 +321,7 @@ mod tests {
         assert_eq!(authorize(SupplierOrderer, Read, ResourceKind::Agreement), Some(Scope::OwnSupplier));
         assert_eq!(authorize(SupplierOrderer, Read, ResourceKind::System), Some(Scope::All));
         assert_eq!(authorize(SupplierOrderer, Create, ResourceKind::Person), Some(Scope::OwnSupplier));
-        for kind in [
-            ResourceKind::Supplier,
-            ResourceKind::Agreement,
-            ResourceKind::Orderer,
-            ResourceKind::System,
-        ] {
+        for kind in [ResourceKind::Supplier, ResourceKind::Agreement, ResourceKind::Orderer, ResourceKind::System] {
             assert_eq!(authorize(SupplierOrderer, Create, kind), None, "{kind:?}");
         }
         assert_eq!(authorize(SupplierOrderer, Read, ResourceKind::ApiToken), None);
@@ -295,10 +343,7 @@ mod tests {
     fn supplier_roles_need_a_supplier_and_municipal_roles_refuse_one() {
         let s = Uuid::now_v7();
         assert_eq!(organisation_for(SupplierOrderer, Some(s)), Ok(Organisation::Supplier(s)));
-        assert_eq!(
-            organisation_for(SupplierOrderer, None).unwrap_err().code,
-            codes::ROLE_NEEDS_SUPPLIER
-        );
+        assert_eq!(organisation_for(SupplierOrderer, None).unwrap_err().code, codes::ROLE_NEEDS_SUPPLIER);
         assert_eq!(organisation_for(Auditor, Some(s)).unwrap_err().code, codes::ROLE_FORBIDS_SUPPLIER);
     }
 }

@@ -62,6 +62,29 @@ pub mod codes {
     pub const PASSWORD_CHANGE_REQUIRED: &str = "password-change-required";
     pub const ALREADY_ACCEPTED: &str = "already-accepted";
     pub const UNKNOWN_PRESET: &str = "unknown-preset";
+    pub const LEAD_TIME: &str = "lead-time";
+    pub const START_IN_PAST: &str = "start-in-past";
+    pub const AGREEMENT_NOT_ACTIVE: &str = "agreement-not-active";
+    pub const SYSTEM_OUTSIDE_SCOPE: &str = "system-outside-scope";
+    pub const USER_CAP_REACHED: &str = "user-cap-reached";
+    pub const NEEDS_ASSESSMENT_MISSING: &str = "needs-assessment-missing";
+    pub const ATTESTATIONS_MISSING: &str = "attestations-missing";
+    pub const END_AFTER_AGREEMENT: &str = "end-after-agreement";
+    pub const NOT_AN_ORDERER: &str = "not-an-orderer";
+    pub const ILLEGAL_TRANSITION: &str = "illegal-transition";
+    pub const SAME_PERSON: &str = "same-person";
+    pub const NOT_YOUR_AREA: &str = "not-your-area";
+    pub const REASON_REQUIRED: &str = "reason-required";
+    pub const PROFILE_NOT_IN_JOB_PROFILE: &str = "profile-not-in-job-profile";
+    pub const NO_PROFILES: &str = "no-profiles";
+    pub const ACCOUNT_EXISTS: &str = "account-exists";
+    pub const ACCOUNT_NOT_ACTIVE: &str = "account-not-active";
+    pub const OUTSIDE_EMERGENCY_SCOPE: &str = "outside-emergency-scope";
+    pub const TOO_MANY_LOCAL_ADMINISTRATORS: &str = "too-many-local-administrators";
+    pub const USERNAME_EXHAUSTED: &str = "username-exhausted";
+    pub const PERIOD_TOO_LONG: &str = "period-too-long";
+    pub const ALREADY_SIGNED_OFF: &str = "already-signed-off";
+    pub const NOT_ENDED: &str = "not-ended";
 
     /// Every code, for the catalogue completeness test.
     pub const ALL: &[&str] = &[
@@ -119,6 +142,29 @@ pub mod codes {
         PASSWORD_CHANGE_REQUIRED,
         ALREADY_ACCEPTED,
         UNKNOWN_PRESET,
+        LEAD_TIME,
+        START_IN_PAST,
+        AGREEMENT_NOT_ACTIVE,
+        SYSTEM_OUTSIDE_SCOPE,
+        USER_CAP_REACHED,
+        NEEDS_ASSESSMENT_MISSING,
+        ATTESTATIONS_MISSING,
+        END_AFTER_AGREEMENT,
+        NOT_AN_ORDERER,
+        ILLEGAL_TRANSITION,
+        SAME_PERSON,
+        NOT_YOUR_AREA,
+        REASON_REQUIRED,
+        PROFILE_NOT_IN_JOB_PROFILE,
+        NO_PROFILES,
+        ACCOUNT_EXISTS,
+        ACCOUNT_NOT_ACTIVE,
+        OUTSIDE_EMERGENCY_SCOPE,
+        TOO_MANY_LOCAL_ADMINISTRATORS,
+        USERNAME_EXHAUSTED,
+        PERIOD_TOO_LONG,
+        ALREADY_SIGNED_OFF,
+        NOT_ENDED,
     ];
 }
 
@@ -136,10 +182,7 @@ impl Invalid {
         Self { code, arg: None }
     }
     pub fn with(code: &'static str, arg: impl ToString) -> Self {
-        Self {
-            code,
-            arg: Some(arg.to_string()),
-        }
+        Self { code, arg: Some(arg.to_string()) }
     }
     /// Parses the `Display` form back; `None` for text that is not one of our codes.
     pub fn from_message(msg: &str) -> Option<Self> {
@@ -150,11 +193,7 @@ impl Invalid {
         codes::ALL.iter().find(|c| **c == code).map(|c| Self { code: c, arg })
     }
     pub fn at(self, field: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.into(),
-            code: self.code,
-            arg: self.arg,
-        }
+        FieldError { field: field.into(), code: self.code, arg: self.arg, arg2: None }
     }
 }
 
@@ -175,22 +214,20 @@ pub struct FieldError {
     pub field: String,
     pub code: &'static str,
     pub arg: Option<String>,
+    /// A second argument, for messages comparing two values ("ordered 9 days ahead; the
+    /// policy requires 14").
+    pub arg2: Option<String>,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            arg: None,
-        }
+        Self { field: field.into(), code, arg: None, arg2: None }
     }
     pub fn with(field: impl Into<String>, code: &'static str, arg: impl ToString) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            arg: Some(arg.to_string()),
-        }
+        Self { field: field.into(), code, arg: Some(arg.to_string()), arg2: None }
+    }
+    pub fn with2(field: impl Into<String>, code: &'static str, arg: impl ToString, arg2: impl ToString) -> Self {
+        Self { field: field.into(), code, arg: Some(arg.to_string()), arg2: Some(arg2.to_string()) }
     }
 }
 

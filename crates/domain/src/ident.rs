@@ -30,9 +30,7 @@ pub fn luhn_ok(digits: &[u32]) -> bool {
 
 fn parse_cvr(s: &str) -> Result<String, Invalid> {
     let t: String = s.trim().trim_start_matches("DK").chars().filter(|c| *c != ' ').collect();
-    let d = digits_only(&t)
-        .filter(|d| d.len() == 8 && d[0] != 0)
-        .ok_or(Invalid::new(codes::ORG_NUMBER_FORMAT))?;
+    let d = digits_only(&t).filter(|d| d.len() == 8 && d[0] != 0).ok_or(Invalid::new(codes::ORG_NUMBER_FORMAT))?;
     let weights = [2, 7, 6, 5, 4, 3, 2, 1];
     let sum: u32 = d.iter().zip(weights).map(|(a, b)| a * b).sum();
     if !sum.is_multiple_of(11) {
@@ -42,15 +40,8 @@ fn parse_cvr(s: &str) -> Result<String, Invalid> {
 }
 
 fn parse_se_org(s: &str) -> Result<String, Invalid> {
-    let t: String = s
-        .trim()
-        .trim_start_matches("SE")
-        .chars()
-        .filter(|c| *c != ' ' && *c != '-')
-        .collect();
-    let d = digits_only(&t)
-        .filter(|d| d.len() == 10)
-        .ok_or(Invalid::new(codes::ORG_NUMBER_FORMAT))?;
+    let t: String = s.trim().trim_start_matches("SE").chars().filter(|c| *c != ' ' && *c != '-').collect();
+    let d = digits_only(&t).filter(|d| d.len() == 10).ok_or(Invalid::new(codes::ORG_NUMBER_FORMAT))?;
     if !luhn_ok(&d) {
         return Err(Invalid::new(codes::SE_ORG_NUMBER_CHECKSUM));
     }
@@ -115,9 +106,7 @@ impl utoipa::PartialSchema for OrgNumber {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some(
-                "CVR number (8 digits) or Swedish organisation number (10 digits, NNNNNN-NNNN)",
-            ))
+            .description(Some("CVR number (8 digits) or Swedish organisation number (10 digits, NNNNNN-NNNN)"))
             .examples(["29189838"])
             .into()
     }
@@ -168,9 +157,7 @@ fn parse_personnummer(s: &str) -> Result<String, Invalid> {
     let t = s.trim();
     let plus = t.contains('+');
     let digits: String = t.chars().filter(|c| !matches!(c, '-' | '+' | ' ')).collect();
-    let d = digits_only(&digits)
-        .filter(|d| d.len() == 10 || d.len() == 12)
-        .ok_or(Invalid::new(codes::PERSONNUMMER_FORMAT))?;
+    let d = digits_only(&digits).filter(|d| d.len() == 10 || d.len() == 12).ok_or(Invalid::new(codes::PERSONNUMMER_FORMAT))?;
     let short: Vec<u32> = if d.len() == 12 { d[2..].to_vec() } else { d.clone() };
     let (yy, month, mut day) = (short[0] * 10 + short[1], short[2] * 10 + short[3], short[4] * 10 + short[5]);
     if day > 60 {
@@ -179,9 +166,7 @@ fn parse_personnummer(s: &str) -> Result<String, Invalid> {
     let date_ok = if d.len() == 12 {
         NaiveDate::from_ymd_opt((d[0] * 1000 + d[1] * 100 + yy) as i32, month, day).is_some()
     } else {
-        [1900, 2000]
-            .iter()
-            .any(|c| NaiveDate::from_ymd_opt((c + yy) as i32, month, day).is_some())
+        [1900, 2000].iter().any(|c| NaiveDate::from_ymd_opt((c + yy) as i32, month, day).is_some())
     };
     if !date_ok {
         return Err(Invalid::new(codes::PERSONNUMMER_DATE));

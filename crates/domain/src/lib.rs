@@ -5,6 +5,7 @@
 //! value that exists is valid (a [`ident::Cvr`] always has eight digits and a correct
 //! check digit).
 
+pub mod account;
 pub mod authz;
 pub mod error;
 pub mod ident;
@@ -12,6 +13,7 @@ pub mod login;
 pub mod paging;
 pub mod policy;
 pub mod registry;
+pub mod request;
 pub mod text;
 pub mod time;
 

@@ -19,21 +19,14 @@ impl LoginState {
     /// After a failed attempt: count it, and lock for the configured minutes once the
     /// configured number of attempts is reached.
     pub fn after_failure(self, rules: &LoginRules, now: Timestamp) -> LoginState {
-        let failed = if self.locked_until.is_some_and(|t| now >= t) {
-            1
-        } else {
-            self.failed_attempts + 1
-        };
+        let failed = if self.locked_until.is_some_and(|t| now >= t) { 1 } else { self.failed_attempts + 1 };
         if failed >= rules.lockout_attempts.value {
             LoginState {
                 failed_attempts: 0,
                 locked_until: Some(Timestamp(now.0 + Duration::minutes(i64::from(rules.lockout_minutes.value)))),
             }
         } else {
-            LoginState {
-                failed_attempts: failed,
-                locked_until: None,
-            }
+            LoginState { failed_attempts: failed, locked_until: None }
         }
     }
 
@@ -64,10 +57,6 @@ mod tests {
         assert!(s.is_locked(almost));
         let later = Timestamp(t0.0 + Duration::minutes(30));
         assert!(!s.is_locked(later));
-        assert_eq!(
-            s.after_failure(rules, later).failed_attempts,
-            1,
-            "a new round starts after the lock"
-        );
+        assert_eq!(s.after_failure(rules, later).failed_attempts, 1, "a new round starts after the lock");
     }
 }

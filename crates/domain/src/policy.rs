@@ -211,11 +211,7 @@ pub const SHIPPED_PRESETS: &[(&str, &str)] = &[
 impl Preset {
     /// Parses and checks a preset file's text. `file` is used in errors only.
     pub fn from_toml(file: &str, text: &str) -> Result<Preset, PresetError> {
-        let err = |key: String, problem: String| PresetError {
-            file: file.to_string(),
-            key,
-            problem,
-        };
+        let err = |key: String, problem: String| PresetError { file: file.to_string(), key, problem };
         let de = toml::Deserializer::new(text);
         let preset: Preset = serde_path_to_error::deserialize(de).map_err(|e| {
             let key = e.path().to_string();
@@ -236,10 +232,7 @@ impl Preset {
             return e("id", "must be lower-case letters, digits and '-'");
         }
         if !["da", "sv", "en"].contains(&self.default_language.as_str()) {
-            return Err((
-                "default_language".into(),
-                format!("'{}' is not one of da, sv, en", self.default_language),
-            ));
+            return Err(("default_language".into(), format!("'{}' is not one of da, sv, en", self.default_language)));
         }
         for (key, rules) in [("policy.password", &p.password), ("policy.target_password", &p.target_password)] {
             rules.check().map_err(|(k, m)| (format!("{key}.{k}.value"), m))?;
@@ -251,34 +244,22 @@ impl Preset {
             return e("policy.login.lockout_minutes.value", "must be at least 1");
         }
         if p.login.session_idle_minutes.value == 0 || p.login.session_idle_minutes.value > p.login.session_max_hours.value * 60 {
-            return e(
-                "policy.login.session_idle_minutes.value",
-                "must be at least 1 and not longer than session_max_hours",
-            );
+            return e("policy.login.session_idle_minutes.value", "must be at least 1 and not longer than session_max_hours");
         }
         if p.audit.retention_months.value == 0 {
             return e("policy.audit.retention_months.value", "must be at least 1");
         }
         if p.emergency.max_local_administrators.value > 0 && p.emergency.scope.value.is_empty() {
-            return e(
-                "policy.emergency.scope.value",
-                "is empty although local administrators may create temp accounts",
-            );
+            return e("policy.emergency.scope.value", "is empty although local administrators may create temp accounts");
         }
         if p.emergency.max_local_administrators.value > 0 && p.emergency.signoff_deadline_hours.value == 0 {
             return e("policy.emergency.signoff_deadline_hours.value", "must be at least 1");
         }
         if p.incidents.nis2_early_warning_hours.value > p.incidents.nis2_notification_hours.value {
-            return e(
-                "policy.incidents.nis2_early_warning_hours.value",
-                "is later than nis2_notification_hours",
-            );
+            return e("policy.incidents.nis2_early_warning_hours.value", "is later than nis2_notification_hours");
         }
         if p.accounts.attestations_block_activation.value && p.accounts.required_attestations.value.is_empty() {
-            return e(
-                "policy.accounts.required_attestations.value",
-                "is empty although attestations_block_activation is true",
-            );
+            return e("policy.accounts.required_attestations.value", "is empty although attestations_block_activation is true");
         }
         if p.reviews.interval_months.value == 0 {
             return e("policy.reviews.interval_months.value", "must be at least 1");
@@ -313,21 +294,12 @@ impl Preset {
 
 impl PasswordRules {
     fn check(&self) -> Result<(), (&'static str, String)> {
-        let classes = [self.require_upper.value, self.require_lower.value, self.require_digit.value]
-            .iter()
-            .filter(|b| **b)
-            .count() as u32;
+        let classes = [self.require_upper.value, self.require_lower.value, self.require_digit.value].iter().filter(|b| **b).count() as u32;
         if self.min_length.value == 0 || self.min_length.value < classes {
-            return Err((
-                "min_length",
-                format!("{} is shorter than the {classes} required character classes", self.min_length.value),
-            ));
+            return Err(("min_length", format!("{} is shorter than the {classes} required character classes", self.min_length.value)));
         }
         if self.max_length.value < self.min_length.value {
-            return Err((
-                "max_length",
-                format!("{} is below min_length {}", self.max_length.value, self.min_length.value),
-            ));
+            return Err(("max_length", format!("{} is below min_length {}", self.max_length.value, self.min_length.value)));
         }
         let forbidden = &self.forbidden_characters.value;
         if self.require_digit.value && ('0'..='9').all(|c| forbidden.contains(c)) {
@@ -394,10 +366,7 @@ mod tests {
         assert_eq!(g.country, Country::SE);
         let v = preset("viborg");
         assert_eq!(v.policy.incidents.supplier_notice_hours.value, 48);
-        assert_eq!(
-            v.policy.accounts.activation_requires.value[0],
-            ActivationCheck::ConfidentialityDeclaration
-        );
+        assert_eq!(v.policy.accounts.activation_requires.value[0], ActivationCheck::ConfidentialityDeclaration);
     }
 
     #[test]
@@ -428,10 +397,7 @@ mod tests {
         let codes: Vec<_> = t.deviations_from_guidance().into_iter().map(|(_, c)| c).collect();
         assert!(codes.contains(&"deviation-forced-rotation"));
         assert!(codes.contains(&"deviation-composition-rules"));
-        assert!(
-            preset("viborg").deviations_from_guidance().is_empty(),
-            "the default follows guidance"
-        );
+        assert!(preset("viborg").deviations_from_guidance().is_empty(), "the default follows guidance");
     }
 
     #[test]
@@ -440,18 +406,9 @@ mod tests {
         let rules = preset("taarnby").policy.target_password;
         assert!(rules.check_password("Sommerferie2026").is_ok());
         assert_eq!(rules.check_password("Kort1").unwrap_err().code, codes::PASSWORD_TOO_SHORT);
-        assert_eq!(
-            rules.check_password("sommerferie2026").unwrap_err().code,
-            codes::PASSWORD_NEEDS_UPPER
-        );
-        assert_eq!(
-            rules.check_password("SommerferieSol").unwrap_err().code,
-            codes::PASSWORD_NEEDS_DIGIT
-        );
-        assert_eq!(
-            rules.check_password("Blåbærtærte2026").unwrap_err().code,
-            codes::PASSWORD_FORBIDDEN_CHARACTER
-        );
+        assert_eq!(rules.check_password("sommerferie2026").unwrap_err().code, codes::PASSWORD_NEEDS_UPPER);
+        assert_eq!(rules.check_password("SommerferieSol").unwrap_err().code, codes::PASSWORD_NEEDS_DIGIT);
+        assert_eq!(rules.check_password("Blåbærtærte2026").unwrap_err().code, codes::PASSWORD_FORBIDDEN_CHARACTER);
     }
 
     #[test]
@@ -463,9 +420,7 @@ mod tests {
         assert_eq!(e.key, "policy.accounts.username_quarantine_months.value");
         assert!(e.problem.contains("invalid type"), "{e}");
 
-        let text = SHIPPED_PRESETS[1]
-            .1
-            .replace("[policy.audit.retention_months]", "[policy.audit.retention_months]\ncolour = 1");
+        let text = SHIPPED_PRESETS[1].1.replace("[policy.audit.retention_months]", "[policy.audit.retention_months]\ncolour = 1");
         let e = Preset::from_toml("extra.toml", &text).unwrap_err();
         assert!(e.problem.contains("unknown field `colour`"), "{e}");
 

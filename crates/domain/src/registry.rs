@@ -30,11 +30,7 @@ pub struct Reference {
 
 impl Reference {
     fn new(field: impl Into<String>, kind: ResourceKind, id: Uuid) -> Self {
-        Self {
-            field: field.into(),
-            kind,
-            id,
-        }
+        Self { field: field.into(), kind, id }
     }
 }
 
@@ -106,11 +102,7 @@ fn no_duplicates<T: Ord + Clone>(items: &[T], field: &str) -> Result<(), FieldEr
 }
 
 fn not_empty<T>(items: &[T], field: &str) -> Result<(), FieldError> {
-    if items.is_empty() {
-        Err(FieldError::new(field, codes::LIST_EMPTY))
-    } else {
-        Ok(())
-    }
+    if items.is_empty() { Err(FieldError::new(field, codes::LIST_EMPTY)) } else { Ok(()) }
 }
 
 /// A contact: a named person or function with e-mail and phone.
@@ -258,9 +250,7 @@ impl Record for Orderer {
         }
     }
     fn check_references(&mut self, refs: &RefView) -> Result<(), FieldError> {
-        let person: Person = refs
-            .get(self.person_id)
-            .ok_or(FieldError::new("person_id", codes::UNKNOWN_REFERENCE))?;
+        let person: Person = refs.get(self.person_id).ok_or(FieldError::new("person_id", codes::UNKNOWN_REFERENCE))?;
         if !person.affiliations.iter().any(|a| a.supplier_id == self.supplier_id) {
             return Err(FieldError::new("person_id", codes::NOT_AFFILIATED));
         }
@@ -460,6 +450,10 @@ pub struct Acceptance {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Agreement {
     pub supplier_id: Uuid,
+    /// The department responsible for the contract (e.g. home care): its head approves
+    /// the supplier's requests first (REQ-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department_id: Option<Uuid>,
     pub title: Name,
     pub service_type: ServiceType,
     /// A consultant engagement ends with the supplier confirming deletion of all
@@ -485,9 +479,7 @@ pub struct Agreement {
 impl Agreement {
     /// Both parties have accepted the current terms.
     pub fn fully_accepted(&self) -> bool {
-        [Party::Municipality, Party::Supplier]
-            .iter()
-            .all(|p| self.acceptances.iter().any(|a| a.party == *p))
+        [Party::Municipality, Party::Supplier].iter().all(|p| self.acceptances.iter().any(|a| a.party == *p))
     }
     /// Active on `day`: within its validity period.
     pub fn covers_date(&self, day: Date) -> bool {
@@ -495,42 +487,25 @@ impl Agreement {
     }
     /// The terms, without signatures, to tell whether an update changed them.
     fn terms(&self) -> Agreement {
-        Agreement {
-            attestations: Vec::new(),
-            acceptances: Vec::new(),
-            ..self.clone()
-        }
+        Agreement { attestations: Vec::new(), acceptances: Vec::new(), ..self.clone() }
     }
     /// Records a party's acceptance of the current terms (AGR-5).
     pub fn accept(&mut self, party: Party, name: Name, title: Name, now: Timestamp) -> Result<(), FieldError> {
         if self.acceptances.iter().any(|a| a.party == party) {
             return Err(FieldError::new("party", codes::ALREADY_ACCEPTED));
         }
-        self.acceptances.push(Acceptance {
-            party,
-            name,
-            title,
-            accepted_at: now,
-        });
+        self.acceptances.push(Acceptance { party, name, title, accepted_at: now });
         Ok(())
     }
     /// Records (or renews) a security attestation (AGR-4).
     pub fn attest(&mut self, kind: AttestationKind, by: Name, now: Timestamp) {
         self.attestations.retain(|a| a.kind != kind);
-        self.attestations.push(Attestation {
-            kind,
-            attested_by: by,
-            attested_at: now,
-        });
+        self.attestations.push(Attestation { kind, attested_by: by, attested_at: now });
         self.attestations.sort_by_key(|a| a.kind);
     }
     /// Attestations the policy requires that are not yet recorded.
     pub fn missing_attestations(&self, required: &[AttestationKind]) -> Vec<AttestationKind> {
-        required
-            .iter()
-            .copied()
-            .filter(|k| !self.attestations.iter().any(|a| a.kind == *k))
-            .collect()
+        required.iter().copied().filter(|k| !self.attestations.iter().any(|a| a.kind == *k)).collect()
     }
 }
 
@@ -545,11 +520,7 @@ impl Record for Agreement {
     fn references(&self) -> Vec<Reference> {
         let mut refs = vec![Reference::new("supplier_id", ResourceKind::Supplier, self.supplier_id)];
         refs.extend(
-            self.scope
-                .systems
-                .iter()
-                .enumerate()
-                .map(|(i, id)| Reference::new(format!("scope.systems[{i}]"), ResourceKind::System, *id)),
+            self.scope.systems.iter().enumerate().map(|(i, id)| Reference::new(format!("scope.systems[{i}]"), ResourceKind::System, *id)),
         );
         refs.extend(
             self.scope
@@ -581,9 +552,7 @@ impl Record for Agreement {
     }
     fn check_references(&mut self, refs: &RefView) -> Result<(), FieldError> {
         for (i, id) in self.scope.profiles.iter().enumerate() {
-            let profile: Profile = refs
-                .get(*id)
-                .ok_or(FieldError::new(format!("scope.profiles[{i}]"), codes::UNKNOWN_REFERENCE))?;
+            let profile: Profile = refs.get(*id).ok_or(FieldError::new(format!("scope.profiles[{i}]"), codes::UNKNOWN_REFERENCE))?;
             if !self.scope.systems.contains(&profile.system_id) {
                 return Err(FieldError::new(format!("scope.profiles[{i}]"), codes::PROFILE_OUTSIDE_SCOPE));
             }
@@ -594,11 +563,7 @@ impl Record for Agreement {
         match old {
             Some(o) => {
                 self.attestations = o.attestations.clone();
-                self.acceptances = if self.terms() == o.terms() {
-                    o.acceptances.clone()
-                } else {
-                    Vec::new()
-                };
+                self.acceptances = if self.terms() == o.terms() { o.acceptances.clone() } else { Vec::new() };
             }
             None => {
                 self.attestations.clear();
@@ -645,11 +610,7 @@ impl Record for System {
         Some(("code", self.code.to_string()))
     }
     fn references(&self) -> Vec<Reference> {
-        vec![Reference::new(
-            "owner_department_id",
-            ResourceKind::Department,
-            self.owner_department_id,
-        )]
+        vec![Reference::new("owner_department_id", ResourceKind::Department, self.owner_department_id)]
     }
 }
 
@@ -722,12 +683,7 @@ impl Record for Profile {
     }
     fn references(&self) -> Vec<Reference> {
         let mut refs = vec![Reference::new("system_id", ResourceKind::System, self.system_id)];
-        refs.extend(
-            self.roles
-                .iter()
-                .enumerate()
-                .map(|(i, id)| Reference::new(format!("roles[{i}]"), ResourceKind::Role, *id)),
-        );
+        refs.extend(self.roles.iter().enumerate().map(|(i, id)| Reference::new(format!("roles[{i}]"), ResourceKind::Role, *id)));
         refs
     }
     fn validate(&self) -> Result<(), FieldError> {
@@ -737,9 +693,7 @@ impl Record for Profile {
     fn check_references(&mut self, refs: &RefView) -> Result<(), FieldError> {
         let mut roles = Vec::new();
         for (i, id) in self.roles.iter().enumerate() {
-            let role: Role = refs
-                .get(*id)
-                .ok_or(FieldError::new(format!("roles[{i}]"), codes::UNKNOWN_REFERENCE))?;
+            let role: Role = refs.get(*id).ok_or(FieldError::new(format!("roles[{i}]"), codes::UNKNOWN_REFERENCE))?;
             if role.system_id != self.system_id {
                 return Err(FieldError::new(format!("roles[{i}]"), codes::WRONG_SYSTEM));
             }
@@ -782,11 +736,7 @@ impl Record for JobProfile {
         Some(("code", self.code.to_string()))
     }
     fn references(&self) -> Vec<Reference> {
-        self.profiles
-            .iter()
-            .enumerate()
-            .map(|(i, id)| Reference::new(format!("profiles[{i}]"), ResourceKind::Profile, *id))
-            .collect()
+        self.profiles.iter().enumerate().map(|(i, id)| Reference::new(format!("profiles[{i}]"), ResourceKind::Profile, *id)).collect()
     }
     fn validate(&self) -> Result<(), FieldError> {
         not_empty(&self.profiles, "profiles")?;
@@ -857,21 +807,12 @@ mod tests {
         // REQ: AGR-4, AGR-5
         let now = Timestamp::parse("2026-01-05T10:00:00Z").unwrap();
         let mut old = agreement();
-        old.accept(
-            Party::Municipality,
-            Name::parse("Kim").unwrap(),
-            Name::parse("IT-chef").unwrap(),
-            now,
-        )
-        .unwrap();
-        old.accept(Party::Supplier, Name::parse("Ole").unwrap(), Name::parse("Direktør").unwrap(), now)
-            .unwrap();
+        old.accept(Party::Municipality, Name::parse("Kim").unwrap(), Name::parse("IT-chef").unwrap(), now).unwrap();
+        old.accept(Party::Supplier, Name::parse("Ole").unwrap(), Name::parse("Direktør").unwrap(), now).unwrap();
         old.attest(AttestationKind::MdmEnrolled, Name::parse("Ole").unwrap(), now);
         assert!(old.fully_accepted());
         assert_eq!(
-            old.accept(Party::Supplier, Name::parse("Ole").unwrap(), Name::parse("D").unwrap(), now)
-                .unwrap_err()
-                .code,
+            old.accept(Party::Supplier, Name::parse("Ole").unwrap(), Name::parse("D").unwrap(), now).unwrap_err().code,
             codes::ALREADY_ACCEPTED
         );
 
@@ -894,15 +835,8 @@ mod tests {
     #[test]
     fn profile_flags_are_derived_from_roles() {
         // REQ: SYS-2
-        let ro = Flags {
-            read_only: true,
-            ..Flags::default()
-        };
-        let exp = Flags {
-            allows_export: true,
-            sensitive: true,
-            ..Flags::default()
-        };
+        let ro = Flags { read_only: true, ..Flags::default() };
+        let exp = Flags { allows_export: true, sensitive: true, ..Flags::default() };
         assert_eq!(derive_flags(&[ro, ro]), ro);
         let mixed = derive_flags(&[ro, exp]);
         assert!(!mixed.read_only && mixed.allows_export && mixed.sensitive && !mixed.privileged);
@@ -912,12 +846,7 @@ mod tests {
     fn a_supplier_cannot_touch_another_suppliers_affiliation() {
         // REQ: AUTH-4, ORG-4
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let aff = |s| Affiliation {
-            supplier_id: s,
-            from: Date::parse("2026-01-01").unwrap(),
-            to: None,
-            employee_ref: None,
-        };
+        let aff = |s| Affiliation { supplier_id: s, from: Date::parse("2026-01-01").unwrap(), to: None, employee_ref: None };
         let old = Person {
             name: Name::parse("Mette").unwrap(),
             email: None,
@@ -929,10 +858,7 @@ mod tests {
         new.name = Name::parse("Mette Hansen").unwrap();
         assert!(Person::supplier_may_change(&old, &new, Uuid::nil(), a).is_ok());
         new.affiliations.retain(|x| x.supplier_id != b);
-        assert_eq!(
-            Person::supplier_may_change(&old, &new, Uuid::nil(), a).unwrap_err().code,
-            codes::OTHER_SUPPLIER
-        );
+        assert_eq!(Person::supplier_may_change(&old, &new, Uuid::nil(), a).unwrap_err().code, codes::OTHER_SUPPLIER);
     }
 
     #[test]

@@ -12,9 +12,7 @@ pub struct Date(pub NaiveDate);
 
 impl Date {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map(Date)
-            .map_err(|_| Invalid::new(codes::DATE_FORMAT))
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map(Date).map_err(|_| Invalid::new(codes::DATE_FORMAT))
     }
     pub fn ymd(y: i32, m: u32, d: u32) -> Option<Self> {
         NaiveDate::from_ymd_opt(y, m, d).map(Date)
@@ -46,9 +44,7 @@ pub struct Timestamp(pub DateTime<Utc>);
 
 impl Timestamp {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        DateTime::parse_from_rfc3339(s.trim())
-            .map(|d| Timestamp(d.with_timezone(&Utc)))
-            .map_err(|_| Invalid::new(codes::TIMESTAMP_FORMAT))
+        DateTime::parse_from_rfc3339(s.trim()).map(|d| Timestamp(d.with_timezone(&Utc))).map_err(|_| Invalid::new(codes::TIMESTAMP_FORMAT))
     }
     pub fn date(&self) -> Date {
         Date(self.0.date_naive())
@@ -84,6 +80,30 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         Timestamp(Utc::now())
+    }
+}
+
+/// A clock that stands still until moved: for tests and benchmarks that step through
+/// days and months (OPS-4).
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<Timestamp>);
+
+impl ManualClock {
+    pub fn at(t: &str) -> Self {
+        ManualClock(std::sync::Mutex::new(Timestamp::parse(t).expect("a valid RFC 3339 time")))
+    }
+    pub fn set(&self, t: &str) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Timestamp::parse(t).expect("a valid RFC 3339 time");
+    }
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *g = Timestamp(g.0 + by);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -43,10 +43,7 @@ impl Lang {
         for part in header.split(',') {
             let mut it = part.split(';');
             let tag = it.next().unwrap_or("");
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
+            let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
             if let Some(lang) = Lang::parse(tag)
                 && best.is_none_or(|(bq, _)| q > bq)
             {

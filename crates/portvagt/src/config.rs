@@ -33,46 +33,26 @@ pub fn mask_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (authority, path) = rest
-        .split_once('/')
-        .map(|(a, p)| (a, format!("/{p}")))
-        .unwrap_or((rest, String::new()));
+    let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, String::new()));
     match authority.rsplit_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_string()
-            };
+            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_string() };
             // A password may also come as a query parameter.
             let path = path.split('?').next().unwrap_or("").to_string() + if path.contains('?') { "?***" } else { "" };
             format!("{scheme}://{masked}@{host}{path}")
         }
         None => format!(
             "{scheme}://{authority}{}",
-            if path.contains("password=") {
-                path.split('?').next().unwrap_or("").to_string() + "?***"
-            } else {
-                path
-            }
+            if path.contains("password=") { path.split('?').next().unwrap_or("").to_string() + "?***" } else { path }
         ),
     }
 }
 
 /// The settings, as named in the TOML file and (upper-cased, `PORTVAGT_` prefixed) in
 /// the environment.
-const SETTINGS: [&str; 9] = [
-    "data_dir",
-    "database_url",
-    "database_url_file",
-    "listen",
-    "public_url",
-    "preset",
-    "preset_dir",
-    "data_key_file",
-    "log",
-];
+const SETTINGS: [&str; 9] =
+    ["data_dir", "database_url", "database_url_file", "listen", "public_url", "preset", "preset_dir", "data_key_file", "log"];
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -171,9 +151,7 @@ impl Config {
     }
 
     pub fn data_key_path(&self) -> PathBuf {
-        self.data_key_file
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("keys").join("data.key"))
+        self.data_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("data.key"))
     }
 
     /// The effective configuration for display, secrets masked.
@@ -190,14 +168,8 @@ mod tests {
 
     #[test]
     fn passwords_in_database_urls_are_masked() {
-        assert_eq!(
-            mask_url("postgres://portvagt:s3cret@db.local:5432/portvagt"),
-            "postgres://portvagt:***@db.local:5432/portvagt"
-        );
-        assert_eq!(
-            mask_url("postgres://db.local/portvagt?user=a&password=s3cret"),
-            "postgres://db.local/portvagt?***"
-        );
+        assert_eq!(mask_url("postgres://portvagt:s3cret@db.local:5432/portvagt"), "postgres://portvagt:***@db.local:5432/portvagt");
+        assert_eq!(mask_url("postgres://db.local/portvagt?user=a&password=s3cret"), "postgres://db.local/portvagt?***");
         assert_eq!(mask_url("sqlite://data/portvagt.db"), "sqlite://data/portvagt.db");
         assert_eq!(format!("{:?}", Secret::new("s3cret")), "\"***\"");
     }

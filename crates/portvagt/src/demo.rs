@@ -146,12 +146,7 @@ fn words(country: Country) -> Words {
             departments: [
                 ("HJEMMEPLEJE", "Hjemmeplejen", "Lone Kristensen", "Peter Holm"),
                 ("PLEJECENTRE", "Plejecentre", "Hanne Dahl", "Jens Krogh"),
-                (
-                    "SSO",
-                    "Sekretariatet i Social- og Sundhedsforvaltningen",
-                    "Mette Lund",
-                    "Søren Vinther",
-                ),
+                ("SSO", "Sekretariatet i Social- og Sundhedsforvaltningen", "Mette Lund", "Søren Vinther"),
                 ("IT", "IT-afdelingen", "Henrik Bach", "Camilla Friis"),
                 ("BORGERSERVICE", "Borgerservice og Pension", "Susanne Mørk", "Thomas Bang"),
             ],
@@ -165,11 +160,7 @@ fn words(country: Country) -> Words {
                 ("SSH", "Social- og sundhedshjælper", &["AD-LOGON", "OMSORGSJOURNAL"]),
                 ("SSA", "Social- og sundhedsassistent", &["AD-STANDARD", "OMSORGSJOURNAL"]),
                 ("SYG", "Sygeplejerske", &["AD-STANDARD", "NEX-SYGEPLEJE"]),
-                (
-                    "PENSIONSKONSULENT",
-                    "Konsulent, gennemgang af pensionssager",
-                    &["AD-LOGON", "4-SOP-LÆS2", "CPR-OPSLAG"],
-                ),
+                ("PENSIONSKONSULENT", "Konsulent, gennemgang af pensionssager", &["AD-LOGON", "4-SOP-LÆS2", "CPR-OPSLAG"]),
                 ("VIKAR", "Vikar i hjemmeplejen (nødadgang)", &["AD-LOGON", "OMSORGSJOURNAL"]),
             ],
             domain: "dk",
@@ -208,12 +199,7 @@ struct Role0 {
 }
 
 const fn flags(read_only: bool, allows_export: bool, privileged: bool, sensitive: bool) -> Flags {
-    Flags {
-        read_only,
-        allows_export,
-        privileged,
-        sensitive,
-    }
+    Flags { read_only, allows_export, privileged, sensitive }
 }
 
 /// Systems with their roles and profiles: (code, name, owner department index, connector,
@@ -244,24 +230,9 @@ fn catalogue() -> Vec<(
                     flags: flags(false, false, false, false),
                     tx: &["LOGON", "LOGOFF"],
                 },
-                Role0 {
-                    code: "AD-DREV",
-                    name: "Fællesdrev",
-                    flags: flags(false, false, false, false),
-                    tx: &["FIL-LÆS", "FIL-SKRIV"],
-                },
-                Role0 {
-                    code: "AD-INTERNET",
-                    name: "Internetadgang",
-                    flags: flags(false, false, false, false),
-                    tx: &["PROXY"],
-                },
-                Role0 {
-                    code: "AD-ADMIN",
-                    name: "Domæneadministrator",
-                    flags: flags(false, false, true, false),
-                    tx: &["ADMIN"],
-                },
+                Role0 { code: "AD-DREV", name: "Fællesdrev", flags: flags(false, false, false, false), tx: &["FIL-LÆS", "FIL-SKRIV"] },
+                Role0 { code: "AD-INTERNET", name: "Internetadgang", flags: flags(false, false, false, false), tx: &["PROXY"] },
+                Role0 { code: "AD-ADMIN", name: "Domæneadministrator", flags: flags(false, false, true, false), tx: &["ADMIN"] },
             ],
             vec![
                 ("AD-LOGON", "Logon (nødadgang)", vec!["AD-LOGON"]),
@@ -295,26 +266,12 @@ fn catalogue() -> Vec<(
                     flags: flags(false, false, false, true),
                     tx: &["VIS-MEDICIN", "GIV-MEDICIN"],
                 },
-                Role0 {
-                    code: "NEX-EKSPORT",
-                    name: "Dataudtræk",
-                    flags: flags(true, true, false, true),
-                    tx: &["UDTRÆK"],
-                },
-                Role0 {
-                    code: "NEX-ADMIN",
-                    name: "Nexus-administrator",
-                    flags: flags(false, false, true, false),
-                    tx: &["ADMIN"],
-                },
+                Role0 { code: "NEX-EKSPORT", name: "Dataudtræk", flags: flags(true, true, false, true), tx: &["UDTRÆK"] },
+                Role0 { code: "NEX-ADMIN", name: "Nexus-administrator", flags: flags(false, false, true, false), tx: &["ADMIN"] },
             ],
             vec![
                 ("OMSORGSJOURNAL", "Omsorgsjournal", vec!["NEX-BORGER-LÆS", "NEX-BORGER-SKRIV"]),
-                (
-                    "NEX-SYGEPLEJE",
-                    "Sygepleje",
-                    vec!["NEX-BORGER-LÆS", "NEX-BORGER-SKRIV", "NEX-MEDICIN"],
-                ),
+                ("NEX-SYGEPLEJE", "Sygepleje", vec!["NEX-BORGER-LÆS", "NEX-BORGER-SKRIV", "NEX-MEDICIN"]),
                 ("NEX-UDTRÆK", "Udtræk til databehandler", vec!["NEX-EKSPORT"]),
             ],
         ),
@@ -326,18 +283,8 @@ fn catalogue() -> Vec<(
             true,
             "{initials:4}",
             vec![
-                Role0 {
-                    code: "WSOP-ADM-S",
-                    name: "Administration, søg",
-                    flags: flags(true, false, false, false),
-                    tx: &["SOP-SØG"],
-                },
-                Role0 {
-                    code: "WSOP-SAG-S",
-                    name: "Sagsbehandling, søg",
-                    flags: flags(true, false, false, true),
-                    tx: &["SOP-VIS-SAG"],
-                },
+                Role0 { code: "WSOP-ADM-S", name: "Administration, søg", flags: flags(true, false, false, false), tx: &["SOP-SØG"] },
+                Role0 { code: "WSOP-SAG-S", name: "Sagsbehandling, søg", flags: flags(true, false, false, true), tx: &["SOP-VIS-SAG"] },
                 Role0 {
                     code: "WSOP-SAG-O",
                     name: "Sagsbehandling, opdater",
@@ -354,12 +301,7 @@ fn catalogue() -> Vec<(
             ConnectorKind::Manual,
             true,
             "{initials:4}",
-            vec![Role0 {
-                code: "CPR-OPSLAG",
-                name: "Opslag i CPR",
-                flags: flags(true, false, false, true),
-                tx: &["CPR-OPSLAG"],
-            }],
+            vec![Role0 { code: "CPR-OPSLAG", name: "Opslag i CPR", flags: flags(true, false, false, true), tx: &["CPR-OPSLAG"] }],
             vec![("CPR-OPSLAG", "CPR-opslag", vec!["CPR-OPSLAG"])],
         ),
         (
@@ -370,12 +312,7 @@ fn catalogue() -> Vec<(
             true,
             "{initials:4}",
             vec![
-                Role0 {
-                    code: "OPUS-LÆS",
-                    name: "Økonomi, læs",
-                    flags: flags(true, false, false, false),
-                    tx: &["OPUS-VIS"],
-                },
+                Role0 { code: "OPUS-LÆS", name: "Økonomi, læs", flags: flags(true, false, false, false), tx: &["OPUS-VIS"] },
                 Role0 {
                     code: "OPUS-BOGFØR",
                     name: "Økonomi, bogfør",
@@ -410,12 +347,8 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
         &actor,
         Municipality {
             name: name(&preset.name),
-            org_number: OrgNumber::parse(&if preset.country == Country::DK {
-                cvr_from(29_000_000)
-            } else {
-                se_org_from(12_000)
-            })
-            .context("org number")?,
+            org_number: OrgNumber::parse(&if preset.country == Country::DK { cvr_from(29_000_000) } else { se_org_from(12_000) })
+                .context("org number")?,
             dpo: Contact {
                 name: name("Databeskyttelsesrådgiver"),
                 email: Some(Email::parse(&format!("dpo@{slug}.{}", w.domain))?),
@@ -445,12 +378,7 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
             email: Some(
                 Email::parse(&format!(
                     "{}@{slug}.{}",
-                    person
-                        .to_lowercase()
-                        .replace(' ', ".")
-                        .replace(['ø', 'ö'], "o")
-                        .replace(['æ', 'ä'], "a")
-                        .replace('å', "a"),
+                    person.to_lowercase().replace(' ', ".").replace(['ø', 'ö'], "o").replace(['æ', 'ä'], "a").replace('å', "a"),
                     w.domain
                 ))
                 .expect("demo e-mail"),
@@ -458,15 +386,7 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
             phone: None,
         };
         let d = app
-            .create(
-                &actor,
-                Department {
-                    name: name(n),
-                    code: code(c),
-                    head: Some(contact(head)),
-                    substitute: Some(contact(sub)),
-                },
-            )
+            .create(&actor, Department { name: name(n), code: code(c), head: Some(contact(head)), substitute: Some(contact(sub)) })
             .await
             .map_err(|e| anyhow::anyhow!("department {c}: {e}"))?;
         ids.departments.push(d.id);
@@ -494,13 +414,7 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
             let role = app
                 .create(
                     &actor,
-                    Role {
-                        system_id: system.id,
-                        code: code(r.code),
-                        name: name(r.name),
-                        flags: r.flags,
-                        transaction_types: tx,
-                    },
+                    Role { system_id: system.id, code: code(r.code), name: name(r.name), flags: r.flags, transaction_types: tx },
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("role {}: {e}", r.code))?;
@@ -511,13 +425,7 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
             let p = app
                 .create(
                     &actor,
-                    Profile {
-                        system_id: system.id,
-                        code: code(pc),
-                        name: name(pn),
-                        roles: roles.clone(),
-                        flags: Flags::default(),
-                    },
+                    Profile { system_id: system.id, code: code(pc), name: name(pn), roles: roles.clone(), flags: Flags::default() },
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("profile {pc}: {e}"))?;
@@ -526,17 +434,9 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
     }
     for (c, n, profiles) in w.job_profiles {
         let profiles = profiles.iter().map(|p| ids.profiles[p].0).collect();
-        app.create(
-            &actor,
-            JobProfile {
-                name: name(n),
-                code: code(c),
-                description: None,
-                profiles,
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("job profile {c}: {e}"))?;
+        app.create(&actor, JobProfile { name: name(n), code: code(c), description: None, profiles })
+            .await
+            .map_err(|e| anyhow::anyhow!("job profile {c}: {e}"))?;
     }
 
     match scale {
@@ -554,11 +454,7 @@ fn org_number(country: Country, seed: u64) -> OrgNumber {
 }
 
 fn person_name(rng: &mut StdRng, country: Country) -> String {
-    let (first, last) = if country == Country::DK {
-        (DK_FIRST, DK_LAST)
-    } else {
-        (SE_FIRST, SE_LAST)
-    };
+    let (first, last) = if country == Country::DK { (DK_FIRST, DK_LAST) } else { (SE_FIRST, SE_LAST) };
     format!("{} {}", first[rng.gen_range(0..first.len())], last[rng.gen_range(0..last.len())])
 }
 
@@ -578,12 +474,9 @@ fn initials(name: &str) -> String {
 /// The scope, profiles for staff, and agreement dates of a supplier by service type.
 fn plan(kind: ServiceType) -> (&'static [&'static str], &'static [&'static str], &'static str, &'static str) {
     match kind {
-        ServiceType::Consultancy => (
-            &["AD", "SOCIALPENSION", "CPR"],
-            &["AD-LOGON", "4-SOP-LÆS2", "CPR-OPSLAG"],
-            "2026-01-01",
-            "2026-12-31",
-        ),
+        ServiceType::Consultancy => {
+            (&["AD", "SOCIALPENSION", "CPR"], &["AD-LOGON", "4-SOP-LÆS2", "CPR-OPSLAG"], "2026-01-01", "2026-12-31")
+        }
         _ => (&["AD", "NEXUS"], &["AD-STANDARD", "OMSORGSJOURNAL"], "2025-01-01", "2027-12-31"),
     }
 }
@@ -658,16 +551,9 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
             role: domain::authz::UserRole::SupplierOrderer,
             ..actor.clone()
         };
-        let coordinator = Actor {
-            role: domain::authz::UserRole::SecurityCoordinator,
-            ..actor.clone()
-        };
+        let coordinator = Actor { role: domain::authz::UserRole::SecurityCoordinator, ..actor.clone() };
         // The second supplier has not yet attested everything (shows blocked activation).
-        let attest: Vec<_> = if i == 1 {
-            required.iter().copied().skip(1).collect()
-        } else {
-            required.clone()
-        };
+        let attest: Vec<_> = if i == 1 { required.iter().copied().skip(1).collect() } else { required.clone() };
         for kind in attest {
             app.attest_agreement(&signatory, agreement.id, kind, name("Leverandørens direktør"))
                 .await
@@ -677,14 +563,9 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
             app.accept_agreement(&signatory, agreement.id, name("Leverandørens direktør"), name("Direktør"))
                 .await
                 .map_err(|e| anyhow::anyhow!("acceptance: {e}"))?;
-            app.accept_agreement(
-                &coordinator,
-                agreement.id,
-                name("IT-sikkerhedskoordinator"),
-                name("IT-sikkerhedskoordinator"),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("acceptance: {e}"))?;
+            app.accept_agreement(&coordinator, agreement.id, name("IT-sikkerhedskoordinator"), name("IT-sikkerhedskoordinator"))
+                .await
+                .map_err(|e| anyhow::anyhow!("acceptance: {e}"))?;
         }
         for n in 0..staff {
             let pname = person_name(rng, preset.country);
@@ -723,12 +604,7 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
             }
             for p in profiles {
                 let (profile_id, system_id, roles) = &ids.profiles[p];
-                let prefix: String = sname
-                    .chars()
-                    .filter(|c| c.is_ascii_alphabetic())
-                    .take(3)
-                    .collect::<String>()
-                    .to_lowercase();
+                let prefix: String = sname.chars().filter(|c| c.is_ascii_alphabetic()).take(3).collect::<String>().to_lowercase();
                 accounts.push(NewAccount {
                     id: Uuid::now_v7(),
                     person_id: person.id,
@@ -745,9 +621,7 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
     }
     summary.accounts = accounts.len();
     summary.role_assignments = accounts.iter().map(|a| a.roles.len()).sum();
-    app.import_accounts(actor, &accounts)
-        .await
-        .map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
+    app.import_accounts(actor, &accounts).await.map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
     Ok(summary)
 }
 
@@ -763,10 +637,7 @@ async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut S
             contact: None,
         })
         .collect();
-    let supplier_ids = app
-        .create_many(actor, suppliers)
-        .await
-        .map_err(|e| anyhow::anyhow!("suppliers: {e}"))?;
+    let supplier_ids = app.create_many(actor, suppliers).await.map_err(|e| anyhow::anyhow!("suppliers: {e}"))?;
     summary.suppliers = supplier_ids.len();
     let (systems, profiles, from, to) = plan(ServiceType::PersonalCare);
     let agreements: Vec<Agreement> = supplier_ids
@@ -784,20 +655,12 @@ async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut S
                 profiles: profiles.iter().map(|p| ids.profiles[p].0).collect(),
                 user_cap: 50,
             },
-            data_processing: DataProcessing {
-                dpa_in_place: false,
-                dpa_reference: None,
-                allows_export: false,
-                sub_processors: vec![],
-            },
+            data_processing: DataProcessing { dpa_in_place: false, dpa_reference: None, allows_export: false, sub_processors: vec![] },
             attestations: vec![],
             acceptances: vec![],
         })
         .collect();
-    let agreement_ids = app
-        .create_many(actor, agreements)
-        .await
-        .map_err(|e| anyhow::anyhow!("agreements: {e}"))?;
+    let agreement_ids = app.create_many(actor, agreements).await.map_err(|e| anyhow::anyhow!("agreements: {e}"))?;
     let mut accounts = Vec::new();
     let mut orderers = Vec::new();
     for (si, supplier) in supplier_ids.iter().enumerate() {
@@ -805,12 +668,7 @@ async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut S
             .map(|_| Person {
                 name: name(&person_name(rng, preset.country)),
                 email: None,
-                affiliations: vec![Affiliation {
-                    supplier_id: *supplier,
-                    from: date(from),
-                    to: None,
-                    employee_ref: None,
-                }],
+                affiliations: vec![Affiliation { supplier_id: *supplier, from: date(from), to: None, employee_ref: None }],
                 national_id: Some(national_id(rng, preset.country)),
                 national_id_on_file: false,
             })
@@ -841,15 +699,11 @@ async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut S
             }
         }
     }
-    app.create_many(actor, orderers)
-        .await
-        .map_err(|e| anyhow::anyhow!("orderers: {e}"))?;
+    app.create_many(actor, orderers).await.map_err(|e| anyhow::anyhow!("orderers: {e}"))?;
     summary.accounts = accounts.len();
     summary.role_assignments = accounts.iter().map(|a| a.roles.len()).sum();
     for chunk in accounts.chunks(10_000) {
-        app.import_accounts(actor, chunk)
-            .await
-            .map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
+        app.import_accounts(actor, chunk).await.map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
     }
     Ok(summary)
 }
@@ -862,11 +716,7 @@ mod tests {
     fn generated_org_numbers_are_valid() {
         for seed in [0, 1, 17, 999, 123_456] {
             assert!(domain::ident::Cvr::parse(&cvr_from(seed)).is_ok(), "{}", cvr_from(seed));
-            assert!(
-                domain::ident::SeOrgNumber::parse(&se_org_from(seed)).is_ok(),
-                "{}",
-                se_org_from(seed)
-            );
+            assert!(domain::ident::SeOrgNumber::parse(&se_org_from(seed)).is_ok(), "{}", se_org_from(seed));
         }
     }
 }

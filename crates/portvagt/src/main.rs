@@ -19,11 +19,7 @@ use store::{DataKey, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[derive(Parser)]
-#[command(
-    name = "portvagt",
-    version,
-    about = "Access governance for external suppliers in municipal IT systems"
-)]
+#[command(name = "portvagt", version, about = "Access governance for external suppliers in municipal IT systems")]
 struct Cli {
     /// Configuration file (TOML). Default: portvagt.toml in the working folder, if present.
     #[arg(long, global = true, env = "PORTVAGT_CONFIG")]
@@ -78,6 +74,12 @@ enum Command {
         role: String,
         #[arg(long)]
         supplier_id: Option<uuid::Uuid>,
+        /// The department of a department head or local administrator.
+        #[arg(long)]
+        department_id: Option<uuid::Uuid>,
+        /// The registry person behind the token.
+        #[arg(long)]
+        person_id: Option<uuid::Uuid>,
     },
 }
 
@@ -95,12 +97,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { listen, .. } => *listen,
         _ => None,
     };
-    let overrides = Overrides {
-        data_dir: cli.data_dir.clone(),
-        database_url: cli.database_url.clone(),
-        listen,
-        preset: cli.preset.clone(),
-    };
+    let overrides =
+        Overrides { data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone(), listen, preset: cli.preset.clone() };
     let config = Config::load(cli.config.as_deref(), &overrides)?;
     init_logging(&config.log);
     match cli.command {
@@ -135,20 +133,13 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::CreateToken { name, role, supplier_id } => {
+        Command::CreateToken { name, role, supplier_id, department_id, person_id } => {
             let app = open_app(&config).await?;
             let role = UserRole::parse(&role)
                 .with_context(|| format!("unknown role '{role}'; roles: {}", UserRole::ALL.map(|r| r.as_str()).join(", ")))?;
-            let req = TokenRequest {
-                name: Name::parse(&name).map_err(|e| anyhow::anyhow!("name: {e}"))?,
-                role,
-                supplier_id,
-                expires_at: None,
-            };
-            let t = app
-                .create_token(&Actor::system("cli"), req)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let req =
+                TokenRequest { name: Name::parse(&name).map_err(|e| anyhow::anyhow!("name: {e}"))?, role, supplier_id, department_id, person_id, expires_at: None };
+            let t = app.create_token(&Actor::system("cli"), req).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", t.token);
             Ok(())
         }
@@ -158,10 +149,7 @@ async fn run(cli: Cli) -> Result<()> {
 
 fn init_logging(level: &str) {
     let level = level.parse::<tracing::Level>().unwrap_or(tracing::Level::INFO);
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).try_init();
 }
 
 /// The shipped presets, replaced or extended by the files in `preset_dir`. A malformed or
@@ -219,9 +207,7 @@ async fn open_store(config: &Config) -> Result<Store> {
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
     }
     let key = load_key(config)?;
-    Store::connect(&config.database_url(), key)
-        .await
-        .with_context(|| format!("connecting to {}", config::mask_url(&config.database_url())))
+    Store::connect(&config.database_url(), key).await.with_context(|| format!("connecting to {}", config::mask_url(&config.database_url())))
 }
 
 async fn open_app(config: &Config) -> Result<App> {
@@ -239,15 +225,10 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     if demo && app.store().count_entries("supplier").await? == 0 {
         let preset = app.active_preset().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let s = demo::load(&app, &preset, demo::Scale::Small).await?;
-        println!(
-            "Loaded demo data for {}: {} suppliers, {} persons, {} accounts.",
-            preset.name, s.suppliers, s.persons, s.accounts
-        );
+        println!("Loaded demo data for {}: {} suppliers, {} persons, {} accounts.", preset.name, s.suppliers, s.persons, s.accounts);
     }
     let bootstrap = app.bootstrap_admin().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     println!("Portvagt is listening on {url}");
@@ -292,13 +273,9 @@ async fn healthcheck(base: &str) -> Result<()> {
         .await
         .context("timed out connecting")?
         .with_context(|| format!("cannot connect to {host}"))?;
-    stream
-        .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
-        .await?;
+    stream.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
     let mut response = String::new();
-    tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_string(&mut response))
-        .await
-        .context("timed out reading")??;
+    tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_string(&mut response)).await.context("timed out reading")??;
     let status = response.lines().next().unwrap_or("");
     if status.contains(" 200 ") && response.contains("\"ok\"") {
         println!("healthy");

@@ -48,11 +48,7 @@ fn serve(dir: &std::path::Path, args: &[&str]) -> Server {
         }
     });
     let mut lines: Vec<String> = Vec::new();
-    let mut server = Server {
-        child,
-        lines: Vec::new(),
-        url: String::new(),
-    };
+    let mut server = Server { child, lines: Vec::new(), url: String::new() };
     // Everything up to the documentation line, then whatever follows within a second
     // (the one-time login on a first run, which ends with "It is shown only now.").
     let mut wait = Duration::from_secs(60);
@@ -82,36 +78,23 @@ fn first_run_creates_the_database_and_prints_url_and_a_one_time_login() {
     let text = first.lines.join("\n");
     assert!(first.url.starts_with("http://127.0.0.1:"), "{text}");
     assert!(text.contains("username: admin"), "{text}");
-    assert!(
-        text.lines().any(|l| l.trim_start().starts_with("password: ") && l.len() > 20),
-        "{text}"
-    );
+    assert!(text.lines().any(|l| l.trim_start().starts_with("password: ") && l.len() > 20), "{text}");
     assert!(dir.path().join("data/portvagt.db").exists());
     let key = dir.path().join("data/keys/data.key");
     assert!(key.exists());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
-            0o600,
-            "the key is private"
-        );
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600, "the key is private");
     }
     let health = portvagt(dir.path()).args(["healthcheck", "--url", &first.url]).output().unwrap();
     assert!(health.status.success(), "{}", String::from_utf8_lossy(&health.stderr));
     drop(first);
 
     let second = serve(dir.path(), &[]);
-    assert!(
-        !second.lines.join("\n").contains("password:"),
-        "the one-time login is printed on the first run only"
-    );
+    assert!(!second.lines.join("\n").contains("password:"), "the one-time login is printed on the first run only");
     drop(second);
-    let down = portvagt(dir.path())
-        .args(["healthcheck", "--url", "http://127.0.0.1:9"])
-        .output()
-        .unwrap();
+    let down = portvagt(dir.path()).args(["healthcheck", "--url", "http://127.0.0.1:9"]).output().unwrap();
     assert!(!down.status.success());
 }
 
@@ -121,10 +104,7 @@ fn serve_with_demo_loads_the_demo_set_once() {
     let dir = tempfile::tempdir().unwrap();
     let s = serve(dir.path(), &["--demo", "--preset", "taarnby"]);
     let text = s.lines.join("\n");
-    assert!(
-        text.contains("Loaded demo data for Tårnby Kommune: 4 suppliers, 40 persons"),
-        "{text}"
-    );
+    assert!(text.contains("Loaded demo data for Tårnby Kommune: 4 suppliers, 40 persons"), "{text}");
     drop(s);
     let again = serve(dir.path(), &["--demo", "--preset", "taarnby"]);
     assert!(!again.lines.join("\n").contains("Loaded demo data"));
@@ -136,9 +116,7 @@ fn a_malformed_preset_file_stops_the_start_naming_file_key_and_problem() {
     let dir = tempfile::tempdir().unwrap();
     let presets = dir.path().join("presets");
     std::fs::create_dir(&presets).unwrap();
-    let text = domain::policy::SHIPPED_PRESETS[1]
-        .1
-        .replacen("value = 5 # lockout_attempts", "value = 0 # lockout_attempts", 1);
+    let text = domain::policy::SHIPPED_PRESETS[1].1.replacen("value = 5 # lockout_attempts", "value = 0 # lockout_attempts", 1);
     std::fs::write(presets.join("local.toml"), text).unwrap();
     let out = portvagt(dir.path())
         .env("PORTVAGT_PRESET_DIR", &presets)
@@ -147,10 +125,7 @@ fn a_malformed_preset_file_stops_the_start_naming_file_key_and_problem() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("local.toml") && err.contains("policy.login.lockout_attempts.value") && err.contains("at least 1"),
-        "{err}"
-    );
+    assert!(err.contains("local.toml") && err.contains("policy.login.lockout_attempts.value") && err.contains("at least 1"), "{err}");
 
     std::fs::write(presets.join("local.toml"), "id = \"x\"\nname = 3\n").unwrap();
     let out = portvagt(dir.path())
@@ -159,25 +134,14 @@ fn a_malformed_preset_file_stops_the_start_naming_file_key_and_problem() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("local.toml") && err.contains("`name`"),
-        "{err}"
-    );
+    assert!(!out.status.success() && err.contains("local.toml") && err.contains("`name`"), "{err}");
 }
 
 #[test]
 fn configuration_layers_and_secrets_are_never_printed() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("portvagt.toml"),
-        "listen = \"127.0.0.1:9999\"\npreset = \"taarnby\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("db-url"),
-        "postgres://portvagt:s3cret-pw@db.internal:5432/portvagt\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("portvagt.toml"), "listen = \"127.0.0.1:9999\"\npreset = \"taarnby\"\n").unwrap();
+    std::fs::write(dir.path().join("db-url"), "postgres://portvagt:s3cret-pw@db.internal:5432/portvagt\n").unwrap();
     let out = portvagt(dir.path())
         .env("PORTVAGT_DATABASE_URL_FILE", dir.path().join("db-url"))
         .env("PORTVAGT_PRESET", "ostra-goinge")
@@ -189,25 +153,12 @@ fn configuration_layers_and_secrets_are_never_printed() {
     assert!(!text.contains("s3cret"), "{text}");
     assert!(text.contains("postgres://portvagt:***@db.internal:5432/portvagt"), "{text}");
     assert!(text.contains("127.0.0.1:9999"), "the TOML file is read: {text}");
-    assert!(
-        text.contains("preset = \"ostra-goinge\""),
-        "the environment wins over the file: {text}"
-    );
+    assert!(text.contains("preset = \"ostra-goinge\""), "the environment wins over the file: {text}");
     let out = portvagt(dir.path()).args(["config", "--preset", "viborg"]).output().unwrap();
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("preset = \"viborg\""),
-        "flags win over everything"
-    );
-    let out = portvagt(dir.path())
-        .env("PORTVAGT_LISTEN", "not an address")
-        .arg("config")
-        .output()
-        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("preset = \"viborg\""), "flags win over everything");
+    let out = portvagt(dir.path()).env("PORTVAGT_LISTEN", "not an address").arg("config").output().unwrap();
     assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).to_lowercase().contains("listen"),
-        "the error names the setting"
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).to_lowercase().contains("listen"), "the error names the setting");
 }
 
 backend_tests! {

@@ -15,6 +15,8 @@ pub struct NewUser {
     pub password_hash: String,
     pub role: UserRole,
     pub supplier_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
     pub must_change_password: bool,
 }
 
@@ -26,6 +28,8 @@ pub struct StoredUser {
     pub password_hash: String,
     pub role: UserRole,
     pub supplier_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
     pub must_change_password: bool,
     pub login: LoginState,
     pub active: bool,
@@ -38,6 +42,10 @@ pub struct NewApiToken {
     pub token_hash: String,
     pub role: UserRole,
     pub supplier_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    /// The user a login token was issued to.
+    pub user_id: Option<Uuid>,
     pub created_by: Uuid,
     pub expires_at: Option<Timestamp>,
 }
@@ -48,6 +56,9 @@ pub struct StoredApiToken {
     pub name: String,
     pub role: UserRole,
     pub supplier_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
     pub created_by: Uuid,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
@@ -78,20 +89,9 @@ fn role(s: &str) -> Result<UserRole> {
     UserRole::parse(s).ok_or_else(|| corrupt("unknown role"))
 }
 
-type UserRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    i64,
-    Option<String>,
-    i64,
-);
+type UserRow = (String, String, String, String, String, Option<String>, i64, i64, Option<String>, i64, Option<String>, Option<String>);
 const USER_COLUMNS: &str =
-    "id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, locked_until, active";
+    "id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, locked_until, active, department_id, person_id";
 
 fn to_user(r: UserRow) -> Result<StoredUser> {
     Ok(StoredUser {
@@ -101,26 +101,16 @@ fn to_user(r: UserRow) -> Result<StoredUser> {
         password_hash: r.3,
         role: role(&r.4)?,
         supplier_id: opt_uuid(r.5)?,
+        department_id: opt_uuid(r.10)?,
+        person_id: opt_uuid(r.11)?,
         must_change_password: r.6 != 0,
-        login: LoginState {
-            failed_attempts: u32::try_from(r.7).unwrap_or(u32::MAX),
-            locked_until: opt_ts(r.8)?,
-        },
+        login: LoginState { failed_attempts: u32::try_from(r.7).unwrap_or(u32::MAX), locked_until: opt_ts(r.8)? },
         active: r.9 != 0,
     })
 }
 
-type TokenRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-);
-const TOKEN_COLUMNS: &str = "id, name, role, supplier_id, created_by, created_at, expires_at, revoked_at";
+type TokenRow = (String, String, String, Option<String>, String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+const TOKEN_COLUMNS: &str = "id, name, role, supplier_id, created_by, created_at, expires_at, revoked_at, department_id, person_id, user_id";
 
 fn to_token(r: TokenRow) -> Result<StoredApiToken> {
     Ok(StoredApiToken {
@@ -128,6 +118,9 @@ fn to_token(r: TokenRow) -> Result<StoredApiToken> {
         name: r.1,
         role: role(&r.2)?,
         supplier_id: opt_uuid(r.3)?,
+        department_id: opt_uuid(r.8)?,
+        person_id: opt_uuid(r.9)?,
+        user_id: opt_uuid(r.10)?,
         created_by: uuid(&r.4)?,
         created_at: ts(&r.5)?,
         expires_at: opt_ts(r.6)?,
@@ -167,10 +160,23 @@ impl Store {
         row.map(to_token).transpose()
     }
 
+    /// Distinct persons holding the local administrator role through an active user or
+    /// a live token (EMG-1 caps their number).
+    pub async fn local_administrators(&self, now: Timestamp) -> Result<Vec<Uuid>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT person_id FROM users WHERE role = 'local_administrator' AND active = 1 AND person_id IS NOT NULL \
+             UNION SELECT person_id FROM api_tokens WHERE role = 'local_administrator' AND revoked_at IS NULL AND person_id IS NOT NULL \
+             AND (expires_at IS NULL OR expires_at > $1)",
+        )
+        .bind(now.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|s| uuid(s)).collect()
+    }
+
     pub async fn list_tokens(&self) -> Result<Vec<StoredApiToken>> {
-        let rows: Vec<TokenRow> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<TokenRow> =
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id")).fetch_all(&self.pool).await?;
         rows.into_iter().map(to_token).collect()
     }
 }
@@ -178,8 +184,8 @@ impl Store {
 impl Tx {
     pub async fn insert_user(&mut self, u: &NewUser, now: Timestamp) -> Result<()> {
         sqlx::query(
-            "INSERT INTO users (id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, active, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 1, $8)",
+            "INSERT INTO users (id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, active, created_at, department_id, person_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 1, $8, $9, $10)",
         )
         .bind(u.id.to_string())
         .bind(u.username.clone())
@@ -189,6 +195,8 @@ impl Tx {
         .bind(u.supplier_id.map(|s| s.to_string()))
         .bind(b2i(u.must_change_password))
         .bind(now.to_string())
+        .bind(u.department_id.map(|s| s.to_string()))
+        .bind(u.person_id.map(|s| s.to_string()))
         .execute(&mut *self.tx)
         .await
         .map_err(|e| match &e {
@@ -220,7 +228,8 @@ impl Tx {
 
     pub async fn insert_token(&mut self, t: &NewApiToken, now: Timestamp) -> Result<()> {
         sqlx::query(
-            "INSERT INTO api_tokens (id, name, token_hash, role, supplier_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO api_tokens (id, name, token_hash, role, supplier_id, created_by, created_at, expires_at, department_id, person_id, user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(t.id.to_string())
         .bind(t.name.clone())
@@ -230,6 +239,9 @@ impl Tx {
         .bind(t.created_by.to_string())
         .bind(now.to_string())
         .bind(t.expires_at.map(|e| e.to_string()))
+        .bind(t.department_id.map(|s| s.to_string()))
+        .bind(t.person_id.map(|s| s.to_string()))
+        .bind(t.user_id.map(|s| s.to_string()))
         .execute(&mut *self.tx)
         .await?;
         Ok(())

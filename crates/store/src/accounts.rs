@@ -63,10 +63,8 @@ impl Tx {
             }
             q.execute(&mut *self.tx).await?;
         }
-        let roles: Vec<(Uuid, Uuid, Option<Uuid>)> = accounts
-            .iter()
-            .flat_map(|a| a.roles.iter().map(move |(r, p)| (a.id, *r, *p)))
-            .collect();
+        let roles: Vec<(Uuid, Uuid, Option<Uuid>)> =
+            accounts.iter().flat_map(|a| a.roles.iter().map(move |(r, p)| (a.id, *r, *p))).collect();
         for chunk in roles.chunks(BATCH) {
             let mut sql = String::from("INSERT INTO account_roles (account_id, role_id, profile_id) VALUES ");
             for i in 0..chunk.len() {
@@ -92,19 +90,15 @@ impl Store {
     }
 
     pub async fn count_role_assignments(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM account_roles")
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM account_roles").fetch_one(&self.pool).await?;
         Ok(n as u64)
     }
 
     /// Usernames taken in a system, for generating new unique ones.
     pub async fn usernames_in_system(&self, system_id: Uuid) -> Result<Vec<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT username FROM accounts WHERE system_id = $1 ORDER BY username")
-                .bind(system_id.to_string())
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT username FROM accounts WHERE system_id = $1 ORDER BY username")
+            .bind(system_id.to_string())
+            .fetch_all(&self.pool)
+            .await?)
     }
 }

@@ -70,21 +70,7 @@ pub struct OutboxMessage {
     pub payload: serde_json::Value,
 }
 
-type AuditRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-);
+type AuditRow = (i64, String, String, String, String, String, String, Option<String>, String, String, Option<String>, String, String);
 
 const AUDIT_COLUMNS: &str =
     "seq, id, occurred_at, actor_kind, actor_id, actor_name, actor_role, supplier_id, action, resource_kind, resource_id, outcome, details";
@@ -127,10 +113,7 @@ async fn insert_audit<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(exec: E, 
         Organisation::Supplier(s) => Some(s.to_string()),
         Organisation::Municipality => None,
     };
-    let kind = serde_json::to_value(e.actor.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default();
+    let kind = serde_json::to_value(e.actor.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
     sqlx::query(
         "INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, actor_name, actor_role, supplier_id, action, resource_kind, resource_id, outcome, details) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -160,11 +143,17 @@ impl Tx {
 
     /// Queues a side effect inside the transaction.
     pub async fn enqueue(&mut self, m: &OutboxMessage, now: Timestamp) -> Result<()> {
-        sqlx::query("INSERT INTO outbox (id, topic, payload, created_at, available_at, attempts) VALUES ($1, $2, $3, $4, $4, 0)")
+        self.enqueue_at(m, now, now).await
+    }
+
+    /// Queues a side effect that is due at `available_at` (a retry after back-off).
+    pub async fn enqueue_at(&mut self, m: &OutboxMessage, now: Timestamp, available_at: Timestamp) -> Result<()> {
+        sqlx::query("INSERT INTO outbox (id, topic, payload, created_at, available_at, attempts) VALUES ($1, $2, $3, $4, $5, 0)")
             .bind(m.id.to_string())
             .bind(m.topic.clone())
             .bind(m.payload.to_string())
             .bind(now.to_string())
+            .bind(available_at.to_string())
             .execute(&mut *self.tx)
             .await?;
         Ok(())
@@ -182,13 +171,11 @@ impl Store {
     pub async fn recent_audit(&self, resource_id: Option<Uuid>, limit: u32) -> Result<Vec<StoredAuditEvent>> {
         let rows: Vec<AuditRow> = match resource_id {
             Some(id) => {
-                sqlx::query_as(&format!(
-                    "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE resource_id = $1 ORDER BY seq DESC LIMIT $2"
-                ))
-                .bind(id.to_string())
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?
+                sqlx::query_as(&format!("SELECT {AUDIT_COLUMNS} FROM audit_events WHERE resource_id = $1 ORDER BY seq DESC LIMIT $2"))
+                    .bind(id.to_string())
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
             }
             None => {
                 sqlx::query_as(&format!("SELECT {AUDIT_COLUMNS} FROM audit_events ORDER BY seq DESC LIMIT $1"))
@@ -201,17 +188,13 @@ impl Store {
     }
 
     pub async fn count_audit(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(&self.pool).await?;
         Ok(n as u64)
     }
 
     pub async fn count_outbox(&self, topic: &str) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = $1")
-            .bind(topic.to_string())
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = $1").bind(topic.to_string()).fetch_one(&self.pool).await?;
         Ok(n as u64)
     }
 }

@@ -39,10 +39,7 @@ fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
 
 impl DataKey {
     pub fn from_master(master: [u8; 32]) -> Self {
-        DataKey {
-            enc: derive(&master, b"portvagt/national-id/encrypt/v1"),
-            index: derive(&master, b"portvagt/national-id/blind-index/v1"),
-        }
+        DataKey { enc: derive(&master, b"portvagt/national-id/encrypt/v1"), index: derive(&master, b"portvagt/national-id/blind-index/v1") }
     }
 
     /// A new random master key, as stored in the key file at first run.
@@ -75,13 +72,7 @@ impl DataKey {
         let mut nonce = [0u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ct = cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: plaintext.as_bytes(),
-                    aad: record_id.as_bytes(),
-                },
-            )
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext.as_bytes(), aad: record_id.as_bytes() })
             .map_err(|_| StoreError::Crypto("encryption failed".into()))?;
         let mut blob = nonce.to_vec();
         blob.extend(ct);
@@ -97,13 +88,7 @@ impl DataKey {
             .ok_or_else(|| StoreError::Crypto("unknown key id or malformed ciphertext".into()))?;
         let cipher = XChaCha20Poly1305::new((&self.enc).into());
         let pt = cipher
-            .decrypt(
-                XNonce::from_slice(&blob[..24]),
-                Payload {
-                    msg: &blob[24..],
-                    aad: record_id.as_bytes(),
-                },
-            )
+            .decrypt(XNonce::from_slice(&blob[..24]), Payload { msg: &blob[24..], aad: record_id.as_bytes() })
             .map_err(|_| StoreError::Crypto("ciphertext does not authenticate".into()))?;
         String::from_utf8(pt).map_err(|_| StoreError::Crypto("plaintext is not UTF-8".into()))
     }

@@ -12,6 +12,7 @@ mod access;
 mod accounts;
 mod audit;
 mod crypto;
+mod lifecycle;
 mod migrate;
 mod registry;
 mod sql;
@@ -21,6 +22,7 @@ pub use access::{NewApiToken, NewUser, StoredApiToken, StoredUser};
 pub use accounts::NewAccount;
 pub use audit::{AuditRecord, OutboxMessage, StoredAuditEvent};
 pub use crypto::DataKey;
+pub use lifecycle::{AccountInsert, AccountQuery, AccountRow, AuthenticatorRow, EvidenceRow, LifecycleRow, PendingMessage, RequestQuery, RequestRow, TaskRow, TerminationReport};
 pub use migrate::{MIGRATIONS, Migration};
 pub use registry::{EntryRow, ListQuery, NewEntry};
 
@@ -98,11 +100,7 @@ impl Store {
             // WAL lets readers run beside the one writer; it is a property of the file.
             sqlx::raw_sql("PRAGMA journal_mode=WAL").execute(&pool).await?;
         }
-        Ok(Store {
-            pool,
-            backend,
-            key: Arc::new(key),
-        })
+        Ok(Store { pool, backend, key: Arc::new(key) })
     }
 
     pub fn backend(&self) -> Backend {

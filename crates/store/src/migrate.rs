@@ -171,6 +171,112 @@ CREATE INDEX account_roles_role ON account_roles (role_id);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 4,
+        name: "access requests, account lifecycle, emergency accounts and manual tasks",
+        common: r#"
+ALTER TABLE users ADD COLUMN department_id TEXT;
+ALTER TABLE users ADD COLUMN person_id TEXT;
+ALTER TABLE api_tokens ADD COLUMN department_id TEXT;
+ALTER TABLE api_tokens ADD COLUMN person_id TEXT;
+ALTER TABLE api_tokens ADD COLUMN user_id TEXT;
+ALTER TABLE accounts ADD COLUMN kind TEXT NOT NULL DEFAULT 'regular';
+ALTER TABLE accounts ADD COLUMN request_id TEXT;
+ALTER TABLE accounts ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE accounts ADD COLUMN status_reason TEXT;
+ALTER TABLE accounts ADD COLUMN activated_at TEXT;
+ALTER TABLE accounts ADD COLUMN disabled_at TEXT;
+ALTER TABLE accounts ADD COLUMN last_activity_at TEXT;
+ALTER TABLE accounts ADD COLUMN created_by TEXT;
+ALTER TABLE accounts ADD COLUMN department_id TEXT;
+ALTER TABLE accounts ADD COLUMN purpose TEXT;
+ALTER TABLE accounts ADD COLUMN signoff_due TEXT;
+ALTER TABLE accounts ADD COLUMN signed_off_by TEXT;
+ALTER TABLE accounts ADD COLUMN signed_off_at TEXT;
+CREATE INDEX accounts_kind ON accounts (kind, signed_off_at);
+CREATE TABLE requests (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    person_id TEXT NOT NULL REFERENCES registry_entries (id),
+    supplier_id TEXT,
+    department_id TEXT NOT NULL,
+    late BIGINT NOT NULL,
+    wanted_start TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    submitted_at TEXT,
+    version BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX requests_state ON requests (state, department_id);
+CREATE INDEX requests_supplier ON requests (supplier_id, state);
+CREATE INDEX requests_person ON requests (person_id);
+CREATE TABLE person_evidence (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES registry_entries (id),
+    kind TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    note TEXT
+);
+CREATE INDEX person_evidence_person ON person_evidence (person_id);
+CREATE TABLE authenticators (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES registry_entries (id),
+    kind TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    issued_on TEXT NOT NULL,
+    identity_checked_by TEXT NOT NULL,
+    status TEXT NOT NULL,
+    billed_supplier_id TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (kind, serial)
+);
+CREATE INDEX authenticators_person ON authenticators (person_id);
+CREATE TABLE username_quarantine (
+    system_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    released_at TEXT NOT NULL,
+    until TEXT NOT NULL,
+    PRIMARY KEY (system_id, username)
+);
+CREATE INDEX username_quarantine_until ON username_quarantine (until);
+CREATE TABLE manual_tasks (
+    id TEXT PRIMARY KEY,
+    outbox_id TEXT NOT NULL UNIQUE,
+    account_id TEXT NOT NULL,
+    system_id TEXT NOT NULL,
+    request_id TEXT,
+    action TEXT NOT NULL,
+    details TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempt BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    decided_at TEXT,
+    decided_by TEXT,
+    note TEXT
+);
+CREATE INDEX manual_tasks_state ON manual_tasks (state, created_at);
+CREATE TABLE termination_reports (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL,
+    reported_at TEXT NOT NULL,
+    reported_by TEXT NOT NULL,
+    disabled_at TEXT NOT NULL,
+    accounts BIGINT NOT NULL
+);
+CREATE TABLE deletion_confirmations (
+    agreement_id TEXT PRIMARY KEY,
+    confirmed_at TEXT NOT NULL,
+    confirmed_by TEXT NOT NULL,
+    note TEXT
+);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// What `migrate` did.
@@ -184,9 +290,7 @@ impl Store {
     /// The newest applied migration version (0 for an empty database).
     pub async fn schema_version(&self) -> Result<i64> {
         self.ensure_migrations_table().await?;
-        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
-            .fetch_one(&self.pool)
-            .await?;
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations").fetch_one(&self.pool).await?;
         Ok(v.unwrap_or(0))
     }
 
@@ -211,19 +315,15 @@ impl Store {
                 "the database is at schema version {from}, newer than this Portvagt knows ({known}); run a newer release"
             )));
         }
-        let applied: Vec<(i64, String)> = sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version")
-            .fetch_all(&self.pool)
-            .await?;
+        let applied: Vec<(i64, String)> =
+            sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&self.pool).await?;
         for (version, checksum) in &applied {
             let m = MIGRATIONS
                 .iter()
                 .find(|m| m.version == *version)
                 .ok_or_else(|| StoreError::Migration(format!("unknown applied migration {version}")))?;
             if &m.checksum() != checksum {
-                return Err(StoreError::Migration(format!(
-                    "migration {version} ({}) was changed after it was applied",
-                    m.name
-                )));
+                return Err(StoreError::Migration(format!("migration {version} ({}) was changed after it was applied", m.name)));
             }
         }
         for m in MIGRATIONS.iter().filter(|m| m.version > from && m.version <= target) {
@@ -242,9 +342,6 @@ impl Store {
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");
         }
-        Ok(MigrationReport {
-            from,
-            to: self.schema_version().await?,
-        })
+        Ok(MigrationReport { from, to: self.schema_version().await? })
     }
 }

@@ -135,10 +135,7 @@ impl Store {
         w.and(format!("kind = {kind}"));
         if !q.owned_by.is_empty() {
             let list: Vec<String> = q.owned_by.iter().map(|s| w.arg(Arg::Text(s.to_string()))).collect();
-            w.and(format!(
-                "id IN (SELECT entry_id FROM registry_owners WHERE supplier_id IN ({}))",
-                list.join(", ")
-            ));
+            w.and(format!("id IN (SELECT entry_id FROM registry_owners WHERE supplier_id IN ({}))", list.join(", ")));
         }
         if let Some(target) = q.referring_to {
             let p = w.arg(Arg::Text(target.to_string()));
@@ -162,12 +159,7 @@ impl Store {
         page_args.push(Arg::Int(i64::from(q.limit)));
         page_args.push(Arg::Int(q.offset as i64));
         let n = page_args.len();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM registry_entries{} ORDER BY name_lower, id LIMIT ${} OFFSET ${}",
-            w.sql(),
-            n - 1,
-            n
-        );
+        let sql = format!("SELECT {COLUMNS} FROM registry_entries{} ORDER BY name_lower, id LIMIT ${} OFFSET ${}", w.sql(), n - 1, n);
         let rows = sqlx::query_with(&sql, args(&page_args)).fetch_all(&self.pool).await?;
         let mut entries = rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?;
         self.fill_owners(&mut entries).await?;
@@ -270,14 +262,8 @@ impl Tx {
         if res.rows_affected() == 0 {
             return Err(self.stale(e.id).await);
         }
-        sqlx::query("DELETE FROM registry_owners WHERE entry_id = $1")
-            .bind(e.id.to_string())
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query("DELETE FROM registry_refs WHERE entry_id = $1")
-            .bind(e.id.to_string())
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query("DELETE FROM registry_owners WHERE entry_id = $1").bind(e.id.to_string()).execute(&mut *self.tx).await?;
+        sqlx::query("DELETE FROM registry_refs WHERE entry_id = $1").bind(e.id.to_string()).execute(&mut *self.tx).await?;
         self.write_links(e).await?;
         Ok(expected_version + 1)
     }

@@ -29,11 +29,7 @@ impl TestDb {
             TestBackend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary folder");
                 let url = format!("sqlite://{}", dir.path().join("portvagt.db").display());
-                TestDb {
-                    url,
-                    backend,
-                    _dir: Some(dir),
-                }
+                TestDb { url, backend, _dir: Some(dir) }
             }
             TestBackend::Postgres => {
                 let admin = std::env::var(POSTGRES_ENV).unwrap_or_else(|_| {
@@ -41,29 +37,19 @@ impl TestDb {
                 });
                 install_default_drivers();
                 let name = format!("pv_{}", Uuid::new_v4().simple());
-                let pool = sqlx::AnyPool::connect(&admin)
-                    .await
-                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {POSTGRES_ENV}: {e}"));
-                sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-                    .execute(&pool)
-                    .await
-                    .expect("create test database");
+                let pool =
+                    sqlx::AnyPool::connect(&admin).await.unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {POSTGRES_ENV}: {e}"));
+                sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
                 pool.close().await;
                 let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-                TestDb {
-                    url: format!("{base}/{name}"),
-                    backend,
-                    _dir: None,
-                }
+                TestDb { url: format!("{base}/{name}"), backend, _dir: None }
             }
         }
     }
 
     /// A store on this database with a fixed test key, not yet migrated.
     pub async fn store(&self) -> Store {
-        Store::connect(&self.url, DataKey::from_master([42u8; 32]))
-            .await
-            .expect("connect to test database")
+        Store::connect(&self.url, DataKey::from_master([42u8; 32])).await.expect("connect to test database")
     }
 }
 

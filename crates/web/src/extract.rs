@@ -48,11 +48,7 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(|| Problem::from_app(&state.catalog, lang, AppError::Unauthenticated))?;
-        let actor = state
-            .app
-            .authenticate(token)
-            .await
-            .map_err(|e| Problem::from_app(&state.catalog, lang, e))?;
+        let actor = state.app.authenticate(token).await.map_err(|e| Problem::from_app(&state.catalog, lang, e))?;
         Ok(Caller { actor, lang })
     }
 }
@@ -86,11 +82,7 @@ pub fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> FieldErro
 /// Classifies a deserializer's message (JSON or query string) into a field error.
 pub fn field_error_from_message(path: &str, msg: &str) -> FieldError {
     let join = |name: &str| {
-        if path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{path}.{name}")
-        }
+        if path.is_empty() { name.to_string() } else { format!("{path}.{name}") }
     };
     let ticked = |m: &str| m.split('`').nth(1).unwrap_or("").to_string();
     if let Some(inv) = Invalid::from_message(msg) {
@@ -131,19 +123,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         if !json {
             return Err(Problem::unsupported_media_type(&state.catalog, lang));
         }
-        let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-            Problem::field(
-                &state.catalog,
-                lang,
-                &FieldError::with("body", codes::BODY_TOO_LARGE, MAX_BODY_BYTES),
-                false,
-            )
-        })?;
+        let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| Problem::field(&state.catalog, lang, &FieldError::with("body", codes::BODY_TOO_LARGE, MAX_BODY_BYTES), false))?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value: T =
             serde_path_to_error::deserialize(&mut de).map_err(|e| Problem::field(&state.catalog, lang, &json_error(e), false))?;
-        de.end()
-            .map_err(|e| Problem::field(&state.catalog, lang, &FieldError::with("body", codes::MALFORMED_BODY, e), false))?;
+        de.end().map_err(|e| Problem::field(&state.catalog, lang, &FieldError::with("body", codes::MALFORMED_BODY, e), false))?;
         Ok(JsonBody(value))
     }
 }
@@ -208,31 +194,13 @@ mod tests {
 
     #[test]
     fn json_errors_name_the_field() {
-        assert_eq!(
-            err(r#"{"name":"x","inner":{"cap":1,"org":"29189839"}}"#),
-            FieldError::new("inner.org", codes::CVR_CHECKSUM)
-        );
+        assert_eq!(err(r#"{"name":"x","inner":{"cap":1,"org":"29189839"}}"#), FieldError::new("inner.org", codes::CVR_CHECKSUM));
         assert_eq!(err(r#"{"name":"x","inner":{"cap":"many","org":"29189838"}}"#).field, "inner.cap");
-        assert_eq!(
-            err(r#"{"name":"x","inner":{"cap":"many","org":"29189838"}}"#).code,
-            codes::WRONG_TYPE
-        );
-        assert_eq!(
-            err(r#"{"name":"x","inner":{"cap":1,"org":"29189838","x":1}}"#),
-            FieldError::new("inner.x", codes::UNKNOWN_FIELD)
-        );
-        assert_eq!(
-            err(r#"{"name":"x","inner":{"org":"29189838"}}"#),
-            FieldError::new("inner.cap", codes::MISSING_FIELD)
-        );
-        assert_eq!(
-            err(r#"{"name":"  ","inner":{"cap":1,"org":"29189838"}}"#),
-            FieldError::new("name", codes::EMPTY)
-        );
+        assert_eq!(err(r#"{"name":"x","inner":{"cap":"many","org":"29189838"}}"#).code, codes::WRONG_TYPE);
+        assert_eq!(err(r#"{"name":"x","inner":{"cap":1,"org":"29189838","x":1}}"#), FieldError::new("inner.x", codes::UNKNOWN_FIELD));
+        assert_eq!(err(r#"{"name":"x","inner":{"org":"29189838"}}"#), FieldError::new("inner.cap", codes::MISSING_FIELD));
+        assert_eq!(err(r#"{"name":"  ","inner":{"cap":1,"org":"29189838"}}"#), FieldError::new("name", codes::EMPTY));
         assert_eq!(err(r#"{"name":"x","#).code, codes::MALFORMED_BODY);
-        assert_eq!(
-            err(r#"{"name":"x","inner":{"cap":-1,"org":"29189838"}}"#).code,
-            codes::INVALID_VALUE
-        );
+        assert_eq!(err(r#"{"name":"x","inner":{"cap":-1,"org":"29189838"}}"#).code, codes::INVALID_VALUE);
     }
 }

@@ -42,31 +42,18 @@ pub fn router(app: App) -> Router {
     let api = api::routes(&mut doc);
     let mut json = serde_json::to_string_pretty(&doc.build()).unwrap_or_default();
     json.push('\n');
-    let state = AppState {
-        app,
-        catalog: Arc::new(Catalog::new()),
-        openapi_json: Arc::new(json),
-    };
+    let state = AppState { app, catalog: Arc::new(Catalog::new()), openapi_json: Arc::new(json) };
     Router::new()
         .merge(api)
         .route("/healthz", get(health))
         .route("/api/v1/openapi.json", get(openapi_doc))
-        .route(
-            "/api/docs",
-            get(|| async { asset("text/html; charset=utf-8", include_str!("../assets/docs.html")) }),
-        )
-        .route(
-            "/api/docs/swagger-ui.css",
-            get(|| async { asset("text/css", include_str!("../assets/swagger-ui/swagger-ui.css")) }),
-        )
+        .route("/api/docs", get(|| async { asset("text/html; charset=utf-8", include_str!("../assets/docs.html")) }))
+        .route("/api/docs/swagger-ui.css", get(|| async { asset("text/css", include_str!("../assets/swagger-ui/swagger-ui.css")) }))
         .route(
             "/api/docs/swagger-ui-bundle.js",
             get(|| async { asset("text/javascript", include_str!("../assets/swagger-ui/swagger-ui-bundle.js")) }),
         )
-        .route(
-            "/api/docs/swagger-init.js",
-            get(|| async { asset("text/javascript", include_str!("../assets/swagger-init.js")) }),
-        )
+        .route("/api/docs/swagger-init.js", get(|| async { asset("text/javascript", include_str!("../assets/swagger-init.js")) }))
         .route("/", get(|| async { Redirect::to("/api/docs") }))
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
@@ -75,17 +62,14 @@ pub fn router(app: App) -> Router {
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     let mut res = body.into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     res
 }
 
 async fn openapi_doc(State(s): State<AppState>) -> Response {
     let mut res = s.openapi_json.as_str().to_string().into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     res
 }
 
@@ -94,11 +78,7 @@ async fn health(State(s): State<AppState>) -> Response {
         Ok(v) => Json(serde_json::json!({ "status": "ok", "schema_version": v })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "unavailable" })),
-            )
-                .into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "unavailable" }))).into_response()
         }
     }
 }

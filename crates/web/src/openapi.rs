@@ -84,11 +84,7 @@ impl Doc {
             )
             .paths(paths.build())
             .components(Some(components.build()))
-            .tags(Some(
-                self.tags
-                    .into_iter()
-                    .map(|(n, d)| TagBuilder::new().name(n).description(Some(d)).build()),
-            ))
+            .tags(Some(self.tags.into_iter().map(|(n, d)| TagBuilder::new().name(n).description(Some(d)).build())))
             .build()
     }
 }
@@ -99,10 +95,7 @@ pub fn op(tag: &str, id: &str, summary: &str, authenticated: bool) -> OperationB
     if authenticated {
         b = b
             .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
-            .response(
-                "401",
-                problem("Not authenticated: the token is missing, unknown, expired or revoked"),
-            )
+            .response("401", problem("Not authenticated: the token is missing, unknown, expired or revoked"))
             .response("403", problem("The caller's role does not allow this"));
     }
     b
@@ -111,18 +104,12 @@ pub fn op(tag: &str, id: &str, summary: &str, authenticated: bool) -> OperationB
 pub fn problem(description: &str) -> utoipa::openapi::Response {
     ResponseBuilder::new()
         .description(description)
-        .content(
-            "application/problem+json",
-            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
-        )
+        .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
         .build()
 }
 
 pub fn json(description: &str, schema: RefOr<Schema>) -> utoipa::openapi::Response {
-    ResponseBuilder::new()
-        .description(description)
-        .content("application/json", ContentBuilder::new().schema(Some(schema)).build())
-        .build()
+    ResponseBuilder::new().description(description).content("application/json", ContentBuilder::new().schema(Some(schema)).build()).build()
 }
 
 pub fn body(schema: RefOr<Schema>) -> utoipa::openapi::request_body::RequestBody {
@@ -137,9 +124,11 @@ pub fn path_id() -> utoipa::openapi::path::Parameter {
         .name("id")
         .parameter_in(ParameterIn::Path)
         .required(Required::True)
-        .schema(Some(ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).format(Some(
-            utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid),
-        ))))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid))),
+        ))
         .build()
 }
 

@@ -372,38 +372,14 @@ async fn docs_and_openapi_are_served_with_security_headers() {
     assert_eq!(res.status(), StatusCode::OK);
     let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
-    assert!(
-        res.text().await.unwrap().contains("/api/docs/swagger-ui-bundle.js"),
-        "the viewer is served locally, no CDN"
-    );
-    let js = t
-        .http
-        .get(format!("{}/api/docs/swagger-ui-bundle.js", t.base))
-        .send()
-        .await
-        .unwrap();
+    assert!(res.text().await.unwrap().contains("/api/docs/swagger-ui-bundle.js"), "the viewer is served locally, no CDN");
+    let js = t.http.get(format!("{}/api/docs/swagger-ui-bundle.js", t.base)).send().await.unwrap();
     assert_eq!(js.status(), StatusCode::OK);
     assert!(js.text().await.unwrap().len() > 1_000_000);
-    let doc: Value = t
-        .http
-        .get(format!("{}/api/v1/openapi.json", t.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = t.http.get(format!("{}/api/v1/openapi.json", t.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/v1/suppliers"]["post"].is_object());
-    let health: Value = t
-        .http
-        .get(format!("{}/healthz", t.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = t.http.get(format!("{}/healthz", t.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["status"], "ok");
 }
 

@@ -32,9 +32,7 @@ pub struct LoginInput {
 
 impl std::fmt::Debug for LoginInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginInput")
-            .field("username", &self.username)
-            .finish_non_exhaustive()
+        f.debug_struct("LoginInput").field("username", &self.username).finish_non_exhaustive()
     }
 }
 
@@ -47,6 +45,13 @@ pub struct TokenInput {
     /// Required for supplier roles, forbidden for municipal ones.
     #[serde(default)]
     pub supplier_id: Option<Uuid>,
+    /// Required for department heads and local administrators.
+    #[serde(default)]
+    pub department_id: Option<Uuid>,
+    /// The registry person behind the token: required for local administrators, and
+    /// for a supplier's orderer who submits requests (must be on the orderer list).
+    #[serde(default)]
+    pub person_id: Option<Uuid>,
     #[serde(default)]
     pub expires_at: Option<Timestamp>,
 }
@@ -63,13 +68,7 @@ pub struct IssuedTokenView {
 
 impl From<IssuedToken> for IssuedTokenView {
     fn from(t: IssuedToken) -> Self {
-        IssuedTokenView {
-            id: t.id,
-            token: t.token,
-            role: t.role,
-            supplier_id: t.supplier_id,
-            expires_at: t.expires_at,
-        }
+        IssuedTokenView { id: t.id, token: t.token, role: t.role, supplier_id: t.supplier_id, expires_at: t.expires_at }
     }
 }
 
@@ -80,6 +79,8 @@ pub struct TokenView {
     pub name: String,
     pub role: UserRole,
     pub supplier_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
     pub created_by: Uuid,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
@@ -93,6 +94,8 @@ impl From<store::StoredApiToken> for TokenView {
             name: t.name,
             role: t.role,
             supplier_id: t.supplier_id,
+            department_id: t.department_id,
+            person_id: t.person_id,
             created_by: t.created_by,
             created_at: t.created_at,
             expires_at: t.expires_at,
@@ -111,12 +114,7 @@ async fn login(State(s): State<AppState>, LangOf(lang): LangOf, JsonBody(input):
 }
 
 async fn create_token(State(s): State<AppState>, caller: Caller, JsonBody(t): JsonBody<TokenInput>) -> Result<Response, Problem> {
-    let req = TokenRequest {
-        name: t.name,
-        role: t.role,
-        supplier_id: t.supplier_id,
-        expires_at: t.expires_at,
-    };
+    let req = TokenRequest { name: t.name, role: t.role, supplier_id: t.supplier_id, department_id: t.department_id, person_id: t.person_id, expires_at: t.expires_at };
     let issued = s.app.create_token(&caller.actor, req).await.map_err(caller.problem(&s))?;
     Ok((StatusCode::CREATED, Json(IssuedTokenView::from(issued))).into_response())
 }
@@ -157,24 +155,16 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
     );
     let token_input = doc.schema::<TokenInput>();
     let token_view = doc.schema::<TokenView>();
-    let token_list = doc.named(
-        "TokenList",
-        utoipa::openapi::schema::ArrayBuilder::new().items(token_view.clone()).into(),
-    );
+    let token_list = doc.named("TokenList", utoipa::openapi::schema::ArrayBuilder::new().items(token_view.clone()).into());
     doc.add(
         "/api/v1/tokens",
         HttpMethod::Post,
-        openapi::op(
-            "access",
-            "create_token",
-            "Create a machine client's API token (administrators)",
-            true,
-        )
-        .description(Some("The secret is returned once; only its SHA-256 hash is stored."))
-        .request_body(Some(openapi::body(token_input)))
-        .response("201", openapi::json("The token, shown once", issued))
-        .response("422", openapi::problem("Role and supplier do not fit, or the supplier is unknown"))
-        .build(),
+        openapi::op("access", "create_token", "Create a machine client's API token (administrators)", true)
+            .description(Some("The secret is returned once; only its SHA-256 hash is stored."))
+            .request_body(Some(openapi::body(token_input)))
+            .response("201", openapi::json("The token, shown once", issued))
+            .response("422", openapi::problem("Role and supplier do not fit, or the supplier is unknown"))
+            .build(),
     );
     doc.add(
         "/api/v1/tokens",

@@ -19,18 +19,8 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
             "departments",
             "Departments and units with head and substitute (ORG-2)",
         ))
-        .merge(registry::resource::<Supplier>(
-            doc,
-            "suppliers",
-            "suppliers",
-            "Suppliers with CVR or Swedish organisation number (ORG-3)",
-        ))
-        .merge(registry::resource::<Orderer>(
-            doc,
-            "orderers",
-            "orderers",
-            "Each supplier's current list of authorised orderers (ORG-3)",
-        ))
+        .merge(registry::resource::<Supplier>(doc, "suppliers", "suppliers", "Suppliers with CVR or Swedish organisation number (ORG-3)"))
+        .merge(registry::resource::<Orderer>(doc, "orderers", "orderers", "Each supplier's current list of authorised orderers (ORG-3)"))
         .merge(registry::resource::<Person>(
             doc,
             "persons",
@@ -43,24 +33,9 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
             "agreements",
             "Access agreements: validity, scope, data processing, attestations, acceptance (AGR-1..5)",
         ))
-        .merge(registry::resource::<System>(
-            doc,
-            "systems",
-            "systems",
-            "Target systems with owner department and connector (SYS-1)",
-        ))
-        .merge(registry::resource::<Role>(
-            doc,
-            "roles",
-            "roles",
-            "Roles per system with flags and transaction set (SYS-2, SYS-4)",
-        ))
-        .merge(registry::resource::<Profile>(
-            doc,
-            "profiles",
-            "profiles",
-            "Profiles bundling roles of one system (SYS-2)",
-        ))
+        .merge(registry::resource::<System>(doc, "systems", "systems", "Target systems with owner department and connector (SYS-1)"))
+        .merge(registry::resource::<Role>(doc, "roles", "roles", "Roles per system with flags and transaction set (SYS-2, SYS-4)"))
+        .merge(registry::resource::<Profile>(doc, "profiles", "profiles", "Profiles bundling roles of one system (SYS-2)"))
         .merge(registry::resource::<JobProfile>(
             doc,
             "job-profiles",

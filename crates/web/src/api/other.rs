@@ -87,11 +87,7 @@ async fn put_municipality(
     JsonBody(m): JsonBody<Municipality>,
 ) -> Result<Response, Problem> {
     let version = if_match(&headers).map_err(caller.problem(&s))?;
-    let e = s
-        .app
-        .put_municipality(&caller.actor, m, version)
-        .await
-        .map_err(caller.problem(&s))?;
+    let e = s.app.put_municipality(&caller.actor, m, version).await.map_err(caller.problem(&s))?;
     Ok(entry_response(StatusCode::OK, None, &e))
 }
 
@@ -103,11 +99,7 @@ fn policy_view(s: &AppState, lang: i18n::Lang, p: &Preset) -> PolicyView {
         deviations_from_guidance: p
             .deviations_from_guidance()
             .into_iter()
-            .map(|(key, code)| Deviation {
-                key: key.into(),
-                code: code.into(),
-                message: s.catalog.text(lang, code, &[]),
-            })
+            .map(|(key, code)| Deviation { key: key.into(), code: code.into(), message: s.catalog.text(lang, code, &[]) })
             .collect(),
     }
 }
@@ -122,11 +114,7 @@ async fn list_presets(State(s): State<AppState>, _caller: Caller, LangOf(_): Lan
         s.app
             .presets()
             .iter()
-            .map(|p| PresetSummary {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                country: format!("{:?}", p.country),
-            })
+            .map(|p| PresetSummary { id: p.id.clone(), name: p.name.clone(), country: format!("{:?}", p.country) })
             .collect(),
     )
 }
@@ -138,11 +126,7 @@ async fn accept(
     JsonBody(a): JsonBody<AcceptanceInput>,
 ) -> Result<Response, Problem> {
     let id = parse_id(&id).map_err(caller.problem(&s))?;
-    let e = s
-        .app
-        .accept_agreement(&caller.actor, id, a.name, a.title)
-        .await
-        .map_err(caller.problem(&s))?;
+    let e = s.app.accept_agreement(&caller.actor, id, a.name, a.title).await.map_err(caller.problem(&s))?;
     Ok(entry_response(StatusCode::OK, None, &e))
 }
 
@@ -153,39 +137,22 @@ async fn attest(
     JsonBody(a): JsonBody<AttestationInput>,
 ) -> Result<Response, Problem> {
     let id = parse_id(&id).map_err(caller.problem(&s))?;
-    let e = s
-        .app
-        .attest_agreement(&caller.actor, id, a.kind, a.attested_by)
-        .await
-        .map_err(caller.problem(&s))?;
+    let e = s.app.attest_agreement(&caller.actor, id, a.kind, a.attested_by).await.map_err(caller.problem(&s))?;
     Ok(entry_response(StatusCode::OK, None, &e))
 }
 
 async fn lookup_person(State(s): State<AppState>, caller: Caller, JsonBody(q): JsonBody<PersonLookup>) -> Result<Response, Problem> {
-    let filter = ListFilter {
-        national_id: Some(q.national_id.canonical()),
-        ..ListFilter::default()
-    };
+    let filter = ListFilter { national_id: Some(q.national_id.canonical()), ..ListFilter::default() };
     let page = PageRequest::new(None, None).map_err(|e| caller.problem(&s)(e.into()))?;
-    let page = s
-        .app
-        .list::<Person>(&caller.actor, &filter, page)
-        .await
-        .map_err(caller.problem(&s))?;
+    let page = s.app.list::<Person>(&caller.actor, &filter, page).await.map_err(caller.problem(&s))?;
     Ok(Json(page).into_response())
 }
 
 pub fn routes(doc: &mut Doc) -> Router<AppState> {
-    doc.tag(
-        "municipality",
-        "The municipality profile and the policy in force (ORG-1, OPS-3, X-6)",
-    );
+    doc.tag("municipality", "The municipality profile and the policy in force (ORG-1, OPS-3, X-6)");
     let muni = doc.schema::<Municipality>();
     let meta = doc.schema::<super::registry::EntryMeta>();
-    let muni_entry = doc.named(
-        "MunicipalityEntry",
-        utoipa::openapi::schema::AllOfBuilder::new().item(meta).item(muni.clone()).into(),
-    );
+    let muni_entry = doc.named("MunicipalityEntry", utoipa::openapi::schema::AllOfBuilder::new().item(meta).item(muni.clone()).into());
     doc.add(
         "/api/v1/municipality",
         HttpMethod::Get,
@@ -250,38 +217,25 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
     doc.add(
         "/api/v1/agreements/{id}/attestations",
         HttpMethod::Post,
-        openapi::op(
-            "agreements",
-            "attest_agreement",
-            "Record or renew a security attestation (AGR-4)",
-            true,
-        )
-        .parameter(openapi::path_id())
-        .request_body(Some(openapi::body(attestation)))
-        .response("200", openapi::json("The agreement", agreement_entry))
-        .response("404", openapi::problem("No such agreement, or one the caller may not see"))
-        .build(),
+        openapi::op("agreements", "attest_agreement", "Record or renew a security attestation (AGR-4)", true)
+            .parameter(openapi::path_id())
+            .request_body(Some(openapi::body(attestation)))
+            .response("200", openapi::json("The agreement", agreement_entry))
+            .response("404", openapi::problem("No such agreement, or one the caller may not see"))
+            .build(),
     );
     let lookup = doc.schema::<PersonLookup>();
     doc.add(
         "/api/v1/persons/lookup",
         HttpMethod::Post,
-        openapi::op(
-            "persons",
-            "lookup_persons",
-            "Find persons by CPR or personnummer (exact match through the blind index)",
-            true,
-        )
-        .request_body(Some(openapi::body(lookup)))
-        .response(
-            "200",
-            openapi::json(
-                "The matching persons the caller may see",
-                utoipa::openapi::Ref::from_schema_name("PersonPage").into(),
-            ),
-        )
-        .response("422", openapi::problem("The national identity number is invalid"))
-        .build(),
+        openapi::op("persons", "lookup_persons", "Find persons by CPR or personnummer (exact match through the blind index)", true)
+            .request_body(Some(openapi::body(lookup)))
+            .response(
+                "200",
+                openapi::json("The matching persons the caller may see", utoipa::openapi::Ref::from_schema_name("PersonPage").into()),
+            )
+            .response("422", openapi::problem("The national identity number is invalid"))
+            .build(),
     );
     let health = doc.named(
         "Health",

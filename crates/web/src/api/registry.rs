@@ -44,9 +44,7 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
     let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
     let s = v.to_str().unwrap_or("").trim();
     let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
-    s.parse::<i64>()
-        .map(Some)
-        .map_err(|_| AppError::Invalid(FieldError::with("If-Match", codes::INVALID_VALUE, s)))
+    s.parse::<i64>().map(Some).map_err(|_| AppError::Invalid(FieldError::with("If-Match", codes::INVALID_VALUE, s)))
 }
 
 /// The JSON of a record with its `ETag`.
@@ -109,11 +107,7 @@ async fn update<R: Record>(
 ) -> Result<Response, Problem> {
     let id = parse_id(&id).map_err(caller.problem(&s))?;
     let version = if_match(&headers).map_err(caller.problem(&s))?;
-    let e = s
-        .app
-        .update::<R>(&caller.actor, id, rec, version)
-        .await
-        .map_err(caller.problem(&s))?;
+    let e = s.app.update::<R>(&caller.actor, id, rec, version).await.map_err(caller.problem(&s))?;
     Ok(entry_response(StatusCode::OK, None, &e))
 }
 
@@ -159,10 +153,7 @@ pub fn resource<R: Record + ToSchema>(doc: &mut Doc, plural: &'static str, tag: 
             .response("409", openapi::problem("A record with the same key exists"))
             .response("413", openapi::problem("The body is larger than 1 MiB"))
             .response("415", openapi::problem("The body is not sent as application/json"))
-            .response(
-                "422",
-                openapi::problem("A field is invalid, unknown, missing, or refers to an unknown record"),
-            )
+            .response("422", openapi::problem("A field is invalid, unknown, missing, or refers to an unknown record"))
             .build(),
     );
     doc.add(
@@ -179,10 +170,7 @@ pub fn resource<R: Record + ToSchema>(doc: &mut Doc, plural: &'static str, tag: 
         HttpMethod::Put,
         openapi::op(tag, &format!("update_{plural}"), &format!("Replace a record of {plural}"), true)
             .parameter(openapi::path_id())
-            .parameter(openapi::header(
-                "If-Match",
-                "the version last seen (its ETag); a stale one is refused with 409",
-            ))
+            .parameter(openapi::header("If-Match", "the version last seen (its ETag); a stale one is refused with 409"))
             .request_body(Some(openapi::body(data)))
             .response("200", openapi::json("The updated record", entry.clone()))
             .response("404", openapi::problem("No such record, or one the caller may not see"))
@@ -193,23 +181,15 @@ pub fn resource<R: Record + ToSchema>(doc: &mut Doc, plural: &'static str, tag: 
     doc.add(
         &format!("{item}/deactivate"),
         HttpMethod::Post,
-        openapi::op(
-            tag,
-            &format!("deactivate_{plural}"),
-            &format!("Deactivate a record of {plural}"),
-            true,
-        )
-        .parameter(openapi::path_id())
-        .response("200", openapi::json("The deactivated record", entry))
-        .response("404", openapi::problem("No such record, or one the caller may not see"))
-        .build(),
+        openapi::op(tag, &format!("deactivate_{plural}"), &format!("Deactivate a record of {plural}"), true)
+            .parameter(openapi::path_id())
+            .response("200", openapi::json("The deactivated record", entry))
+            .response("404", openapi::problem("No such record, or one the caller may not see"))
+            .build(),
     );
 
     Router::new()
-        .route(
-            &collection,
-            get(list::<R>).post(move |s: State<AppState>, c: Caller, b: JsonBody<R>| create::<R>(s, c, plural, b)),
-        )
+        .route(&collection, get(list::<R>).post(move |s: State<AppState>, c: Caller, b: JsonBody<R>| create::<R>(s, c, plural, b)))
         .route(&item, get(read::<R>).put(update::<R>))
         .route(&format!("{item}/deactivate"), post(deactivate::<R>))
 }

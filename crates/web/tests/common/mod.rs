@@ -37,34 +37,30 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = portvagt_web::router(app.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        let mut t = TestApp {
-            base,
-            http: reqwest::Client::new(),
-            app,
-            db,
-            coordinator: String::new(),
-            admin: String::new(),
-        };
+        let mut t = TestApp { base, http: reqwest::Client::new(), app, db, coordinator: String::new(), admin: String::new() };
         t.admin = t.token(UserRole::Administrator, None).await;
         t.coordinator = t.token(UserRole::SecurityCoordinator, None).await;
         t
     }
 
     pub async fn token(&self, role: UserRole, supplier: Option<Uuid>) -> String {
+        self.scoped_token(role, supplier, None, None).await
+    }
+
+    pub async fn scoped_token(&self, role: UserRole, supplier: Option<Uuid>, department: Option<Uuid>, person: Option<Uuid>) -> String {
         let req = TokenRequest {
             name: Name::parse(&format!("test {}", role.as_str())).unwrap(),
             role,
             supplier_id: supplier,
+            department_id: department,
+            person_id: person,
             expires_at: None,
         };
         self.app.create_token(&Actor::system("test"), req).await.unwrap().token
     }
 
     pub fn req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .header("Accept-Language", "en")
+        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token).header("Accept-Language", "en")
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
@@ -89,12 +85,7 @@ impl TestApp {
     }
 
     pub async fn count(&self, plural: &str) -> u64 {
-        let v: Value = self
-            .get(&format!("/api/v1/{plural}"), &self.coordinator)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let v: Value = self.get(&format!("/api/v1/{plural}"), &self.coordinator).await.json().await.unwrap();
         v["total"].as_u64().unwrap()
     }
 
@@ -163,38 +154,15 @@ pub async fn seed(t: &TestApp) -> Seed {
     let role = t
         .create("roles", json!({ "system_id": system, "code": "NEX-LÆS", "name": "Læs journal", "flags": { "read_only": true, "allows_export": false, "privileged": false, "sensitive": true }, "transaction_types": ["VIS-BORGER"] }))
         .await;
-    let profile = t
-        .create(
-            "profiles",
-            json!({ "system_id": system, "code": "OMSORGSJOURNAL", "name": "Omsorgsjournal", "roles": [role] }),
-        )
-        .await;
-    let job_profile = t
-        .create(
-            "job-profiles",
-            json!({ "name": "Social- og sundhedshjælper", "code": "SSH", "profiles": [profile] }),
-        )
-        .await;
-    let supplier_a = t
-        .create("suppliers", json!({ "name": "Omsorg A ApS", "org_number": "29189838" }))
-        .await;
-    let supplier_b = t
-        .create("suppliers", json!({ "name": "Omsorg B AB", "org_number": "556036-0793" }))
-        .await;
+    let profile =
+        t.create("profiles", json!({ "system_id": system, "code": "OMSORGSJOURNAL", "name": "Omsorgsjournal", "roles": [role] })).await;
+    let job_profile = t.create("job-profiles", json!({ "name": "Social- og sundhedshjælper", "code": "SSH", "profiles": [profile] })).await;
+    let supplier_a = t.create("suppliers", json!({ "name": "Omsorg A ApS", "org_number": "29189838" })).await;
+    let supplier_b = t.create("suppliers", json!({ "name": "Omsorg B AB", "org_number": "556036-0793" })).await;
     let person_a = t.create("persons", person_body("Anna Berg", supplier_a, "010190-1234")).await;
     let person_b = t.create("persons", person_body("Bo Dahl", supplier_b, "020285-4321")).await;
-    let orderer_a = t
-        .create(
-            "orderers",
-            json!({ "supplier_id": supplier_a, "person_id": person_a, "valid_from": "2026-01-01" }),
-        )
-        .await;
-    let orderer_b = t
-        .create(
-            "orderers",
-            json!({ "supplier_id": supplier_b, "person_id": person_b, "valid_from": "2026-01-01" }),
-        )
-        .await;
+    let orderer_a = t.create("orderers", json!({ "supplier_id": supplier_a, "person_id": person_a, "valid_from": "2026-01-01" })).await;
+    let orderer_b = t.create("orderers", json!({ "supplier_id": supplier_b, "person_id": person_b, "valid_from": "2026-01-01" })).await;
     let agreement_a = t.create("agreements", agreement_body(supplier_a, system, profile)).await;
     let agreement_b = t.create("agreements", agreement_body(supplier_b, system, profile)).await;
     Seed {

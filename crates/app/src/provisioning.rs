@@ -1,0 +1,347 @@
+//! Carrying out approved requests (PRV-1, PRV-2): account changes and their provisioning
+//! actions, written as outbox rows in the transaction that approves; the worker that
+//! turns outbox rows into work; and the manual connector — a task list for the IT
+//! operator, who confirms or fails each action. A failed action is queued again with
+//! back-off until it is confirmed.
+
+use crate::requests::{LIVE, Loaded};
+use crate::{App, AppError, Result};
+use domain::account::{self, AccountKind, AccountStatus, EvidenceKind};
+use domain::authz::{Action, Actor, ResourceKind};
+use domain::codes;
+use domain::error::FieldError;
+use domain::registry::{Agreement, Person, Role, Supplier, System};
+use domain::request::{AccessRequest, RequestKind, Step};
+use domain::time::Timestamp;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use store::{AccountInsert, AccountQuery, AccountRow, AuditRecord, OutboxMessage, TaskRow, Tx};
+use uuid::Uuid;
+
+pub(crate) const PROVISION: &str = "provision";
+
+/// A provisioning action for the outbox.
+pub(crate) fn action(kind: &str, acc: &AccountRow, request_id: Option<Uuid>, extra: Value) -> OutboxMessage {
+    let mut payload = json!({
+        "action": kind,
+        "account_id": acc.id,
+        "system_id": acc.system_id,
+        "username": acc.username,
+        "request_id": request_id,
+    });
+    if let (Some(p), Some(e)) = (payload.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            p.insert(k.clone(), v.clone());
+        }
+    }
+    OutboxMessage { id: Uuid::now_v7(), topic: PROVISION.into(), payload }
+}
+
+fn body<R: serde::de::DeserializeOwned>(v: Value) -> Result<R> {
+    serde_json::from_value(v).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+impl App {
+    pub(crate) async fn record<R: domain::registry::Record>(&self, id: Uuid) -> Result<R> {
+        let row = self.store.get_entry(id).await?.filter(|r| r.kind == R::KIND.as_str()).ok_or(AppError::NotFound)?;
+        body(row.body)
+    }
+
+    /// Writes the account changes of an approved request and their provisioning actions
+    /// into `tx`. Returns how many accounts it touched.
+    pub(crate) async fn carry_out(&self, tx: &mut Tx, actor: &Actor, request_id: Uuid, req: &AccessRequest, loaded: &Loaded, now: Timestamp) -> Result<usize> {
+        match req.kind {
+            RequestKind::NewAccount => {
+                let system_id = req.system_id.ok_or(FieldError::new("system_id", codes::MISSING_FIELD))?;
+                let system: System = self.record(system_id).await?;
+                let supplier = match req.supplier_id {
+                    Some(s) => Some(self.record::<Supplier>(s).await?.name.to_string()),
+                    None => None,
+                };
+                let taken: HashSet<String> = self.store.unavailable_usernames(system_id).await?.into_iter().collect();
+                let pattern = system.username_pattern.as_ref().map(|p| p.to_string()).unwrap_or_else(|| "{initials:3}{n}".into());
+                let username = account::generate_username(&pattern, loaded.person.name.as_str(), supplier.as_deref(), &taken)?;
+                let roles: Vec<(Uuid, Option<Uuid>)> = loaded.profiles.iter().flat_map(|(pid, p)| p.roles.iter().map(move |r| (*r, Some(*pid)))).collect();
+                let insert = AccountInsert {
+                    id: Uuid::now_v7(),
+                    person_id: req.person_id,
+                    system_id,
+                    agreement_id: req.agreement_id,
+                    username,
+                    status: AccountStatus::Provisioning,
+                    kind: AccountKind::Regular,
+                    valid_from: req.wanted_start,
+                    valid_to: req.end_date,
+                    request_id: Some(request_id),
+                    created_by: actor.name.clone(),
+                    department_id: Some(req.department_id),
+                    purpose: None,
+                    signoff_due: None,
+                    roles,
+                };
+                self.create_account(tx, actor, &insert, Some(request_id), false, now).await?;
+                Ok(1)
+            }
+            RequestKind::ChangeRoles => {
+                let acc = self.store.account(req.account_id.ok_or(FieldError::new("account_id", codes::MISSING_FIELD))?).await?.ok_or(AppError::NotFound)?;
+                let roles: Vec<(Uuid, Option<Uuid>)> = loaded.profiles.iter().flat_map(|(pid, p)| p.roles.iter().map(move |r| (*r, Some(*pid)))).collect();
+                tx.set_account_roles(acc.id, &roles).await?;
+                let codes = self.role_codes(&roles).await?;
+                tx.enqueue(&action("set_groups", &acc, Some(request_id), json!({ "roles": codes })), now).await?;
+                tx.append_audit(&AuditRecord::new(actor, "account.change_roles", "account", Some(acc.id), now).details(json!({ "request_id": request_id }))).await?;
+                Ok(1)
+            }
+            RequestKind::Extension => {
+                let acc = self.store.account(req.account_id.ok_or(FieldError::new("account_id", codes::MISSING_FIELD))?).await?.ok_or(AppError::NotFound)?;
+                tx.set_account_end(acc.id, req.end_date).await?;
+                tx.enqueue(&action("set_expiry", &acc, Some(request_id), json!({ "valid_to": req.end_date })), now).await?;
+                tx.append_audit(&AuditRecord::new(actor, "account.extend", "account", Some(acc.id), now).details(json!({ "valid_to": req.end_date }))).await?;
+                Ok(1)
+            }
+            RequestKind::Termination => {
+                let accounts: Vec<AccountRow> = match req.account_id {
+                    Some(id) => self.store.account(id).await?.into_iter().filter(|a| a.status.is_live()).collect(),
+                    None => self.live_accounts_of(req.person_id).await?,
+                };
+                for acc in &accounts {
+                    self.end_account(tx, actor, acc, AccountStatus::Terminated, "terminated", Some(request_id), now).await?;
+                }
+                // the person's own Portvagt sessions end at once, and the time from the
+                // report to the disabling is recorded.
+                tx.revoke_person_tokens(req.person_id, now).await?;
+                tx.insert_termination_report(req.person_id, req.submitted_at.unwrap_or(now), &actor.name, now, accounts.len() as u64).await?;
+                Ok(accounts.len())
+            }
+        }
+    }
+
+    pub(crate) async fn live_accounts_of(&self, person: Uuid) -> Result<Vec<AccountRow>> {
+        Ok(self.store.list_accounts(&AccountQuery { person_id: Some(person), statuses: LIVE.to_vec(), limit: 1000, ..Default::default() }).await?.0)
+    }
+
+    async fn role_codes(&self, roles: &[(Uuid, Option<Uuid>)]) -> Result<Vec<String>> {
+        let ids: Vec<Uuid> = roles.iter().map(|(r, _)| *r).collect();
+        let mut codes: Vec<String> = self.store.get_entries(&ids).await?.into_iter().filter_map(|e| body::<Role>(e.body).ok()).map(|r| r.code.to_string()).collect();
+        codes.sort();
+        Ok(codes)
+    }
+
+    /// Inserts an account and queues its creation in the target system (and its
+    /// enabling, when `enabled`).
+    pub(crate) async fn create_account(&self, tx: &mut Tx, actor: &Actor, a: &AccountInsert, request_id: Option<Uuid>, enabled: bool, now: Timestamp) -> Result<()> {
+        tx.insert_account(a, now).await?;
+        let row = self.account_stub(a);
+        let codes = self.role_codes(&a.roles).await?;
+        let extra = json!({ "roles": codes, "valid_to": a.valid_to, "enabled": enabled, "must_change_password": true });
+        tx.enqueue(&action("create", &row, request_id, extra), now).await?;
+        tx.append_audit(&AuditRecord::new(actor, "account.create", "account", Some(a.id), now).details(json!({ "username": a.username, "kind": a.kind, "request_id": request_id }))).await?;
+        Ok(())
+    }
+
+    fn account_stub(&self, a: &AccountInsert) -> AccountRow {
+        AccountRow {
+            id: a.id,
+            person_id: a.person_id,
+            system_id: a.system_id,
+            agreement_id: a.agreement_id,
+            username: a.username.clone(),
+            status: a.status,
+            kind: a.kind,
+            valid_from: a.valid_from,
+            valid_to: a.valid_to,
+            request_id: a.request_id,
+            version: 1,
+            status_reason: None,
+            activated_at: None,
+            disabled_at: None,
+            last_activity_at: None,
+            created_by: Some(a.created_by.clone()),
+            department_id: a.department_id,
+            purpose: a.purpose.clone(),
+            signoff_due: a.signoff_due,
+            signed_off_by: None,
+            signed_off_at: None,
+            created_at: self.now(),
+            roles: a.roles.clone(),
+        }
+    }
+
+    /// Disables, locks or terminates an account and queues the disabling in the target
+    /// system; a terminated account's username goes into quarantine (ACC-3).
+    pub(crate) async fn end_account(&self, tx: &mut Tx, actor: &Actor, acc: &AccountRow, status: AccountStatus, reason: &str, request_id: Option<Uuid>, now: Timestamp) -> Result<()> {
+        tx.set_account_status(acc.id, status, Some(reason), acc.version, now).await?;
+        if status == AccountStatus::Terminated {
+            let policy = self.active_preset().await?.policy;
+            tx.quarantine_username(acc.system_id, &acc.username, now, account::quarantine_until(now, &policy)).await?;
+        }
+        tx.enqueue(&action("disable", acc, request_id, json!({ "reason": reason })), now).await?;
+        tx.append_audit(&AuditRecord::new(actor, &format!("account.{}", status.as_str()), "account", Some(acc.id), now).details(json!({ "reason": reason }))).await?;
+        Ok(())
+    }
+
+    /// ACC-4, AGR-4: what still stands before an account of `person` under `agreement`
+    /// may be activated.
+    pub(crate) async fn activation_missing(&self, person: Uuid, agreement: Option<Uuid>) -> Result<Vec<String>> {
+        let policy = self.active_preset().await?.policy;
+        let recorded: Vec<EvidenceKind> =
+            self.store.evidence(person).await?.into_iter().filter_map(|e| serde_json::from_value(Value::String(e.kind)).ok()).collect();
+        let mut missing: Vec<String> = account::missing_evidence(&policy, &recorded)
+            .into_iter()
+            .map(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+            .collect();
+        if let Some(a) = agreement {
+            if policy.accounts.attestations_block_activation.value {
+                let agreement: Agreement = self.record(a).await?;
+                missing.extend(
+                    agreement
+                        .missing_attestations(&policy.accounts.required_attestations.value)
+                        .into_iter()
+                        .map(|k| format!("attestation:{}", serde_json::to_value(k).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())),
+                );
+            }
+        }
+        Ok(missing)
+    }
+
+    /// Activates an account waiting for activation if nothing stands before it.
+    pub(crate) async fn try_activate(&self, tx: &mut Tx, actor: &Actor, acc: &AccountRow, now: Timestamp) -> Result<bool> {
+        if acc.status != AccountStatus::AwaitingActivation || !self.activation_missing(acc.person_id, acc.agreement_id).await?.is_empty() {
+            return Ok(false);
+        }
+        tx.set_account_status(acc.id, AccountStatus::Active, None, acc.version, now).await?;
+        tx.enqueue(&action("enable", acc, acc.request_id, json!({})), now).await?;
+        tx.append_audit(&AuditRecord::new(actor, "account.activate", "account", Some(acc.id), now)).await?;
+        Ok(true)
+    }
+
+    /// The outbox worker, once: every due provisioning action becomes a task for the
+    /// IT operator. (LDAP and SCIM connectors will carry out their systems' actions
+    /// directly; until they are configured, those actions are manual tasks too.)
+    /// Returns how many actions it dispatched. Safe to run again after a crash: an
+    /// action's task is created at most once.
+    pub async fn process_outbox(&self) -> Result<usize> {
+        let now = self.now();
+        let messages = self.store.pending_messages(PROVISION, now, 500).await?;
+        let worker = Actor::system("outbox");
+        for m in &messages {
+            let p = &m.payload;
+            let id_of = |k: &str| p.get(k).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok());
+            let (Some(account_id), Some(system_id)) = (id_of("account_id"), id_of("system_id")) else {
+                let mut tx = self.store.begin().await?;
+                tx.retry_message(m.id, "malformed provisioning action", Timestamp(now.0 + chrono::Duration::days(3650))).await?;
+                tx.commit(AuditRecord::new(&worker, "provision.malformed", "outbox", Some(m.id), now).outcome("failed")).await?;
+                continue;
+            };
+            // ACC-8: the initial password is made when the action is carried out, to the
+            // target system's rules, and is set with "must change at next logon".
+            let mut details = p.clone();
+            if p.get("action").and_then(|v| v.as_str()) == Some("create") {
+                let policy = self.active_preset().await?.policy;
+                details["initial_password"] = json!(account::generate_password(&policy.target_password, &mut rand::rngs::OsRng));
+            }
+            let task = TaskRow {
+                id: Uuid::now_v7(),
+                outbox_id: m.id,
+                account_id,
+                system_id,
+                request_id: id_of("request_id"),
+                action: p.get("action").and_then(|v| v.as_str()).unwrap_or("unknown").to_string(),
+                details,
+                state: "open".into(),
+                attempt: p.get("attempt").and_then(|v| v.as_i64()).unwrap_or(1),
+                created_at: now,
+                decided_at: None,
+                decided_by: None,
+                note: None,
+            };
+            let mut tx = self.store.begin().await?;
+            tx.insert_task(&task).await?;
+            tx.complete_message(m.id, now).await?;
+            tx.commit(AuditRecord::new(&worker, "provision.task_created", "account", Some(account_id), now).details(json!({ "action": task.action, "task_id": task.id }))).await?;
+        }
+        Ok(messages.len())
+    }
+
+    /// Manual tasks, for the IT operator and the coordinator; `state` filters
+    /// (`open`, `confirmed`, `failed`).
+    pub async fn list_tasks(&self, actor: &Actor, state: Option<&str>) -> Result<Vec<TaskRow>> {
+        self.allow(actor, Action::Update, ResourceKind::Account)?;
+        if actor.supplier().is_some() {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.store.list_tasks(state, None).await?)
+    }
+
+    /// The operator carried out the action in the target system. A confirmed creation
+    /// activates the account when its evidence is complete; the request is fulfilled
+    /// when its last action is confirmed.
+    pub async fn confirm_task(&self, actor: &Actor, id: Uuid, note: Option<String>) -> Result<TaskRow> {
+        self.decide_task(actor, id, true, note).await
+    }
+
+    /// The operator could not carry out the action: it is queued again with back-off and
+    /// stays visible to the coordinator as failing.
+    pub async fn fail_task(&self, actor: &Actor, id: Uuid, note: String) -> Result<TaskRow> {
+        if note.trim().is_empty() {
+            return Err(FieldError::new("note", codes::REASON_REQUIRED).into());
+        }
+        self.decide_task(actor, id, false, Some(note)).await
+    }
+
+    async fn decide_task(&self, actor: &Actor, id: Uuid, confirmed: bool, note: Option<String>) -> Result<TaskRow> {
+        self.allow(actor, Action::Update, ResourceKind::Account)?;
+        if actor.supplier().is_some() || actor.role == domain::authz::UserRole::DepartmentHead {
+            return Err(AppError::Forbidden);
+        }
+        let task = self.store.task(id).await?.ok_or(AppError::NotFound)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if !tx.decide_task(id, if confirmed { "confirmed" } else { "failed" }, &actor.name, note.as_deref(), now).await? {
+            tx.rollback().await?;
+            return Err(FieldError::with("state", codes::ILLEGAL_TRANSITION, task.state).into());
+        }
+        if confirmed {
+            if task.action == "create" {
+                if let Some(acc) = self.store.account(task.account_id).await? {
+                    if acc.status == AccountStatus::Provisioning {
+                        let enabled = task.details.get("enabled").and_then(|v| v.as_bool()).unwrap_or(false);
+                        let next = if enabled { AccountStatus::Active } else { AccountStatus::AwaitingActivation };
+                        let version = tx.set_account_status(acc.id, next, None, acc.version, now).await?;
+                        let acc = AccountRow { status: next, version, ..acc };
+                        self.try_activate(&mut tx, actor, &acc, now).await?;
+                    }
+                }
+            }
+            if let Some(request_id) = task.request_id {
+                if tx.outstanding_for_request(request_id).await? == 0 {
+                    self.fulfil(&mut tx, actor, request_id, now).await?;
+                }
+            }
+        } else {
+            let mut payload = task.details.clone();
+            let attempt = task.attempt + 1;
+            payload["attempt"] = json!(attempt);
+            let backoff = chrono::Duration::minutes(15 * (1 << (attempt - 1).clamp(0, 6)));
+            tx.enqueue_at(&OutboxMessage { id: Uuid::now_v7(), topic: PROVISION.into(), payload }, now, Timestamp(now.0 + backoff)).await?;
+        }
+        let action = if confirmed { "task.confirm" } else { "task.fail" };
+        tx.commit(AuditRecord::new(actor, action, "account", Some(task.account_id), now).details(json!({ "task_id": id, "action": task.action, "note": note }))).await?;
+        self.store.task(id).await?.ok_or(AppError::NotFound)
+    }
+
+    async fn fulfil(&self, tx: &mut Tx, actor: &Actor, request_id: Uuid, now: Timestamp) -> Result<()> {
+        let Some(row) = self.store.request(request_id).await? else { return Ok(()) };
+        let mut req: AccessRequest = body(row.body)?;
+        if req.apply(Step::Fulfil, actor, None, now).is_ok() {
+            let b = serde_json::to_value(&req).map_err(|e| AppError::Internal(e.to_string()))?;
+            tx.update_request(request_id, &b, row.version, now).await?;
+            tx.append_audit(&AuditRecord::new(actor, "request.fulfilled", "request", Some(request_id), now)).await?;
+        }
+        Ok(())
+    }
+
+    /// The persons and profiles named by ids, for task and account views.
+    pub async fn person_name(&self, id: Uuid) -> Result<String> {
+        Ok(self.record::<Person>(id).await.map(|p| p.name.to_string()).unwrap_or_default())
+    }
+}

@@ -1,0 +1,412 @@
+//! Accounts in target systems (ACC-1..ACC-9, EMG-1..EMG-3, X-3): usernames, initial
+//! passwords, activation preconditions, the daily lifecycle and emergency accounts. Pure
+//! functions over plain data and `now`.
+
+use crate::codes;
+use crate::error::FieldError;
+use crate::policy::{ActivationCheck, PasswordRules, Policy};
+use crate::time::{Date, Timestamp};
+use chrono::{Duration, Months};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Where an account is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum AccountStatus {
+    /// A support account waiting for the security officer's approval (EMG-3).
+    PendingApproval,
+    /// Being created in the target system.
+    Provisioning,
+    /// Created, waiting for the activation evidence (ACC-4) or attestations (AGR-4).
+    AwaitingActivation,
+    Active,
+    /// Locked on suspected compromise (ACC-9); the coordinator can re-enable it.
+    Locked,
+    /// Disabled by the lifecycle (end date, agreement end, inactivity).
+    Disabled,
+    /// Ended for good (termination, revocation); its username is quarantined.
+    Terminated,
+}
+
+impl AccountStatus {
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            AccountStatus::PendingApproval => "pending_approval",
+            AccountStatus::Provisioning => "provisioning",
+            AccountStatus::AwaitingActivation => "awaiting_activation",
+            AccountStatus::Active => "active",
+            AccountStatus::Locked => "locked",
+            AccountStatus::Disabled => "disabled",
+            AccountStatus::Terminated => "terminated",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::PendingApproval, Self::Provisioning, Self::AwaitingActivation, Self::Active, Self::Locked, Self::Disabled, Self::Terminated]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+    /// Usable or about to be: counts towards the agreement's user cap.
+    pub fn is_live(&self) -> bool {
+        matches!(self, AccountStatus::Provisioning | AccountStatus::AwaitingActivation | AccountStatus::Active | AccountStatus::Locked)
+    }
+}
+
+/// What kind of account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum AccountKind {
+    Regular,
+    /// EMG-1: a temp account made by a local administrator.
+    Emergency,
+    /// EMG-3: a supplier's support account with wide access for one task and period.
+    Support,
+}
+
+impl AccountKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AccountKind::Regular => "regular",
+            AccountKind::Emergency => "emergency",
+            AccountKind::Support => "support",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Regular, Self::Emergency, Self::Support].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+fn ascii_fold(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars().flat_map(|c| c.to_lowercase()) {
+        match c {
+            'æ' | 'ä' => out.push_str("ae"),
+            'ø' | 'ö' => out.push_str("oe"),
+            'å' => out.push_str("aa"),
+            'é' | 'è' | 'ê' => out.push('e'),
+            'ü' => out.push('u'),
+            c if c.is_ascii_alphanumeric() => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// ACC-2: a username from a system's pattern, unique among `taken` (which holds the
+/// usernames in use and those in quarantine, ACC-3). Pattern parts: `{initials:N}`,
+/// `{first:N}`, `{last:N}`, `{supplier:N}`, `{n}` (a number counting from 1); other
+/// characters are kept. Without `{n}`, a number is appended when needed.
+pub fn generate_username(pattern: &str, person_name: &str, supplier_name: Option<&str>, taken: &HashSet<String>) -> Result<String, FieldError> {
+    let words: Vec<String> = person_name.split_whitespace().map(ascii_fold).filter(|w| !w.is_empty()).collect();
+    let initials: String = words.iter().filter_map(|w| w.chars().next()).collect();
+    let first = words.first().cloned().unwrap_or_default();
+    let last = words.last().cloned().unwrap_or_default();
+    let supplier = supplier_name.map(ascii_fold).unwrap_or_default();
+    let take = |s: &str, n: usize| -> String { s.chars().take(n).collect() };
+    let mut base = String::new();
+    let mut has_counter = false;
+    let mut rest = pattern;
+    while let Some(start) = rest.find('{') {
+        base.push_str(&rest[..start]);
+        let end = rest[start..].find('}').map(|e| start + e).ok_or_else(|| FieldError::new("username_pattern", codes::INVALID_VALUE))?;
+        let token = &rest[start + 1..end];
+        let (name, n) = match token.split_once(':') {
+            Some((a, b)) => (a, b.parse::<usize>().map_err(|_| FieldError::new("username_pattern", codes::INVALID_VALUE))?),
+            None => (token, usize::MAX),
+        };
+        match name {
+            "initials" => base.push_str(&take(&initials, n)),
+            "first" => base.push_str(&take(&first, n)),
+            "last" => base.push_str(&take(&last, n)),
+            "supplier" => base.push_str(&take(&supplier, n)),
+            "n" => {
+                has_counter = true;
+                base.push_str("{n}");
+            }
+            _ => return Err(FieldError::new("username_pattern", codes::INVALID_VALUE)),
+        }
+        rest = &rest[end + 1..];
+    }
+    base.push_str(rest);
+    let base = base.to_lowercase();
+    if !has_counter && !taken.contains(&base) && !base.is_empty() {
+        return Ok(base);
+    }
+    for i in 1..10_000 {
+        let candidate = if has_counter { base.replace("{n}", &i.to_string()) } else { format!("{base}{i}") };
+        if !taken.contains(&candidate) {
+            return Ok(candidate);
+        }
+    }
+    Err(FieldError::new("username", codes::USERNAME_EXHAUSTED))
+}
+
+/// ACC-3: until when a released username stays in quarantine.
+pub fn quarantine_until(released: Timestamp, policy: &Policy) -> Timestamp {
+    let months = policy.accounts.username_quarantine_months.value;
+    Timestamp(released.0.checked_add_months(Months::new(months)).unwrap_or(released.0))
+}
+
+/// ACC-8: an initial password that follows the target system's rules. It is set with
+/// "must change at next logon".
+pub fn generate_password(rules: &PasswordRules, rng: &mut impl Rng) -> String {
+    const UPPER: &str = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const LOWER: &str = "abcdefghijkmnopqrstuvwxyz";
+    const DIGIT: &str = "23456789";
+    let allowed = |set: &str| -> Vec<char> { set.chars().filter(|c| !rules.forbidden_characters.value.contains(*c)).collect() };
+    let (upper, lower, digit) = (allowed(UPPER), allowed(LOWER), allowed(DIGIT));
+    let all: Vec<char> = upper.iter().chain(&lower).chain(&digit).copied().collect();
+    let len = rules.min_length.value.max(16).min(rules.max_length.value) as usize;
+    let mut chars: Vec<char> = Vec::with_capacity(len);
+    for (needed, set) in [(rules.require_upper.value, &upper), (rules.require_lower.value, &lower), (rules.require_digit.value, &digit)] {
+        if needed && !set.is_empty() {
+            chars.push(set[rng.gen_range(0..set.len())]);
+        }
+    }
+    while chars.len() < len {
+        chars.push(all[rng.gen_range(0..all.len())]);
+    }
+    // Shuffle so the required classes are not always first.
+    for i in (1..chars.len()).rev() {
+        chars.swap(i, rng.gen_range(0..=i));
+    }
+    chars.into_iter().collect()
+}
+
+/// ACC-4: evidence recorded for a person before their accounts are activated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Evidence {
+    pub kind: EvidenceKind,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The kinds of activation evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum EvidenceKind {
+    /// Informed of the duty of confidentiality, Danish Criminal Code §152.
+    ConfidentialityDeclaration,
+    Training,
+    IdentityCheck,
+}
+
+impl From<ActivationCheck> for EvidenceKind {
+    fn from(c: ActivationCheck) -> Self {
+        match c {
+            ActivationCheck::ConfidentialityDeclaration => EvidenceKind::ConfidentialityDeclaration,
+            ActivationCheck::Training => EvidenceKind::Training,
+            ActivationCheck::IdentityCheck => EvidenceKind::IdentityCheck,
+        }
+    }
+}
+
+/// ACC-4: the evidence the policy asks for that is not yet recorded.
+pub fn missing_evidence(policy: &Policy, recorded: &[EvidenceKind]) -> Vec<EvidenceKind> {
+    policy.accounts.activation_requires.value.iter().map(|c| EvidenceKind::from(*c)).filter(|k| !recorded.contains(k)).collect()
+}
+
+/// What the daily lifecycle looks at, per account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleAccount {
+    pub id: Uuid,
+    pub status: AccountStatus,
+    pub kind: AccountKind,
+    pub valid_to: Option<Date>,
+    /// The agreement's last day and whether its record is active.
+    pub agreement: Option<(Date, bool)>,
+    /// Last sign-on seen, or activation when never used.
+    pub last_activity: Option<Timestamp>,
+}
+
+/// Why the lifecycle disabled an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum DisableReason {
+    /// ACC-5: the account's end date has passed.
+    EndDate,
+    /// AGR-1: the agreement ended or was deactivated.
+    AgreementEnded,
+    /// unused for the configured number of days.
+    Inactive,
+    /// ACC-9.
+    Locked,
+    /// REQ-7, ACC-6.
+    Terminated,
+}
+
+/// ACC-5, AGR-1, X-3, EMG-3: which accounts the daily run disables, without anybody
+/// acting. An account whose last day is `d` works through `d` and is disabled after it.
+pub fn daily_disable(accounts: &[LifecycleAccount], policy: &Policy, now: Timestamp) -> Vec<(Uuid, DisableReason)> {
+    let today = now.date();
+    let inactive_days = policy.accounts.inactivity_disable_days.value;
+    accounts
+        .iter()
+        .filter(|a| matches!(a.status, AccountStatus::Active | AccountStatus::AwaitingActivation | AccountStatus::Provisioning | AccountStatus::Locked))
+        .filter_map(|a| {
+            if a.agreement.is_some_and(|(end, active)| !active || end < today) {
+                return Some((a.id, DisableReason::AgreementEnded));
+            }
+            if a.valid_to.is_some_and(|end| end < today) {
+                return Some((a.id, DisableReason::EndDate));
+            }
+            if inactive_days > 0
+                && a.status == AccountStatus::Active
+                && a.last_activity.is_some_and(|t| now.0 - t.0 > Duration::days(i64::from(inactive_days)))
+            {
+                return Some((a.id, DisableReason::Inactive));
+            }
+            None
+        })
+        .collect()
+}
+
+/// EMG-1: every profile of a temp account must be inside the emergency scope.
+pub fn check_emergency_scope(policy: &Policy, profile_codes: &[String]) -> Result<(), FieldError> {
+    let scope = &policy.emergency.scope.value;
+    if policy.emergency.max_local_administrators.value == 0 {
+        return Err(FieldError::new("profiles", codes::OUTSIDE_EMERGENCY_SCOPE));
+    }
+    for (i, c) in profile_codes.iter().enumerate() {
+        if !scope.iter().any(|s| s.eq_ignore_ascii_case(c)) {
+            return Err(FieldError::with(format!("profiles[{i}]"), codes::OUTSIDE_EMERGENCY_SCOPE, c));
+        }
+    }
+    if profile_codes.is_empty() {
+        return Err(FieldError::new("profiles", codes::LIST_EMPTY));
+    }
+    Ok(())
+}
+
+/// EMG-2: when the unit leader's sign-off is due.
+pub fn signoff_due(created: Timestamp, policy: &Policy) -> Timestamp {
+    Timestamp(created.0 + Duration::hours(i64::from(policy.emergency.signoff_deadline_hours.value)))
+}
+
+/// EMG-3: a support period must be within the policy's maximum.
+pub fn check_support_period(from: Date, to: Date, policy: &Policy) -> Result<(), FieldError> {
+    if to < from {
+        return Err(FieldError::new("valid_to", codes::ENDS_BEFORE_START));
+    }
+    let max = policy.emergency.support_access_max_days.value;
+    if (to.0 - from.0).num_days() + 1 > i64::from(max) {
+        return Err(FieldError::with("valid_to", codes::PERIOD_TOO_LONG, max));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::shipped_presets;
+    use rand::SeedableRng;
+
+    fn policy(id: &str) -> Policy {
+        shipped_presets().unwrap().into_iter().find(|p| p.id == id).unwrap().policy
+    }
+
+    #[test]
+    fn usernames_follow_the_pattern_and_are_unique() {
+        // REQ: ACC-2
+        let mut taken = HashSet::new();
+        let u = generate_username("{supplier:3}{initials:3}{n}", "Søren Ærø Ålund", Some("Omsorg Nord ApS"), &taken).unwrap();
+        assert_eq!(u, "omssaa1");
+        taken.insert(u);
+        assert_eq!(generate_username("{supplier:3}{initials:3}{n}", "Søren Ærø Ålund", Some("Omsorg Nord ApS"), &taken).unwrap(), "omssaa2");
+        assert_eq!(generate_username("{initials:4}", "Bo Li", None, &HashSet::new()).unwrap(), "bl");
+        let taken: HashSet<String> = ["bl".to_string()].into();
+        assert_eq!(generate_username("{initials:4}", "Bo Li", None, &taken).unwrap(), "bl1");
+        assert!(generate_username("{unknown}", "Bo Li", None, &taken).is_err());
+    }
+
+    #[test]
+    fn a_released_username_is_quarantined_for_24_months_in_taarnby() {
+        // REQ: ACC-3
+        let released = Timestamp::parse("2026-02-15T10:00:00Z").unwrap();
+        assert_eq!(quarantine_until(released, &policy("taarnby")).to_string(), "2028-02-15T10:00:00.000000Z");
+    }
+
+    #[test]
+    fn initial_passwords_follow_the_target_rules() {
+        // REQ: ACC-8
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for id in ["taarnby", "viborg", "ostra-goinge"] {
+            let rules = policy(id).target_password;
+            for _ in 0..200 {
+                let pw = generate_password(&rules, &mut rng);
+                assert!(rules.check_password(&pw).is_ok(), "{id}: {pw}");
+            }
+        }
+    }
+
+    #[test]
+    fn activation_waits_for_the_confidentiality_declaration_in_viborg() {
+        // REQ: ACC-4
+        let p = policy("viborg");
+        assert_eq!(missing_evidence(&p, &[EvidenceKind::Training, EvidenceKind::IdentityCheck]), vec![EvidenceKind::ConfidentialityDeclaration]);
+        assert!(missing_evidence(&p, &[EvidenceKind::Training, EvidenceKind::IdentityCheck, EvidenceKind::ConfidentialityDeclaration]).is_empty());
+    }
+
+    #[test]
+    fn the_daily_run_disables_at_end_date_agreement_end_and_inactivity() {
+        // REQ: ACC-5, AGR-1, X-3
+        let p = policy("viborg");
+        let now = Timestamp::parse("2026-07-01T02:00:00Z").unwrap();
+        let acc = |status, valid_to: Option<&str>, agreement: Option<(&str, bool)>, last: Option<&str>| LifecycleAccount {
+            id: Uuid::now_v7(),
+            status,
+            kind: AccountKind::Regular,
+            valid_to: valid_to.map(|d| Date::parse(d).unwrap()),
+            agreement: agreement.map(|(d, a)| (Date::parse(d).unwrap(), a)),
+            last_activity: last.map(|t| Timestamp::parse(t).unwrap()),
+        };
+        let accounts = vec![
+            acc(AccountStatus::Active, Some("2026-06-30"), None, None),
+            acc(AccountStatus::Active, Some("2026-07-01"), None, None),
+            acc(AccountStatus::Active, None, Some(("2026-06-30", true)), None),
+            acc(AccountStatus::Active, None, Some(("2027-01-01", false)), None),
+            acc(AccountStatus::Active, None, None, Some("2026-03-01T00:00:00Z")),
+            acc(AccountStatus::Active, None, None, Some("2026-05-01T00:00:00Z")),
+            acc(AccountStatus::Terminated, Some("2020-01-01"), None, None),
+        ];
+        let out = daily_disable(&accounts, &p, now);
+        let reasons: Vec<(usize, DisableReason)> = out.iter().map(|(id, r)| (accounts.iter().position(|a| a.id == *id).unwrap(), *r)).collect();
+        assert_eq!(
+            reasons,
+            vec![(0, DisableReason::EndDate), (2, DisableReason::AgreementEnded), (3, DisableReason::AgreementEnded), (4, DisableReason::Inactive)]
+        );
+    }
+
+    #[test]
+    fn emergency_accounts_stay_within_the_emergency_scope() {
+        // REQ: EMG-1
+        let t = policy("taarnby");
+        assert!(check_emergency_scope(&t, &["AD-LOGON".into(), "OMSORGSJOURNAL".into()]).is_ok());
+        let e = check_emergency_scope(&t, &["AD-LOGON".into(), "AD-STANDARD".into()]).unwrap_err();
+        assert_eq!((e.code, e.field.as_str()), (codes::OUTSIDE_EMERGENCY_SCOPE, "profiles[1]"));
+        assert!(check_emergency_scope(&policy("viborg"), &["AD-LOGON".into()]).is_err(), "no emergency accounts in Viborg");
+        let created = Timestamp::parse("2026-11-21T23:00:00Z").unwrap();
+        assert_eq!(signoff_due(created, &t).to_string(), "2026-11-24T23:00:00.000000Z");
+    }
+
+    #[test]
+    fn support_periods_are_bounded() {
+        // REQ: EMG-3
+        let t = policy("taarnby");
+        let d = |s| Date::parse(s).unwrap();
+        assert!(check_support_period(d("2026-03-01"), d("2026-03-14"), &t).is_ok());
+        assert_eq!(check_support_period(d("2026-03-01"), d("2026-03-15"), &t).unwrap_err().code, codes::PERIOD_TOO_LONG);
+    }
+}
