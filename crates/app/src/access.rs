@@ -92,7 +92,15 @@ impl App {
         let organisation = organisation_for(t.role, t.supplier_id).map_err(|_| AppError::Unauthenticated)?;
         // A login token acts as its user, so that four-eyes rules see one person.
         let id = t.user_id.unwrap_or(t.id);
-        Ok(Actor { kind: ActorKind::ApiToken, id, name: t.name, role: t.role, organisation, department: t.department_id, person: t.person_id })
+        Ok(Actor {
+            kind: ActorKind::ApiToken,
+            id,
+            name: t.name,
+            role: t.role,
+            organisation,
+            department: t.department_id,
+            person: t.person_id,
+        })
     }
 
     /// Creates the first administrator when there is no user yet; returns the username
@@ -216,10 +224,18 @@ impl App {
         self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
         let org = check_scope(req.role, req.supplier_id, req.department_id, req.person_id)?;
         if let Some(d) = req.department_id {
-            self.store.get_entry(d).await?.filter(|e| e.kind == "department" && e.active).ok_or(FieldError::new("department_id", codes::UNKNOWN_REFERENCE))?;
+            self.store
+                .get_entry(d)
+                .await?
+                .filter(|e| e.kind == "department" && e.active)
+                .ok_or(FieldError::new("department_id", codes::UNKNOWN_REFERENCE))?;
         }
         if let Some(p) = req.person_id {
-            self.store.get_entry(p).await?.filter(|e| e.kind == "person" && e.active).ok_or(FieldError::new("person_id", codes::UNKNOWN_REFERENCE))?;
+            self.store
+                .get_entry(p)
+                .await?
+                .filter(|e| e.kind == "person" && e.active)
+                .ok_or(FieldError::new("person_id", codes::UNKNOWN_REFERENCE))?;
         }
         // EMG-1: at most the configured number of local administrators.
         if req.role == UserRole::LocalAdministrator {

@@ -148,7 +148,16 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_evidence(&row).await?;
-        let waiting = self.store.list_accounts(&AccountQuery { person_id: Some(person), statuses: vec![AccountStatus::AwaitingActivation.as_str()], limit: 500, ..Default::default() }).await?.0;
+        let waiting = self
+            .store
+            .list_accounts(&AccountQuery {
+                person_id: Some(person),
+                statuses: vec![AccountStatus::AwaitingActivation.as_str()],
+                limit: 500,
+                ..Default::default()
+            })
+            .await?
+            .0;
         tx.commit(AuditRecord::new(actor, "person.evidence", "person", Some(person), now).details(json!({ "kind": kind }))).await?;
         // Activation is its own change: the evidence is committed first, so it counts.
         for acc in waiting {
@@ -176,10 +185,10 @@ impl App {
     /// ACC-7: records an e-ID card, token or phone issued to a person.
     pub async fn add_authenticator(&self, actor: &Actor, person: Uuid, a: NewAuthenticator) -> Result<Vec<AuthenticatorRow>> {
         let p = self.person_for(actor, person).await?;
-        if let Some(s) = a.billed_supplier_id {
-            if !p.affiliations.iter().any(|x| x.supplier_id == s) {
-                return Err(FieldError::new("billed_supplier_id", codes::NOT_AFFILIATED).into());
-            }
+        if let Some(s) = a.billed_supplier_id
+            && !p.affiliations.iter().any(|x| x.supplier_id == s)
+        {
+            return Err(FieldError::new("billed_supplier_id", codes::NOT_AFFILIATED).into());
         }
         let now = self.now();
         let row = AuthenticatorRow {
@@ -194,7 +203,8 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_authenticator(&row, now).await?;
-        tx.commit(AuditRecord::new(actor, "person.authenticator", "person", Some(person), now).details(json!({ "kind": row.kind }))).await?;
+        tx.commit(AuditRecord::new(actor, "person.authenticator", "person", Some(person), now).details(json!({ "kind": row.kind })))
+            .await?;
         Ok(self.store.authenticators(person).await?)
     }
 
@@ -295,7 +305,11 @@ impl App {
             references: vec![],
         };
         tx.insert_entry(&entry, now).await?;
-        tx.append_audit(&AuditRecord::new(actor, "registry.create", "person", Some(person_id), now).details(json!({ "name": entry.name, "emergency": true }))).await?;
+        tx.append_audit(
+            &AuditRecord::new(actor, "registry.create", "person", Some(person_id), now)
+                .details(json!({ "name": entry.name, "emergency": true })),
+        )
+        .await?;
         let mut ids = Vec::new();
         for system_id in systems {
             let system: domain::registry::System = self.record(system_id).await?;
@@ -373,7 +387,10 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let now = self.now();
-        let (accounts, _) = self.store.list_accounts(&AccountQuery { kind: Some(AccountKind::Emergency.as_str()), limit: 10_000, ..Default::default() }).await?;
+        let (accounts, _) = self
+            .store
+            .list_accounts(&AccountQuery { kind: Some(AccountKind::Emergency.as_str()), limit: 10_000, ..Default::default() })
+            .await?;
         let names = self.names(&accounts.iter().map(|a| a.person_id).collect::<Vec<_>>()).await?;
         let mut lines: Vec<EmergencyLine> = accounts
             .into_iter()
@@ -401,7 +418,8 @@ impl App {
             return Err(AppError::Forbidden);
         }
         self.person_for(actor, input.person_id).await?;
-        let agreement: Agreement = self.record(input.agreement_id).await.map_err(|_| FieldError::new("agreement_id", codes::UNKNOWN_REFERENCE))?;
+        let agreement: Agreement =
+            self.record(input.agreement_id).await.map_err(|_| FieldError::new("agreement_id", codes::UNKNOWN_REFERENCE))?;
         if actor.supplier().is_some_and(|s| s != agreement.supplier_id) {
             return Err(FieldError::new("agreement_id", codes::UNKNOWN_REFERENCE).into());
         }
@@ -443,7 +461,11 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_account(&insert, now).await?;
-        tx.commit(AuditRecord::new(actor, "support.request", "account", Some(insert.id), now).details(json!({ "purpose": insert.purpose, "valid_to": input.valid_to }))).await?;
+        tx.commit(
+            AuditRecord::new(actor, "support.request", "account", Some(insert.id), now)
+                .details(json!({ "purpose": insert.purpose, "valid_to": input.valid_to })),
+        )
+        .await?;
         self.store.account(insert.id).await?.ok_or(AppError::NotFound)
     }
 
@@ -466,7 +488,16 @@ impl App {
         let status = if started { AccountStatus::Provisioning } else { AccountStatus::AwaitingActivation };
         tx.set_account_status(id, status, Some("approved by the security officer"), acc.version, now).await?;
         let codes_: Vec<String> = Vec::new();
-        tx.enqueue(&action("create", &acc, None, json!({ "roles": codes_, "valid_to": acc.valid_to, "enabled": started, "must_change_password": true })), now).await?;
+        tx.enqueue(
+            &action(
+                "create",
+                &acc,
+                None,
+                json!({ "roles": codes_, "valid_to": acc.valid_to, "enabled": started, "must_change_password": true }),
+            ),
+            now,
+        )
+        .await?;
         tx.commit(AuditRecord::new(actor, "support.approve", "account", Some(id), now)).await?;
         self.store.account(id).await?.ok_or(AppError::NotFound)
     }
@@ -519,8 +550,12 @@ impl App {
             for id in &ids {
                 let r = by_id[id];
                 let payload = json!({ "action": "disable", "account_id": id, "system_id": r.system_id, "username": r.username, "request_id": null, "reason": reason_name(&reason) });
-                tx.enqueue(&store::OutboxMessage { id: Uuid::now_v7(), topic: crate::provisioning::PROVISION.into(), payload }, now).await?;
-                tx.append_audit(&AuditRecord::new(&actor, "account.disabled", "account", Some(*id), now).details(json!({ "reason": reason }))).await?;
+                tx.enqueue(&store::OutboxMessage { id: Uuid::now_v7(), topic: crate::provisioning::PROVISION.into(), payload }, now)
+                    .await?;
+                tx.append_audit(
+                    &AuditRecord::new(&actor, "account.disabled", "account", Some(*id), now).details(json!({ "reason": reason })),
+                )
+                .await?;
                 if reason == DisableReason::Inactive {
                     // the owner's orderer is told (a link, no personal data).
                     let note = json!({ "kind": "account_disabled_inactive", "account_id": id });
@@ -535,22 +570,28 @@ impl App {
         }
         // EMG-3: approved support accounts start on their first day.
         for r in rows.iter().filter(|r| r.kind == AccountKind::Support && r.status == AccountStatus::AwaitingActivation) {
-            if let Some(acc) = self.store.account(r.id).await? {
-                if acc.valid_from <= today && acc.valid_to.is_none_or(|t| t >= today) {
-                    tx.set_account_status(acc.id, AccountStatus::Active, Some("support period started"), acc.version, now).await?;
-                    tx.enqueue(&action("enable", &acc, None, json!({})), now).await?;
-                    tx.append_audit(&AuditRecord::new(&actor, "account.active", "account", Some(acc.id), now)).await?;
-                    report.support_activated += 1;
-                }
+            if let Some(acc) = self.store.account(r.id).await?
+                && acc.valid_from <= today
+                && acc.valid_to.is_none_or(|t| t >= today)
+            {
+                tx.set_account_status(acc.id, AccountStatus::Active, Some("support period started"), acc.version, now).await?;
+                tx.enqueue(&action("enable", &acc, None, json!({})), now).await?;
+                tx.append_audit(&AuditRecord::new(&actor, "account.active", "account", Some(acc.id), now)).await?;
+                report.support_activated += 1;
             }
         }
         report.usernames_released = tx.release_quarantine(now).await?;
         tx.commit(AuditRecord::new(&actor, "lifecycle.run", "lifecycle", None, now).details(json!(report))).await?;
 
         // Requests nobody decided within a month after the wanted start expire.
-        let open = self.store.list_requests(&store::RequestQuery { states: vec!["submitted", "department_approved"], limit: 10_000, ..Default::default() }).await?.0;
+        let open = self
+            .store
+            .list_requests(&store::RequestQuery { states: vec!["submitted", "department_approved"], limit: 10_000, ..Default::default() })
+            .await?
+            .0;
         for row in open {
-            let mut req: domain::request::AccessRequest = serde_json::from_value(row.body.clone()).map_err(|e| AppError::Internal(e.to_string()))?;
+            let mut req: domain::request::AccessRequest =
+                serde_json::from_value(row.body.clone()).map_err(|e| AppError::Internal(e.to_string()))?;
             if (today.0 - req.wanted_start.0).num_days() > 30 && req.apply(domain::request::Step::Expire, &actor, None, now).is_ok() {
                 let mut tx = self.store.begin().await?;
                 let body = serde_json::to_value(&req).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -604,13 +645,20 @@ impl App {
             (Scope::OwnSupplier, Some(s)) => vec![s],
             _ => vec![],
         };
-        let (rows, _) = self.store.list_entries(&store::ListQuery { kind: "agreement", owned_by, limit: 100_000, ..Default::default() }).await?;
+        let (rows, _) =
+            self.store.list_entries(&store::ListQuery { kind: "agreement", owned_by, limit: 100_000, ..Default::default() }).await?;
         let mut out = Vec::new();
         for row in rows {
             let a: Agreement = serde_json::from_value(row.body).map_err(|e| AppError::Internal(e.to_string()))?;
             let due = Date(a.valid_to.0 + chrono::Duration::days(days));
             if a.consultant_engagement && due < today && !confirmed.contains(&row.id) {
-                out.push(OverdueDeletion { agreement_id: row.id, title: a.title.to_string(), supplier_id: a.supplier_id, ended: a.valid_to, due });
+                out.push(OverdueDeletion {
+                    agreement_id: row.id,
+                    title: a.title.to_string(),
+                    supplier_id: a.supplier_id,
+                    ended: a.valid_to,
+                    due,
+                });
             }
         }
         Ok(out)

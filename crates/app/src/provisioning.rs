@@ -49,7 +49,15 @@ impl App {
 
     /// Writes the account changes of an approved request and their provisioning actions
     /// into `tx`. Returns how many accounts it touched.
-    pub(crate) async fn carry_out(&self, tx: &mut Tx, actor: &Actor, request_id: Uuid, req: &AccessRequest, loaded: &Loaded, now: Timestamp) -> Result<usize> {
+    pub(crate) async fn carry_out(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        request_id: Uuid,
+        req: &AccessRequest,
+        loaded: &Loaded,
+        now: Timestamp,
+    ) -> Result<usize> {
         match req.kind {
             RequestKind::NewAccount => {
                 let system_id = req.system_id.ok_or(FieldError::new("system_id", codes::MISSING_FIELD))?;
@@ -61,7 +69,8 @@ impl App {
                 let taken: HashSet<String> = self.store.unavailable_usernames(system_id).await?.into_iter().collect();
                 let pattern = system.username_pattern.as_ref().map(|p| p.to_string()).unwrap_or_else(|| "{initials:3}{n}".into());
                 let username = account::generate_username(&pattern, loaded.person.name.as_str(), supplier.as_deref(), &taken)?;
-                let roles: Vec<(Uuid, Option<Uuid>)> = loaded.profiles.iter().flat_map(|(pid, p)| p.roles.iter().map(move |r| (*r, Some(*pid)))).collect();
+                let roles: Vec<(Uuid, Option<Uuid>)> =
+                    loaded.profiles.iter().flat_map(|(pid, p)| p.roles.iter().map(move |r| (*r, Some(*pid)))).collect();
                 let insert = AccountInsert {
                     id: Uuid::now_v7(),
                     person_id: req.person_id,
@@ -83,19 +92,35 @@ impl App {
                 Ok(1)
             }
             RequestKind::ChangeRoles => {
-                let acc = self.store.account(req.account_id.ok_or(FieldError::new("account_id", codes::MISSING_FIELD))?).await?.ok_or(AppError::NotFound)?;
-                let roles: Vec<(Uuid, Option<Uuid>)> = loaded.profiles.iter().flat_map(|(pid, p)| p.roles.iter().map(move |r| (*r, Some(*pid)))).collect();
+                let acc = self
+                    .store
+                    .account(req.account_id.ok_or(FieldError::new("account_id", codes::MISSING_FIELD))?)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let roles: Vec<(Uuid, Option<Uuid>)> =
+                    loaded.profiles.iter().flat_map(|(pid, p)| p.roles.iter().map(move |r| (*r, Some(*pid)))).collect();
                 tx.set_account_roles(acc.id, &roles).await?;
                 let codes = self.role_codes(&roles).await?;
                 tx.enqueue(&action("set_groups", &acc, Some(request_id), json!({ "roles": codes })), now).await?;
-                tx.append_audit(&AuditRecord::new(actor, "account.change_roles", "account", Some(acc.id), now).details(json!({ "request_id": request_id }))).await?;
+                tx.append_audit(
+                    &AuditRecord::new(actor, "account.change_roles", "account", Some(acc.id), now)
+                        .details(json!({ "request_id": request_id })),
+                )
+                .await?;
                 Ok(1)
             }
             RequestKind::Extension => {
-                let acc = self.store.account(req.account_id.ok_or(FieldError::new("account_id", codes::MISSING_FIELD))?).await?.ok_or(AppError::NotFound)?;
+                let acc = self
+                    .store
+                    .account(req.account_id.ok_or(FieldError::new("account_id", codes::MISSING_FIELD))?)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
                 tx.set_account_end(acc.id, req.end_date).await?;
                 tx.enqueue(&action("set_expiry", &acc, Some(request_id), json!({ "valid_to": req.end_date })), now).await?;
-                tx.append_audit(&AuditRecord::new(actor, "account.extend", "account", Some(acc.id), now).details(json!({ "valid_to": req.end_date }))).await?;
+                tx.append_audit(
+                    &AuditRecord::new(actor, "account.extend", "account", Some(acc.id), now).details(json!({ "valid_to": req.end_date })),
+                )
+                .await?;
                 Ok(1)
             }
             RequestKind::Termination => {
@@ -109,32 +134,50 @@ impl App {
                 // the person's own Portvagt sessions end at once, and the time from the
                 // report to the disabling is recorded.
                 tx.revoke_person_tokens(req.person_id, now).await?;
-                tx.insert_termination_report(req.person_id, req.submitted_at.unwrap_or(now), &actor.name, now, accounts.len() as u64).await?;
+                tx.insert_termination_report(req.person_id, req.submitted_at.unwrap_or(now), &actor.name, now, accounts.len() as u64)
+                    .await?;
                 Ok(accounts.len())
             }
         }
     }
 
     pub(crate) async fn live_accounts_of(&self, person: Uuid) -> Result<Vec<AccountRow>> {
-        Ok(self.store.list_accounts(&AccountQuery { person_id: Some(person), statuses: LIVE.to_vec(), limit: 1000, ..Default::default() }).await?.0)
+        Ok(self
+            .store
+            .list_accounts(&AccountQuery { person_id: Some(person), statuses: LIVE.to_vec(), limit: 1000, ..Default::default() })
+            .await?
+            .0)
     }
 
     async fn role_codes(&self, roles: &[(Uuid, Option<Uuid>)]) -> Result<Vec<String>> {
         let ids: Vec<Uuid> = roles.iter().map(|(r, _)| *r).collect();
-        let mut codes: Vec<String> = self.store.get_entries(&ids).await?.into_iter().filter_map(|e| body::<Role>(e.body).ok()).map(|r| r.code.to_string()).collect();
+        let mut codes: Vec<String> =
+            self.store.get_entries(&ids).await?.into_iter().filter_map(|e| body::<Role>(e.body).ok()).map(|r| r.code.to_string()).collect();
         codes.sort();
         Ok(codes)
     }
 
     /// Inserts an account and queues its creation in the target system (and its
     /// enabling, when `enabled`).
-    pub(crate) async fn create_account(&self, tx: &mut Tx, actor: &Actor, a: &AccountInsert, request_id: Option<Uuid>, enabled: bool, now: Timestamp) -> Result<()> {
+    pub(crate) async fn create_account(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        a: &AccountInsert,
+        request_id: Option<Uuid>,
+        enabled: bool,
+        now: Timestamp,
+    ) -> Result<()> {
         tx.insert_account(a, now).await?;
         let row = self.account_stub(a);
         let codes = self.role_codes(&a.roles).await?;
         let extra = json!({ "roles": codes, "valid_to": a.valid_to, "enabled": enabled, "must_change_password": true });
         tx.enqueue(&action("create", &row, request_id, extra), now).await?;
-        tx.append_audit(&AuditRecord::new(actor, "account.create", "account", Some(a.id), now).details(json!({ "username": a.username, "kind": a.kind, "request_id": request_id }))).await?;
+        tx.append_audit(
+            &AuditRecord::new(actor, "account.create", "account", Some(a.id), now)
+                .details(json!({ "username": a.username, "kind": a.kind, "request_id": request_id })),
+        )
+        .await?;
         Ok(())
     }
 
@@ -168,14 +211,27 @@ impl App {
 
     /// Disables, locks or terminates an account and queues the disabling in the target
     /// system; a terminated account's username goes into quarantine (ACC-3).
-    pub(crate) async fn end_account(&self, tx: &mut Tx, actor: &Actor, acc: &AccountRow, status: AccountStatus, reason: &str, request_id: Option<Uuid>, now: Timestamp) -> Result<()> {
+    pub(crate) async fn end_account(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        acc: &AccountRow,
+        status: AccountStatus,
+        reason: &str,
+        request_id: Option<Uuid>,
+        now: Timestamp,
+    ) -> Result<()> {
         tx.set_account_status(acc.id, status, Some(reason), acc.version, now).await?;
         if status == AccountStatus::Terminated {
             let policy = self.active_preset().await?.policy;
             tx.quarantine_username(acc.system_id, &acc.username, now, account::quarantine_until(now, &policy)).await?;
         }
         tx.enqueue(&action("disable", acc, request_id, json!({ "reason": reason })), now).await?;
-        tx.append_audit(&AuditRecord::new(actor, &format!("account.{}", status.as_str()), "account", Some(acc.id), now).details(json!({ "reason": reason }))).await?;
+        tx.append_audit(
+            &AuditRecord::new(actor, &format!("account.{}", status.as_str()), "account", Some(acc.id), now)
+                .details(json!({ "reason": reason })),
+        )
+        .await?;
         Ok(())
     }
 
@@ -189,16 +245,13 @@ impl App {
             .into_iter()
             .map(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
             .collect();
-        if let Some(a) = agreement {
-            if policy.accounts.attestations_block_activation.value {
-                let agreement: Agreement = self.record(a).await?;
-                missing.extend(
-                    agreement
-                        .missing_attestations(&policy.accounts.required_attestations.value)
-                        .into_iter()
-                        .map(|k| format!("attestation:{}", serde_json::to_value(k).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())),
-                );
-            }
+        if let Some(a) = agreement
+            && policy.accounts.attestations_block_activation.value
+        {
+            let agreement: Agreement = self.record(a).await?;
+            missing.extend(agreement.missing_attestations(&policy.accounts.required_attestations.value).into_iter().map(|k| {
+                format!("attestation:{}", serde_json::to_value(k).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+            }));
         }
         Ok(missing)
     }
@@ -257,7 +310,11 @@ impl App {
             let mut tx = self.store.begin().await?;
             tx.insert_task(&task).await?;
             tx.complete_message(m.id, now).await?;
-            tx.commit(AuditRecord::new(&worker, "provision.task_created", "account", Some(account_id), now).details(json!({ "action": task.action, "task_id": task.id }))).await?;
+            tx.commit(
+                AuditRecord::new(&worker, "provision.task_created", "account", Some(account_id), now)
+                    .details(json!({ "action": task.action, "task_id": task.id })),
+            )
+            .await?;
         }
         Ok(messages.len())
     }
@@ -301,21 +358,20 @@ impl App {
             return Err(FieldError::with("state", codes::ILLEGAL_TRANSITION, task.state).into());
         }
         if confirmed {
-            if task.action == "create" {
-                if let Some(acc) = self.store.account(task.account_id).await? {
-                    if acc.status == AccountStatus::Provisioning {
-                        let enabled = task.details.get("enabled").and_then(|v| v.as_bool()).unwrap_or(false);
-                        let next = if enabled { AccountStatus::Active } else { AccountStatus::AwaitingActivation };
-                        let version = tx.set_account_status(acc.id, next, None, acc.version, now).await?;
-                        let acc = AccountRow { status: next, version, ..acc };
-                        self.try_activate(&mut tx, actor, &acc, now).await?;
-                    }
-                }
+            if task.action == "create"
+                && let Some(acc) = self.store.account(task.account_id).await?
+                && acc.status == AccountStatus::Provisioning
+            {
+                let enabled = task.details.get("enabled").and_then(|v| v.as_bool()).unwrap_or(false);
+                let next = if enabled { AccountStatus::Active } else { AccountStatus::AwaitingActivation };
+                let version = tx.set_account_status(acc.id, next, None, acc.version, now).await?;
+                let acc = AccountRow { status: next, version, ..acc };
+                self.try_activate(&mut tx, actor, &acc, now).await?;
             }
-            if let Some(request_id) = task.request_id {
-                if tx.outstanding_for_request(request_id).await? == 0 {
-                    self.fulfil(&mut tx, actor, request_id, now).await?;
-                }
+            if let Some(request_id) = task.request_id
+                && tx.outstanding_for_request(request_id).await? == 0
+            {
+                self.fulfil(&mut tx, actor, request_id, now).await?;
             }
         } else {
             let mut payload = task.details.clone();
@@ -325,7 +381,11 @@ impl App {
             tx.enqueue_at(&OutboxMessage { id: Uuid::now_v7(), topic: PROVISION.into(), payload }, now, Timestamp(now.0 + backoff)).await?;
         }
         let action = if confirmed { "task.confirm" } else { "task.fail" };
-        tx.commit(AuditRecord::new(actor, action, "account", Some(task.account_id), now).details(json!({ "task_id": id, "action": task.action, "note": note }))).await?;
+        tx.commit(
+            AuditRecord::new(actor, action, "account", Some(task.account_id), now)
+                .details(json!({ "task_id": id, "action": task.action, "note": note })),
+        )
+        .await?;
         self.store.task(id).await?.ok_or(AppError::NotFound)
     }
 

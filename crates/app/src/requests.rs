@@ -88,7 +88,12 @@ impl App {
     }
 
     async fn entry_of<R: Record>(&self, id: Uuid, field: &str) -> Result<(R, bool)> {
-        let row = self.store.get_entry(id).await?.filter(|r| r.kind == R::KIND.as_str()).ok_or_else(|| FieldError::new(field, codes::UNKNOWN_REFERENCE))?;
+        let row = self
+            .store
+            .get_entry(id)
+            .await?
+            .filter(|r| r.kind == R::KIND.as_str())
+            .ok_or_else(|| FieldError::new(field, codes::UNKNOWN_REFERENCE))?;
         let rec = serde_json::from_value(row.body).map_err(|e| AppError::Internal(e.to_string()))?;
         Ok((rec, row.active))
     }
@@ -140,10 +145,13 @@ impl App {
             (Scope::OwnSupplier, Some(own)) => {
                 let listed = match actor.person {
                     Some(p) => {
-                        let filter = crate::ListFilter { refers_to: Some(p), supplier_id: Some(own), active: Some(true), ..Default::default() };
+                        let filter =
+                            crate::ListFilter { refers_to: Some(p), supplier_id: Some(own), active: Some(true), ..Default::default() };
                         let page = self.list::<Orderer>(actor, &filter, PageRequest::new(None, None)?).await?;
                         let today = now.date();
-                        page.items.iter().any(|o| o.data.person_id == p && o.data.valid_from <= today && o.data.valid_to.is_none_or(|t| t >= today))
+                        page.items
+                            .iter()
+                            .any(|o| o.data.person_id == p && o.data.valid_from <= today && o.data.valid_to.is_none_or(|t| t >= today))
                     }
                     None => false,
                 };
@@ -157,7 +165,12 @@ impl App {
         // The account a change, extension or termination is about.
         let account = match input.account_id {
             Some(id) => {
-                let acc = self.store.account(id).await?.filter(|a| a.person_id == input.person_id).ok_or(FieldError::new("account_id", codes::UNKNOWN_REFERENCE))?;
+                let acc = self
+                    .store
+                    .account(id)
+                    .await?
+                    .filter(|a| a.person_id == input.person_id)
+                    .ok_or(FieldError::new("account_id", codes::UNKNOWN_REFERENCE))?;
                 Some(acc)
             }
             None => None,
@@ -172,10 +185,10 @@ impl App {
             None => None,
         };
         let supplier_id = supplier_id.or(agreement.as_ref().map(|(a, _)| a.supplier_id));
-        if let (Some(s), Some((a, _))) = (supplier_id, &agreement) {
-            if a.supplier_id != s {
-                return Err(FieldError::new("agreement_id", codes::UNKNOWN_REFERENCE).into());
-            }
+        if let (Some(s), Some((a, _))) = (supplier_id, &agreement)
+            && a.supplier_id != s
+        {
+            return Err(FieldError::new("agreement_id", codes::UNKNOWN_REFERENCE).into());
         }
         if supplier_id.is_some() && agreement.is_none() && input.kind != RequestKind::Termination {
             return Err(FieldError::new("agreement_id", codes::MISSING_FIELD).into());
@@ -214,7 +227,13 @@ impl App {
                 // ACC-1: one account per person per system.
                 let existing = self
                     .store
-                    .list_accounts(&store::AccountQuery { person_id: Some(input.person_id), system_id, statuses: LIVE.to_vec(), limit: 1, ..Default::default() })
+                    .list_accounts(&store::AccountQuery {
+                        person_id: Some(input.person_id),
+                        system_id,
+                        statuses: LIVE.to_vec(),
+                        limit: 1,
+                        ..Default::default()
+                    })
                     .await?;
                 if existing.1 > 0 {
                     return Err(FieldError::new("system_id", codes::ACCOUNT_EXISTS).into());
@@ -276,7 +295,13 @@ impl App {
         }
         req.late = late;
         let comment = input.comment.map(|c| c.to_string());
-        req.history.push(domain::request::HistoryEntry { at: now, by: actor.into(), action: "created".into(), state: RequestState::Draft, comment: comment.clone() });
+        req.history.push(domain::request::HistoryEntry {
+            at: now,
+            by: actor.into(),
+            action: "created".into(),
+            state: RequestState::Draft,
+            comment: comment.clone(),
+        });
         if !input.draft {
             req.apply(Step::Submit, actor, None, now)?;
         }
@@ -314,7 +339,13 @@ impl App {
     /// Lists requests the actor may see; `inbox` narrows to what waits for their step.
     pub async fn list_requests(&self, actor: &Actor, filter: &RequestFilter, page: PageRequest) -> Result<Page<RequestView>> {
         self.allow(actor, Action::Read, ResourceKind::Person).or_else(|_| self.request_scope(actor, Action::Update))?;
-        let mut q = RequestQuery { person_id: filter.person_id, late: filter.late, offset: page.offset(), limit: page.page_size, ..Default::default() };
+        let mut q = RequestQuery {
+            person_id: filter.person_id,
+            late: filter.late,
+            offset: page.offset(),
+            limit: page.page_size,
+            ..Default::default()
+        };
         if let Some(s) = filter.state {
             q.states = vec![s.as_str()];
         }
@@ -337,7 +368,16 @@ impl App {
         page.check_within(total)?;
         let items = rows
             .iter()
-            .map(|row| Ok(RequestView { id: row.id, version: row.version, created_at: row.created_at, updated_at: row.updated_at, request: parse_request(row)?, checks: Vec::new() }))
+            .map(|row| {
+                Ok(RequestView {
+                    id: row.id,
+                    version: row.version,
+                    created_at: row.created_at,
+                    updated_at: row.updated_at,
+                    request: parse_request(row)?,
+                    checks: Vec::new(),
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Page { items, page: page.page, page_size: page.page_size, total, total_pages: page.total_pages(total) })
     }
@@ -347,7 +387,14 @@ impl App {
     /// commits the account changes and their provisioning actions with it. Of two
     /// deciders acting at once exactly one succeeds; the other gets a stale-version
     /// conflict.
-    pub async fn decide_request(&self, actor: &Actor, id: Uuid, step: Step, comment: Option<String>, if_match: Option<i64>) -> Result<RequestView> {
+    pub async fn decide_request(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        step: Step,
+        comment: Option<String>,
+        if_match: Option<i64>,
+    ) -> Result<RequestView> {
         self.request_scope(actor, Action::Update)?;
         let (row, mut req) = self.load_request(actor, id).await?;
         if if_match.is_some_and(|v| v != row.version) {
@@ -383,7 +430,8 @@ impl App {
             let n = self.carry_out(&mut tx, actor, id, &req, &loaded, now).await?;
             details["accounts"] = json!(n);
         }
-        tx.commit(AuditRecord::new(actor, &format!("request.{}", request::step_name(step)), "request", Some(id), now).details(details)).await?;
+        tx.commit(AuditRecord::new(actor, &format!("request.{}", request::step_name(step)), "request", Some(id), now).details(details))
+            .await?;
         self.get_request(actor, id).await
     }
 
@@ -405,10 +453,20 @@ impl App {
 
     /// Names of records for display, by id.
     pub async fn names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
-        Ok(self.store.get_entries(ids).await?.into_iter().map(|r| (r.id, r.body.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string())).collect())
+        Ok(self
+            .store
+            .get_entries(ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.body.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string()))
+            .collect())
     }
 }
 
 /// Account statuses that count as live.
-pub(crate) const LIVE: [&str; 4] =
-    [AccountStatus::Provisioning.as_str(), AccountStatus::AwaitingActivation.as_str(), AccountStatus::Active.as_str(), AccountStatus::Locked.as_str()];
+pub(crate) const LIVE: [&str; 4] = [
+    AccountStatus::Provisioning.as_str(),
+    AccountStatus::AwaitingActivation.as_str(),
+    AccountStatus::Active.as_str(),
+    AccountStatus::Locked.as_str(),
+];

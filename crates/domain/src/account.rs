@@ -103,7 +103,12 @@ fn ascii_fold(s: &str) -> String {
 /// usernames in use and those in quarantine, ACC-3). Pattern parts: `{initials:N}`,
 /// `{first:N}`, `{last:N}`, `{supplier:N}`, `{n}` (a number counting from 1); other
 /// characters are kept. Without `{n}`, a number is appended when needed.
-pub fn generate_username(pattern: &str, person_name: &str, supplier_name: Option<&str>, taken: &HashSet<String>) -> Result<String, FieldError> {
+pub fn generate_username(
+    pattern: &str,
+    person_name: &str,
+    supplier_name: Option<&str>,
+    taken: &HashSet<String>,
+) -> Result<String, FieldError> {
     let words: Vec<String> = person_name.split_whitespace().map(ascii_fold).filter(|w| !w.is_empty()).collect();
     let initials: String = words.iter().filter_map(|w| w.chars().next()).collect();
     let first = words.first().cloned().unwrap_or_default();
@@ -254,7 +259,12 @@ pub fn daily_disable(accounts: &[LifecycleAccount], policy: &Policy, now: Timest
     let inactive_days = policy.accounts.inactivity_disable_days.value;
     accounts
         .iter()
-        .filter(|a| matches!(a.status, AccountStatus::Active | AccountStatus::AwaitingActivation | AccountStatus::Provisioning | AccountStatus::Locked))
+        .filter(|a| {
+            matches!(
+                a.status,
+                AccountStatus::Active | AccountStatus::AwaitingActivation | AccountStatus::Provisioning | AccountStatus::Locked
+            )
+        })
         .filter_map(|a| {
             if a.agreement.is_some_and(|(end, active)| !active || end < today) {
                 return Some((a.id, DisableReason::AgreementEnded));
@@ -324,7 +334,10 @@ mod tests {
         let u = generate_username("{supplier:3}{initials:3}{n}", "Søren Ærø Ålund", Some("Omsorg Nord ApS"), &taken).unwrap();
         assert_eq!(u, "omssaa1");
         taken.insert(u);
-        assert_eq!(generate_username("{supplier:3}{initials:3}{n}", "Søren Ærø Ålund", Some("Omsorg Nord ApS"), &taken).unwrap(), "omssaa2");
+        assert_eq!(
+            generate_username("{supplier:3}{initials:3}{n}", "Søren Ærø Ålund", Some("Omsorg Nord ApS"), &taken).unwrap(),
+            "omssaa2"
+        );
         assert_eq!(generate_username("{initials:4}", "Bo Li", None, &HashSet::new()).unwrap(), "bl");
         let taken: HashSet<String> = ["bl".to_string()].into();
         assert_eq!(generate_username("{initials:4}", "Bo Li", None, &taken).unwrap(), "bl1");
@@ -355,8 +368,14 @@ mod tests {
     fn activation_waits_for_the_confidentiality_declaration_in_viborg() {
         // REQ: ACC-4
         let p = policy("viborg");
-        assert_eq!(missing_evidence(&p, &[EvidenceKind::Training, EvidenceKind::IdentityCheck]), vec![EvidenceKind::ConfidentialityDeclaration]);
-        assert!(missing_evidence(&p, &[EvidenceKind::Training, EvidenceKind::IdentityCheck, EvidenceKind::ConfidentialityDeclaration]).is_empty());
+        assert_eq!(
+            missing_evidence(&p, &[EvidenceKind::Training, EvidenceKind::IdentityCheck]),
+            vec![EvidenceKind::ConfidentialityDeclaration]
+        );
+        assert!(
+            missing_evidence(&p, &[EvidenceKind::Training, EvidenceKind::IdentityCheck, EvidenceKind::ConfidentialityDeclaration])
+                .is_empty()
+        );
     }
 
     #[test]
@@ -382,10 +401,16 @@ mod tests {
             acc(AccountStatus::Terminated, Some("2020-01-01"), None, None),
         ];
         let out = daily_disable(&accounts, &p, now);
-        let reasons: Vec<(usize, DisableReason)> = out.iter().map(|(id, r)| (accounts.iter().position(|a| a.id == *id).unwrap(), *r)).collect();
+        let reasons: Vec<(usize, DisableReason)> =
+            out.iter().map(|(id, r)| (accounts.iter().position(|a| a.id == *id).unwrap(), *r)).collect();
         assert_eq!(
             reasons,
-            vec![(0, DisableReason::EndDate), (2, DisableReason::AgreementEnded), (3, DisableReason::AgreementEnded), (4, DisableReason::Inactive)]
+            vec![
+                (0, DisableReason::EndDate),
+                (2, DisableReason::AgreementEnded),
+                (3, DisableReason::AgreementEnded),
+                (4, DisableReason::Inactive)
+            ]
         );
     }
 

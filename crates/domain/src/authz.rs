@@ -78,7 +78,12 @@ pub enum Organisation {
 /// a supplier; every other role to the municipality), and that the roles acting for a
 /// department (department head, local administrator) name one; a local administrator is
 /// also a named person, since their number is capped (EMG-1).
-pub fn check_scope(role: UserRole, supplier_id: Option<Uuid>, department_id: Option<Uuid>, person_id: Option<Uuid>) -> Result<Organisation, FieldError> {
+pub fn check_scope(
+    role: UserRole,
+    supplier_id: Option<Uuid>,
+    department_id: Option<Uuid>,
+    person_id: Option<Uuid>,
+) -> Result<Organisation, FieldError> {
     let org = organisation_for(role, supplier_id)?;
     if matches!(role, UserRole::DepartmentHead | UserRole::LocalAdministrator) && department_id.is_none() {
         return Err(FieldError::new("department_id", codes::MISSING_FIELD));
@@ -187,7 +192,12 @@ impl ResourceKind {
     pub fn is_supplier_owned(&self) -> bool {
         matches!(
             self,
-            ResourceKind::Supplier | ResourceKind::Orderer | ResourceKind::Person | ResourceKind::Agreement | ResourceKind::Request | ResourceKind::Account
+            ResourceKind::Supplier
+                | ResourceKind::Orderer
+                | ResourceKind::Person
+                | ResourceKind::Agreement
+                | ResourceKind::Request
+                | ResourceKind::Account
         )
     }
 }

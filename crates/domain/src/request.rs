@@ -253,7 +253,13 @@ pub struct AccessRequest {
 /// account's current ones) that belong to the target system, with the deviations
 /// applied. Each deviation carries a reason; a removal must remove something the base
 /// gives; an addition must be a profile of the system.
-pub fn resolve_profiles(base: &[Uuid], base_field: &str, system_profiles: &[(Uuid, Profile)], deviations: &[Deviation], system_id: Uuid) -> Result<Vec<Uuid>, FieldError> {
+pub fn resolve_profiles(
+    base: &[Uuid],
+    base_field: &str,
+    system_profiles: &[(Uuid, Profile)],
+    deviations: &[Deviation],
+    system_id: Uuid,
+) -> Result<Vec<Uuid>, FieldError> {
     let in_system = |id: &Uuid| system_profiles.iter().any(|(p, prof)| p == id && prof.system_id == system_id);
     let mut out: Vec<Uuid> = base.iter().copied().filter(|p| in_system(p)).collect();
     for (i, d) in deviations.iter().enumerate() {
@@ -322,11 +328,6 @@ pub fn check(req: &AccessRequest, ctx: &CheckContext) -> (Vec<FieldError>, bool)
             }
         }
     }
-    if let Some(end) = req.end_date {
-        if end < req.wanted_start {
-            v.push(FieldError::new("end_date", codes::ENDS_BEFORE_START));
-        }
-    }
     if let Some(supplier) = req.supplier_id {
         let affiliated = ctx
             .person
@@ -345,10 +346,10 @@ pub fn check(req: &AccessRequest, ctx: &CheckContext) -> (Vec<FieldError>, bool)
                 if !active || a.supplier_id != supplier || !a.covers_date(req.wanted_start) || !a.covers_date(ctx.today.max(a.valid_from)) {
                     v.push(FieldError::with("agreement_id", codes::AGREEMENT_NOT_ACTIVE, a.valid_to));
                 } else {
-                    if let Some(system) = req.system_id {
-                        if !a.scope.systems.contains(&system) {
-                            v.push(FieldError::new("system_id", codes::SYSTEM_OUTSIDE_SCOPE));
-                        }
+                    if let Some(system) = req.system_id
+                        && !a.scope.systems.contains(&system)
+                    {
+                        v.push(FieldError::new("system_id", codes::SYSTEM_OUTSIDE_SCOPE));
                     }
                     for (i, (id, _)) in ctx.profiles.iter().enumerate() {
                         if !a.scope.profiles.contains(id) {
@@ -380,6 +381,9 @@ pub fn check(req: &AccessRequest, ctx: &CheckContext) -> (Vec<FieldError>, bool)
     }
     if ctx.profiles.iter().any(|(_, pr)| pr.flags.sensitive) && req.needs_assessment_ref.is_none() && req.kind != RequestKind::Termination {
         v.push(FieldError::new("needs_assessment_ref", codes::NEEDS_ASSESSMENT_MISSING));
+    }
+    if req.end_date.is_some_and(|end| end < req.wanted_start) {
+        v.push(FieldError::new("end_date", codes::ENDS_BEFORE_START));
     }
     (v, late)
 }

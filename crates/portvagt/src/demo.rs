@@ -515,6 +515,9 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
                 actor,
                 Agreement {
                     supplier_id: supplier.id,
+                    // Home care and nursing homes answer to the care department; the
+                    // consultants to Borgerservice og Pension.
+                    department_id: Some(ids.departments[if *consultant { 4 } else { 0 }]),
                     title: name(&format!("{sname} — adgangsaftale")),
                     service_type: *kind,
                     consultant_engagement: *consultant,
@@ -645,6 +648,7 @@ async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut S
         .enumerate()
         .map(|(i, s)| Agreement {
             supplier_id: *s,
+            department_id: Some(ids.departments[0]),
             title: name(&format!("Adgangsaftale {i:03}")),
             service_type: ServiceType::PersonalCare,
             consultant_engagement: false,

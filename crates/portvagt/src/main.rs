@@ -137,8 +137,14 @@ async fn run(cli: Cli) -> Result<()> {
             let app = open_app(&config).await?;
             let role = UserRole::parse(&role)
                 .with_context(|| format!("unknown role '{role}'; roles: {}", UserRole::ALL.map(|r| r.as_str()).join(", ")))?;
-            let req =
-                TokenRequest { name: Name::parse(&name).map_err(|e| anyhow::anyhow!("name: {e}"))?, role, supplier_id, department_id, person_id, expires_at: None };
+            let req = TokenRequest {
+                name: Name::parse(&name).map_err(|e| anyhow::anyhow!("name: {e}"))?,
+                role,
+                supplier_id,
+                department_id,
+                person_id,
+                expires_at: None,
+            };
             let t = app.create_token(&Actor::system("cli"), req).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", t.token);
             Ok(())

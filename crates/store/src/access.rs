@@ -90,8 +90,7 @@ fn role(s: &str) -> Result<UserRole> {
 }
 
 type UserRow = (String, String, String, String, String, Option<String>, i64, i64, Option<String>, i64, Option<String>, Option<String>);
-const USER_COLUMNS: &str =
-    "id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, locked_until, active, department_id, person_id";
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, locked_until, active, department_id, person_id";
 
 fn to_user(r: UserRow) -> Result<StoredUser> {
     Ok(StoredUser {
@@ -109,8 +108,21 @@ fn to_user(r: UserRow) -> Result<StoredUser> {
     })
 }
 
-type TokenRow = (String, String, String, Option<String>, String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
-const TOKEN_COLUMNS: &str = "id, name, role, supplier_id, created_by, created_at, expires_at, revoked_at, department_id, person_id, user_id";
+type TokenRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+const TOKEN_COLUMNS: &str =
+    "id, name, role, supplier_id, created_by, created_at, expires_at, revoked_at, department_id, person_id, user_id";
 
 fn to_token(r: TokenRow) -> Result<StoredApiToken> {
     Ok(StoredApiToken {

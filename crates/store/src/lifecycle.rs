@@ -78,7 +78,10 @@ fn request_columns(body: &serde_json::Value) -> (String, String, String, Option<
 
 impl Store {
     pub async fn request(&self, id: Uuid) -> Result<Option<RequestRow>> {
-        let row = sqlx::query("SELECT id, version, created_at, updated_at, body FROM requests WHERE id = $1").bind(id.to_string()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT id, version, created_at, updated_at, body FROM requests WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(request_row).transpose()
     }
 
@@ -98,12 +101,18 @@ impl Store {
             let p = w.arg(Arg::Int(i64::from(late)));
             w.and(format!("late = {p}"));
         }
-        let total: i64 = sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM requests{}", w.sql()), args(&w.args)).fetch_one(&self.pool).await?;
+        let total: i64 =
+            sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM requests{}", w.sql()), args(&w.args)).fetch_one(&self.pool).await?;
         let mut a = w.args.clone();
         a.push(Arg::Int(i64::from(q.limit)));
         a.push(Arg::Int(q.offset as i64));
         let n = a.len();
-        let sql = format!("SELECT id, version, created_at, updated_at, body FROM requests{} ORDER BY created_at DESC, id LIMIT ${} OFFSET ${}", w.sql(), n - 1, n);
+        let sql = format!(
+            "SELECT id, version, created_at, updated_at, body FROM requests{} ORDER BY created_at DESC, id LIMIT ${} OFFSET ${}",
+            w.sql(),
+            n - 1,
+            n
+        );
         let rows = sqlx::query_with(&sql, args(&a)).fetch_all(&self.pool).await?;
         Ok((rows.iter().map(request_row).collect::<Result<_>>()?, total as u64))
     }
@@ -148,7 +157,8 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         if res.rows_affected() == 0 {
-            let current: Option<i64> = sqlx::query_scalar("SELECT version FROM requests WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *self.tx).await?;
+            let current: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM requests WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *self.tx).await?;
             return Err(match current {
                 Some(v) => StoreError::StaleVersion { current: v },
                 None => StoreError::NotFound,
@@ -253,7 +263,10 @@ pub struct LifecycleRow {
 
 impl Store {
     pub async fn account(&self, id: Uuid) -> Result<Option<AccountRow>> {
-        let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1")).bind(id.to_string()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         let Some(mut acc) = row.as_ref().map(account_row).transpose()? else { return Ok(None) };
         acc.roles = self.account_roles(id).await?;
         Ok(Some(acc))
@@ -261,7 +274,10 @@ impl Store {
 
     async fn account_roles(&self, id: Uuid) -> Result<Vec<(Uuid, Option<Uuid>)>> {
         let rows: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT role_id, profile_id FROM account_roles WHERE account_id = $1 ORDER BY role_id").bind(id.to_string()).fetch_all(&self.pool).await?;
+            sqlx::query_as("SELECT role_id, profile_id FROM account_roles WHERE account_id = $1 ORDER BY role_id")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter().map(|(r, p)| Ok((uuid(&r)?, opt_uuid(p)?))).collect()
     }
 
@@ -285,7 +301,8 @@ impl Store {
             let p = w.arg(Arg::Text(k.to_string()));
             w.and(format!("kind = {p}"));
         }
-        let total: i64 = sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM accounts{}", w.sql()), args(&w.args)).fetch_one(&self.pool).await?;
+        let total: i64 =
+            sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM accounts{}", w.sql()), args(&w.args)).fetch_one(&self.pool).await?;
         let mut a = w.args.clone();
         a.push(Arg::Int(i64::from(q.limit)));
         a.push(Arg::Int(q.offset as i64));
@@ -340,10 +357,12 @@ impl Store {
 
     /// Usernames that may not be given out in a system: in use, or in quarantine.
     pub async fn unavailable_usernames(&self, system_id: Uuid) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT username FROM accounts WHERE system_id = $1 UNION SELECT username FROM username_quarantine WHERE system_id = $1")
-            .bind(system_id.to_string())
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT username FROM accounts WHERE system_id = $1 UNION SELECT username FROM username_quarantine WHERE system_id = $1",
+        )
+        .bind(system_id.to_string())
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn quarantined(&self, system_id: Uuid, username: &str) -> Result<Option<Timestamp>> {
@@ -423,8 +442,16 @@ impl Tx {
     }
 
     /// Moves an account to `status` if it is still at `expected_version`.
-    pub async fn set_account_status(&mut self, id: Uuid, status: AccountStatus, reason: Option<&str>, expected_version: i64, now: Timestamp) -> Result<i64> {
-        let disabled = matches!(status, AccountStatus::Disabled | AccountStatus::Terminated | AccountStatus::Locked).then(|| now.to_string());
+    pub async fn set_account_status(
+        &mut self,
+        id: Uuid,
+        status: AccountStatus,
+        reason: Option<&str>,
+        expected_version: i64,
+        now: Timestamp,
+    ) -> Result<i64> {
+        let disabled =
+            matches!(status, AccountStatus::Disabled | AccountStatus::Terminated | AccountStatus::Locked).then(|| now.to_string());
         let activated = (status == AccountStatus::Active).then(|| now.to_string());
         let res = sqlx::query(
             "UPDATE accounts SET status = $1, status_reason = $2, disabled_at = COALESCE($3, disabled_at), activated_at = COALESCE($4, activated_at), \
@@ -439,7 +466,8 @@ impl Tx {
         .execute(&mut *self.tx)
         .await?;
         if res.rows_affected() == 0 {
-            let current: Option<i64> = sqlx::query_scalar("SELECT version FROM accounts WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *self.tx).await?;
+            let current: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM accounts WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *self.tx).await?;
             return Err(match current {
                 Some(v) => StoreError::StaleVersion { current: v },
                 None => StoreError::NotFound,
@@ -449,7 +477,11 @@ impl Tx {
     }
 
     pub async fn set_account_end(&mut self, id: Uuid, valid_to: Option<Date>) -> Result<()> {
-        sqlx::query("UPDATE accounts SET valid_to = $1, version = version + 1 WHERE id = $2").bind(valid_to.map(|d| d.to_string())).bind(id.to_string()).execute(&mut *self.tx).await?;
+        sqlx::query("UPDATE accounts SET valid_to = $1, version = version + 1 WHERE id = $2")
+            .bind(valid_to.map(|d| d.to_string()))
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -473,17 +505,23 @@ impl Tx {
 
     /// EMG-2: a deleted temp account needs the leader's sign-off again.
     pub async fn reset_signoff(&mut self, id: Uuid, due: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE accounts SET signed_off_by = NULL, signed_off_at = NULL, signoff_due = $1 WHERE id = $2").bind(due.to_string()).bind(id.to_string()).execute(&mut *self.tx).await?;
+        sqlx::query("UPDATE accounts SET signed_off_by = NULL, signed_off_at = NULL, signoff_due = $1 WHERE id = $2")
+            .bind(due.to_string())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
     pub async fn sign_off_account(&mut self, id: Uuid, by: &str, now: Timestamp) -> Result<bool> {
-        let res = sqlx::query("UPDATE accounts SET signed_off_by = $1, signed_off_at = $2, version = version + 1 WHERE id = $3 AND signed_off_at IS NULL")
-            .bind(by.to_string())
-            .bind(now.to_string())
-            .bind(id.to_string())
-            .execute(&mut *self.tx)
-            .await?;
+        let res = sqlx::query(
+            "UPDATE accounts SET signed_off_by = $1, signed_off_at = $2, version = version + 1 WHERE id = $3 AND signed_off_at IS NULL",
+        )
+        .bind(by.to_string())
+        .bind(now.to_string())
+        .bind(id.to_string())
+        .execute(&mut *self.tx)
+        .await?;
         Ok(res.rows_affected() == 1)
     }
 
@@ -503,14 +541,23 @@ impl Tx {
     /// rows keep their usernames for history, so a released name is given out again by
     /// renaming the old, terminated account's username out of the way.
     pub async fn release_quarantine(&mut self, now: Timestamp) -> Result<u64> {
-        let due: Vec<(String, String)> = sqlx::query_as("SELECT system_id, username FROM username_quarantine WHERE until <= $1").bind(now.to_string()).fetch_all(&mut *self.tx).await?;
+        let due: Vec<(String, String)> = sqlx::query_as("SELECT system_id, username FROM username_quarantine WHERE until <= $1")
+            .bind(now.to_string())
+            .fetch_all(&mut *self.tx)
+            .await?;
         for (system, username) in &due {
-            sqlx::query("UPDATE accounts SET username = username || '~' || id WHERE system_id = $1 AND username = $2 AND status = 'terminated'")
+            sqlx::query(
+                "UPDATE accounts SET username = username || '~' || id WHERE system_id = $1 AND username = $2 AND status = 'terminated'",
+            )
+            .bind(system.clone())
+            .bind(username.clone())
+            .execute(&mut *self.tx)
+            .await?;
+            sqlx::query("DELETE FROM username_quarantine WHERE system_id = $1 AND username = $2")
                 .bind(system.clone())
                 .bind(username.clone())
                 .execute(&mut *self.tx)
                 .await?;
-            sqlx::query("DELETE FROM username_quarantine WHERE system_id = $1 AND username = $2").bind(system.clone()).bind(username.clone()).execute(&mut *self.tx).await?;
         }
         Ok(due.len() as u64)
     }
@@ -542,18 +589,22 @@ pub struct AuthenticatorRow {
 
 impl Store {
     pub async fn evidence(&self, person: Uuid) -> Result<Vec<EvidenceRow>> {
-        let rows: Vec<(String, String, String, String, String, Option<String>)> =
-            sqlx::query_as("SELECT id, person_id, kind, recorded_at, recorded_by, note FROM person_evidence WHERE person_id = $1 ORDER BY recorded_at, id")
-                .bind(person.to_string())
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, person_id, kind, recorded_at, recorded_by, note FROM person_evidence WHERE person_id = $1 ORDER BY recorded_at, id",
+        )
+        .bind(person.to_string())
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter()
-            .map(|(id, p, kind, at, by, note)| Ok(EvidenceRow { id: uuid(&id)?, person_id: uuid(&p)?, kind, recorded_at: ts(&at)?, recorded_by: by, note }))
+            .map(|(id, p, kind, at, by, note)| {
+                Ok(EvidenceRow { id: uuid(&id)?, person_id: uuid(&p)?, kind, recorded_at: ts(&at)?, recorded_by: by, note })
+            })
             .collect()
     }
 
     pub async fn authenticators(&self, person: Uuid) -> Result<Vec<AuthenticatorRow>> {
-        let rows: Vec<(String, String, String, String, String, String, String, Option<String>)> = sqlx::query_as(
+        type Row = (String, String, String, String, String, String, String, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, person_id, kind, serial, issued_on, identity_checked_by, status, billed_supplier_id FROM authenticators WHERE person_id = $1 ORDER BY issued_on, id",
         )
         .bind(person.to_string())
@@ -561,7 +612,16 @@ impl Store {
         .await?;
         rows.into_iter()
             .map(|(id, p, kind, serial, issued, by, status, billed)| {
-                Ok(AuthenticatorRow { id: uuid(&id)?, person_id: uuid(&p)?, kind, serial, issued_on: date(&issued)?, identity_checked_by: by, status, billed_supplier_id: opt_uuid(billed)? })
+                Ok(AuthenticatorRow {
+                    id: uuid(&id)?,
+                    person_id: uuid(&p)?,
+                    kind,
+                    serial,
+                    issued_on: date(&issued)?,
+                    identity_checked_by: by,
+                    status,
+                    billed_supplier_id: opt_uuid(billed)?,
+                })
             })
             .collect()
     }
@@ -633,7 +693,8 @@ pub struct TaskRow {
     pub note: Option<String>,
 }
 
-const TASK_COLUMNS: &str = "id, outbox_id, account_id, system_id, request_id, action, details, state, attempt, created_at, decided_at, decided_by, note";
+const TASK_COLUMNS: &str =
+    "id, outbox_id, account_id, system_id, request_id, action, details, state, attempt, created_at, decided_at, decided_by, note";
 
 fn task_row(r: &AnyRow) -> Result<TaskRow> {
     let details: String = r.try_get("details")?;
@@ -667,13 +728,21 @@ impl Store {
         .await?;
         rows.into_iter()
             .map(|(id, topic, payload, attempts)| {
-                Ok(PendingMessage { id: uuid(&id)?, topic, payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?, attempts })
+                Ok(PendingMessage {
+                    id: uuid(&id)?,
+                    topic,
+                    payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    attempts,
+                })
             })
             .collect()
     }
 
     pub async fn task(&self, id: Uuid) -> Result<Option<TaskRow>> {
-        let row = sqlx::query(&format!("SELECT {TASK_COLUMNS} FROM manual_tasks WHERE id = $1")).bind(id.to_string()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&format!("SELECT {TASK_COLUMNS} FROM manual_tasks WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(|r| task_row(r).and_then(|t| self.open_task(t))).transpose()
     }
 
@@ -695,10 +764,11 @@ impl Store {
             let p = w.arg(Arg::Text(r.to_string()));
             w.and(format!("request_id = {p}"));
         }
-        let rows = sqlx::query_with(&format!("SELECT {TASK_COLUMNS} FROM manual_tasks{} ORDER BY created_at, id", w.sql()), args(&w.args)).fetch_all(&self.pool).await?;
+        let rows = sqlx::query_with(&format!("SELECT {TASK_COLUMNS} FROM manual_tasks{} ORDER BY created_at, id", w.sql()), args(&w.args))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(|r| task_row(r).and_then(|t| self.open_task(t))).collect()
     }
-
 }
 
 impl Tx {
@@ -710,10 +780,11 @@ impl Tx {
             .fetch_one(&mut *self.tx)
             .await?;
         let pattern = format!("%\"request_id\":\"{request}\"%");
-        let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'provision' AND completed_at IS NULL AND payload LIKE $1")
-            .bind(pattern)
-            .fetch_one(&mut *self.tx)
-            .await?;
+        let outbox: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'provision' AND completed_at IS NULL AND payload LIKE $1")
+                .bind(pattern)
+                .fetch_one(&mut *self.tx)
+                .await?;
         Ok((tasks + outbox) as u64)
     }
 
@@ -758,7 +829,11 @@ impl Tx {
 
     /// Marks an outbox row done.
     pub async fn complete_message(&mut self, id: Uuid, now: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE outbox SET completed_at = $1, attempts = attempts + 1 WHERE id = $2").bind(now.to_string()).bind(id.to_string()).execute(&mut *self.tx).await?;
+        sqlx::query("UPDATE outbox SET completed_at = $1, attempts = attempts + 1 WHERE id = $2")
+            .bind(now.to_string())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -773,7 +848,14 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn insert_termination_report(&mut self, person: Uuid, reported_at: Timestamp, by: &str, disabled_at: Timestamp, accounts: u64) -> Result<()> {
+    pub async fn insert_termination_report(
+        &mut self,
+        person: Uuid,
+        reported_at: Timestamp,
+        by: &str,
+        disabled_at: Timestamp,
+        accounts: u64,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO termination_reports (id, person_id, reported_at, reported_by, disabled_at, accounts) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(Uuid::now_v7().to_string())
             .bind(person.to_string())
@@ -820,16 +902,22 @@ pub struct TerminationReport {
 
 impl Store {
     pub async fn termination_reports(&self) -> Result<Vec<TerminationReport>> {
-        let rows: Vec<(String, String, String, String, i64)> =
-            sqlx::query_as("SELECT person_id, reported_at, reported_by, disabled_at, accounts FROM termination_reports ORDER BY reported_at DESC").fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT person_id, reported_at, reported_by, disabled_at, accounts FROM termination_reports ORDER BY reported_at DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter()
-            .map(|(p, r, by, d, n)| Ok(TerminationReport { person_id: uuid(&p)?, reported_at: ts(&r)?, reported_by: by, disabled_at: ts(&d)?, accounts: n }))
+            .map(|(p, r, by, d, n)| {
+                Ok(TerminationReport { person_id: uuid(&p)?, reported_at: ts(&r)?, reported_by: by, disabled_at: ts(&d)?, accounts: n })
+            })
             .collect()
     }
 
     /// Agreements with a deletion confirmation, with its time.
     pub async fn deletion_confirmations(&self) -> Result<Vec<(Uuid, Timestamp)>> {
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT agreement_id, confirmed_at FROM deletion_confirmations").fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT agreement_id, confirmed_at FROM deletion_confirmations").fetch_all(&self.pool).await?;
         rows.into_iter().map(|(a, t)| Ok((uuid(&a)?, ts(&t)?))).collect()
     }
 }

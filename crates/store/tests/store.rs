@@ -62,11 +62,13 @@ fn fixture(version: i64) -> &'static str {
               VALUES ('00000000-0000-0000-0000-000000000101', '00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-0000000000c1', 'omsmet1', 'active', '2026-01-01', '2026-01-01T00:00:00.000000Z'); \
               INSERT INTO account_roles (account_id, role_id) VALUES ('00000000-0000-0000-0000-000000000101', '00000000-0000-0000-0000-0000000000d1');"
         }
-        4 => "INSERT INTO requests (id, kind, state, person_id, department_id, late, wanted_start, requested_by, version, created_at, updated_at, body) \
+        4 => {
+            "INSERT INTO requests (id, kind, state, person_id, department_id, late, wanted_start, requested_by, version, created_at, updated_at, body) \
               VALUES ('r1', 'new_account', 'submitted', '00000000-0000-0000-0000-0000000000b1', 'd1', 0, '2026-03-01', 'x', 1, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', '{}'); \
               INSERT INTO person_evidence (id, person_id, kind, recorded_at, recorded_by) VALUES ('00000000-0000-0000-0000-0000000000e9', '00000000-0000-0000-0000-0000000000b1', 'training', '2026-01-01T00:00:00.000000Z', 'x'); \
               INSERT INTO username_quarantine (system_id, username, released_at, until) VALUES ('s', 'omsmet9', '2026-01-01T00:00:00.000000Z', '2028-01-01T00:00:00.000000Z'); \
-              UPDATE accounts SET kind = 'emergency', signoff_due = '2026-01-04T00:00:00.000000Z' WHERE username = 'omsmet1';",
+              UPDATE accounts SET kind = 'emergency', signoff_due = '2026-01-04T00:00:00.000000Z' WHERE username = 'omsmet1';"
+        }
         _ => panic!("no fixture for schema version {version}: add one when adding a migration"),
     }
 }

@@ -114,7 +114,14 @@ async fn login(State(s): State<AppState>, LangOf(lang): LangOf, JsonBody(input):
 }
 
 async fn create_token(State(s): State<AppState>, caller: Caller, JsonBody(t): JsonBody<TokenInput>) -> Result<Response, Problem> {
-    let req = TokenRequest { name: t.name, role: t.role, supplier_id: t.supplier_id, department_id: t.department_id, person_id: t.person_id, expires_at: t.expires_at };
+    let req = TokenRequest {
+        name: t.name,
+        role: t.role,
+        supplier_id: t.supplier_id,
+        department_id: t.department_id,
+        person_id: t.person_id,
+        expires_at: t.expires_at,
+    };
     let issued = s.app.create_token(&caller.actor, req).await.map_err(caller.problem(&s))?;
     Ok((StatusCode::CREATED, Json(IssuedTokenView::from(issued))).into_response())
 }

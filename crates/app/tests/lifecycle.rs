@@ -1,0 +1,507 @@
+//! The access-request capability end to end, per preset, with a clock the tests move:
+//! on SQLite and PostgreSQL (`name::sqlite`, `name::postgres`).
+
+use chrono::Duration;
+use domain::account::{AccountStatus, EvidenceKind};
+use domain::authz::{Actor, ActorKind, Organisation, UserRole};
+use domain::paging::PageRequest;
+use domain::policy::shipped_presets;
+use domain::registry::*;
+use domain::request::{Deviation, RequestInput, RequestKind, RequestState, Step};
+use domain::text::{Code, Name, Text};
+use domain::time::{Date, ManualClock};
+use portvagt_app::{App, AppError, EmergencyInput, RequestFilter};
+use std::sync::Arc;
+use store::backend_tests;
+use store::testing::{TestBackend, TestDb};
+use uuid::Uuid;
+
+struct World {
+    _db: TestDb,
+    app: App,
+    clock: Arc<ManualClock>,
+    admin: Actor,
+    care: Uuid,
+    pension: Uuid,
+    ad: Uuid,
+    nexus: Uuid,
+    ad_logon: Uuid,
+    ad_standard: Uuid,
+    omsorg: Uuid,
+    udtraek: Uuid,
+    ssh: Uuid,
+    supplier: Uuid,
+    agreement: Uuid,
+    orderer: Actor,
+    staff: Uuid,
+    other_staff: Uuid,
+}
+
+fn actor(role: UserRole, org: Organisation, department: Option<Uuid>, person: Option<Uuid>) -> Actor {
+    Actor {
+        kind: ActorKind::User,
+        id: Uuid::now_v7(),
+        name: format!("{} {}", role.as_str(), &Uuid::now_v7().to_string()[..8]),
+        role,
+        organisation: org,
+        department,
+        person,
+    }
+}
+
+fn name(s: &str) -> Name {
+    Name::parse(s).unwrap()
+}
+fn code(s: &str) -> Code {
+    Code::parse(s).unwrap()
+}
+fn date(s: &str) -> Date {
+    Date::parse(s).unwrap()
+}
+
+impl World {
+    fn coordinator(&self) -> Actor {
+        actor(UserRole::SecurityCoordinator, Organisation::Municipality, None, None)
+    }
+    fn head(&self, dept: Uuid) -> Actor {
+        actor(UserRole::DepartmentHead, Organisation::Municipality, Some(dept), None)
+    }
+    fn operator(&self) -> Actor {
+        actor(UserRole::ItOperator, Organisation::Municipality, None, None)
+    }
+
+    fn new_account(&self, person: Uuid, start: &str) -> RequestInput {
+        RequestInput {
+            kind: RequestKind::NewAccount,
+            person_id: person,
+            system_id: Some(self.nexus),
+            account_id: None,
+            agreement_id: Some(self.agreement),
+            job_profile_id: Some(self.ssh),
+            deviations: vec![],
+            wanted_start: date(start),
+            end_date: None,
+            urgent_reason: None,
+            needs_assessment_ref: Some(name("Behovsvurdering HJ-2026-17")),
+            comment: None,
+            draft: false,
+        }
+    }
+
+    /// Department head, then coordinator.
+    async fn approve(&self, id: Uuid) {
+        self.app.decide_request(&self.head(self.care), id, Step::ApproveAsDepartment, None, None).await.unwrap();
+        self.app.decide_request(&self.coordinator(), id, Step::ApproveAsCoordinator, None, None).await.unwrap();
+    }
+
+    /// The IT operator confirms every open task.
+    async fn confirm_all(&self) -> usize {
+        self.app.process_outbox().await.unwrap();
+        let tasks = self.app.list_tasks(&self.operator(), Some("open")).await.unwrap();
+        for t in &tasks {
+            self.app.confirm_task(&self.operator(), t.id, None).await.unwrap();
+        }
+        tasks.len()
+    }
+
+    async fn accounts_of(&self, person: Uuid) -> Vec<store::AccountRow> {
+        self.app.store().list_accounts(&store::AccountQuery { person_id: Some(person), limit: 100, ..Default::default() }).await.unwrap().0
+    }
+
+    async fn counts(&self) -> (u64, u64, u64) {
+        let s = self.app.store();
+        let requests = s.list_requests(&store::RequestQuery { limit: 1, ..Default::default() }).await.unwrap().1;
+        (requests, s.count_accounts().await.unwrap(), s.count_audit().await.unwrap())
+    }
+}
+
+async fn world(b: TestBackend, preset: &str, now: &str, agreement_end: &str) -> World {
+    let db = TestDb::new(b).await;
+    let store = db.store().await;
+    store.migrate().await.unwrap();
+    let clock = Arc::new(ManualClock::at(now));
+    let app = App::new(store, shipped_presets().unwrap(), preset, clock.clone()).unwrap();
+    let admin = Actor::system("test");
+    let care =
+        app.create(&admin, Department { name: name("Hjemmeplejen"), code: code("HJ"), head: None, substitute: None }).await.unwrap().id;
+    let pension = app
+        .create(&admin, Department { name: name("Borgerservice og Pension"), code: code("BP"), head: None, substitute: None })
+        .await
+        .unwrap()
+        .id;
+    let sys = |n: &str, c: &str, owner| System {
+        name: name(n),
+        code: code(c),
+        owner_department_id: owner,
+        connector: ConnectorKind::Manual,
+        logs_transactions: true,
+        username_pattern: Some(name("{supplier:3}{initials:3}{n}")),
+        description: None,
+    };
+    let ad = app.create(&admin, sys("AD", "AD", care)).await.unwrap().id;
+    let nexus = app.create(&admin, sys("KMD Nexus", "NEXUS", care)).await.unwrap().id;
+    let role = |system, c: &str, flags: Flags| Role { system_id: system, code: code(c), name: name(c), flags, transaction_types: vec![] };
+    let plain = Flags::default();
+    let sensitive = Flags { sensitive: true, ..Flags::default() };
+    let export = Flags { allows_export: true, sensitive: true, read_only: true, privileged: false };
+    let logon = app.create(&admin, role(ad, "AD-LOGON", plain)).await.unwrap().id;
+    let drev = app.create(&admin, role(ad, "AD-DREV", plain)).await.unwrap().id;
+    let journal = app.create(&admin, role(nexus, "NEX-JOURNAL", sensitive)).await.unwrap().id;
+    let eksport = app.create(&admin, role(nexus, "NEX-EKSPORT", export)).await.unwrap().id;
+    let profile = |system, c: &str, roles| Profile { system_id: system, code: code(c), name: name(c), roles, flags: Flags::default() };
+    let ad_logon = app.create(&admin, profile(ad, "AD-LOGON", vec![logon])).await.unwrap().id;
+    let ad_standard = app.create(&admin, profile(ad, "AD-STANDARD", vec![logon, drev])).await.unwrap().id;
+    let omsorg = app.create(&admin, profile(nexus, "OMSORGSJOURNAL", vec![journal])).await.unwrap().id;
+    let udtraek = app.create(&admin, profile(nexus, "NEX-UDTRÆK", vec![eksport])).await.unwrap().id;
+    let ssh = app
+        .create(
+            &admin,
+            JobProfile {
+                name: name("Social- og sundhedshjælper"), code: code("SSH"), description: None, profiles: vec![ad_logon, omsorg]
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let supplier = app
+        .create(
+            &admin,
+            Supplier {
+                name: name("Omsorg Nord ApS"),
+                org_number: domain::ident::OrgNumber::parse("29189838").unwrap(),
+                address: None,
+                contact: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let other_supplier = app
+        .create(
+            &admin,
+            Supplier {
+                name: name("Anden Pleje A/S"),
+                org_number: domain::ident::OrgNumber::parse("556036-0793").unwrap(),
+                address: None,
+                contact: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let person = |n: &str, s| Person {
+        name: name(n),
+        email: None,
+        affiliations: vec![Affiliation { supplier_id: s, from: date("2025-01-01"), to: None, employee_ref: None }],
+        national_id: None,
+        national_id_on_file: false,
+    };
+    let boss = app.create(&admin, person("Ole Orderer", supplier)).await.unwrap().id;
+    let staff = app.create(&admin, person("Mette Hansen", supplier)).await.unwrap().id;
+    let other_staff = app.create(&admin, person("Bo Dahl", other_supplier)).await.unwrap().id;
+    app.create(
+        &admin,
+        Orderer { supplier_id: supplier, person_id: boss, valid_from: date("2025-01-01"), valid_to: None, person_name: String::new() },
+    )
+    .await
+    .unwrap();
+    let agreement = app
+        .create(
+            &admin,
+            Agreement {
+                supplier_id: supplier,
+                department_id: Some(care),
+                title: name("Personlig pleje"),
+                service_type: ServiceType::PersonalCare,
+                consultant_engagement: false,
+                valid_from: date("2025-01-01"),
+                valid_to: date(agreement_end),
+                scope: AgreementScope { systems: vec![ad, nexus], profiles: vec![ad_logon, ad_standard, omsorg, udtraek], user_cap: 3 },
+                data_processing: DataProcessing { dpa_in_place: false, dpa_reference: None, allows_export: false, sub_processors: vec![] },
+                attestations: vec![],
+                acceptances: vec![],
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let orderer = actor(UserRole::SupplierOrderer, Organisation::Supplier(supplier), None, Some(boss));
+    let policy = app.active_preset().await.unwrap().policy;
+    for kind in policy.accounts.required_attestations.value {
+        app.attest_agreement(&orderer, agreement, kind, name("Ole Orderer")).await.unwrap();
+    }
+    World {
+        _db: db,
+        app,
+        clock,
+        admin,
+        care,
+        pension,
+        ad,
+        nexus,
+        ad_logon,
+        ad_standard,
+        omsorg,
+        udtraek,
+        ssh,
+        supplier,
+        agreement,
+        orderer,
+        staff,
+        other_staff,
+    }
+}
+
+fn invalid(e: AppError) -> (String, &'static str) {
+    match e {
+        AppError::Invalid(f) => (f.field, f.code),
+        other => panic!("expected a rule error, got {other:?}"),
+    }
+}
+
+backend_tests! {
+    /// Östra Göinge: an order 9 days ahead is refused, accepted as urgent with a reason
+    /// and flagged; the account is provisioned through the manual task list and activated
+    /// once training and the identity check are recorded; a termination is immediate.
+    async fn ostra_goinge_lead_times_urgent_orders_and_immediate_termination(b: TestBackend) {
+        // REQ: REQ-1, REQ-2, REQ-3, REQ-6, ACC-4, ACC-6, X-4, PRV-1, PRV-2
+        let w = world(b, "ostra-goinge", "2026-03-02T08:00:00Z", "2027-12-31").await;
+        let before = w.counts().await;
+        let e = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-03-11")).await.unwrap_err();
+        match e {
+            AppError::Invalid(f) => assert_eq!((f.code, f.arg.as_deref(), f.arg2.as_deref()), ("lead-time", Some("9"), Some("14"))),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(w.counts().await, before, "a refused order writes nothing");
+
+        let mut urgent = w.new_account(w.staff, "2026-03-11");
+        urgent.urgent_reason = Some(Text::parse("Ny medarbejder starter akut efter sygdom").unwrap());
+        let r = w.app.submit_request(&w.orderer, urgent).await.unwrap();
+        assert!(r.request.late, "an urgent late order is flagged");
+        assert_eq!(r.request.state, RequestState::Submitted);
+        let flagged = w.app.list_requests(&w.coordinator(), &RequestFilter { late: Some(true), ..Default::default() }, PageRequest::new(None, None).unwrap()).await.unwrap();
+        assert_eq!(flagged.total, 1);
+        // Profiles come from the job profile, limited to the target system.
+        assert_eq!(r.request.profiles, vec![w.omsorg]);
+
+        // Requester ≠ approver; the area's head first, then the coordinator.
+        let e = w.app.decide_request(&w.coordinator(), r.id, Step::ApproveAsCoordinator, None, None).await.unwrap_err();
+        assert_eq!(invalid(e).1, "illegal-transition");
+        let inbox = w.app.list_requests(&w.head(w.care), &RequestFilter { inbox: true, ..Default::default() }, PageRequest::new(None, None).unwrap()).await.unwrap();
+        assert_eq!(inbox.total, 1);
+        assert_eq!(w.app.list_requests(&w.head(w.pension), &RequestFilter { inbox: true, ..Default::default() }, PageRequest::new(None, None).unwrap()).await.unwrap().total, 0);
+        w.approve(r.id).await;
+        let accounts = w.accounts_of(w.staff).await;
+        assert_eq!(accounts.len(), 1);
+        assert_eq!(accounts[0].status, AccountStatus::Provisioning);
+        assert_eq!(accounts[0].username, "omsmh1", "pattern {{supplier:3}}{{initials:3}}{{n}}");
+        assert_eq!(accounts[0].valid_to, Some(date("2027-12-31")), "ends with the agreement (ACC-5)");
+
+        // The manual connector: a task with an initial password to the policy.
+        w.app.process_outbox().await.unwrap();
+        assert_eq!(w.app.process_outbox().await.unwrap(), 0, "each action becomes one task");
+        let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
+        assert_eq!(tasks.len(), 1);
+        let pw = tasks[0].details["initial_password"].as_str().unwrap();
+        let policy = w.app.active_preset().await.unwrap().policy;
+        assert!(policy.target_password.check_password(pw).is_ok() && tasks[0].details["must_change_password"] == true, "ACC-8");
+        w.app.confirm_task(&w.operator(), tasks[0].id, None).await.unwrap();
+        assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::AwaitingActivation, "training and identity check are missing");
+        w.app.record_evidence(&w.orderer, w.staff, EvidenceKind::Training, None).await.unwrap();
+        assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::AwaitingActivation);
+        w.app.record_evidence(&w.orderer, w.staff, EvidenceKind::IdentityCheck, Some(Text::parse("Pas kontrolleret ved udlevering af e-ID").unwrap())).await.unwrap();
+        assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::Active);
+        assert_eq!(w.confirm_all().await, 1, "the enabling is a task too");
+        let done = w.app.get_request(&w.coordinator(), r.id).await.unwrap();
+        assert_eq!(done.request.state, RequestState::Fulfilled);
+        let actions: Vec<&str> = done.request.history.iter().map(|h| h.action.as_str()).collect();
+        assert_eq!(actions, ["created", "submitted", "approved_by_department", "approved_by_coordinator", "fulfilled"], "REQ-6");
+
+        // Termination: at once, without approval, in every system; sessions end.
+        w.clock.advance(Duration::days(40));
+        let mut t = w.new_account(w.staff, "2026-04-11");
+        t.kind = RequestKind::Termination;
+        t.job_profile_id = None;
+        let term = w.app.submit_request(&w.orderer, t).await.unwrap();
+        assert_eq!(term.request.state, RequestState::Approved);
+        assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::Terminated, "disabled at once");
+        let reports = w.app.termination_reports(&w.coordinator()).await.unwrap();
+        assert_eq!((reports.len(), reports[0].accounts), (1, 1));
+        assert_eq!(reports[0].disabled_at, reports[0].reported_at, "report-to-disable time is recorded (X-4)");
+        w.confirm_all().await;
+        assert_eq!(w.app.get_request(&w.coordinator(), term.id).await.unwrap().request.state, RequestState::Fulfilled);
+    }
+
+    /// Viborg: activation waits for the §152 declaration; the agreement's end disables
+    /// every account under it that day, without a request.
+    async fn viborg_confidentiality_before_activation_and_agreement_end(b: TestBackend) {
+        // REQ: ACC-4, ACC-5, AGR-1, AGR-4
+        let w = world(b, "viborg", "2026-05-04T08:00:00Z", "2026-06-30").await;
+        let r = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-05-20")).await.unwrap();
+        w.approve(r.id).await;
+        w.confirm_all().await;
+        for kind in [EvidenceKind::Training, EvidenceKind::IdentityCheck] {
+            w.app.record_evidence(&w.orderer, w.staff, kind, None).await.unwrap();
+        }
+        assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::AwaitingActivation);
+        let missing = w.app.activation_status(&w.orderer, w.staff, Some(w.agreement)).await.unwrap();
+        assert_eq!(missing, vec!["confidentiality_declaration"]);
+        w.app.record_evidence(&w.orderer, w.staff, EvidenceKind::ConfidentialityDeclaration, Some(Text::parse("Orienteret om tavshedspligt, straffelovens §152").unwrap())).await.unwrap();
+        assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::Active);
+
+        // The last day of the agreement: still active.
+        w.clock.set("2026-06-30T23:00:00Z");
+        let report = w.app.run_lifecycle().await.unwrap();
+        assert_eq!(report.disabled_agreement_ended, 0);
+        // The next day the daily run disables it, nobody acting.
+        w.clock.set("2026-07-01T01:00:00Z");
+        let report = w.app.run_lifecycle().await.unwrap();
+        assert_eq!(report.disabled_agreement_ended, 1);
+        let acc = &w.accounts_of(w.staff).await[0];
+        assert_eq!((acc.status, acc.status_reason.as_deref()), (AccountStatus::Disabled, Some("agreement_ended")));
+        assert_eq!(w.app.run_lifecycle().await.unwrap().disabled_agreement_ended, 0, "idempotent");
+        w.app.process_outbox().await.unwrap();
+        let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
+        assert_eq!(tasks.iter().filter(|t| t.action == "disable").count(), 1, "the target system is told");
+        // And no new account can be asked for under the ended agreement.
+        let e = w.app.submit_request(&w.orderer, RequestInput { system_id: Some(w.ad), ..w.new_account(w.staff, "2026-08-01") }).await.unwrap_err();
+        assert_eq!(invalid(e), ("agreement_id".into(), "agreement-not-active"));
+    }
+
+    /// Tårnby: a local administrator creates a temp account on a Saturday at 23:00,
+    /// limited to logon and the care journal; without the leader's sign-off after the
+    /// deadline it shows in the reconciliation; a released username comes back only
+    /// after 24 months.
+    async fn taarnby_emergency_accounts_signoff_and_username_quarantine(b: TestBackend) {
+        // REQ: EMG-1, EMG-2, ACC-2, ACC-3, REQ-7
+        let w = world(b, "taarnby", "2026-11-21T22:00:00Z", "2028-12-31").await;
+        let local_admin = actor(UserRole::LocalAdministrator, Organisation::Municipality, Some(w.care), Some(w.staff));
+        let before = w.counts().await;
+        let e = w.app.create_emergency_account(&local_admin, EmergencyInput { name: name("Vikar Jensen"), profiles: vec![w.ad_standard], valid_to: date("2026-11-28") }).await.unwrap_err();
+        assert_eq!(invalid(e), ("profiles[0]".into(), "outside-emergency-scope"));
+        assert_eq!(w.counts().await, before, "nothing written");
+        let accounts = w.app.create_emergency_account(&local_admin, EmergencyInput { name: name("Vikar Jensen"), profiles: vec![w.ad_logon, w.omsorg], valid_to: date("2026-11-28") }).await.unwrap();
+        assert_eq!(accounts.len(), 2, "one account per system: logon and care journal");
+        assert!(accounts.iter().all(|a| a.status == AccountStatus::Active));
+
+        let coordinator = w.coordinator();
+        let rec = w.app.emergency_reconciliation(&coordinator).await.unwrap();
+        assert!(rec.iter().all(|l| !l.overdue && l.signed_off_at.is_none()));
+        w.clock.advance(Duration::hours(73));
+        let rec = w.app.emergency_reconciliation(&coordinator).await.unwrap();
+        assert_eq!(rec.iter().filter(|l| l.overdue).count(), 2, "no sign-off after the deadline");
+        let report = w.app.run_lifecycle().await.unwrap();
+        assert_eq!(report.emergency_signoffs_overdue, 2, "escalated");
+        let e = w.app.sign_off_emergency(&w.head(w.pension), accounts[0].id).await.unwrap_err();
+        assert_eq!(invalid(e).1, "not-your-area");
+        w.app.sign_off_emergency(&w.head(w.care), accounts[0].id).await.unwrap();
+        let rec = w.app.emergency_reconciliation(&coordinator).await.unwrap();
+        assert_eq!(rec.iter().filter(|l| l.overdue).count(), 1);
+
+        // A username released by the security officer's revocation is quarantined.
+        let r = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-12-15")).await.unwrap();
+        w.approve(r.id).await;
+        let first = w.accounts_of(w.staff).await.into_iter().find(|a| a.system_id == w.nexus).unwrap();
+        assert_eq!(first.username, "omsmh1");
+        let officer = actor(UserRole::SecurityOfficer, Organisation::Municipality, None, None);
+        assert_eq!(invalid(w.app.revoke_account(&officer, first.id, "  ").await.unwrap_err()).1, "reason-required");
+        w.app.revoke_account(&officer, first.id, "Mistanke om misbrug").await.unwrap();
+        assert_eq!(w.app.store().quarantined(w.nexus, "omsmh1").await.unwrap().unwrap().to_string(), "2028-11-24T23:00:00.000000Z");
+
+        let admin = w.admin.clone();
+        let twin = w.app.create(&admin, Person { name: name("Morten Holm"), email: None, affiliations: vec![Affiliation { supplier_id: w.supplier, from: date("2025-01-01"), to: None, employee_ref: None }], national_id: None, national_id_on_file: false }).await.unwrap().id;
+        let r = w.app.submit_request(&w.orderer, w.new_account(twin, "2026-12-20")).await.unwrap();
+        w.approve(r.id).await;
+        assert_eq!(w.accounts_of(twin).await[0].username, "omsmh2", "the released name is not reused");
+
+        w.clock.set("2028-11-24T22:00:00Z");
+        assert_eq!(w.app.run_lifecycle().await.unwrap().usernames_released, 0, "an hour short of 24 months");
+        w.clock.set("2028-11-25T08:00:00Z");
+        let report = w.app.run_lifecycle().await.unwrap();
+        assert_eq!(report.usernames_released, 1);
+        let third = w.app.create(&admin, Person { name: name("Mads Hviid"), email: None, affiliations: vec![Affiliation { supplier_id: w.supplier, from: date("2025-01-01"), to: None, employee_ref: None }], national_id: None, national_id_on_file: false }).await.unwrap().id;
+        let r = w.app.submit_request(&w.orderer, w.new_account(third, "2028-12-10")).await.unwrap();
+        w.approve(r.id).await;
+        assert_eq!(w.accounts_of(third).await[0].username, "omsmh1", "back after 24 months");
+    }
+
+    /// Two approvers approving the same request at once: exactly one wins, the other
+    /// gets a clear error, nothing is written twice.
+    async fn concurrent_approvals_exactly_one_wins(b: TestBackend) {
+        // REQ: REQ-6
+        let w = world(b, "ostra-goinge", "2026-03-02T08:00:00Z", "2027-12-31").await;
+        let r = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-04-01")).await.unwrap();
+        w.app.decide_request(&w.head(w.care), r.id, Step::ApproveAsDepartment, None, None).await.unwrap();
+        let (a, b2) = (w.coordinator(), w.coordinator());
+        let (x, y) = tokio::join!(
+            w.app.decide_request(&a, r.id, Step::ApproveAsCoordinator, None, None),
+            w.app.decide_request(&b2, r.id, Step::ApproveAsCoordinator, None, None)
+        );
+        let wins = [&x, &y].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(wins, 1, "{x:?} / {y:?}");
+        let loser = if x.is_err() { x.unwrap_err() } else { y.unwrap_err() };
+        assert!(
+            matches!(&loser, AppError::Conflict(f) if f.code == "stale-version") || matches!(&loser, AppError::Invalid(f) if f.code == "illegal-transition"),
+            "{loser:?}"
+        );
+        assert_eq!(w.accounts_of(w.staff).await.len(), 1, "one account");
+        let history = w.app.get_request(&w.coordinator(), r.id).await.unwrap().request.history;
+        assert_eq!(history.iter().filter(|h| h.action == "approved_by_coordinator").count(), 1);
+        let approvals = w.app.store().recent_audit(Some(r.id), 50).await.unwrap();
+        assert_eq!(approvals.iter().filter(|e| e.action == "request.approved_by_coordinator").count(), 1);
+    }
+
+    /// Each bad request is a clear rule error and writes nothing.
+    async fn bad_requests_are_refused_without_writing(b: TestBackend) {
+        // REQ: REQ-4, AGR-2, AGR-3, X-10, ORG-3
+        let w = world(b, "taarnby", "2026-03-02T08:00:00Z", "2026-12-31").await;
+        let before = w.counts().await;
+        let cases: Vec<(RequestInput, &str, &str)> = vec![
+            (w.new_account(w.other_staff, "2026-04-01"), "person_id", "unknown-reference"),
+            (RequestInput { job_profile_id: Some(Uuid::now_v7()), ..w.new_account(w.staff, "2026-04-01") }, "job_profile_id", "unknown-reference"),
+            (RequestInput { end_date: Some(date("2027-06-30")), ..w.new_account(w.staff, "2026-04-01") }, "end_date", "end-after-agreement"),
+            (RequestInput { needs_assessment_ref: None, ..w.new_account(w.staff, "2026-04-01") }, "needs_assessment_ref", "needs-assessment-missing"),
+            (
+                RequestInput { deviations: vec![Deviation { profile_id: w.udtraek, add: true, reason: Text::parse("Udtræk til kvalitetsmåling").unwrap() }], ..w.new_account(w.staff, "2026-04-01") },
+                "profiles",
+                "export-without-dpa",
+            ),
+            (
+                RequestInput { deviations: vec![Deviation { profile_id: w.ad_standard, add: true, reason: Text::parse("Har brug for drev").unwrap() }], ..w.new_account(w.staff, "2026-04-01") },
+                "deviations[0].profile_id",
+                "wrong-system",
+            ),
+            (RequestInput { wanted_start: date("2026-02-01"), ..w.new_account(w.staff, "2026-04-01") }, "wanted_start", "start-in-past"),
+            (RequestInput { agreement_id: None, ..w.new_account(w.staff, "2026-04-01") }, "agreement_id", "unknown-reference"),
+        ];
+        for (input, field, code) in cases {
+            let e = w.app.submit_request(&w.orderer, input).await.unwrap_err();
+            let got = match e {
+                AppError::Invalid(f) => (f.field, f.code),
+                other => panic!("{other:?}"),
+            };
+            if code == "unknown-reference" && field == "agreement_id" {
+                // Without an agreement, a supplier's request names what is missing.
+                assert_eq!(got.0, "agreement_id");
+            } else {
+                assert_eq!(got, (field.to_string(), code));
+            }
+            assert_eq!(w.counts().await, before, "{field}/{code}: nothing written");
+        }
+        // An orderer not on the list, and an expired agreement.
+        let stranger = actor(UserRole::SupplierOrderer, Organisation::Supplier(w.supplier), None, Some(w.staff));
+        assert_eq!(invalid(w.app.submit_request(&stranger, w.new_account(w.staff, "2026-04-01")).await.unwrap_err()).1, "not-an-orderer");
+        w.clock.set("2027-01-05T08:00:00Z");
+        let e = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2027-02-01")).await.unwrap_err();
+        assert_eq!(invalid(e).1, "agreement-not-active");
+        // The user cap.
+        w.clock.set("2026-03-02T08:00:00Z");
+        for n in 0..3 {
+            let p = w.app.create(&w.admin, Person { name: name(&format!("Medarbejder {n}")), email: None, affiliations: vec![Affiliation { supplier_id: w.supplier, from: date("2025-01-01"), to: None, employee_ref: None }], national_id: None, national_id_on_file: false }).await.unwrap().id;
+            let r = w.app.submit_request(&w.orderer, w.new_account(p, "2026-04-01")).await.unwrap();
+            w.approve(r.id).await;
+        }
+        let e = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-04-01")).await.unwrap_err();
+        assert_eq!(invalid(e), ("agreement_id".into(), "user-cap-reached"));
+    }
+}
