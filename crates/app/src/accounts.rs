@@ -224,7 +224,7 @@ impl App {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        self.end_account(&mut tx, actor, &acc, AccountStatus::Locked, reason.as_str(), None, now).await?;
+        self.end_account(&mut tx, actor, &acc, (AccountStatus::Locked, reason.as_str()), None, now).await?;
         tx.commit(AuditRecord::new(actor, "account.lock_ordered", "account", Some(id), now)).await?;
         self.account(actor, id).await
     }
@@ -261,7 +261,7 @@ impl App {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        self.end_account(&mut tx, actor, &acc, AccountStatus::Terminated, reason.trim(), None, now).await?;
+        self.end_account(&mut tx, actor, &acc, (AccountStatus::Terminated, reason.trim()), None, now).await?;
         tx.commit(AuditRecord::new(actor, "account.revoke", "account", Some(id), now).details(json!({ "reason": reason.trim() }))).await?;
         self.account(actor, id).await
     }
@@ -358,7 +358,7 @@ impl App {
         let policy = self.active_preset().await?.policy;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        self.end_account(&mut tx, actor, &acc, AccountStatus::Terminated, "emergency account deleted", None, now).await?;
+        self.end_account(&mut tx, actor, &acc, (AccountStatus::Terminated, "emergency account deleted"), None, now).await?;
         tx.reset_signoff(id, account::signoff_due(now, &policy)).await?;
         tx.commit(AuditRecord::new(actor, "emergency.delete", "account", Some(id), now)).await?;
         self.account(actor, id).await

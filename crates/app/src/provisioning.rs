@@ -129,7 +129,7 @@ impl App {
                     None => self.live_accounts_of(req.person_id).await?,
                 };
                 for acc in &accounts {
-                    self.end_account(tx, actor, acc, AccountStatus::Terminated, "terminated", Some(request_id), now).await?;
+                    self.end_account(tx, actor, acc, (AccountStatus::Terminated, "terminated"), Some(request_id), now).await?;
                 }
                 // the person's own Portvagt sessions end at once, and the time from the
                 // report to the disabling is recorded.
@@ -216,8 +216,7 @@ impl App {
         tx: &mut Tx,
         actor: &Actor,
         acc: &AccountRow,
-        status: AccountStatus,
-        reason: &str,
+        (status, reason): (AccountStatus, &str),
         request_id: Option<Uuid>,
         now: Timestamp,
     ) -> Result<()> {
