@@ -439,7 +439,10 @@ backend_tests! {
         );
         let wins = [&x, &y].iter().filter(|r| r.is_ok()).count();
         assert_eq!(wins, 1, "{x:?} / {y:?}");
-        let loser = if x.is_err() { x.unwrap_err() } else { y.unwrap_err() };
+        let loser = match (x, y) {
+            (Err(e), _) | (_, Err(e)) => e,
+            _ => unreachable!("one of the two failed"),
+        };
         assert!(
             matches!(&loser, AppError::Conflict(f) if f.code == "stale-version") || matches!(&loser, AppError::Invalid(f) if f.code == "illegal-transition"),
             "{loser:?}"
