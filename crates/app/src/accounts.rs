@@ -603,7 +603,12 @@ impl App {
         let coordinator = Actor { role: UserRole::SecurityCoordinator, ..actor.clone() };
         report.emergency_signoffs_overdue = self.emergency_reconciliation(&coordinator).await?.iter().filter(|l| l.overdue).count();
         report.deletion_confirmations_overdue = self.overdue_deletions(&coordinator).await?.len();
-        if report.emergency_signoffs_overdue + report.deletion_confirmations_overdue > 0 {
+        // Escalate at most once a day, however often the run is started.
+        let escalated_recently = match self.store.last_audit_at("lifecycle.escalate").await? {
+            Some(t) => Timestamp::parse(&t).is_ok_and(|t| now.0 - t.0 < chrono::Duration::hours(20)),
+            None => false,
+        };
+        if report.emergency_signoffs_overdue + report.deletion_confirmations_overdue > 0 && !escalated_recently {
             let mut tx = self.store.begin().await?;
             let note = json!({ "kind": "escalation", "emergency_signoffs_overdue": report.emergency_signoffs_overdue, "deletion_confirmations_overdue": report.deletion_confirmations_overdue });
             tx.enqueue(&store::OutboxMessage { id: Uuid::now_v7(), topic: "notify".into(), payload: note.clone() }, now).await?;

@@ -1,7 +1,6 @@
 //! `portvagt`: the command line — serve, migrate, healthcheck, demo, and helpers.
 
-mod config;
-mod demo;
+use portvagt::{config, demo};
 
 use anyhow::{Context, Result};
 use app::{App, TokenRequest};
@@ -249,8 +248,35 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
         println!("It is shown only now.");
     }
     let _ = std::io::stdout().flush();
+    spawn_workers(&app);
     axum::serve(listener, web::router(app)).with_graceful_shutdown(shutdown()).await?;
     Ok(())
+}
+
+/// The background work: the outbox worker every few seconds, and the lifecycle run at
+/// start and then hourly (it is idempotent; escalations go out at most once a day).
+fn spawn_workers(app: &App) {
+    let outbox = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            if let Err(e) = outbox.process_outbox().await {
+                tracing::warn!(error = %e, "outbox worker");
+            }
+        }
+    });
+    let lifecycle = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match lifecycle.run_lifecycle().await {
+                Ok(r) => tracing::info!(report = ?r, "lifecycle run"),
+                Err(e) => tracing::warn!(error = %e, "lifecycle run"),
+            }
+        }
+    });
 }
 
 async fn shutdown() {

@@ -187,6 +187,14 @@ impl Store {
         Ok(rows.into_iter().map(to_event).collect())
     }
 
+    /// When an action was last recorded, if ever.
+    pub async fn last_audit_at(&self, action: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT MAX(occurred_at) FROM audit_events WHERE action = $1")
+            .bind(action.to_string())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     pub async fn count_audit(&self) -> Result<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(&self.pool).await?;
         Ok(n as u64)

@@ -46,7 +46,8 @@ impl Problem {
     /// A rule or validation error on a field.
     pub fn field(catalog: &Catalog, lang: Lang, e: &FieldError, conflict: bool) -> Problem {
         let arg = e.arg.clone().unwrap_or_default();
-        let detail = catalog.text(lang, e.code, &[("field", e.field.as_str()), ("arg", arg.as_str())]);
+        let arg2 = e.arg2.clone().unwrap_or_default();
+        let detail = catalog.text(lang, e.code, &[("field", e.field.as_str()), ("arg", arg.as_str()), ("arg2", arg2.as_str())]);
         let (status, title) = if conflict {
             (StatusCode::CONFLICT, "problem-conflict")
         } else if e.code == codes::MALFORMED_BODY {

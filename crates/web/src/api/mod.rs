@@ -1,8 +1,10 @@
 //! The JSON API under `/api/v1`.
 
 mod access;
+mod accounts;
 mod other;
 pub mod registry;
+mod requests;
 
 use crate::AppState;
 use crate::openapi::Doc;
@@ -44,4 +46,6 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         ))
         .merge(other::routes(doc))
         .merge(access::routes(doc))
+        .merge(requests::routes(doc))
+        .merge(accounts::routes(doc))
 }

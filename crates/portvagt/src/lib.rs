@@ -1,0 +1,5 @@
+//! The `portvagt` program's parts that benchmarks and tests reuse: configuration and the
+//! demo data loader.
+
+pub mod config;
+pub mod demo;

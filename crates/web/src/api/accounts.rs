@@ -1,0 +1,797 @@
+//! Accounts, their evidence and authenticators, emergency and support accounts, the IT
+//! operator's manual tasks, and the reports of the lifecycle (ACC-*, EMG-*, PRV-1,
+//! AGR-6, X-4).
+
+use super::registry::parse_id;
+use crate::AppState;
+use crate::extract::{Caller, JsonBody, QueryParams};
+use crate::openapi::{self, Doc};
+use crate::problem::Problem;
+use app::{EmergencyInput, EmergencyLine, LifecycleReport, NewAuthenticator, OverdueDeletion, SupportInput};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use domain::account::{AccountKind, AccountStatus, EvidenceKind};
+use domain::error::FieldError;
+use domain::paging::PageRequest;
+use domain::registry::Page;
+use domain::text::{Name, Text};
+use domain::time::{Date, Timestamp};
+use serde::{Deserialize, Serialize};
+use store::{AccountQuery, AccountRow};
+use utoipa::ToSchema;
+use utoipa::openapi::path::HttpMethod;
+use utoipa::openapi::schema::{ArrayBuilder, Type};
+use uuid::Uuid;
+
+/// A role held through an account, and the profile it came with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleGrant {
+    pub role_id: Uuid,
+    pub profile_id: Option<Uuid>,
+}
+
+/// An account in a target system.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountOut {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub system_id: Uuid,
+    pub agreement_id: Option<Uuid>,
+    pub username: String,
+    pub status: AccountStatus,
+    pub kind: AccountKind,
+    pub valid_from: Date,
+    pub valid_to: Option<Date>,
+    pub request_id: Option<Uuid>,
+    pub version: i64,
+    pub status_reason: Option<String>,
+    pub activated_at: Option<Timestamp>,
+    pub disabled_at: Option<Timestamp>,
+    pub created_by: Option<String>,
+    pub department_id: Option<Uuid>,
+    /// The task of a support account (EMG-3).
+    pub purpose: Option<String>,
+    /// Emergency accounts: when the unit leader's sign-off is due, and who gave it.
+    pub signoff_due: Option<Timestamp>,
+    pub signed_off_by: Option<String>,
+    pub signed_off_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub roles: Vec<RoleGrant>,
+}
+
+impl From<AccountRow> for AccountOut {
+    fn from(a: AccountRow) -> Self {
+        AccountOut {
+            id: a.id,
+            person_id: a.person_id,
+            system_id: a.system_id,
+            agreement_id: a.agreement_id,
+            username: a.username,
+            status: a.status,
+            kind: a.kind,
+            valid_from: a.valid_from,
+            valid_to: a.valid_to,
+            request_id: a.request_id,
+            version: a.version,
+            status_reason: a.status_reason,
+            activated_at: a.activated_at,
+            disabled_at: a.disabled_at,
+            created_by: a.created_by,
+            department_id: a.department_id,
+            purpose: a.purpose,
+            signoff_due: a.signoff_due,
+            signed_off_by: a.signed_off_by,
+            signed_off_at: a.signed_off_at,
+            created_at: a.created_at,
+            roles: a.roles.into_iter().map(|(role_id, profile_id)| RoleGrant { role_id, profile_id }).collect(),
+        }
+    }
+}
+
+/// A reason, for locking (ACC-9) and revoking (REQ-7).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonInput {
+    pub reason: Text,
+}
+
+/// ACC-4 evidence for a person.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceInput {
+    pub kind: EvidenceKind,
+    #[serde(default)]
+    pub note: Option<Text>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceOut {
+    pub id: Uuid,
+    pub kind: String,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+    pub note: Option<String>,
+}
+
+/// ACC-7: an e-ID card, token or phone issued to a person.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthenticatorInput {
+    /// e.g. `eid_card`, `token`, `phone`.
+    pub kind: Name,
+    pub serial: Name,
+    pub issued_on: Date,
+    /// Who checked the holder's identity at hand-over.
+    pub identity_checked_by: Name,
+    /// The supplier billed for it (G Autentisering).
+    #[serde(default)]
+    pub billed_supplier_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthenticatorOut {
+    pub id: Uuid,
+    pub kind: String,
+    pub serial: String,
+    pub issued_on: Date,
+    pub identity_checked_by: String,
+    pub status: String,
+    pub billed_supplier_id: Option<Uuid>,
+}
+
+/// What still stands before activation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivationOut {
+    /// Evidence kinds (`confidentiality_declaration`, …) and `attestation:<kind>` entries.
+    pub missing: Vec<String>,
+}
+
+/// EMG-1: a temp account for a temp, at any hour.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyIn {
+    pub name: Name,
+    /// Profiles within the policy's emergency scope.
+    pub profiles: Vec<Uuid>,
+    pub valid_to: Date,
+}
+
+/// EMG-3: a supplier support account for one task and period.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupportIn {
+    pub person_id: Uuid,
+    pub agreement_id: Uuid,
+    pub profiles: Vec<Uuid>,
+    pub valid_from: Date,
+    pub valid_to: Date,
+    pub purpose: Text,
+}
+
+/// The line of the emergency reconciliation (documentation of [`EmergencyLine`]).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct EmergencyLineDoc {
+    account_id: Uuid,
+    username: String,
+    person_name: String,
+    status: AccountStatus,
+    created_by: Option<String>,
+    created_at: Timestamp,
+    signoff_due: Option<Timestamp>,
+    signed_off_by: Option<String>,
+    signed_off_at: Option<Timestamp>,
+    overdue: bool,
+}
+
+/// A manual provisioning task (PRV-1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskOut {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub system_id: Uuid,
+    pub request_id: Option<Uuid>,
+    /// create, enable, disable, set_groups, set_expiry
+    pub action: String,
+    /// What to do: username, roles, end date; for a creation the initial password, to be
+    /// set with "must change at next logon". Cleared once the task is decided.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    /// open, confirmed, failed
+    pub state: String,
+    pub attempt: i64,
+    pub created_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+    pub decided_by: Option<String>,
+    pub note: Option<String>,
+}
+
+impl From<store::TaskRow> for TaskOut {
+    fn from(t: store::TaskRow) -> Self {
+        TaskOut {
+            id: t.id,
+            account_id: t.account_id,
+            system_id: t.system_id,
+            request_id: t.request_id,
+            action: t.action,
+            details: t.details,
+            state: t.state,
+            attempt: t.attempt,
+            created_at: t.created_at,
+            decided_at: t.decided_at,
+            decided_by: t.decided_by,
+            note: t.note,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// AGR-6: the supplier's confirmation that personal data was deleted.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeletionInput {
+    #[serde(default)]
+    pub note: Option<Text>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct OverdueDeletionDoc {
+    agreement_id: Uuid,
+    title: String,
+    supplier_id: Uuid,
+    ended: Date,
+    due: Date,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct TerminationReportDoc {
+    person_id: Uuid,
+    reported_at: Timestamp,
+    reported_by: String,
+    disabled_at: Timestamp,
+    accounts: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct LifecycleReportDoc {
+    disabled_end_date: usize,
+    disabled_agreement_ended: usize,
+    disabled_inactive: usize,
+    support_activated: usize,
+    usernames_released: u64,
+    requests_expired: usize,
+    emergency_signoffs_overdue: usize,
+    deletion_confirmations_overdue: usize,
+}
+
+type Res = Result<Response, Problem>;
+
+fn account(a: AccountRow) -> Response {
+    Json(AccountOut::from(a)).into_response()
+}
+
+async fn list_accounts(State(s): State<AppState>, caller: Caller, RawQuery(query): RawQuery) -> Res {
+    let parse = || -> Result<(AccountQuery, PageRequest), FieldError> {
+        let mut q = QueryParams::parse(query.as_deref());
+        let num = |v: &str| v.parse::<u32>().ok();
+        let uuid = |v: &str| Uuid::parse_str(v).ok();
+        let page = PageRequest::new(q.take("page", num)?, q.take("page_size", num)?)?;
+        let status = q.take("status", |v| AccountStatus::parse(v).map(|s| s.as_str()))?;
+        let kind = q.take("kind", |v| AccountKind::parse(v).map(|k| k.as_str()))?;
+        let aq = AccountQuery {
+            person_id: q.take("person_id", uuid)?,
+            system_id: q.take("system_id", uuid)?,
+            agreement_id: q.take("agreement_id", uuid)?,
+            supplier_id: q.take("supplier_id", uuid)?,
+            statuses: status.into_iter().collect(),
+            kind,
+            offset: page.offset(),
+            limit: page.page_size,
+        };
+        q.finish()?;
+        Ok((aq, page))
+    };
+    let (q, page) = parse().map_err(|e| caller.problem(&s)(e.into()))?;
+    let (rows, total) = s.app.list_accounts(&caller.actor, q).await.map_err(caller.problem(&s))?;
+    page.check_within(total).map_err(|e| caller.problem(&s)(e.into()))?;
+    let items: Vec<AccountOut> = rows.into_iter().map(AccountOut::from).collect();
+    Ok(Json(Page { items, page: page.page, page_size: page.page_size, total, total_pages: page.total_pages(total) }).into_response())
+}
+
+async fn get_account(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(account(s.app.account(&caller.actor, id).await.map_err(caller.problem(&s))?))
+}
+
+async fn lock(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(r): JsonBody<ReasonInput>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(account(s.app.lock_account(&caller.actor, id, r.reason).await.map_err(caller.problem(&s))?))
+}
+
+async fn unlock(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(account(s.app.unlock_account(&caller.actor, id).await.map_err(caller.problem(&s))?))
+}
+
+async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(r): JsonBody<ReasonInput>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(account(s.app.revoke_account(&caller.actor, id, r.reason.as_str()).await.map_err(caller.problem(&s))?))
+}
+
+fn evidence_out(rows: Vec<store::EvidenceRow>) -> Response {
+    Json(
+        rows.into_iter()
+            .map(|e| EvidenceOut { id: e.id, kind: e.kind, recorded_at: e.recorded_at, recorded_by: e.recorded_by, note: e.note })
+            .collect::<Vec<_>>(),
+    )
+    .into_response()
+}
+
+async fn add_evidence(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(e): JsonBody<EvidenceInput>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(evidence_out(s.app.record_evidence(&caller.actor, id, e.kind, e.note).await.map_err(caller.problem(&s))?))
+}
+
+async fn get_evidence(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(evidence_out(s.app.evidence(&caller.actor, id).await.map_err(caller.problem(&s))?))
+}
+
+async fn activation(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, RawQuery(query): RawQuery) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    let mut q = QueryParams::parse(query.as_deref());
+    let agreement = q.take("agreement_id", |v| Uuid::parse_str(v).ok()).map_err(|e| caller.problem(&s)(e.into()))?;
+    q.finish().map_err(|e| caller.problem(&s)(e.into()))?;
+    let missing = s.app.activation_status(&caller.actor, id, agreement).await.map_err(caller.problem(&s))?;
+    Ok(Json(ActivationOut { missing }).into_response())
+}
+
+fn authenticators_out(rows: Vec<store::AuthenticatorRow>) -> Response {
+    Json(
+        rows.into_iter()
+            .map(|a| AuthenticatorOut {
+                id: a.id,
+                kind: a.kind,
+                serial: a.serial,
+                issued_on: a.issued_on,
+                identity_checked_by: a.identity_checked_by,
+                status: a.status,
+                billed_supplier_id: a.billed_supplier_id,
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response()
+}
+
+async fn add_authenticator(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(a): JsonBody<AuthenticatorInput>,
+) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    let input = NewAuthenticator {
+        kind: a.kind,
+        serial: a.serial,
+        issued_on: a.issued_on,
+        identity_checked_by: a.identity_checked_by,
+        billed_supplier_id: a.billed_supplier_id,
+    };
+    Ok(authenticators_out(s.app.add_authenticator(&caller.actor, id, input).await.map_err(caller.problem(&s))?))
+}
+
+async fn get_authenticators(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(authenticators_out(s.app.authenticators(&caller.actor, id).await.map_err(caller.problem(&s))?))
+}
+
+async fn create_emergency(State(s): State<AppState>, caller: Caller, JsonBody(e): JsonBody<EmergencyIn>) -> Res {
+    let rows = s
+        .app
+        .create_emergency_account(&caller.actor, EmergencyInput { name: e.name, profiles: e.profiles, valid_to: e.valid_to })
+        .await
+        .map_err(caller.problem(&s))?;
+    Ok((StatusCode::CREATED, Json(rows.into_iter().map(AccountOut::from).collect::<Vec<_>>())).into_response())
+}
+
+async fn sign_off(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(account(s.app.sign_off_emergency(&caller.actor, id).await.map_err(caller.problem(&s))?))
+}
+
+async fn delete_emergency(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(account(s.app.delete_emergency_account(&caller.actor, id).await.map_err(caller.problem(&s))?))
+}
+
+async fn reconciliation(State(s): State<AppState>, caller: Caller) -> Res {
+    let lines: Vec<EmergencyLine> = s.app.emergency_reconciliation(&caller.actor).await.map_err(caller.problem(&s))?;
+    Ok(Json(lines).into_response())
+}
+
+async fn request_support(State(s): State<AppState>, caller: Caller, JsonBody(i): JsonBody<SupportIn>) -> Res {
+    let input = SupportInput {
+        person_id: i.person_id,
+        agreement_id: i.agreement_id,
+        profiles: i.profiles,
+        valid_from: i.valid_from,
+        valid_to: i.valid_to,
+        purpose: i.purpose,
+    };
+    let a = s.app.request_support_account(&caller.actor, input).await.map_err(caller.problem(&s))?;
+    Ok((StatusCode::CREATED, Json(AccountOut::from(a))).into_response())
+}
+
+async fn approve_support(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(account(s.app.approve_support_account(&caller.actor, id).await.map_err(caller.problem(&s))?))
+}
+
+async fn list_tasks(State(s): State<AppState>, caller: Caller, RawQuery(query): RawQuery) -> Res {
+    let mut q = QueryParams::parse(query.as_deref());
+    let state = q
+        .take("state", |v| ["open", "confirmed", "failed"].contains(&v).then(|| v.to_string()))
+        .map_err(|e| caller.problem(&s)(e.into()))?;
+    q.finish().map_err(|e| caller.problem(&s)(e.into()))?;
+    let tasks = s.app.list_tasks(&caller.actor, state.as_deref()).await.map_err(caller.problem(&s))?;
+    Ok(Json(tasks.into_iter().map(TaskOut::from).collect::<Vec<_>>()).into_response())
+}
+
+async fn confirm_task(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(n): JsonBody<NoteInput>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(Json(TaskOut::from(s.app.confirm_task(&caller.actor, id, n.note).await.map_err(caller.problem(&s))?)).into_response())
+}
+
+async fn fail_task(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(n): JsonBody<NoteInput>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(Json(TaskOut::from(s.app.fail_task(&caller.actor, id, n.note.unwrap_or_default()).await.map_err(caller.problem(&s))?))
+        .into_response())
+}
+
+async fn confirm_deletion(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(d): JsonBody<DeletionInput>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    s.app.confirm_deletion(&caller.actor, id, d.note).await.map_err(caller.problem(&s))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn overdue_deletions(State(s): State<AppState>, caller: Caller) -> Res {
+    let rows: Vec<OverdueDeletion> = s.app.overdue_deletions(&caller.actor).await.map_err(caller.problem(&s))?;
+    Ok(Json(rows).into_response())
+}
+
+async fn termination_reports(State(s): State<AppState>, caller: Caller) -> Res {
+    Ok(Json(s.app.termination_reports(&caller.actor).await.map_err(caller.problem(&s))?).into_response())
+}
+
+async fn run_lifecycle(State(s): State<AppState>, caller: Caller) -> Res {
+    if !matches!(caller.actor.role, domain::authz::UserRole::Administrator | domain::authz::UserRole::SecurityCoordinator) {
+        return Err(caller.problem(&s)(app::AppError::Forbidden));
+    }
+    let report: LifecycleReport = s.app.run_lifecycle().await.map_err(caller.problem(&s))?;
+    s.app.process_outbox().await.map_err(caller.problem(&s))?;
+    Ok(Json(report).into_response())
+}
+
+/// Declares one endpoint in the document.
+#[allow(clippy::too_many_arguments)]
+fn op(
+    doc: &mut Doc,
+    path: &str,
+    method: HttpMethod,
+    tag: &str,
+    id: &str,
+    summary: &str,
+    body: Option<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+    ok: (&str, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>),
+) {
+    let mut b = openapi::op(tag, id, summary, true);
+    if path.contains("{id}") {
+        b = b.parameter(openapi::path_id());
+    }
+    if let Some(body) = body {
+        b = b
+            .request_body(Some(openapi::body(body)))
+            .response("422", openapi::problem("A field is invalid or a rule refuses it; nothing was written"));
+    }
+    if path.contains("{id}") {
+        b = b.response("404", openapi::problem("Not found, or not visible to the caller"));
+    }
+    let code = if method == HttpMethod::Post && !path.contains("{id}") { "201" } else { "200" };
+    b = b.response(code, openapi::json(ok.0, ok.1));
+    doc.add(path, method, b.build());
+}
+
+pub fn routes(doc: &mut Doc) -> Router<AppState> {
+    let (a, e, t) = ("accounts", "emergency", "tasks");
+    doc.tag(a, "Accounts in target systems: evidence, authenticators, lock and revocation (ACC-*, REQ-7)");
+    doc.tag(e, "Emergency temp accounts and supplier support accounts (EMG-1..EMG-3)");
+    doc.tag(t, "The IT operator's manual provisioning tasks (PRV-1, PRV-2) and the lifecycle (ACC-5, X-3, X-4, AGR-6)");
+    let acc = doc.schema::<AccountOut>();
+    let acc_page = doc.named("AccountPage", openapi::page_of(acc.clone()));
+    let acc_list = doc.named("AccountList", ArrayBuilder::new().items(acc.clone()).into());
+    let reason = doc.schema::<ReasonInput>();
+    let mut list = openapi::op(a, "list_accounts", "List accounts (a supplier's caller: its own)", true);
+    for (n, ty, d) in [
+        ("person_id", Type::String, "accounts of this person"),
+        ("system_id", Type::String, "in this system"),
+        ("agreement_id", Type::String, "under this agreement"),
+        ("supplier_id", Type::String, "under this supplier's agreements"),
+        ("status", Type::String, "pending_approval, provisioning, awaiting_activation, active, locked, disabled, terminated"),
+        ("kind", Type::String, "regular, emergency, support"),
+        ("page", Type::Integer, "1-based page number"),
+        ("page_size", Type::Integer, "1–500"),
+    ] {
+        list = list.parameter(openapi::query(n, ty, d));
+    }
+    doc.add("/api/v1/accounts", HttpMethod::Get, list.response("200", openapi::json("One page", acc_page)).build());
+    op(doc, "/api/v1/accounts/{id}", HttpMethod::Get, a, "get_account", "Read an account", None, ("The account", acc.clone()));
+    op(
+        doc,
+        "/api/v1/accounts/{id}/lock",
+        HttpMethod::Post,
+        a,
+        "lock_account",
+        "Lock an account at once on suspected compromise (coordinator, ACC-9)",
+        Some(reason.clone()),
+        ("The account", acc.clone()),
+    );
+    op(
+        doc,
+        "/api/v1/accounts/{id}/unlock",
+        HttpMethod::Post,
+        a,
+        "unlock_account",
+        "Lift a lock (coordinator)",
+        None,
+        ("The account", acc.clone()),
+    );
+    op(
+        doc,
+        "/api/v1/accounts/{id}/revoke",
+        HttpMethod::Post,
+        a,
+        "revoke_account",
+        "Revoke an account at once, bypassing approvals (security officer, REQ-7)",
+        Some(reason),
+        ("The account", acc.clone()),
+    );
+    let ev_in = doc.schema::<EvidenceInput>();
+    let ev_out = doc.schema::<EvidenceOut>();
+    let ev_list = doc.named("EvidenceList", ArrayBuilder::new().items(ev_out).into());
+    op(
+        doc,
+        "/api/v1/persons/{id}/evidence",
+        HttpMethod::Post,
+        a,
+        "record_evidence",
+        "Record the §152 declaration, training or identity check; waiting accounts activate (ACC-4)",
+        Some(ev_in),
+        ("The person's evidence", ev_list.clone()),
+    );
+    op(
+        doc,
+        "/api/v1/persons/{id}/evidence",
+        HttpMethod::Get,
+        a,
+        "list_evidence",
+        "The person's activation evidence",
+        None,
+        ("The evidence", ev_list),
+    );
+    let act = doc.schema::<ActivationOut>();
+    doc.add(
+        "/api/v1/persons/{id}/activation",
+        HttpMethod::Get,
+        openapi::op(a, "activation_status", "What still stands before the person's accounts may be activated", true)
+            .parameter(openapi::path_id())
+            .parameter(openapi::query("agreement_id", Type::String, "include the agreement's missing attestations"))
+            .response("200", openapi::json("What is missing", act))
+            .build(),
+    );
+    let au_in = doc.schema::<AuthenticatorInput>();
+    let au_out = doc.schema::<AuthenticatorOut>();
+    let au_list = doc.named("AuthenticatorList", ArrayBuilder::new().items(au_out).into());
+    op(
+        doc,
+        "/api/v1/persons/{id}/authenticators",
+        HttpMethod::Post,
+        a,
+        "add_authenticator",
+        "Record an e-ID card, token or phone issued to the person (ACC-7)",
+        Some(au_in),
+        ("The person's authenticators", au_list.clone()),
+    );
+    op(
+        doc,
+        "/api/v1/persons/{id}/authenticators",
+        HttpMethod::Get,
+        a,
+        "list_authenticators",
+        "The person's authenticators",
+        None,
+        ("The authenticators", au_list),
+    );
+
+    let em_in = doc.schema::<EmergencyIn>();
+    op(
+        doc,
+        "/api/v1/emergency-accounts",
+        HttpMethod::Post,
+        e,
+        "create_emergency_account",
+        "A local administrator creates a temp account within the emergency scope (EMG-1)",
+        Some(em_in),
+        ("The accounts, one per system", acc_list),
+    );
+    op(
+        doc,
+        "/api/v1/emergency-accounts/{id}/sign-off",
+        HttpMethod::Post,
+        e,
+        "sign_off_emergency_account",
+        "The unit leader signs off a temp account's creation or deletion (EMG-2)",
+        None,
+        ("The account", acc.clone()),
+    );
+    op(
+        doc,
+        "/api/v1/emergency-accounts/{id}/delete",
+        HttpMethod::Post,
+        e,
+        "delete_emergency_account",
+        "A local administrator deletes a temp account; the deletion needs a sign-off",
+        None,
+        ("The account", acc.clone()),
+    );
+    let line = doc.schema::<EmergencyLineDoc>();
+    let lines = doc.named("EmergencyReconciliation", ArrayBuilder::new().items(line).into());
+    op(
+        doc,
+        "/api/v1/emergency-accounts/reconciliation",
+        HttpMethod::Get,
+        e,
+        "emergency_reconciliation",
+        "Temp accounts against sign-offs; overdue ones first (EMG-2)",
+        None,
+        ("The reconciliation", lines),
+    );
+    let sup = doc.schema::<SupportIn>();
+    op(
+        doc,
+        "/api/v1/support-accounts",
+        HttpMethod::Post,
+        e,
+        "request_support_account",
+        "Request a supplier support account for one task and period (EMG-3)",
+        Some(sup),
+        ("The pending account", acc.clone()),
+    );
+    op(
+        doc,
+        "/api/v1/support-accounts/{id}/approve",
+        HttpMethod::Post,
+        e,
+        "approve_support_account",
+        "The security officer approves a support account (EMG-3)",
+        None,
+        ("The account", acc),
+    );
+
+    let task = doc.schema::<TaskOut>();
+    let tasks = doc.named("TaskList", ArrayBuilder::new().items(task.clone()).into());
+    doc.add(
+        "/api/v1/tasks",
+        HttpMethod::Get,
+        openapi::op(t, "list_tasks", "The manual provisioning tasks", true)
+            .parameter(openapi::query("state", Type::String, "open, confirmed or failed"))
+            .response("200", openapi::json("The tasks", tasks))
+            .build(),
+    );
+    let note = doc.schema::<NoteInput>();
+    op(
+        doc,
+        "/api/v1/tasks/{id}/confirm",
+        HttpMethod::Post,
+        t,
+        "confirm_task",
+        "The operator carried the action out in the target system",
+        Some(note.clone()),
+        ("The task", task.clone()),
+    );
+    op(
+        doc,
+        "/api/v1/tasks/{id}/fail",
+        HttpMethod::Post,
+        t,
+        "fail_task",
+        "The action could not be carried out (a note is required); it is queued again with back-off",
+        Some(note),
+        ("The task", task),
+    );
+    let del = doc.schema::<DeletionInput>();
+    doc.add(
+        "/api/v1/agreements/{id}/deletion-confirmation",
+        HttpMethod::Post,
+        openapi::op(
+            t,
+            "confirm_deletion",
+            "The supplier confirms deletion of all personal data at the end of a consultant engagement (AGR-6)",
+            true,
+        )
+        .parameter(openapi::path_id())
+        .request_body(Some(openapi::body(del)))
+        .response("204", utoipa::openapi::ResponseBuilder::new().description("Recorded").build())
+        .response("422", openapi::problem("Not a consultant engagement, not ended yet, or confirmed already"))
+        .build(),
+    );
+    let od = doc.schema::<OverdueDeletionDoc>();
+    let ods = doc.named("OverdueDeletions", ArrayBuilder::new().items(od).into());
+    op(
+        doc,
+        "/api/v1/agreements/overdue-deletions",
+        HttpMethod::Get,
+        t,
+        "overdue_deletions",
+        "Ended consultant engagements whose deletion confirmation is overdue (AGR-6)",
+        None,
+        ("The list", ods),
+    );
+    let tr = doc.schema::<TerminationReportDoc>();
+    let trs = doc.named("TerminationReports", ArrayBuilder::new().items(tr).into());
+    op(
+        doc,
+        "/api/v1/termination-reports",
+        HttpMethod::Get,
+        t,
+        "termination_reports",
+        "Terminations with the time from report to disable (X-4)",
+        None,
+        ("The reports", trs),
+    );
+    let lr = doc.schema::<LifecycleReportDoc>();
+    op(
+        doc,
+        "/api/v1/lifecycle/run",
+        HttpMethod::Post,
+        t,
+        "run_lifecycle",
+        "Run the daily lifecycle now (it also runs on its own schedule)",
+        None,
+        ("What it did", lr),
+    );
+
+    Router::new()
+        .route("/api/v1/accounts", get(list_accounts))
+        .route("/api/v1/accounts/{id}", get(get_account))
+        .route("/api/v1/accounts/{id}/lock", post(lock))
+        .route("/api/v1/accounts/{id}/unlock", post(unlock))
+        .route("/api/v1/accounts/{id}/revoke", post(revoke))
+        .route("/api/v1/persons/{id}/evidence", get(get_evidence).post(add_evidence))
+        .route("/api/v1/persons/{id}/activation", get(activation))
+        .route("/api/v1/persons/{id}/authenticators", get(get_authenticators).post(add_authenticator))
+        .route("/api/v1/emergency-accounts", post(create_emergency))
+        .route("/api/v1/emergency-accounts/reconciliation", get(reconciliation))
+        .route("/api/v1/emergency-accounts/{id}/sign-off", post(sign_off))
+        .route("/api/v1/emergency-accounts/{id}/delete", post(delete_emergency))
+        .route("/api/v1/support-accounts", post(request_support))
+        .route("/api/v1/support-accounts/{id}/approve", post(approve_support))
+        .route("/api/v1/tasks", get(list_tasks))
+        .route("/api/v1/tasks/{id}/confirm", post(confirm_task))
+        .route("/api/v1/tasks/{id}/fail", post(fail_task))
+        .route("/api/v1/agreements/{id}/deletion-confirmation", post(confirm_deletion))
+        .route("/api/v1/agreements/overdue-deletions", get(overdue_deletions))
+        .route("/api/v1/termination-reports", get(termination_reports))
+        .route("/api/v1/lifecycle/run", post(run_lifecycle))
+}
