@@ -544,24 +544,24 @@ impl App {
         let reason_name = |r: &DisableReason| serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
         for reason in [DisableReason::EndDate, DisableReason::AgreementEnded, DisableReason::Inactive] {
             let ids: Vec<Uuid> = to_disable.iter().filter(|(_, r)| *r == reason).map(|(id, _)| *id).collect();
-            for chunk in ids.chunks(1000) {
+            for chunk in ids.chunks(100) {
                 tx.disable_accounts(chunk, &reason_name(&reason), now).await?;
             }
+            let mut messages = Vec::with_capacity(ids.len());
+            let mut events = Vec::with_capacity(ids.len());
             for id in &ids {
                 let r = by_id[id];
                 let payload = json!({ "action": "disable", "account_id": id, "system_id": r.system_id, "username": r.username, "request_id": null, "reason": reason_name(&reason) });
-                tx.enqueue(&store::OutboxMessage { id: Uuid::now_v7(), topic: crate::provisioning::PROVISION.into(), payload }, now)
-                    .await?;
-                tx.append_audit(
-                    &AuditRecord::new(&actor, "account.disabled", "account", Some(*id), now).details(json!({ "reason": reason })),
-                )
-                .await?;
+                messages.push(store::OutboxMessage { id: Uuid::now_v7(), topic: crate::provisioning::PROVISION.into(), payload });
+                events.push(AuditRecord::new(&actor, "account.disabled", "account", Some(*id), now).details(json!({ "reason": reason })));
                 if reason == DisableReason::Inactive {
                     // the owner's orderer is told (a link, no personal data).
                     let note = json!({ "kind": "account_disabled_inactive", "account_id": id });
-                    tx.enqueue(&store::OutboxMessage { id: Uuid::now_v7(), topic: "notify".into(), payload: note }, now).await?;
+                    messages.push(store::OutboxMessage { id: Uuid::now_v7(), topic: "notify".into(), payload: note });
                 }
             }
+            tx.enqueue_many(&messages, now).await?;
+            tx.append_audit_many(&events).await?;
             match reason {
                 DisableReason::EndDate => report.disabled_end_date = ids.len(),
                 DisableReason::AgreementEnded => report.disabled_agreement_ended = ids.len(),
@@ -582,7 +582,6 @@ impl App {
         }
         report.usernames_released = tx.release_quarantine(now).await?;
         tx.commit(AuditRecord::new(&actor, "lifecycle.run", "lifecycle", None, now).details(json!(report))).await?;
-
         // Requests nobody decided within a month after the wanted start expire.
         let open = self
             .store

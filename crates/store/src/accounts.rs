@@ -20,8 +20,9 @@ pub struct NewAccount {
     pub roles: Vec<(Uuid, Option<Uuid>)>,
 }
 
-/// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters.
-const BATCH: usize = 500;
+/// Rows per multi-row INSERT; small, since the driver's binding cost grows faster than
+/// linearly with a statement's parameter count.
+const BATCH: usize = 50;
 
 impl Tx {
     /// Inserts accounts and their role assignments with multi-row statements.
