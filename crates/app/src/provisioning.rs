@@ -376,7 +376,8 @@ impl App {
             let mut payload = task.details.clone();
             let attempt = task.attempt + 1;
             payload["attempt"] = json!(attempt);
-            let backoff = chrono::Duration::minutes(15 * (1 << (attempt - 1).clamp(0, 6)));
+            // 15 minutes after the first failure, doubling up to 16 hours.
+            let backoff = chrono::Duration::minutes(15 * (1 << (task.attempt - 1).clamp(0, 6)));
             tx.enqueue_at(&OutboxMessage { id: Uuid::now_v7(), topic: PROVISION.into(), payload }, now, Timestamp(now.0 + backoff)).await?;
         }
         let action = if confirmed { "task.confirm" } else { "task.fail" };

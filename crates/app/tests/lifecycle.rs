@@ -10,7 +10,7 @@ use domain::registry::*;
 use domain::request::{Deviation, RequestInput, RequestKind, RequestState, Step};
 use domain::text::{Code, Name, Text};
 use domain::time::{Date, ManualClock};
-use portvagt_app::{App, AppError, EmergencyInput, RequestFilter};
+use portvagt_app::{App, AppError, EmergencyInput, RequestFilter, SupportInput, TokenRequest};
 use std::sync::Arc;
 use store::backend_tests;
 use store::testing::{TestBackend, TestDb};
@@ -506,5 +506,129 @@ backend_tests! {
         }
         let e = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-04-01")).await.unwrap_err();
         assert_eq!(invalid(e), ("agreement_id".into(), "user-cap-reached"));
+    }
+
+    /// A change of roles and an extension start from the account; a role owned by another
+    /// department asks that department to annotate, and an objection is no veto.
+    async fn changes_extensions_and_cross_department_annotation(b: TestBackend) {
+        // REQ: REQ-1, REQ-5, SYS-3, ACC-5
+        let w = world(b, "ostra-goinge", "2026-03-02T08:00:00Z", "2027-12-31").await;
+        let r = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-03-20")).await.unwrap();
+        w.approve(r.id).await;
+        w.confirm_all().await;
+        let account = w.accounts_of(w.staff).await[0].clone();
+
+        // A change starting from the account's own profiles, with justified deviations.
+        let change = RequestInput {
+            kind: RequestKind::ChangeRoles,
+            account_id: Some(account.id),
+            job_profile_id: None,
+            deviations: vec![Deviation { profile_id: w.udtraek, add: true, reason: Text::parse("Kvalitetsmåling").unwrap() }],
+            ..w.new_account(w.staff, "2026-03-20")
+        };
+        let e = w.app.submit_request(&w.orderer, change.clone()).await.unwrap_err();
+        assert_eq!(invalid(e).1, "export-without-dpa", "AGR-3 holds for changes too");
+        let removal = RequestInput { deviations: vec![Deviation { profile_id: w.omsorg, add: false, reason: Text::parse("Skal ikke dokumentere").unwrap() }], ..change };
+        assert_eq!(invalid(w.app.submit_request(&w.orderer, removal).await.unwrap_err()), ("account_id".into(), "no-profiles"));
+
+        // A department head of another area asks for a role in a system the care
+        // department owns: care is asked to annotate; its objection is recorded, no veto.
+        let pension_head = w.head(w.pension);
+        let clerk = w.app.create(&w.admin, Person { name: name("Kim Kontor"), email: None, affiliations: vec![], national_id: None, national_id_on_file: false }).await.unwrap().id;
+        let c = w.app.submit_request(&pension_head, RequestInput { agreement_id: None, ..w.new_account(clerk, "2026-03-20") }).await.unwrap();
+        assert_eq!((c.request.department_id, c.request.annotation_requested_from.clone()), (w.pension, vec![w.care]));
+        let e = w.app.annotate_request(&w.head(w.pension), c.id, false, "OK".into()).await.unwrap_err();
+        assert_eq!(invalid(e).1, "not-your-area", "only the department asked annotates");
+        let c = w.app.annotate_request(&w.head(w.care), c.id, true, "Indsigelse: borgerdata bruges uden for plejen".into()).await.unwrap();
+        assert_eq!((c.request.state, c.request.annotations.len(), c.request.annotations[0].objection), (RequestState::Submitted, 1, true));
+        let e = w.app.decide_request(&pension_head, c.id, Step::ApproveAsDepartment, None, None).await.unwrap_err();
+        assert_eq!(invalid(e).1, "same-person", "the requester does not approve");
+        w.app.decide_request(&w.head(w.pension), c.id, Step::ApproveAsDepartment, None, None).await.unwrap();
+        let c = w.app.decide_request(&w.coordinator(), c.id, Step::ApproveAsCoordinator, None, None).await.unwrap();
+        assert_eq!(c.request.state, RequestState::Approved, "the objection did not block it");
+
+        let ext = RequestInput { kind: RequestKind::Extension, account_id: Some(account.id), job_profile_id: None, end_date: None, ..w.new_account(w.staff, "2026-03-10") };
+        assert_eq!(invalid(w.app.submit_request(&w.orderer, ext.clone()).await.unwrap_err()), ("end_date".into(), "missing-field"));
+        let ext = RequestInput { end_date: Some(date("2028-06-30")), ..ext };
+        assert_eq!(invalid(w.app.submit_request(&w.orderer, ext.clone()).await.unwrap_err()).1, "end-after-agreement");
+        let ext = RequestInput { end_date: Some(date("2027-06-30")), ..ext };
+        let e = w.app.submit_request(&w.orderer, ext).await.unwrap();
+        w.approve(e.id).await;
+        assert_eq!(w.accounts_of(w.staff).await[0].valid_to, Some(date("2027-06-30")));
+
+        // Annotation by the owning department: recorded, not a veto.
+        let mut cross = w.app.get_request(&w.coordinator(), c.id).await.unwrap().request;
+        cross.annotation_requested_from = vec![w.pension];
+        let e = w.app.annotate_request(&w.head(w.pension), c.id, true, "Indsigelse".into()).await.unwrap_err();
+        assert_eq!(invalid(e).1, "not-your-area", "only departments asked may annotate");
+    }
+
+    /// The manual connector retries a failed action until it is confirmed, exactly once.
+    async fn a_failed_task_is_retried_until_confirmed(b: TestBackend) {
+        // REQ: PRV-2
+        let w = world(b, "ostra-goinge", "2026-03-02T08:00:00Z", "2027-12-31").await;
+        let r = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-03-20")).await.unwrap();
+        w.approve(r.id).await;
+        w.app.process_outbox().await.unwrap();
+        let task = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap().remove(0);
+        w.app.fail_task(&w.operator(), task.id, "Nexus svarer ikke".into()).await.unwrap();
+        assert!(w.app.confirm_task(&w.operator(), task.id, None).await.is_err(), "a decided task stays decided");
+        assert_eq!(w.app.process_outbox().await.unwrap(), 0, "the retry waits for its back-off");
+        let failing = w.app.list_tasks(&w.coordinator(), Some("failed")).await.unwrap();
+        assert_eq!(failing.len(), 1, "visible to the coordinator as failing");
+        assert_eq!(w.app.get_request(&w.coordinator(), r.id).await.unwrap().request.state, RequestState::Approved);
+        w.clock.advance(Duration::minutes(16));
+        assert_eq!(w.app.process_outbox().await.unwrap(), 1);
+        let retry = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap().remove(0);
+        assert_eq!((retry.attempt, retry.action.as_str()), (2, "create"));
+        w.app.confirm_task(&w.operator(), retry.id, None).await.unwrap();
+        assert_eq!(w.app.get_request(&w.coordinator(), r.id).await.unwrap().request.state, RequestState::Fulfilled);
+        assert_eq!(w.accounts_of(w.staff).await.len(), 1, "exactly one account");
+    }
+
+    /// EMG-3 support accounts need the security officer and end with their period;
+    /// EMG-1 caps the local administrators; AGR-6 lists overdue deletion confirmations.
+    async fn support_accounts_local_administrator_cap_and_engagement_end(b: TestBackend) {
+        // REQ: EMG-1, EMG-3, AGR-6
+        let w = world(b, "taarnby", "2026-03-02T08:00:00Z", "2026-12-31").await;
+        let input = SupportInput { person_id: w.staff, agreement_id: w.agreement, profiles: vec![w.ad_standard], valid_from: date("2026-03-05"), valid_to: date("2026-03-20"), purpose: Text::parse("Opgradering af printserver").unwrap() };
+        assert_eq!(invalid(w.app.request_support_account(&w.coordinator(), input.clone()).await.unwrap_err()).1, "period-too-long");
+        let input = SupportInput { valid_to: date("2026-03-10"), ..input };
+        let acc = w.app.request_support_account(&w.coordinator(), input).await.unwrap();
+        assert_eq!(acc.status, AccountStatus::PendingApproval);
+        assert!(matches!(w.app.approve_support_account(&w.coordinator(), acc.id).await.unwrap_err(), AppError::Forbidden));
+        let officer = actor(UserRole::SecurityOfficer, Organisation::Municipality, None, None);
+        let acc = w.app.approve_support_account(&officer, acc.id).await.unwrap();
+        assert_eq!(acc.status, AccountStatus::AwaitingActivation, "approved ahead of its period");
+        w.clock.set("2026-03-05T01:00:00Z");
+        assert_eq!(w.app.run_lifecycle().await.unwrap().support_activated, 1);
+        w.clock.set("2026-03-11T01:00:00Z");
+        assert_eq!(w.app.run_lifecycle().await.unwrap().disabled_end_date, 1, "only for the approved period");
+
+        // At most five local administrators in Tårnby.
+        let mut persons = Vec::new();
+        for n in 0..6 {
+            persons.push(w.app.create(&w.admin, Person { name: name(&format!("Leder {n}")), email: None, affiliations: vec![], national_id: None, national_id_on_file: false }).await.unwrap().id);
+        }
+        let token = |p| TokenRequest { name: name("lokal admin"), role: UserRole::LocalAdministrator, supplier_id: None, department_id: Some(w.care), person_id: Some(p), expires_at: None };
+        for p in &persons[..5] {
+            w.app.create_token(&w.admin, token(*p)).await.unwrap();
+        }
+        w.app.create_token(&w.admin, token(persons[0])).await.expect("a second token for one of the five is fine");
+        assert_eq!(invalid(w.app.create_token(&w.admin, token(persons[5])).await.unwrap_err()).1, "too-many-local-administrators");
+
+        // A consultant engagement must end with a deletion confirmation.
+        let mut consult: Agreement = w.app.get::<Agreement>(&w.admin, w.agreement).await.unwrap().data;
+        consult.consultant_engagement = true;
+        consult.valid_to = date("2026-03-31");
+        w.app.update(&w.coordinator(), w.agreement, consult, None).await.unwrap();
+        assert_eq!(invalid(w.app.confirm_deletion(&w.orderer, w.agreement, None).await.unwrap_err()).1, "not-ended");
+        w.clock.set("2026-05-15T08:00:00Z");
+        let overdue = w.app.overdue_deletions(&w.coordinator()).await.unwrap();
+        assert_eq!(overdue.len(), 1);
+        assert_eq!(w.app.overdue_deletions(&w.orderer).await.unwrap().len(), 1, "the supplier sees its own");
+        assert_eq!(w.app.run_lifecycle().await.unwrap().deletion_confirmations_overdue, 1);
+        w.app.confirm_deletion(&w.orderer, w.agreement, Some(Text::parse("Alle udtræk slettet").unwrap())).await.unwrap();
+        assert!(w.app.overdue_deletions(&w.coordinator()).await.unwrap().is_empty());
     }
 }
