@@ -105,6 +105,9 @@ impl App {
 
     /// An account the actor may see: a supplier's actor only those under its agreements.
     pub async fn account(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
+        if actor.role != UserRole::LocalAdministrator {
+            self.account_scope(actor, Action::Read)?;
+        }
         let acc = self.store.account(id).await?.ok_or(AppError::NotFound)?;
         if let Some(own) = actor.supplier() {
             let owned = match acc.agreement_id {
@@ -127,8 +130,8 @@ impl App {
             None if actor.role == UserRole::LocalAdministrator => q.kind = Some(AccountKind::Emergency.as_str()),
             None => {}
         }
-        if self.allow(actor, Action::Read, ResourceKind::Person).is_err() && actor.role != UserRole::LocalAdministrator {
-            return Err(AppError::Forbidden);
+        if actor.role != UserRole::LocalAdministrator {
+            self.account_scope(actor, Action::Read)?;
         }
         Ok(self.store.list_accounts(&q).await?)
     }
