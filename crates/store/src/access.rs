@@ -1,6 +1,7 @@
 //! Portvagt's own local users and the API tokens of machine clients. Tokens are stored
 //! as SHA-256 hashes of high-entropy secrets; the secret is shown once at creation.
 
+use crate::sql::{opt_ts, opt_uuid, ts, uuid};
 use crate::{Result, Store, StoreError, Tx, b2i};
 use domain::authz::UserRole;
 use domain::login::LoginState;
@@ -65,28 +66,8 @@ pub struct StoredApiToken {
     pub revoked_at: Option<Timestamp>,
 }
 
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
-fn uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|_| corrupt("bad id"))
-}
-
-fn opt_uuid(s: Option<String>) -> Result<Option<Uuid>> {
-    s.map(|s| uuid(&s)).transpose()
-}
-
-fn ts(s: &str) -> Result<Timestamp> {
-    Timestamp::parse(s).map_err(|_| corrupt("bad timestamp"))
-}
-
-fn opt_ts(s: Option<String>) -> Result<Option<Timestamp>> {
-    s.map(|s| ts(&s)).transpose()
-}
-
 fn role(s: &str) -> Result<UserRole> {
-    UserRole::parse(s).ok_or_else(|| corrupt("unknown role"))
+    UserRole::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown role {s}")))
 }
 
 type UserRow = (String, String, String, String, String, Option<String>, i64, i64, Option<String>, i64, Option<String>, Option<String>);

@@ -2,6 +2,7 @@
 //! rules that create and end them come with the access-request capability; the demo
 //! loader and benchmarks fill them in bulk.
 
+use crate::sql::placeholders;
 use crate::{Result, Store, Tx};
 use domain::time::{Date, Timestamp};
 use uuid::Uuid;
@@ -28,27 +29,10 @@ impl Tx {
     /// Inserts accounts and their role assignments with multi-row statements.
     pub async fn insert_accounts(&mut self, accounts: &[NewAccount], now: Timestamp) -> Result<()> {
         for chunk in accounts.chunks(BATCH) {
-            let mut sql = String::from(
-                "INSERT INTO accounts (id, person_id, system_id, agreement_id, username, status, valid_from, valid_to, created_at) VALUES ",
+            let sql = format!(
+                "INSERT INTO accounts (id, person_id, system_id, agreement_id, username, status, valid_from, valid_to, created_at) VALUES {}",
+                placeholders(chunk.len(), 9)
             );
-            for i in 0..chunk.len() {
-                let b = i * 9;
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9
-                ));
-            }
             let mut q = sqlx::query(&sql);
             for a in chunk {
                 q = q
@@ -67,13 +51,7 @@ impl Tx {
         let roles: Vec<(Uuid, Uuid, Option<Uuid>)> =
             accounts.iter().flat_map(|a| a.roles.iter().map(move |(r, p)| (a.id, *r, *p))).collect();
         for chunk in roles.chunks(BATCH) {
-            let mut sql = String::from("INSERT INTO account_roles (account_id, role_id, profile_id) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3));
-            }
+            let sql = format!("INSERT INTO account_roles (account_id, role_id, profile_id) VALUES {}", placeholders(chunk.len(), 3));
             let mut q = sqlx::query(&sql);
             for (a, r, p) in chunk {
                 q = q.bind(a.to_string()).bind(r.to_string()).bind(p.map(|x| x.to_string()));

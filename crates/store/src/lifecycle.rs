@@ -1,29 +1,13 @@
 //! Requests, accounts and everything around their lifecycle: evidence, authenticators,
 //! username quarantine, manual provisioning tasks, termination reports.
 
-use crate::sql::{Arg, Where, args};
+use crate::sql::{Arg, Where, args, date, fetch_page, opt_ts, opt_uuid, ts, uuid};
 use crate::{Result, Store, StoreError, Tx};
 use domain::account::{AccountKind, AccountStatus};
 use domain::time::{Date, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
-
-fn uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("bad id {s}")))
-}
-fn opt_uuid(s: Option<String>) -> Result<Option<Uuid>> {
-    s.map(|s| uuid(&s)).transpose()
-}
-fn ts(s: &str) -> Result<Timestamp> {
-    Timestamp::parse(s).map_err(|_| StoreError::Corrupt(format!("bad timestamp {s}")))
-}
-fn opt_ts(s: Option<String>) -> Result<Option<Timestamp>> {
-    s.map(|s| ts(&s)).transpose()
-}
-fn date(s: &str) -> Result<Date> {
-    Date::parse(s).map_err(|_| StoreError::Corrupt(format!("bad date {s}")))
-}
 
 // ---------------------------------------------------------------- requests
 
@@ -101,20 +85,10 @@ impl Store {
             let p = w.arg(Arg::Int(i64::from(late)));
             w.and(format!("late = {p}"));
         }
-        let total: i64 =
-            sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM requests{}", w.sql()), args(&w.args)).fetch_one(&self.pool).await?;
-        let mut a = w.args.clone();
-        a.push(Arg::Int(i64::from(q.limit)));
-        a.push(Arg::Int(q.offset as i64));
-        let n = a.len();
-        let sql = format!(
-            "SELECT id, version, created_at, updated_at, body FROM requests{} ORDER BY created_at DESC, id LIMIT ${} OFFSET ${}",
-            w.sql(),
-            n - 1,
-            n
-        );
-        let rows = sqlx::query_with(&sql, args(&a)).fetch_all(&self.pool).await?;
-        Ok((rows.iter().map(request_row).collect::<Result<_>>()?, total as u64))
+        let (rows, total) =
+            fetch_page(&self.pool, "id, version, created_at, updated_at, body", "requests", &w, "created_at DESC, id", q.limit, q.offset)
+                .await?;
+        Ok((rows.iter().map(request_row).collect::<Result<_>>()?, total))
     }
 }
 
@@ -301,19 +275,12 @@ impl Store {
             let p = w.arg(Arg::Text(k.to_string()));
             w.and(format!("kind = {p}"));
         }
-        let total: i64 =
-            sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM accounts{}", w.sql()), args(&w.args)).fetch_one(&self.pool).await?;
-        let mut a = w.args.clone();
-        a.push(Arg::Int(i64::from(q.limit)));
-        a.push(Arg::Int(q.offset as i64));
-        let n = a.len();
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts{} ORDER BY username, id LIMIT ${} OFFSET ${}", w.sql(), n - 1, n);
-        let rows = sqlx::query_with(&sql, args(&a)).fetch_all(&self.pool).await?;
+        let (rows, total) = fetch_page(&self.pool, ACCOUNT_COLUMNS, "accounts", &w, "username, id", q.limit, q.offset).await?;
         let mut out = rows.iter().map(account_row).collect::<Result<Vec<_>>>()?;
         for acc in &mut out {
             acc.roles = self.account_roles(acc.id).await?;
         }
-        Ok((out, total as u64))
+        Ok((out, total))
     }
 
     /// Accounts the daily lifecycle may act on (not terminated or disabled).

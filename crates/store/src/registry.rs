@@ -1,6 +1,6 @@
 //! Registry records: validated JSON beside relational keys, owners and references.
 
-use crate::sql::{Arg, Where, args, like_contains};
+use crate::sql::{Arg, Where, args, fetch_page, like_contains, ts, uuid};
 use crate::{Result, Store, StoreError, Tx, b2i};
 use domain::time::Timestamp;
 use sqlx::Row;
@@ -54,23 +54,15 @@ pub struct ListQuery {
 
 const COLUMNS: &str = "id, kind, active, version, created_at, updated_at, body";
 
-fn parse_uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("bad id {s}")))
-}
-
-fn parse_ts(s: &str) -> Result<Timestamp> {
-    Timestamp::parse(s).map_err(|_| StoreError::Corrupt(format!("bad timestamp {s}")))
-}
-
 fn row_to_entry(row: &AnyRow) -> Result<EntryRow> {
     let body: String = row.try_get("body")?;
     Ok(EntryRow {
-        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+        id: uuid(&row.try_get::<String, _>("id")?)?,
         kind: row.try_get("kind")?,
         active: row.try_get::<i64, _>("active")? != 0,
         version: row.try_get("version")?,
-        created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
-        updated_at: parse_ts(&row.try_get::<String, _>("updated_at")?)?,
+        created_at: ts(&row.try_get::<String, _>("created_at")?)?,
+        updated_at: ts(&row.try_get::<String, _>("updated_at")?)?,
         body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         owners: Vec::new(),
     })
@@ -120,7 +112,7 @@ impl Store {
         let sql = format!("SELECT entry_id, supplier_id FROM registry_owners{} ORDER BY supplier_id", w.sql());
         let rows: Vec<(String, String)> = sqlx::query_as_with(&sql, args(&w.args)).fetch_all(&self.pool).await?;
         for (entry, supplier) in rows {
-            let (entry, supplier) = (parse_uuid(&entry)?, parse_uuid(&supplier)?);
+            let (entry, supplier) = (uuid(&entry)?, uuid(&supplier)?);
             if let Some(e) = entries.iter_mut().find(|e| e.id == entry) {
                 e.owners.push(supplier);
             }
@@ -153,17 +145,10 @@ impl Store {
             let p = w.arg(Arg::Text(self.key().blind_index(nid)));
             w.and(format!("national_id_index = {p}"));
         }
-        let count_sql = format!("SELECT COUNT(*) FROM registry_entries{}", w.sql());
-        let total: i64 = sqlx::query_scalar_with(&count_sql, args(&w.args)).fetch_one(&self.pool).await?;
-        let mut page_args = w.args.clone();
-        page_args.push(Arg::Int(i64::from(q.limit)));
-        page_args.push(Arg::Int(q.offset as i64));
-        let n = page_args.len();
-        let sql = format!("SELECT {COLUMNS} FROM registry_entries{} ORDER BY name_lower, id LIMIT ${} OFFSET ${}", w.sql(), n - 1, n);
-        let rows = sqlx::query_with(&sql, args(&page_args)).fetch_all(&self.pool).await?;
+        let (rows, total) = fetch_page(&self.pool, COLUMNS, "registry_entries", &w, "name_lower, id", q.limit, q.offset).await?;
         let mut entries = rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?;
         self.fill_owners(&mut entries).await?;
-        Ok((entries, total as u64))
+        Ok((entries, total))
     }
 
     /// Ids of records of `kind` that refer to `target`.
@@ -175,7 +160,7 @@ impl Store {
         .bind(kind)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|s| parse_uuid(s)).collect()
+        rows.iter().map(|s| uuid(s)).collect()
     }
 
     /// The decrypted national identity number of a record, if one is stored.

@@ -54,3 +54,59 @@ pub(crate) fn like_contains(s: &str) -> String {
     out.push('%');
     out
 }
+
+// Conversions of stored text back into domain values; a value that does not parse is
+// reported as corrupt data rather than a panic.
+
+use crate::{Result, StoreError};
+use domain::time::{Date, Timestamp};
+use uuid::Uuid;
+
+pub(crate) fn uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("bad id {s}")))
+}
+
+pub(crate) fn opt_uuid(s: Option<String>) -> Result<Option<Uuid>> {
+    s.map(|s| uuid(&s)).transpose()
+}
+
+pub(crate) fn ts(s: &str) -> Result<Timestamp> {
+    Timestamp::parse(s).map_err(|_| StoreError::Corrupt(format!("bad timestamp {s}")))
+}
+
+pub(crate) fn opt_ts(s: Option<String>) -> Result<Option<Timestamp>> {
+    s.map(|s| ts(&s)).transpose()
+}
+
+pub(crate) fn date(s: &str) -> Result<Date> {
+    Date::parse(s).map_err(|_| StoreError::Corrupt(format!("bad date {s}")))
+}
+
+/// `($1, $2, …), ($n+1, …)` for a multi-row INSERT of `rows` rows of `cols` columns.
+pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One page of `SELECT {columns} FROM {table} {where} ORDER BY {order}` and the total
+/// count of matching rows.
+pub(crate) async fn fetch_page(
+    pool: &sqlx::AnyPool,
+    columns: &str,
+    table: &str,
+    w: &Where,
+    order: &str,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<sqlx::any::AnyRow>, u64)> {
+    let total: i64 = sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM {table}{}", w.sql()), args(&w.args)).fetch_one(pool).await?;
+    let mut a = w.args.clone();
+    a.push(Arg::Int(i64::from(limit)));
+    a.push(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let n = a.len();
+    let sql = format!("SELECT {columns} FROM {table}{} ORDER BY {order} LIMIT ${} OFFSET ${}", w.sql(), n - 1, n);
+    let rows = sqlx::query_with(&sql, args(&a)).fetch_all(pool).await?;
+    Ok((rows, u64::try_from(total).unwrap_or(0)))
+}
