@@ -458,8 +458,16 @@ backend_tests! {
     async fn bad_requests_are_refused_without_writing(b: TestBackend) {
         // REQ: REQ-4, AGR-2, AGR-3, X-10, ORG-3
         let w = world(b, "taarnby", "2026-03-02T08:00:00Z", "2026-12-31").await;
+        // A Nexus profile the agreement does not cover.
+        let admin_role = w.app.create(&w.admin, Role { system_id: w.nexus, code: code("NEX-ADMIN"), name: name("Nexus-administrator"), flags: Flags { privileged: true, ..Flags::default() }, transaction_types: vec![] }).await.unwrap().id;
+        let outside = w.app.create(&w.admin, Profile { system_id: w.nexus, code: code("NEX-ADMIN"), name: name("Administration"), roles: vec![admin_role], flags: Flags::default() }).await.unwrap().id;
         let before = w.counts().await;
         let cases: Vec<(RequestInput, &str, &str)> = vec![
+            (
+                RequestInput { deviations: vec![Deviation { profile_id: outside, add: true, reason: Text::parse("Skal kunne rette opsætning").unwrap() }], ..w.new_account(w.staff, "2026-04-01") },
+                "profiles[1]",
+                "profile-outside-scope",
+            ),
             (w.new_account(w.other_staff, "2026-04-01"), "person_id", "unknown-reference"),
             (RequestInput { job_profile_id: Some(Uuid::now_v7()), ..w.new_account(w.staff, "2026-04-01") }, "job_profile_id", "unknown-reference"),
             (RequestInput { end_date: Some(date("2027-06-30")), ..w.new_account(w.staff, "2026-04-01") }, "end_date", "end-after-agreement"),
