@@ -105,3 +105,15 @@ username-exhausted = { $field }: der er intet ledigt brugernavn tilbage efter de
 period-too-long = { $field }: perioden må højst være { $arg } dage.
 already-signed-off = { $field } er allerede godkendt.
 not-ended = { $field }: opgaven er ikke afsluttet endnu (den slutter { $arg }).
+
+## Kommandolinjen
+cli-listening = Portvagt lytter på { $url }
+cli-docs = API-dokumentation: { $url }
+cli-first-run = Første start: log ind som administrator med denne engangsadgangskode, som skal skiftes ved første login:
+cli-username = brugernavn: { $user }
+cli-password = adgangskode: { $password }
+cli-example = f.eks.
+cli-shown-once = Den vises kun nu.
+cli-demo-loaded = Demodata for { $name } indlæst: { $suppliers } leverandører, { $persons } personer, { $accounts } konti.
+cli-migrated = databaseskema i version { $to } (var { $from })
+cli-healthy = sund

@@ -105,3 +105,15 @@ username-exhausted = { $field }: no free username is left for this pattern.
 period-too-long = { $field }: the period may be at most { $arg } days.
 already-signed-off = { $field } is signed off already.
 not-ended = { $field }: the engagement has not ended yet (it ends { $arg }).
+
+## Command line
+cli-listening = Portvagt is listening on { $url }
+cli-docs = API documentation: { $url }
+cli-first-run = First run: log in as the administrator with this one-time password, which must be changed at first login:
+cli-username = username: { $user }
+cli-password = password: { $password }
+cli-example = e.g.
+cli-shown-once = It is shown only now.
+cli-demo-loaded = Loaded demo data for { $name }: { $suppliers } suppliers, { $persons } persons, { $accounts } accounts.
+cli-migrated = database schema at version { $to } (was { $from })
+cli-healthy = healthy

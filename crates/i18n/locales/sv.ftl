@@ -105,3 +105,15 @@ username-exhausted = { $field }: inget ledigt användarnamn finns kvar enligt de
 period-too-long = { $field }: perioden får vara högst { $arg } dagar.
 already-signed-off = { $field } är redan attesterat.
 not-ended = { $field }: uppdraget har inte avslutats ännu (det slutar { $arg }).
+
+## Kommandoraden
+cli-listening = Portvagt lyssnar på { $url }
+cli-docs = API-dokumentation: { $url }
+cli-first-run = Första start: logga in som administratör med detta engångslösenord, som måste bytas vid första inloggningen:
+cli-username = användarnamn: { $user }
+cli-password = lösenord: { $password }
+cli-example = t.ex.
+cli-shown-once = Det visas bara nu.
+cli-demo-loaded = Demodata för { $name } inläst: { $suppliers } leverantörer, { $persons } personer, { $accounts } konton.
+cli-migrated = databasschema i version { $to } (var { $from })
+cli-healthy = frisk

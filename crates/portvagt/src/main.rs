@@ -113,7 +113,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Migrate => {
             let store = open_store(&config).await?;
             let r = store.migrate().await?;
-            println!("database schema at version {} (was {})", r.to, r.from);
+            println!("{}", tr("cli-migrated", &[("to", &r.to.to_string()), ("from", &r.from.to_string())]));
             Ok(())
         }
         Command::Demo { scale } => {
@@ -150,6 +150,22 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Serve { demo, .. } => serve(&config, demo).await,
     }
+}
+
+/// The command line's language: `PORTVAGT_LANG`, else the locale (`LC_ALL`, `LANG`),
+/// else English.
+fn cli_lang() -> i18n::Lang {
+    ["PORTVAGT_LANG", "LC_ALL", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find_map(|v| i18n::Lang::parse(&v))
+        .unwrap_or(i18n::Lang::En)
+}
+
+/// A message of the command line in its language.
+fn tr(id: &str, args: &[(&str, &str)]) -> String {
+    static CATALOG: std::sync::OnceLock<i18n::Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(i18n::Catalog::new).text(cli_lang(), id, args)
 }
 
 fn init_logging(level: &str) {
@@ -230,22 +246,29 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     if demo && app.store().count_entries("supplier").await? == 0 {
         let preset = app.active_preset().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let s = demo::load(&app, &preset, demo::Scale::Small).await?;
-        println!("Loaded demo data for {}: {} suppliers, {} persons, {} accounts.", preset.name, s.suppliers, s.persons, s.accounts);
+        let n = |x: usize| x.to_string();
+        println!(
+            "{}",
+            tr(
+                "cli-demo-loaded",
+                &[("name", &preset.name), ("suppliers", &n(s.suppliers)), ("persons", &n(s.persons)), ("accounts", &n(s.accounts))]
+            )
+        );
     }
     let bootstrap = app.bootstrap_admin().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    println!("Portvagt is listening on {url}");
-    println!("API documentation: {url}/api/docs");
+    println!("{}", tr("cli-listening", &[("url", &url)]));
+    println!("{}", tr("cli-docs", &[("url", &format!("{url}/api/docs"))]));
     if let Some((user, password)) = bootstrap {
         println!();
-        println!("First run: log in as the administrator with this one-time password, which must be changed at first login:");
-        println!("  username: {user}");
-        println!("  password: {password}");
-        println!("  e.g. curl -X POST {url}/api/v1/auth/token -H 'Content-Type: application/json' \\");
-        println!("         -d '{{\"username\":\"{user}\",\"password\":\"<one-time password>\",\"new_password\":\"<your new password>\"}}'");
-        println!("It is shown only now.");
+        println!("{}", tr("cli-first-run", &[]));
+        println!("  {}", tr("cli-username", &[("user", &user)]));
+        println!("  {}", tr("cli-password", &[("password", &password)]));
+        println!("  {} curl -X POST {url}/api/v1/auth/token -H 'Content-Type: application/json' \\", tr("cli-example", &[]));
+        println!("         -d '{{\"username\":\"{user}\",\"password\":\"<one-time password>\",\"new_password\":\"<new password>\"}}'");
+        println!("{}", tr("cli-shown-once", &[]));
     }
     let _ = std::io::stdout().flush();
     spawn_workers(&app);
@@ -310,7 +333,7 @@ async fn healthcheck(base: &str) -> Result<()> {
     tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_string(&mut response)).await.context("timed out reading")??;
     let status = response.lines().next().unwrap_or("");
     if status.contains(" 200 ") && response.contains("\"ok\"") {
-        println!("healthy");
+        println!("{}", tr("cli-healthy", &[]));
         Ok(())
     } else {
         anyhow::bail!("unhealthy: {status}")

@@ -25,7 +25,12 @@ impl Drop for Server {
 
 fn portvagt(dir: &std::path::Path) -> Command {
     let mut c = Command::new(BIN);
-    c.current_dir(dir).env_remove("PORTVAGT_CONFIG").env("PORTVAGT_LOG", "warn");
+    c.current_dir(dir)
+        .env_remove("PORTVAGT_CONFIG")
+        .env_remove("PORTVAGT_LANG")
+        .env_remove("LC_ALL")
+        .env("LANG", "en_US.UTF-8")
+        .env("PORTVAGT_LOG", "warn");
     c
 }
 
@@ -96,6 +101,20 @@ fn first_run_creates_the_database_and_prints_url_and_a_one_time_login() {
     drop(second);
     let down = portvagt(dir.path()).args(["healthcheck", "--url", "http://127.0.0.1:9"]).output().unwrap();
     assert!(!down.status.success());
+}
+
+#[test]
+fn the_command_line_speaks_the_locales_language() {
+    // REQ: OPS-2
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, text) in [
+        ("da_DK.UTF-8", "databaseskema i version"),
+        ("sv_SE.UTF-8", "databasschema i version"),
+        ("en_GB.UTF-8", "database schema at version"),
+    ] {
+        let out = portvagt(dir.path()).env("LANG", lang).args(["migrate", "--data-dir", "data"]).output().unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains(text), "{lang}: {}", String::from_utf8_lossy(&out.stdout));
+    }
 }
 
 #[test]
