@@ -329,6 +329,7 @@ fn catalogue() -> Vec<(
 #[derive(Default)]
 struct Ids {
     departments: Vec<Uuid>,
+    job_profiles: Vec<Uuid>,
     systems: HashMap<&'static str, Uuid>,
     profiles: HashMap<&'static str, (Uuid, Uuid, Vec<Uuid>)>, // code → (id, system, roles)
 }
@@ -434,9 +435,11 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
     }
     for (c, n, profiles) in w.job_profiles {
         let profiles = profiles.iter().map(|p| ids.profiles[p].0).collect();
-        app.create(&actor, JobProfile { name: name(n), code: code(c), description: None, profiles })
+        let j = app
+            .create(&actor, JobProfile { name: name(n), code: code(c), description: None, profiles })
             .await
             .map_err(|e| anyhow::anyhow!("job profile {c}: {e}"))?;
+        ids.job_profiles.push(j.id);
     }
 
     match scale {
@@ -485,6 +488,8 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
     let mut summary = Summary::default();
     let required = preset.policy.accounts.required_attestations.value.clone();
     let mut accounts = Vec::new();
+    // The first supplier's agreement and orderer, for the requests in flight.
+    let mut first: Option<(Uuid, Uuid, Uuid)> = None;
     for (i, (sname, kind, consultant)) in w.suppliers.iter().enumerate() {
         let supplier = app
             .create(
@@ -591,6 +596,9 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
                 .await
                 .map_err(|e| anyhow::anyhow!("person {pname}: {e}"))?;
             summary.persons += 1;
+            if n == 0 && first.is_none() {
+                first = Some((supplier.id, agreement.id, person.id));
+            }
             if n < 2 {
                 app.create(
                     actor,
@@ -625,7 +633,88 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
     summary.accounts = accounts.len();
     summary.role_assignments = accounts.iter().map(|a| a.roles.len()).sum();
     app.import_accounts(actor, &accounts).await.map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
+    if let Some((supplier, agreement, orderer)) = first {
+        summary.persons += requests_in_flight(app, preset, ids, supplier, agreement, orderer, rng).await?;
+    }
     Ok(summary)
+}
+
+/// Three new staff members of the first supplier with requests in flight: one waiting
+/// for the department head, one late order accepted as urgent, one approved whose
+/// provisioning waits in the IT operator's task list.
+async fn requests_in_flight(
+    app: &App,
+    preset: &Preset,
+    ids: &Ids,
+    supplier: Uuid,
+    agreement: Uuid,
+    orderer: Uuid,
+    rng: &mut StdRng,
+) -> Result<usize> {
+    use domain::authz::{ActorKind, Organisation, UserRole};
+    use domain::request::{RequestInput, RequestKind, Step};
+    let who = |role, name: &str, organisation, department, person| Actor {
+        kind: ActorKind::System,
+        id: Uuid::now_v7(),
+        name: name.into(),
+        role,
+        organisation,
+        department,
+        person,
+    };
+    let orderer = who(UserRole::SupplierOrderer, "Demo: bestiller", Organisation::Supplier(supplier), None, Some(orderer));
+    let head = who(UserRole::DepartmentHead, "Demo: afdelingsleder", Organisation::Municipality, Some(ids.departments[0]), None);
+    let coordinator = who(UserRole::SecurityCoordinator, "Demo: IT-sikkerhedskoordinator", Organisation::Municipality, None, None);
+    let today = app.now().date();
+    let lead = i64::from(preset.policy.lead_times.new_account_days.value);
+    let mut persons = 0;
+    for (i, (ahead, urgent, approve)) in [(lead + 7, false, false), (3, true, false), (lead + 10, false, true)].into_iter().enumerate() {
+        let pname = person_name(rng, preset.country);
+        let person = app
+            .create(
+                &orderer,
+                Person {
+                    name: name(&pname),
+                    email: None,
+                    affiliations: vec![Affiliation {
+                        supplier_id: supplier,
+                        from: today,
+                        to: None,
+                        employee_ref: Some(name(&format!("N{:03}", i + 1))),
+                    }],
+                    national_id: Some(national_id(rng, preset.country)),
+                    national_id_on_file: false,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("new staff: {e}"))?;
+        persons += 1;
+        let input = RequestInput {
+            kind: RequestKind::NewAccount,
+            person_id: person.id,
+            system_id: Some(ids.systems["NEXUS"]),
+            account_id: None,
+            agreement_id: Some(agreement),
+            job_profile_id: Some(ids.job_profiles[1]),
+            deviations: vec![],
+            wanted_start: Date(today.0 + chrono::Duration::days(ahead)),
+            end_date: None,
+            urgent_reason: urgent.then(|| Text::parse("Vikar til akut sygdomsdækning").expect("demo text")),
+            needs_assessment_ref: Some(name("Behovsvurdering, hjemmeplejen 2026")),
+            comment: None,
+            draft: false,
+        };
+        let r = app.submit_request(&orderer, input).await.map_err(|e| anyhow::anyhow!("demo request: {e}"))?;
+        if approve {
+            app.decide_request(&head, r.id, Step::ApproveAsDepartment, Some("Godkendt".into()), None)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo approval: {e}"))?;
+            app.decide_request(&coordinator, r.id, Step::ApproveAsCoordinator, None, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo approval: {e}"))?;
+        }
+    }
+    Ok(persons)
 }
 
 async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut StdRng) -> Result<Summary> {

@@ -123,7 +123,7 @@ fn serve_with_demo_loads_the_demo_set_once() {
     let dir = tempfile::tempdir().unwrap();
     let s = serve(dir.path(), &["--demo", "--preset", "taarnby"]);
     let text = s.lines.join("\n");
-    assert!(text.contains("Loaded demo data for Tårnby Kommune: 4 suppliers, 40 persons"), "{text}");
+    assert!(text.contains("Loaded demo data for Tårnby Kommune: 4 suppliers, 43 persons"), "{text}");
     drop(s);
     let again = serve(dir.path(), &["--demo", "--preset", "taarnby"]);
     assert!(!again.lines.join("\n").contains("Loaded demo data"));
@@ -188,7 +188,7 @@ backend_tests! {
         let out = portvagt(dir.path()).args(["demo", "--database-url", &db.url, "--data-dir", "data", "--preset", "ostra-goinge"]).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert!(text.contains("Östra Göinge kommun") && text.contains("4 suppliers, 40 persons, 84 accounts, 196 role assignments"), "{text}");
+        assert!(text.contains("Östra Göinge kommun") && text.contains("4 suppliers, 43 persons, 84 accounts, 196 role assignments"), "{text}");
         let out = portvagt(dir.path()).args(["demo", "--database-url", &db.url, "--data-dir", "data"]).output().unwrap();
         assert!(!out.status.success(), "a second load is refused");
         let out = portvagt(dir.path()).args(["migrate", "--database-url", &db.url, "--data-dir", "data"]).output().unwrap();
