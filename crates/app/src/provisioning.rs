@@ -130,10 +130,26 @@ impl App {
                 Ok(1)
             }
             RequestKind::Termination => {
-                let accounts: Vec<AccountRow> = match req.account_id {
+                let mut accounts: Vec<AccountRow> = match req.account_id {
                     Some(id) => self.store.account(id).await?.into_iter().filter(|a| a.status.is_live()).collect(),
                     None => self.live_accounts_of(req.person_id).await?,
                 };
+                // A supplier's termination ends the person's work for that supplier: the
+                // accounts under its agreements, not those another supplier ordered.
+                if let Some(supplier) = req.supplier_id {
+                    let mut agreements: Vec<Uuid> = accounts.iter().filter_map(|a| a.agreement_id).collect();
+                    agreements.sort();
+                    agreements.dedup();
+                    let own: HashSet<Uuid> = self
+                        .store
+                        .get_entries(&agreements)
+                        .await?
+                        .into_iter()
+                        .filter(|e| e.owners.contains(&supplier))
+                        .map(|e| e.id)
+                        .collect();
+                    accounts.retain(|a| a.agreement_id.is_some_and(|g| own.contains(&g)));
+                }
                 for acc in &accounts {
                     self.end_account(tx, actor, acc, (AccountStatus::Terminated, "terminated"), Some(request_id), now).await?;
                 }

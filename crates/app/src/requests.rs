@@ -254,8 +254,15 @@ impl App {
         // The area: the agreement's department, the requester's own, or the system
         // owner's; a system owned by another department asks it to annotate (REQ-5).
         let owner = system.as_ref().map(|s| s.owner_department_id);
-        let department_id = agreement.as_ref().and_then(|(a, _)| a.department_id).or(actor.department).or(owner);
-        let department_id = department_id.ok_or(FieldError::new("agreement_id", codes::MISSING_FIELD))?;
+        let department_id = match agreement.as_ref().and_then(|(a, _)| a.department_id).or(actor.department).or(owner) {
+            Some(d) => d,
+            // A termination needs no approval; it is filed under the department of one
+            // of the accounts it ends.
+            None if input.kind == RequestKind::Termination => {
+                self.live_accounts_of(input.person_id).await?.iter().find_map(|a| a.department_id).unwrap_or(Uuid::nil())
+            }
+            None => return Err(FieldError::new("agreement_id", codes::MISSING_FIELD).into()),
+        };
         let annotation_requested_from = owner.filter(|o| *o != department_id).into_iter().collect();
         let end_date = match (input.end_date, input.kind, &agreement) {
             (Some(e), _, _) => Some(e),

@@ -319,9 +319,15 @@ backend_tests! {
 
         // Termination: at once, without approval, in every system; sessions end.
         w.clock.advance(Duration::days(40));
-        let mut t = w.new_account(w.staff, "2026-04-11");
-        t.kind = RequestKind::Termination;
-        t.job_profile_id = None;
+        // The orderer names only the person: every account of theirs ends.
+        let t = RequestInput {
+            kind: RequestKind::Termination,
+            system_id: None,
+            agreement_id: None,
+            job_profile_id: None,
+            needs_assessment_ref: None,
+            ..w.new_account(w.staff, "2026-04-11")
+        };
         let term = w.app.submit_request(&w.orderer, t).await.unwrap();
         assert_eq!(term.request.state, RequestState::Approved);
         assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::Terminated, "disabled at once");
@@ -638,5 +644,52 @@ backend_tests! {
         assert_eq!(w.app.run_lifecycle().await.unwrap().deletion_confirmations_overdue, 1);
         w.app.confirm_deletion(&w.orderer, w.agreement, Some(Text::parse("Alle udtræk slettet").unwrap())).await.unwrap();
         assert!(w.app.overdue_deletions(&w.coordinator()).await.unwrap().is_empty());
+    }
+
+    /// A supplier's termination ends the accounts under its own agreements only; a person
+    /// who also works for another supplier keeps that supplier's accounts.
+    async fn a_termination_ends_only_the_terminating_suppliers_accounts(b: TestBackend) {
+        // REQ: ACC-6, AUTH-4
+        let w = world(b, "ostra-goinge", "2026-03-02T08:00:00Z", "2027-12-31").await;
+        let (supplier_b, agreement_b) = {
+            let rows = w.app.store().list_entries(&store::ListQuery { kind: "supplier", limit: 10, ..Default::default() }).await.unwrap().0;
+            let b = rows.iter().find(|r| r.id != w.supplier).unwrap().id;
+            let mut a: Agreement = w.app.get::<Agreement>(&w.admin, w.agreement).await.unwrap().data;
+            a.supplier_id = b;
+            (b, w.app.create(&w.admin, a).await.unwrap().id)
+        };
+        let shared = w
+            .app
+            .create(
+                &w.admin,
+                Person {
+                    name: name("Delt Medarbejder"),
+                    email: None,
+                    affiliations: [w.supplier, supplier_b].iter().map(|s| Affiliation { supplier_id: *s, from: date("2025-01-01"), to: None, employee_ref: None }).collect(),
+                    national_id: None,
+                    national_id_on_file: false,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let account = |system, agreement, username: &str| store::NewAccount {
+            id: Uuid::now_v7(),
+            person_id: shared,
+            system_id: system,
+            agreement_id: Some(agreement),
+            username: username.into(),
+            status: "active",
+            valid_from: date("2026-01-01"),
+            valid_to: None,
+            roles: vec![],
+        };
+        w.app.import_accounts(&w.admin, &[account(w.nexus, w.agreement, "delt-a"), account(w.ad, agreement_b, "delt-b")]).await.unwrap();
+        let t = RequestInput { kind: RequestKind::Termination, system_id: None, agreement_id: None, job_profile_id: None, ..w.new_account(shared, "2026-03-02") };
+        let r = w.app.submit_request(&w.orderer, t).await.unwrap();
+        assert_eq!(r.request.state, RequestState::Approved);
+        let accounts = w.accounts_of(shared).await;
+        let status = |u: &str| accounts.iter().find(|a| a.username == u).unwrap().status;
+        assert_eq!((status("delt-a"), status("delt-b")), (AccountStatus::Terminated, AccountStatus::Active));
     }
 }

@@ -27,21 +27,23 @@ pub struct AppState {
     openapi_json: Arc<String>,
 }
 
-/// The OpenAPI document of this build, as pretty JSON (what `openapi.json` must hold).
-pub fn openapi_json() -> String {
-    let mut doc = openapi::Doc::default();
-    let _ = api::routes(&mut doc);
-    let mut s = serde_json::to_string_pretty(&doc.build()).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-/// The whole HTTP application.
-pub fn router(app: App) -> Router {
+/// The API routes and, built beside them, their OpenAPI document as pretty JSON.
+fn api_and_document() -> (Router<AppState>, String) {
     let mut doc = openapi::Doc::default();
     let api = api::routes(&mut doc);
     let mut json = serde_json::to_string_pretty(&doc.build()).unwrap_or_default();
     json.push('\n');
+    (api, json)
+}
+
+/// The OpenAPI document of this build (what the committed `openapi.json` must hold).
+pub fn openapi_json() -> String {
+    api_and_document().1
+}
+
+/// The whole HTTP application.
+pub fn router(app: App) -> Router {
+    let (api, json) = api_and_document();
     let state = AppState { app, catalog: Arc::new(Catalog::new()), openapi_json: Arc::new(json) };
     Router::new()
         .merge(api)
