@@ -71,6 +71,8 @@ pub struct App {
     presets: Arc<Vec<Preset>>,
     default_preset: String,
     clock: Arc<dyn Clock>,
+    /// Connectors by target system code; systems without one get manual tasks.
+    connectors: Arc<std::collections::HashMap<String, connectors::ldap::LdapConnector>>,
 }
 
 impl App {
@@ -80,7 +82,14 @@ impl App {
             let known: Vec<&str> = presets.iter().map(|p| p.id.as_str()).collect();
             return Err(format!("unknown policy preset '{default_preset}' (known: {})", known.join(", ")));
         }
-        Ok(App { store, presets: Arc::new(presets), default_preset: default_preset.to_string(), clock })
+        Ok(App { store, presets: Arc::new(presets), default_preset: default_preset.to_string(), clock, connectors: Arc::default() })
+    }
+
+    /// Uses these connectors, by target system code (`AD`), for their systems'
+    /// provisioning actions.
+    pub fn with_connectors(mut self, connectors: std::collections::HashMap<String, connectors::ldap::LdapConnector>) -> App {
+        self.connectors = Arc::new(connectors.into_iter().map(|(k, v)| (k.to_uppercase(), v)).collect());
+        self
     }
 
     pub fn store(&self) -> &Store {

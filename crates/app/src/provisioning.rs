@@ -6,6 +6,8 @@
 
 use crate::requests::{LIVE, Loaded};
 use crate::{App, AppError, Result};
+use connectors::ldap::LdapConnector;
+use connectors::{AccountSpec, ConnectorError, Provision};
 use domain::account::{self, AccountKind, AccountStatus, EvidenceKind};
 use domain::authz::Actor;
 use domain::codes;
@@ -35,6 +37,22 @@ pub(crate) fn action(kind: &str, acc: &AccountRow, request_id: Option<Uuid>, ext
         }
     }
     OutboxMessage { id: Uuid::now_v7(), topic: PROVISION.into(), payload }
+}
+
+/// A failed action's payload for its next attempt.
+fn retry_payload(payload: &Value, attempt: i64) -> Value {
+    let mut p = payload.clone();
+    p["attempt"] = json!(attempt + 1);
+    if let Some(o) = p.as_object_mut() {
+        o.remove("initial_password");
+    }
+    p
+}
+
+/// When to try again after failed attempt number `attempt`: 15 minutes after the first,
+/// doubling up to 16 hours.
+fn retry_at(now: Timestamp, attempt: i64) -> Timestamp {
+    Timestamp(now.0 + chrono::Duration::minutes(15 * (1 << (attempt - 1).clamp(0, 6))))
 }
 
 /// The manual task list belongs to the IT operator; the coordinator follows it.
@@ -306,6 +324,41 @@ impl App {
                 tx.commit(AuditRecord::new(&worker, "provision.malformed", "outbox", Some(m.id), now).outcome("failed")).await?;
                 continue;
             };
+            // A system with a configured connector: carried out directly, retried with
+            // back-off while the target is down.
+            let system = self.store.get_entry(system_id).await?.map(|e| e.body);
+            let code = system.as_ref().and_then(|b| b.get("code").and_then(|c| c.as_str()).map(String::from));
+            let ldap = system.as_ref().and_then(|b| b.get("connector")).and_then(|c| c.as_str()) == Some("ldap");
+            if let Some(connector) = code.as_deref().filter(|_| ldap).and_then(|c| self.connectors.get(c)) {
+                let outcome = self.run_connector(connector, p, account_id).await;
+                let mut tx = self.store.begin().await?;
+                let action_name = p.get("action").and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
+                match outcome {
+                    Ok(()) => {
+                        tx.complete_message(m.id, now).await?;
+                        self.action_done(&mut tx, &worker, account_id, &action_name, p, id_of("request_id"), now).await?;
+                        tx.commit(
+                            AuditRecord::new(&worker, "provision.done", "account", Some(account_id), now)
+                                .details(json!({ "action": action_name, "system": code })),
+                        )
+                        .await?;
+                    }
+                    Err(e) => {
+                        // A refusal waits a day for someone to fix the target; an outage is
+                        // retried sooner. Either way it shows as failing.
+                        let attempt = m.attempts + 1;
+                        let at = if e.is_retryable() { retry_at(now, attempt) } else { Timestamp(now.0 + chrono::Duration::hours(24)) };
+                        tx.retry_message(m.id, &e.to_string(), at).await?;
+                        tx.commit(
+                            AuditRecord::new(&worker, "provision.failed", "account", Some(account_id), now)
+                                .outcome("failed")
+                                .details(json!({ "action": action_name, "system": code, "error": e.to_string(), "attempt": attempt })),
+                        )
+                        .await?;
+                    }
+                }
+                continue;
+            }
             // ACC-8: the initial password is made when the action is carried out, to the
             // target system's rules, and is set with "must change at next logon".
             let mut details = p.clone();
@@ -338,6 +391,14 @@ impl App {
             .await?;
         }
         Ok(messages.len())
+    }
+
+    /// Provisioning actions through connectors that failed and wait for a retry
+    /// (PRV-2), for the coordinator and the IT operator. The initial password is never in
+    /// them: it is made at each attempt.
+    pub async fn failing_actions(&self, actor: &Actor) -> Result<Vec<store::FailingMessage>> {
+        may_handle_tasks(actor)?;
+        Ok(self.store.failing_messages(PROVISION).await?)
     }
 
     /// Manual tasks, for the IT operator and the coordinator; `state` filters
@@ -373,28 +434,14 @@ impl App {
             return Err(FieldError::with("state", codes::ILLEGAL_TRANSITION, task.state).into());
         }
         if confirmed {
-            if task.action == "create"
-                && let Some(acc) = self.store.account(task.account_id).await?
-                && acc.status == AccountStatus::Provisioning
-            {
-                let enabled = task.details.get("enabled").and_then(|v| v.as_bool()).unwrap_or(false);
-                let next = if enabled { AccountStatus::Active } else { AccountStatus::AwaitingActivation };
-                let version = tx.set_account_status(acc.id, next, None, acc.version, now).await?;
-                let acc = AccountRow { status: next, version, ..acc };
-                self.try_activate(&mut tx, actor, &acc, now).await?;
-            }
-            if let Some(request_id) = task.request_id
-                && tx.outstanding_for_request(request_id).await? == 0
-            {
-                self.fulfil(&mut tx, actor, request_id, now).await?;
-            }
+            self.action_done(&mut tx, actor, task.account_id, &task.action, &task.details, task.request_id, now).await?;
         } else {
-            let mut payload = task.details.clone();
-            let attempt = task.attempt + 1;
-            payload["attempt"] = json!(attempt);
-            // 15 minutes after the first failure, doubling up to 16 hours.
-            let backoff = chrono::Duration::minutes(15 * (1 << (task.attempt - 1).clamp(0, 6)));
-            tx.enqueue_at(&OutboxMessage { id: Uuid::now_v7(), topic: PROVISION.into(), payload }, now, Timestamp(now.0 + backoff)).await?;
+            tx.enqueue_at(
+                &OutboxMessage { id: Uuid::now_v7(), topic: PROVISION.into(), payload: retry_payload(&task.details, task.attempt) },
+                now,
+                retry_at(now, task.attempt),
+            )
+            .await?;
         }
         let action = if confirmed { "task.confirm" } else { "task.fail" };
         tx.commit(
@@ -403,6 +450,73 @@ impl App {
         )
         .await?;
         self.store.task(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// What follows once an action is carried out in the target system: a created
+    /// account awaits activation (or is active at once when it was created enabled, and
+    /// activates if nothing stands before it); the request is fulfilled when its last
+    /// action is done.
+    #[allow(clippy::too_many_arguments)]
+    async fn action_done(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        account_id: Uuid,
+        action: &str,
+        details: &Value,
+        request_id: Option<Uuid>,
+        now: Timestamp,
+    ) -> Result<()> {
+        if action == "create"
+            && let Some(acc) = self.store.account(account_id).await?
+            && acc.status == AccountStatus::Provisioning
+        {
+            let enabled = details.get("enabled").and_then(|v| v.as_bool()).unwrap_or(false);
+            let next = if enabled { AccountStatus::Active } else { AccountStatus::AwaitingActivation };
+            let version = tx.set_account_status(acc.id, next, None, acc.version, now).await?;
+            let acc = AccountRow { status: next, version, ..acc };
+            self.try_activate(tx, actor, &acc, now).await?;
+        }
+        if let Some(request_id) = request_id
+            && tx.outstanding_for_request(request_id).await? == 0
+        {
+            self.fulfil(tx, actor, request_id, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Carries one action out through a connector.
+    async fn run_connector(&self, connector: &LdapConnector, p: &Value, account_id: Uuid) -> std::result::Result<(), ConnectorError> {
+        let username = p.get("username").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let groups = |p: &Value| -> Vec<String> {
+            p.get("roles")
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(|g| g.as_str().map(String::from)).collect())
+                .unwrap_or_default()
+        };
+        let valid_to = p.get("valid_to").and_then(|v| v.as_str()).and_then(|d| domain::time::Date::parse(d).ok());
+        match p.get("action").and_then(|v| v.as_str()).unwrap_or_default() {
+            "create" => {
+                let acc = self.store.account(account_id).await.map_err(|e| ConnectorError::Unavailable(e.to_string()))?;
+                let name = match acc {
+                    Some(a) => self.person_name(a.person_id).await.unwrap_or_default(),
+                    None => username.clone(),
+                };
+                let mut spec = AccountSpec::from_name(&username, &name);
+                spec.groups = groups(p);
+                spec.valid_to = valid_to;
+                spec.enabled = p.get("enabled").and_then(|v| v.as_bool()).unwrap_or(false);
+                // ACC-8: made now, to the target's rules, set with "must change".
+                let policy = self.active_preset().await.map_err(|e| ConnectorError::Unavailable(e.to_string()))?.policy;
+                spec.initial_password = Some(account::generate_password(&policy.target_password, &mut rand::rngs::OsRng));
+                connector.create(&spec).await
+            }
+            "enable" => connector.set_enabled(&username, true).await,
+            "disable" => connector.set_enabled(&username, false).await,
+            "set_groups" => connector.set_groups(&username, &groups(p)).await,
+            "set_expiry" => connector.set_expiry(&username, valid_to).await,
+            other => Err(ConnectorError::Rejected(format!("unknown action {other}"))),
+        }
     }
 
     async fn fulfil(&self, tx: &mut Tx, actor: &Actor, request_id: Uuid, now: Timestamp) -> Result<()> {

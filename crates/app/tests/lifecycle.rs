@@ -692,4 +692,48 @@ backend_tests! {
         let status = |u: &str| accounts.iter().find(|a| a.username == u).unwrap().status;
         assert_eq!((status("delt-a"), status("delt-b")), (AccountStatus::Terminated, AccountStatus::Active));
     }
+
+    /// With an LDAP connector configured for the AD, approved requests are carried out in
+    /// a real OpenLDAP directory without a manual task; an outage is retried and shows as
+    /// failing until it passes.
+    async fn the_ldap_connector_provisions_the_ad_directly(b: TestBackend) {
+        // REQ: PRV-1, PRV-2, ACC-4, ACC-6
+        use connectors::{ReadBack, ldap::LdapConnector, testing::Slapd};
+        let w = world(b, "ostra-goinge", "2026-03-02T08:00:00Z", "2027-12-31").await;
+        let slapd = Slapd::start(&["AD-LOGON", "AD-DREV"]).await;
+        let mut ad: System = w.app.get::<System>(&w.admin, w.ad).await.unwrap().data;
+        ad.connector = ConnectorKind::Ldap;
+        w.app.update(&w.admin, w.ad, ad, None).await.unwrap();
+        let app = w.app.clone().with_connectors([("AD".to_string(), LdapConnector::new(slapd.config()))].into());
+        let directory = LdapConnector::new(slapd.config());
+
+        let r = app.submit_request(&w.orderer, RequestInput { system_id: Some(w.ad), ..w.new_account(w.staff, "2026-03-20") }).await.unwrap();
+        w.approve(r.id).await;
+        assert_eq!(app.process_outbox().await.unwrap(), 1);
+        assert!(app.list_tasks(&w.operator(), Some("open")).await.unwrap().is_empty(), "no manual task");
+        let acc = w.accounts_of(w.staff).await.remove(0);
+        assert_eq!(acc.status, AccountStatus::AwaitingActivation);
+        let remote = directory.read(&acc.username).await.unwrap().expect("created in the directory");
+        assert_eq!((remote.enabled, remote.groups), (false, vec!["AD-LOGON".to_string()]), "disabled until activation");
+        assert_eq!(app.get_request(&w.coordinator(), r.id).await.unwrap().request.state, RequestState::Fulfilled);
+
+        for kind in [EvidenceKind::Training, EvidenceKind::IdentityCheck] {
+            app.record_evidence(&w.orderer, w.staff, kind, None).await.unwrap();
+        }
+        app.process_outbox().await.unwrap();
+        assert!(directory.read(&acc.username).await.unwrap().unwrap().enabled, "enabled once active");
+
+        // The directory goes away: the termination is retried, not lost.
+        drop(slapd);
+        let t = RequestInput { kind: RequestKind::Termination, system_id: None, agreement_id: None, job_profile_id: None, ..w.new_account(w.staff, "2026-03-02") };
+        app.submit_request(&w.orderer, t).await.unwrap();
+        app.process_outbox().await.unwrap();
+        let failed = app.store().recent_audit(Some(acc.id), 5).await.unwrap();
+        assert_eq!(failed[0].action, "provision.failed");
+        use domain::time::Clock;
+        let now = w.clock.now();
+        assert!(app.store().pending_messages("provision", now, 10).await.unwrap().is_empty(), "waiting for its back-off");
+        let later = domain::time::Timestamp(now.0 + Duration::hours(1));
+        assert_eq!(app.store().pending_messages("provision", later, 10).await.unwrap().len(), 1, "then retried");
+    }
 }

@@ -82,6 +82,60 @@ pub struct Config {
     pub data_key_file: Option<PathBuf>,
     /// Log level: error, warn, info, debug, trace.
     pub log: String,
+    /// Connectors by target system code (`[connectors.AD]`); a system without one gets
+    /// manual tasks for the IT operator.
+    #[serde(default)]
+    pub connectors: std::collections::BTreeMap<String, ConnectorSettings>,
+}
+
+/// An LDAP / Active Directory connector (TOML file only).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorSettings {
+    /// `ldap`, the only kind so far.
+    pub kind: String,
+    pub url: String,
+    pub bind_dn: String,
+    #[serde(default)]
+    pub bind_password: Option<Secret>,
+    /// A file holding the bind password; wins over `bind_password`.
+    #[serde(default)]
+    pub bind_password_file: Option<PathBuf>,
+    pub users_dn: String,
+    pub groups_dn: String,
+    /// `open_ldap` or `active_directory`.
+    pub flavor: String,
+    #[serde(default)]
+    pub starttls: bool,
+}
+
+impl ConnectorSettings {
+    /// The connector's configuration, with the password read from its file.
+    pub fn ldap_config(&self, system: &str) -> anyhow::Result<connectors::ldap::LdapConfig> {
+        anyhow::ensure!(self.kind == "ldap", "connectors.{system}.kind: '{}' is not a known connector (ldap)", self.kind);
+        let password = match (&self.bind_password_file, &self.bind_password) {
+            (Some(f), _) => std::fs::read_to_string(f)
+                .map_err(|e| anyhow::anyhow!("connectors.{system}.bind_password_file {}: {e}", f.display()))?
+                .trim()
+                .to_string(),
+            (None, Some(p)) => p.expose().to_string(),
+            (None, None) => anyhow::bail!("connectors.{system}: bind_password_file or bind_password is required"),
+        };
+        let flavor = match self.flavor.as_str() {
+            "open_ldap" => connectors::ldap::Flavor::OpenLdap,
+            "active_directory" => connectors::ldap::Flavor::ActiveDirectory,
+            other => anyhow::bail!("connectors.{system}.flavor: '{other}' is not open_ldap or active_directory"),
+        };
+        Ok(connectors::ldap::LdapConfig {
+            url: self.url.clone(),
+            bind_dn: self.bind_dn.clone(),
+            bind_password: password,
+            users_dn: self.users_dn.clone(),
+            groups_dn: self.groups_dn.clone(),
+            flavor,
+            starttls: self.starttls,
+        })
+    }
 }
 
 impl Default for Config {
@@ -96,6 +150,7 @@ impl Default for Config {
             preset_dir: None,
             data_key_file: None,
             log: "info".into(),
+            connectors: Default::default(),
         }
     }
 }
@@ -158,6 +213,9 @@ impl Config {
     pub fn describe(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = Some(Secret::new(mask_url(&self.database_url())));
+        for c in shown.connectors.values_mut() {
+            c.bind_password = c.bind_password.as_ref().map(|_| Secret::new("***"));
+        }
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 }

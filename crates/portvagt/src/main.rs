@@ -238,7 +238,11 @@ async fn open_app(config: &Config) -> Result<App> {
     if r.from != r.to {
         tracing::info!(from = r.from, to = r.to, "database migrated");
     }
-    App::new(store, presets, &config.preset, Arc::new(SystemClock)).map_err(|e| anyhow::anyhow!(e))
+    let mut connectors = std::collections::HashMap::new();
+    for (system, settings) in &config.connectors {
+        connectors.insert(system.clone(), connectors::ldap::LdapConnector::new(settings.ldap_config(system)?));
+    }
+    Ok(App::new(store, presets, &config.preset, Arc::new(SystemClock)).map_err(|e| anyhow::anyhow!(e))?.with_connectors(connectors))
 }
 
 async fn serve(config: &Config, demo: bool) -> Result<()> {

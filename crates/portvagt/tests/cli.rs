@@ -175,6 +175,20 @@ fn configuration_layers_and_secrets_are_never_printed() {
     assert!(text.contains("preset = \"ostra-goinge\""), "the environment wins over the file: {text}");
     let out = portvagt(dir.path()).args(["config", "--preset", "viborg"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("preset = \"viborg\""), "flags win over everything");
+    // A connector's password is masked too, and a bad connector stops the start.
+    let ldap = "[connectors.AD]\nkind = \"ldap\"\nurl = \"ldap://127.0.0.1:1\"\nbind_dn = \"cn=admin\"\nbind_password = \"ldap-s3cret\"\nusers_dn = \"ou=u\"\ngroups_dn = \"ou=g\"\n";
+    std::fs::write(dir.path().join("portvagt.toml"), format!("{ldap}flavor = \"open_ldap\"\n")).unwrap();
+    let out = portvagt(dir.path()).arg("config").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && !text.contains("ldap-s3cret") && text.contains("[connectors.AD]"), "{text}");
+    std::fs::write(dir.path().join("portvagt.toml"), format!("{ldap}flavor = \"novell\"\n")).unwrap();
+    let out = portvagt(dir.path()).args(["demo", "--data-dir", "data"]).output().unwrap();
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("connectors.AD.flavor"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_file(dir.path().join("portvagt.toml")).unwrap();
     let out = portvagt(dir.path()).env("PORTVAGT_LISTEN", "not an address").arg("config").output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).to_lowercase().contains("listen"), "the error names the setting");

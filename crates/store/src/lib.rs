@@ -23,8 +23,8 @@ pub use accounts::NewAccount;
 pub use audit::{AuditRecord, OutboxMessage, StoredAuditEvent};
 pub use crypto::DataKey;
 pub use lifecycle::{
-    AccountInsert, AccountQuery, AccountRow, AuthenticatorRow, EvidenceRow, LifecycleRow, PendingMessage, RequestQuery, RequestRow,
-    TaskRow, TerminationReport,
+    AccountInsert, AccountQuery, AccountRow, AuthenticatorRow, EvidenceRow, FailingMessage, LifecycleRow, PendingMessage, RequestQuery,
+    RequestRow, TaskRow, TerminationReport,
 };
 pub use migrate::{MIGRATIONS, Migration};
 pub use registry::{EntryRow, ListQuery, NewEntry};

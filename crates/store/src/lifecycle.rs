@@ -642,6 +642,16 @@ pub struct PendingMessage {
     pub attempts: i64,
 }
 
+/// A provisioning action that failed and waits for its next attempt.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FailingMessage {
+    pub id: Uuid,
+    pub payload: serde_json::Value,
+    pub attempts: i64,
+    pub last_error: String,
+    pub next_attempt_at: Timestamp,
+}
+
 /// A manual provisioning task for the IT operator.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskRow {
@@ -700,6 +710,27 @@ impl Store {
                     topic,
                     payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     attempts,
+                })
+            })
+            .collect()
+    }
+
+    /// Provisioning actions that failed at least once and are not done yet (PRV-2).
+    pub async fn failing_messages(&self, topic: &str) -> Result<Vec<FailingMessage>> {
+        let rows: Vec<(String, String, i64, Option<String>, String)> = sqlx::query_as(
+            "SELECT id, payload, attempts, last_error, available_at FROM outbox WHERE topic = $1 AND completed_at IS NULL AND last_error IS NOT NULL ORDER BY seq",
+        )
+        .bind(topic.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, payload, attempts, error, at)| {
+                Ok(FailingMessage {
+                    id: uuid(&id)?,
+                    payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    attempts,
+                    last_error: error.unwrap_or_default(),
+                    next_attempt_at: ts(&at)?,
                 })
             })
             .collect()

@@ -253,6 +253,19 @@ pub struct OverdueDeletionDoc {
     due: Date,
 }
 
+/// A provisioning action through a connector that failed and waits for a retry.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct FailingActionDoc {
+    id: Uuid,
+    /// The action: `action`, `account_id`, `system_id`, `username`, …
+    #[schema(value_type = Object)]
+    payload: serde_json::Value,
+    attempts: i64,
+    last_error: String,
+    next_attempt_at: Timestamp,
+}
+
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
 pub struct TerminationReportDoc {
@@ -458,6 +471,10 @@ async fn fail_task(State(s): State<AppState>, caller: Caller, Path(id): Path<Str
     let id = parse_id(&id).map_err(caller.problem(&s))?;
     Ok(Json(TaskOut::from(s.app.fail_task(&caller.actor, id, n.note.unwrap_or_default()).await.map_err(caller.problem(&s))?))
         .into_response())
+}
+
+async fn failing_actions(State(s): State<AppState>, caller: Caller) -> Res {
+    Ok(Json(s.app.failing_actions(&caller.actor).await.map_err(caller.problem(&s))?).into_response())
 }
 
 async fn confirm_deletion(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(d): JsonBody<DeletionInput>) -> Res {
@@ -720,6 +737,18 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         Some(note),
         ("The task", task),
     );
+    let fa = doc.schema::<FailingActionDoc>();
+    let fas = doc.named("FailingActions", ArrayBuilder::new().items(fa).into());
+    op(
+        doc,
+        "/api/v1/provisioning/failing",
+        HttpMethod::Get,
+        t,
+        "failing_actions",
+        "Connector actions that failed and wait for a retry (PRV-2)",
+        None,
+        ("The actions", fas),
+    );
     let del = doc.schema::<DeletionInput>();
     doc.add(
         "/api/v1/agreements/{id}/deletion-confirmation",
@@ -788,6 +817,7 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         .route("/api/v1/support-accounts", post(request_support))
         .route("/api/v1/support-accounts/{id}/approve", post(approve_support))
         .route("/api/v1/tasks", get(list_tasks))
+        .route("/api/v1/provisioning/failing", get(failing_actions))
         .route("/api/v1/tasks/{id}/confirm", post(confirm_task))
         .route("/api/v1/tasks/{id}/fail", post(fail_task))
         .route("/api/v1/agreements/{id}/deletion-confirmation", post(confirm_deletion))

@@ -1,0 +1,91 @@
+//! Connectors carry provisioning actions out in target systems (PRV-1): small
+//! capabilities — create, enable/disable, set groups, set expiry, read back — that the
+//! outbox worker calls. Every action is idempotent, so a retry after a crash between
+//! sending an action and recording its result does no harm: a creation that finds the
+//! account already there brings it to the wanted state instead of failing.
+
+pub mod ad;
+pub mod ldap;
+pub mod testing;
+
+use domain::time::Date;
+
+/// Why an action did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectorError {
+    /// The target could not be reached or answered with a transient error: retry later.
+    #[error("target unavailable: {0}")]
+    Unavailable(String),
+    /// The target refused the action (a missing group, a schema violation): retrying
+    /// will not help until someone changes something.
+    #[error("refused by the target: {0}")]
+    Rejected(String),
+}
+
+impl ConnectorError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, ConnectorError::Unavailable(_))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ConnectorError>;
+
+/// An account as Portvagt wants it in a target system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSpec {
+    pub username: String,
+    pub display_name: String,
+    pub given_name: String,
+    pub surname: String,
+    pub email: Option<String>,
+    /// Group names (the role codes of the target system).
+    pub groups: Vec<String>,
+    /// The last day the account may be used.
+    pub valid_to: Option<Date>,
+    pub enabled: bool,
+    /// Set at creation, to be changed at the first logon (ACC-8).
+    pub initial_password: Option<String>,
+}
+
+impl AccountSpec {
+    /// Splits a person's name into given name and surname (the last word).
+    pub fn from_name(username: &str, name: &str) -> AccountSpec {
+        let mut words: Vec<&str> = name.split_whitespace().collect();
+        let surname = words.pop().unwrap_or(username).to_string();
+        let given = if words.is_empty() { surname.clone() } else { words.join(" ") };
+        AccountSpec {
+            username: username.to_string(),
+            display_name: name.to_string(),
+            given_name: given,
+            surname,
+            email: None,
+            groups: Vec::new(),
+            valid_to: None,
+            enabled: false,
+            initial_password: None,
+        }
+    }
+}
+
+/// An account as read back from a target system (PRV-3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteAccount {
+    pub username: String,
+    pub enabled: bool,
+    pub groups: Vec<String>,
+}
+
+/// Creating and changing accounts.
+pub trait Provision {
+    /// Creates the account, or brings an existing one with the same username to `spec`.
+    fn create(&self, spec: &AccountSpec) -> impl Future<Output = Result<()>> + Send;
+    fn set_enabled(&self, username: &str, enabled: bool) -> impl Future<Output = Result<()>> + Send;
+    fn set_groups(&self, username: &str, groups: &[String]) -> impl Future<Output = Result<()>> + Send;
+    fn set_expiry(&self, username: &str, valid_to: Option<Date>) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Reading accounts back.
+pub trait ReadBack {
+    fn read(&self, username: &str) -> impl Future<Output = Result<Option<RemoteAccount>>> + Send;
+    fn list(&self) -> impl Future<Output = Result<Vec<RemoteAccount>>> + Send;
+}

@@ -1,0 +1,137 @@
+//! A throwaway OpenLDAP server for tests: Debian's `slapd` with the password-policy
+//! overlay, an empty `dc=kommune,dc=dk` tree, on a free loopback port, stopped when
+//! dropped. The test command installs `slapd` when it is missing.
+
+use crate::ldap::{Flavor, LdapConfig};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const SUFFIX: &str = "dc=kommune,dc=dk";
+pub const ADMIN_DN: &str = "cn=admin,dc=kommune,dc=dk";
+const ADMIN_PW: &str = "test-admin-secret";
+
+pub struct Slapd {
+    child: Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Slapd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn slapd_binary() -> &'static str {
+    for p in ["/usr/sbin/slapd", "/usr/local/sbin/slapd"] {
+        if Path::new(p).exists() {
+            return p;
+        }
+    }
+    panic!("slapd is not installed: run the test command `./scripts/test`, which installs it (apt-get install slapd ldap-utils)")
+}
+
+impl Slapd {
+    /// Starts a server with the users and groups OUs and the given groups.
+    pub async fn start(groups: &[&str]) -> Slapd {
+        let bin = slapd_binary();
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let db = dir.path().join("db");
+        std::fs::create_dir(&db).expect("db folder");
+        let conf = format!(
+            "include /etc/ldap/schema/core.schema\n\
+             include /etc/ldap/schema/cosine.schema\n\
+             include /etc/ldap/schema/inetorgperson.schema\n\
+             modulepath /usr/lib/ldap\n\
+             moduleload back_mdb\n\
+             moduleload ppolicy\n\
+             pidfile {dir}/slapd.pid\n\
+             database mdb\n\
+             maxsize 104857600\n\
+             suffix \"{SUFFIX}\"\n\
+             rootdn \"{ADMIN_DN}\"\n\
+             rootpw {ADMIN_PW}\n\
+             directory {db}\n\
+             index uid eq\n\
+             index member eq\n\
+             overlay ppolicy\n",
+            dir = dir.path().display(),
+            db = db.display()
+        );
+        std::fs::write(dir.path().join("slapd.conf"), conf).expect("slapd.conf");
+        let port = free_port();
+        let child = Command::new(bin)
+            .arg("-f")
+            .arg(dir.path().join("slapd.conf"))
+            .arg("-h")
+            .arg(format!("ldap://127.0.0.1:{port}/"))
+            .arg("-d")
+            .arg("0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start slapd");
+        let s = Slapd { child, port, _dir: dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "slapd did not start listening on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s.seed(groups).await;
+        s
+    }
+
+    pub fn config(&self) -> LdapConfig {
+        LdapConfig {
+            url: format!("ldap://127.0.0.1:{}", self.port),
+            bind_dn: ADMIN_DN.into(),
+            bind_password: ADMIN_PW.into(),
+            users_dn: format!("ou=Leverandoerer,{SUFFIX}"),
+            groups_dn: format!("ou=Grupper,{SUFFIX}"),
+            flavor: Flavor::OpenLdap,
+            starttls: false,
+        }
+    }
+
+    async fn seed(&self, groups: &[&str]) {
+        use ldap3::LdapConnAsync;
+        use std::collections::HashSet;
+        let (conn, mut ldap) = LdapConnAsync::new(&format!("ldap://127.0.0.1:{}", self.port)).await.expect("connect");
+        ldap3::drive!(conn);
+        ldap.simple_bind(ADMIN_DN, ADMIN_PW).await.expect("bind").success().expect("bind ok");
+        let s = |v: &str| HashSet::from([v.to_string()]);
+        let add = |dn: String, attrs: Vec<(String, HashSet<String>)>| (dn, attrs);
+        let mut entries = vec![
+            add(
+                SUFFIX.into(),
+                vec![
+                    ("objectClass".into(), HashSet::from(["dcObject".to_string(), "organization".into()])),
+                    ("dc".into(), s("kommune")),
+                    ("o".into(), s("Kommune")),
+                ],
+            ),
+            add(
+                format!("ou=Leverandoerer,{SUFFIX}"),
+                vec![("objectClass".into(), s("organizationalUnit")), ("ou".into(), s("Leverandoerer"))],
+            ),
+            add(format!("ou=Grupper,{SUFFIX}"), vec![("objectClass".into(), s("organizationalUnit")), ("ou".into(), s("Grupper"))]),
+        ];
+        for g in groups {
+            // groupOfNames needs a member: the admin stands in until a user joins.
+            entries.push(add(
+                format!("cn={g},ou=Grupper,{SUFFIX}"),
+                vec![("objectClass".into(), s("groupOfNames")), ("cn".into(), s(g)), ("member".into(), s(ADMIN_DN))],
+            ));
+        }
+        for (dn, attrs) in entries {
+            ldap.add(&dn, attrs).await.expect("add").success().unwrap_or_else(|e| panic!("seed {dn}: {e}"));
+        }
+        let _ = ldap.unbind().await;
+    }
+}

@@ -1,0 +1,64 @@
+//! The LDAP connector against a real OpenLDAP server (Debian's slapd).
+
+use portvagt_connectors::ldap::LdapConnector;
+use portvagt_connectors::testing::Slapd;
+use portvagt_connectors::{AccountSpec, ConnectorError, Provision, ReadBack};
+
+fn spec(username: &str, groups: &[&str], enabled: bool) -> AccountSpec {
+    let mut s = AccountSpec::from_name(username, "Mette Hansen");
+    s.groups = groups.iter().map(|g| g.to_string()).collect();
+    s.enabled = enabled;
+    s.initial_password = Some("Sommerferie2026x".into());
+    s
+}
+
+#[tokio::test]
+async fn creates_groups_disables_and_enables_accounts_idempotently() {
+    // REQ: PRV-1, ACC-8
+    let slapd = Slapd::start(&["NEX-JOURNAL", "AD-LOGON", "AD-DREV"]).await;
+    let c = LdapConnector::new(slapd.config());
+    c.create(&spec("omsmh1", &["NEX-JOURNAL", "AD-LOGON"], false)).await.unwrap();
+    let read = c.read("omsmh1").await.unwrap().unwrap();
+    assert_eq!(
+        (read.enabled, read.groups.clone()),
+        (false, vec!["AD-LOGON".to_string(), "NEX-JOURNAL".to_string()]),
+        "created disabled, awaiting activation"
+    );
+
+    // A repeated creation (a retry after a lost result) brings the account to the spec.
+    c.create(&spec("omsmh1", &["NEX-JOURNAL"], true)).await.unwrap();
+    let read = c.read("omsmh1").await.unwrap().unwrap();
+    assert_eq!((read.enabled, read.groups), (true, vec!["NEX-JOURNAL".to_string()]));
+    assert_eq!(c.list().await.unwrap().len(), 1, "no duplicate");
+
+    c.set_groups("omsmh1", &["AD-DREV".into(), "AD-LOGON".into()]).await.unwrap();
+    assert_eq!(c.read("omsmh1").await.unwrap().unwrap().groups, vec!["AD-DREV".to_string(), "AD-LOGON".to_string()]);
+    c.set_enabled("omsmh1", false).await.unwrap();
+    c.set_enabled("omsmh1", false).await.unwrap();
+    assert!(!c.read("omsmh1").await.unwrap().unwrap().enabled);
+    c.set_enabled("omsmh1", true).await.unwrap();
+    assert!(c.read("omsmh1").await.unwrap().unwrap().enabled);
+    c.set_enabled("nobody", false).await.expect("disabling a missing account is done");
+    assert!(c.read("nobody").await.unwrap().is_none());
+
+    // A group that does not exist is a refusal, not worth retrying.
+    let e = c.set_groups("omsmh1", &["NO-SUCH-GROUP".into()]).await.unwrap_err();
+    assert!(matches!(&e, ConnectorError::Rejected(m) if m.contains("NO-SUCH-GROUP")), "{e:?}");
+    assert!(!e.is_retryable());
+}
+
+#[tokio::test]
+async fn a_directory_that_is_down_is_a_retryable_failure() {
+    // REQ: PRV-2
+    let slapd = Slapd::start(&[]).await;
+    let config = slapd.config();
+    drop(slapd);
+    let c = LdapConnector::new(config);
+    let e = c.create(&spec("x", &[], true)).await.unwrap_err();
+    assert!(e.is_retryable(), "{e:?}");
+    let running = Slapd::start(&[]).await;
+    let mut wrong = running.config();
+    wrong.bind_password = "wrong".into();
+    let e = LdapConnector::new(wrong).read("x").await.unwrap_err();
+    assert!(matches!(e, ConnectorError::Rejected(_)), "bad credentials are not retried: {e:?}");
+}
