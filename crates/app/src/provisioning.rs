@@ -535,3 +535,51 @@ impl App {
         Ok(self.record::<Person>(id).await.map(|p| p.name.to_string()).unwrap_or_default())
     }
 }
+
+impl App {
+    /// PRV-3: reads a target system back through its connector and lists orphans and
+    /// drift against the approved accounts. Recorded in the audit trail.
+    pub async fn reconcile(&self, actor: &Actor, system_id: Uuid) -> Result<Vec<account::Drift>> {
+        may_handle_tasks(actor)?;
+        let system: System = self.record(system_id).await?;
+        let connector = self
+            .connectors
+            .get(system.code.as_str())
+            .filter(|_| system.connector == domain::registry::ConnectorKind::Ldap)
+            .ok_or(AppError::Invalid(FieldError::new("system_id", codes::NO_CONNECTOR)))?;
+        let observed = connectors::ReadBack::list(connector)
+            .await
+            .map_err(|e| AppError::Invalid(FieldError::with("system_id", codes::TARGET_UNAVAILABLE, e)))?;
+        let (accounts, _) =
+            self.store.list_accounts(&AccountQuery { system_id: Some(system_id), limit: u32::MAX, ..Default::default() }).await?;
+        let mut role_ids: Vec<Uuid> = accounts.iter().flat_map(|a| a.roles.iter().map(|(r, _)| *r)).collect();
+        role_ids.sort();
+        role_ids.dedup();
+        let codes_by_id: std::collections::HashMap<Uuid, String> = self
+            .store
+            .get_entries(&role_ids)
+            .await?
+            .into_iter()
+            .filter_map(|e| body::<Role>(e.body).ok().map(|r| (e.id, r.code.to_string())))
+            .collect();
+        let expected: Vec<account::ExpectedAccount> = accounts
+            .iter()
+            .map(|a| account::ExpectedAccount {
+                username: a.username.clone(),
+                status: a.status,
+                groups: a.roles.iter().filter_map(|(r, _)| codes_by_id.get(r).cloned()).collect(),
+            })
+            .collect();
+        let observed: Vec<account::ObservedAccount> =
+            observed.into_iter().map(|o| account::ObservedAccount { username: o.username, enabled: o.enabled, groups: o.groups }).collect();
+        let drift = account::reconcile(&expected, &observed);
+        let now = self.now();
+        self.store
+            .record_audit(
+                &AuditRecord::new(actor, "system.reconcile", "system", Some(system_id), now)
+                    .details(json!({ "accounts": observed.len(), "findings": drift.len() })),
+            )
+            .await?;
+        Ok(drift)
+    }
+}

@@ -697,8 +697,8 @@ backend_tests! {
     /// a real OpenLDAP directory without a manual task; an outage is retried and shows as
     /// failing until it passes.
     async fn the_ldap_connector_provisions_the_ad_directly(b: TestBackend) {
-        // REQ: PRV-1, PRV-2, ACC-4, ACC-6
-        use connectors::{ReadBack, ldap::LdapConnector, testing::Slapd};
+        // REQ: PRV-1, PRV-2, PRV-3, ACC-4, ACC-6
+        use connectors::{Provision, ReadBack, ldap::LdapConnector, testing::Slapd};
         let w = world(b, "ostra-goinge", "2026-03-02T08:00:00Z", "2027-12-31").await;
         let slapd = Slapd::start(&["AD-LOGON", "AD-DREV"]).await;
         let mut ad: System = w.app.get::<System>(&w.admin, w.ad).await.unwrap().data;
@@ -722,6 +722,22 @@ backend_tests! {
         }
         app.process_outbox().await.unwrap();
         assert!(directory.read(&acc.username).await.unwrap().unwrap().enabled, "enabled once active");
+
+        // PRV-3: the directory read back — a stranger, and a group added by hand.
+        assert_eq!(app.reconcile(&w.coordinator(), w.ad).await.unwrap(), vec![]);
+        directory.create(&connectors::AccountSpec { enabled: true, ..connectors::AccountSpec::from_name("hacker", "Ukendt Bruger") }).await.unwrap();
+        directory.set_groups(&acc.username, &["AD-LOGON".into(), "AD-DREV".into()]).await.unwrap();
+        let drift = app.reconcile(&w.coordinator(), w.ad).await.unwrap();
+        assert_eq!(
+            drift,
+            vec![
+                domain::account::Drift::Orphan { username: "hacker".into() },
+                domain::account::Drift::Groups { username: acc.username.clone(), extra: vec!["AD-DREV".into()], missing: vec![] },
+            ],
+            "in username order"
+        );
+        assert!(matches!(app.reconcile(&w.orderer, w.ad).await.unwrap_err(), AppError::Forbidden));
+        assert_eq!(invalid(app.reconcile(&w.coordinator(), w.nexus).await.unwrap_err()).1, "no-connector");
 
         // The directory goes away: the termination is retried, not lost.
         drop(slapd);

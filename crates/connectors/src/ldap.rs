@@ -362,6 +362,8 @@ impl ReadBack for LdapConnector {
         result
     }
 
+    /// Every account in the users OU with its groups: two searches, however many
+    /// accounts there are.
     async fn list(&self) -> Result<Vec<RemoteAccount>> {
         let mut ldap = self.connect().await?;
         let result = async {
@@ -373,10 +375,24 @@ impl ReadBack for LdapConnector {
                 .map_err(unavailable)?
                 .success()
                 .map_err(unavailable)?;
+            let (groups, _) = ldap
+                .search(&self.config.groups_dn, Scope::OneLevel, "(member=*)", vec!["cn", "member"])
+                .await
+                .map_err(unavailable)?
+                .success()
+                .map_err(unavailable)?;
+            let mut member_of: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+            for g in groups.into_iter().map(SearchEntry::construct) {
+                let Some(cn) = g.attrs.get("cn").and_then(|v| v.first()).cloned() else { continue };
+                for m in g.attrs.get("member").into_iter().flatten() {
+                    member_of.entry(m.to_lowercase()).or_default().push(cn.clone());
+                }
+            }
             let mut out = Vec::new();
             for e in entries.into_iter().map(SearchEntry::construct) {
                 let Some(username) = e.attrs.get(attr).and_then(|v| v.first()).cloned() else { continue };
-                let groups = self.groups_of(&mut ldap, &e.dn).await?;
+                let mut groups = member_of.remove(&e.dn.to_lowercase()).unwrap_or_default();
+                groups.sort();
                 out.push(RemoteAccount { username, enabled: self.enabled_of(&e), groups });
             }
             out.sort_by(|a, b| a.username.cmp(&b.username));

@@ -435,3 +435,119 @@ mod tests {
         assert_eq!(check_support_period(d("2026-03-01"), d("2026-03-15"), &t).unwrap_err().code, codes::PERIOD_TOO_LONG);
     }
 }
+
+/// What Portvagt holds about an account, for reconciliation (PRV-3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedAccount {
+    pub username: String,
+    pub status: AccountStatus,
+    /// The role codes approved for it.
+    pub groups: Vec<String>,
+}
+
+/// An account as a target system reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedAccount {
+    pub username: String,
+    pub enabled: bool,
+    pub groups: Vec<String>,
+}
+
+/// A difference between what was approved and what the target holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum Drift {
+    /// In the target, unknown to Portvagt.
+    Orphan { username: String },
+    /// Approved and live in Portvagt, absent from the target.
+    Missing { username: String },
+    /// Enabled in the target although Portvagt has it locked, disabled or ended.
+    EnabledButShouldNotBe { username: String, status: AccountStatus },
+    /// Disabled in the target although it is active in Portvagt.
+    DisabledButShouldBeEnabled { username: String },
+    /// Group memberships beyond or short of the approved roles.
+    Groups { username: String, extra: Vec<String>, missing: Vec<String> },
+}
+
+/// PRV-3: orphans and drift between Portvagt's accounts in one system and the target's.
+/// Accounts still being created are not expected in the target yet.
+pub fn reconcile(expected: &[ExpectedAccount], observed: &[ObservedAccount]) -> Vec<Drift> {
+    use std::collections::{BTreeSet, HashMap};
+    let known: HashMap<&str, &ExpectedAccount> = expected.iter().map(|e| (e.username.as_str(), e)).collect();
+    let seen: HashMap<&str, &ObservedAccount> = observed.iter().map(|o| (o.username.as_str(), o)).collect();
+    let mut out = Vec::new();
+    for o in observed {
+        let Some(e) = known.get(o.username.as_str()) else {
+            out.push(Drift::Orphan { username: o.username.clone() });
+            continue;
+        };
+        let should_be_enabled = e.status == AccountStatus::Active;
+        if o.enabled && !should_be_enabled && !matches!(e.status, AccountStatus::Provisioning | AccountStatus::PendingApproval) {
+            out.push(Drift::EnabledButShouldNotBe { username: o.username.clone(), status: e.status });
+        }
+        if !o.enabled && should_be_enabled {
+            out.push(Drift::DisabledButShouldBeEnabled { username: o.username.clone() });
+        }
+        if e.status.is_live() {
+            let want: BTreeSet<&String> = e.groups.iter().collect();
+            let have: BTreeSet<&String> = o.groups.iter().collect();
+            let extra: Vec<String> = have.difference(&want).map(|s| s.to_string()).collect();
+            let missing: Vec<String> = want.difference(&have).map(|s| s.to_string()).collect();
+            if !extra.is_empty() || !missing.is_empty() {
+                out.push(Drift::Groups { username: o.username.clone(), extra, missing });
+            }
+        }
+    }
+    for e in expected {
+        if matches!(e.status, AccountStatus::Active | AccountStatus::AwaitingActivation | AccountStatus::Locked)
+            && !seen.contains_key(e.username.as_str())
+        {
+            out.push(Drift::Missing { username: e.username.clone() });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod reconcile_tests {
+    use super::*;
+
+    #[test]
+    fn orphans_missing_accounts_wrong_state_and_extra_groups_are_reported() {
+        // REQ: PRV-3
+        let e =
+            |u: &str, status, g: &[&str]| ExpectedAccount { username: u.into(), status, groups: g.iter().map(|s| s.to_string()).collect() };
+        let o = |u: &str, enabled, g: &[&str]| ObservedAccount {
+            username: u.into(),
+            enabled,
+            groups: g.iter().map(|s| s.to_string()).collect(),
+        };
+        let expected = vec![
+            e("ok", AccountStatus::Active, &["A"]),
+            e("extra", AccountStatus::Active, &["A"]),
+            e("ended", AccountStatus::Terminated, &["A"]),
+            e("gone", AccountStatus::Active, &["A"]),
+            e("new", AccountStatus::Provisioning, &["A"]),
+            e("off", AccountStatus::Active, &["A"]),
+        ];
+        let observed = vec![
+            o("ok", true, &["A"]),
+            o("extra", true, &["A", "ADMIN"]),
+            o("ended", true, &["A"]),
+            o("stranger", true, &[]),
+            o("off", false, &["A"]),
+        ];
+        let drift = reconcile(&expected, &observed);
+        assert_eq!(
+            drift,
+            vec![
+                Drift::Groups { username: "extra".into(), extra: vec!["ADMIN".into()], missing: vec![] },
+                Drift::EnabledButShouldNotBe { username: "ended".into(), status: AccountStatus::Terminated },
+                Drift::Orphan { username: "stranger".into() },
+                Drift::DisabledButShouldBeEnabled { username: "off".into() },
+                Drift::Missing { username: "gone".into() },
+            ]
+        );
+    }
+}

@@ -85,6 +85,8 @@ pub mod codes {
     pub const PERIOD_TOO_LONG: &str = "period-too-long";
     pub const ALREADY_SIGNED_OFF: &str = "already-signed-off";
     pub const NOT_ENDED: &str = "not-ended";
+    pub const NO_CONNECTOR: &str = "no-connector";
+    pub const TARGET_UNAVAILABLE: &str = "target-unavailable";
 
     /// Every code, for the catalogue completeness test.
     pub const ALL: &[&str] = &[
@@ -165,6 +167,8 @@ pub mod codes {
         PERIOD_TOO_LONG,
         ALREADY_SIGNED_OFF,
         NOT_ENDED,
+        NO_CONNECTOR,
+        TARGET_UNAVAILABLE,
     ];
 }
 

@@ -105,6 +105,8 @@ username-exhausted = { $field }: der er intet ledigt brugernavn tilbage efter de
 period-too-long = { $field }: perioden må højst være { $arg } dage.
 already-signed-off = { $field } er allerede godkendt.
 not-ended = { $field }: opgaven er ikke afsluttet endnu (den slutter { $arg }).
+no-connector = { $field }: der er ingen connector opsat for dette system.
+target-unavailable = { $field }: målsystemet kunne ikke læses: { $arg }.
 
 ## Kommandolinjen
 cli-listening = Portvagt lytter på { $url }

@@ -105,6 +105,8 @@ username-exhausted = { $field }: no free username is left for this pattern.
 period-too-long = { $field }: the period may be at most { $arg } days.
 already-signed-off = { $field } is signed off already.
 not-ended = { $field }: the engagement has not ended yet (it ends { $arg }).
+no-connector = { $field }: no connector is configured for this system.
+target-unavailable = { $field }: the target system could not be read: { $arg }.
 
 ## Command line
 cli-listening = Portvagt is listening on { $url }

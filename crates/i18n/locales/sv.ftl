@@ -105,6 +105,8 @@ username-exhausted = { $field }: inget ledigt användarnamn finns kvar enligt de
 period-too-long = { $field }: perioden får vara högst { $arg } dagar.
 already-signed-off = { $field } är redan attesterat.
 not-ended = { $field }: uppdraget har inte avslutats ännu (det slutar { $arg }).
+no-connector = { $field }: ingen connector är konfigurerad för detta system.
+target-unavailable = { $field }: målsystemet kunde inte läsas: { $arg }.
 
 ## Kommandoraden
 cli-listening = Portvagt lyssnar på { $url }

@@ -277,8 +277,20 @@ impl Store {
         }
         let (rows, total) = fetch_page(&self.pool, ACCOUNT_COLUMNS, "accounts", &w, "username, id", q.limit, q.offset).await?;
         let mut out = rows.iter().map(account_row).collect::<Result<Vec<_>>>()?;
+        // The role assignments of the whole page, a few queries rather than one per account.
+        let mut roles: std::collections::HashMap<Uuid, Vec<(Uuid, Option<Uuid>)>> = std::collections::HashMap::new();
+        for chunk in out.chunks(200) {
+            let mut w = Where::default();
+            let list: Vec<String> = chunk.iter().map(|a| w.arg(Arg::Text(a.id.to_string()))).collect();
+            w.and(format!("account_id IN ({})", list.join(", ")));
+            let sql = format!("SELECT account_id, role_id, profile_id FROM account_roles{} ORDER BY role_id", w.sql());
+            let rows: Vec<(String, String, Option<String>)> = sqlx::query_as_with(&sql, args(&w.args)).fetch_all(&self.pool).await?;
+            for (a, r, p) in rows {
+                roles.entry(uuid(&a)?).or_default().push((uuid(&r)?, opt_uuid(p)?));
+            }
+        }
         for acc in &mut out {
-            acc.roles = self.account_roles(acc.id).await?;
+            acc.roles = roles.remove(&acc.id).unwrap_or_default();
         }
         Ok((out, total))
     }

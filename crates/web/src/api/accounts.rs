@@ -477,6 +477,11 @@ async fn failing_actions(State(s): State<AppState>, caller: Caller) -> Res {
     Ok(Json(s.app.failing_actions(&caller.actor).await.map_err(caller.problem(&s))?).into_response())
 }
 
+async fn reconcile(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(Json(s.app.reconcile(&caller.actor, id).await.map_err(caller.problem(&s))?).into_response())
+}
+
 async fn confirm_deletion(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(d): JsonBody<DeletionInput>) -> Res {
     let id = parse_id(&id).map_err(caller.problem(&s))?;
     s.app.confirm_deletion(&caller.actor, id, d.note).await.map_err(caller.problem(&s))?;
@@ -749,6 +754,18 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         None,
         ("The actions", fas),
     );
+    let drift = doc.schema::<domain::account::Drift>();
+    let drifts = doc.named("Reconciliation", ArrayBuilder::new().items(drift).into());
+    op(
+        doc,
+        "/api/v1/systems/{id}/reconciliation",
+        HttpMethod::Get,
+        t,
+        "reconcile_system",
+        "Read the system back: orphans and drift from what was approved (PRV-3)",
+        None,
+        ("The findings", drifts),
+    );
     let del = doc.schema::<DeletionInput>();
     doc.add(
         "/api/v1/agreements/{id}/deletion-confirmation",
@@ -818,6 +835,7 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         .route("/api/v1/support-accounts/{id}/approve", post(approve_support))
         .route("/api/v1/tasks", get(list_tasks))
         .route("/api/v1/provisioning/failing", get(failing_actions))
+        .route("/api/v1/systems/{id}/reconciliation", get(reconcile))
         .route("/api/v1/tasks/{id}/confirm", post(confirm_task))
         .route("/api/v1/tasks/{id}/fail", post(fail_task))
         .route("/api/v1/agreements/{id}/deletion-confirmation", post(confirm_deletion))
