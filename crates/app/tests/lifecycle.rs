@@ -752,4 +752,39 @@ backend_tests! {
         let later = domain::time::Timestamp(now.0 + Duration::hours(1));
         assert_eq!(app.store().pending_messages("provision", later, 10).await.unwrap().len(), 1, "then retried");
     }
+
+    /// The directory is down: the action waits and retries, shows as failing to the
+    /// coordinator, and completes once the directory is back — exactly once.
+    async fn an_action_waits_out_an_outage_and_completes_once(b: TestBackend) {
+        // REQ: PRV-2
+        use connectors::{ReadBack, ldap::LdapConnector, testing::Slapd};
+        let w = world(b, "ostra-goinge", "2026-03-02T08:00:00Z", "2027-12-31").await;
+        let mut slapd = Slapd::start(&["AD-LOGON"]).await;
+        let mut ad: System = w.app.get::<System>(&w.admin, w.ad).await.unwrap().data;
+        ad.connector = ConnectorKind::Ldap;
+        w.app.update(&w.admin, w.ad, ad, None).await.unwrap();
+        let app = w.app.clone().with_connectors([("AD".to_string(), LdapConnector::new(slapd.config()))].into());
+        let r = app.submit_request(&w.orderer, RequestInput { system_id: Some(w.ad), ..w.new_account(w.staff, "2026-03-20") }).await.unwrap();
+        w.approve(r.id).await;
+
+        slapd.stop();
+        assert_eq!(app.process_outbox().await.unwrap(), 1);
+        let failing = app.failing_actions(&w.coordinator()).await.unwrap();
+        assert_eq!(failing.len(), 1, "visible as failing");
+        assert!(failing[0].last_error.contains("unavailable"), "{}", failing[0].last_error);
+        assert!(failing[0].payload.get("initial_password").is_none(), "no password kept in a failing action");
+        assert!(app.list_tasks(&w.operator(), Some("open")).await.unwrap().is_empty());
+        assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::Provisioning);
+        assert_eq!(app.process_outbox().await.unwrap(), 0, "it waits for its back-off");
+
+        slapd.restart();
+        w.clock.advance(Duration::minutes(16));
+        assert_eq!(app.process_outbox().await.unwrap(), 1);
+        assert_eq!(app.process_outbox().await.unwrap(), 0);
+        let listed = LdapConnector::new(slapd.config()).list().await.unwrap();
+        assert_eq!(listed.len(), 1, "exactly once");
+        assert!(app.failing_actions(&w.coordinator()).await.unwrap().is_empty());
+        assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::AwaitingActivation);
+        assert_eq!(app.get_request(&w.coordinator(), r.id).await.unwrap().request.state, RequestState::Fulfilled);
+    }
 }

@@ -37,6 +37,20 @@ fn slapd_binary() -> &'static str {
     panic!("slapd is not installed: run the test command `./scripts/test`, which installs it (apt-get install slapd ldap-utils)")
 }
 
+fn spawn(bin: &str, dir: &Path, port: u16) -> Child {
+    Command::new(bin)
+        .arg("-f")
+        .arg(dir.join("slapd.conf"))
+        .arg("-h")
+        .arg(format!("ldap://127.0.0.1:{port}/"))
+        .arg("-d")
+        .arg("0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start slapd")
+}
+
 impl Slapd {
     /// Starts a server with the users and groups OUs and the given groups.
     pub async fn start(groups: &[&str]) -> Slapd {
@@ -66,25 +80,31 @@ impl Slapd {
         );
         std::fs::write(dir.path().join("slapd.conf"), conf).expect("slapd.conf");
         let port = free_port();
-        let child = Command::new(bin)
-            .arg("-f")
-            .arg(dir.path().join("slapd.conf"))
-            .arg("-h")
-            .arg(format!("ldap://127.0.0.1:{port}/"))
-            .arg("-d")
-            .arg("0")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start slapd");
-        let s = Slapd { child, port, _dir: dir };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "slapd did not start listening on port {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut s = Slapd { child: spawn(bin, dir.path(), port), port, _dir: dir };
+        s.wait_listening();
         s.seed(groups).await;
         s
+    }
+
+    fn wait_listening(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "slapd did not start listening on port {}", self.port);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops the server (its data stays), as an outage of the target.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same port with the same data.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.child = spawn(slapd_binary(), self._dir.path(), self.port);
+        self.wait_listening();
     }
 
     pub fn config(&self) -> LdapConfig {

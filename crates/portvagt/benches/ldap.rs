@@ -21,7 +21,15 @@ use store::testing::{TestBackend, TestDb};
 use uuid::Uuid;
 
 fn actor(role: UserRole, department: Option<Uuid>) -> Actor {
-    Actor { kind: ActorKind::User, id: Uuid::now_v7(), name: role.as_str().into(), role, organisation: Organisation::Municipality, department, person: None }
+    Actor {
+        kind: ActorKind::User,
+        id: Uuid::now_v7(),
+        name: role.as_str().into(),
+        role,
+        organisation: Organisation::Municipality,
+        department,
+        person: None,
+    }
 }
 
 #[tokio::main]
@@ -32,25 +40,71 @@ async fn main() {
     let store = db.store().await;
     store.migrate().await.expect("migrate");
     let clock = Arc::new(ManualClock::at("2026-03-02T08:00:00Z"));
-    let app = App::new(store, shipped_presets().expect("presets"), "viborg", clock).expect("app").with_connectors([("AD".to_string(), LdapConnector::new(slapd.config()))].into());
+    let app = App::new(store, shipped_presets().expect("presets"), "viborg", clock)
+        .expect("app")
+        .with_connectors([("AD".to_string(), LdapConnector::new(slapd.config()))].into());
     let admin = Actor::system("bench");
     let n = |s: &str| Name::parse(s).expect("name");
     let c = |s: &str| Code::parse(s).expect("code");
     let it = app.create(&admin, Department { name: n("IT"), code: c("IT"), head: None, substitute: None }).await.expect("department").id;
     let ad = app
-        .create(&admin, System { name: n("AD"), code: c("AD"), owner_department_id: it, connector: ConnectorKind::Ldap, logs_transactions: false, username_pattern: Some(n("{initials:3}{n}")), description: None })
+        .create(
+            &admin,
+            System {
+                name: n("AD"),
+                code: c("AD"),
+                owner_department_id: it,
+                connector: ConnectorKind::Ldap,
+                logs_transactions: false,
+                username_pattern: Some(n("{initials:3}{n}")),
+                description: None,
+            },
+        )
         .await
         .expect("system")
         .id;
-    let logon = app.create(&admin, Role { system_id: ad, code: c("AD-LOGON"), name: n("Logon"), flags: Flags::default(), transaction_types: vec![] }).await.expect("role").id;
-    let drev = app.create(&admin, Role { system_id: ad, code: c("AD-DREV"), name: n("Drev"), flags: Flags::default(), transaction_types: vec![] }).await.expect("role").id;
-    let profile = app.create(&admin, Profile { system_id: ad, code: c("AD-STANDARD"), name: n("Standard"), roles: vec![logon, drev], flags: Flags::default() }).await.expect("profile").id;
-    let job = app.create(&admin, JobProfile { name: n("Medarbejder"), code: c("MED"), description: None, profiles: vec![profile] }).await.expect("job profile").id;
-    let (requester, approver, coordinator) = (actor(UserRole::DepartmentHead, Some(it)), actor(UserRole::DepartmentHead, Some(it)), actor(UserRole::SecurityCoordinator, None));
+    let logon = app
+        .create(&admin, Role { system_id: ad, code: c("AD-LOGON"), name: n("Logon"), flags: Flags::default(), transaction_types: vec![] })
+        .await
+        .expect("role")
+        .id;
+    let drev = app
+        .create(&admin, Role { system_id: ad, code: c("AD-DREV"), name: n("Drev"), flags: Flags::default(), transaction_types: vec![] })
+        .await
+        .expect("role")
+        .id;
+    let profile = app
+        .create(
+            &admin,
+            Profile { system_id: ad, code: c("AD-STANDARD"), name: n("Standard"), roles: vec![logon, drev], flags: Flags::default() },
+        )
+        .await
+        .expect("profile")
+        .id;
+    let job = app
+        .create(&admin, JobProfile { name: n("Medarbejder"), code: c("MED"), description: None, profiles: vec![profile] })
+        .await
+        .expect("job profile")
+        .id;
+    let (requester, approver, coordinator) =
+        (actor(UserRole::DepartmentHead, Some(it)), actor(UserRole::DepartmentHead, Some(it)), actor(UserRole::SecurityCoordinator, None));
 
     let t = Instant::now();
     for i in 0..1000 {
-        let person = app.create(&admin, Person { name: n(&format!("Medarbejder Nummer {i:04}")), email: None, affiliations: vec![], national_id: None, national_id_on_file: false }).await.expect("person").id;
+        let person = app
+            .create(
+                &admin,
+                Person {
+                    name: n(&format!("Medarbejder Nummer {i:04}")),
+                    email: None,
+                    affiliations: vec![],
+                    national_id: None,
+                    national_id_on_file: false,
+                },
+            )
+            .await
+            .expect("person")
+            .id;
         let input = RequestInput {
             kind: RequestKind::NewAccount,
             person_id: person,
@@ -85,7 +139,10 @@ async fn main() {
     let listed = connectors::ReadBack::list(&LdapConnector::new(slapd.config())).await.expect("list");
     assert_eq!(listed.len(), 1000, "every account created once");
     assert!(listed.iter().all(|a| a.groups == ["AD-DREV", "AD-LOGON"]));
-    println!("provisioning 1,000 accounts into OpenLDAP through the outbox: {provision:.1} s ({done} actions) — target < 30 s: {}", if provision < 30.0 { "met" } else { "NOT met" });
+    println!(
+        "provisioning 1,000 accounts into OpenLDAP through the outbox: {provision:.1} s ({done} actions) — target < 30 s: {}",
+        if provision < 30.0 { "met" } else { "NOT met" }
+    );
 
     // 19,000 more entries made directly in the directory, then read them all back.
     let t = Instant::now();
@@ -112,5 +169,8 @@ async fn main() {
     let drift = app.reconcile(&coordinator, ad).await.expect("reconcile");
     let reconcile = t.elapsed().as_secs_f64();
     assert_eq!(drift.len(), 19_000, "the entries Portvagt does not know are orphans");
-    println!("reconciliation of 20,000 LDAP entries: {reconcile:.2} s — target < 10 s: {}", if reconcile < 10.0 { "met" } else { "NOT met" });
+    println!(
+        "reconciliation of 20,000 LDAP entries: {reconcile:.2} s — target < 10 s: {}",
+        if reconcile < 10.0 { "met" } else { "NOT met" }
+    );
 }
