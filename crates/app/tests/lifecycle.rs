@@ -787,4 +787,44 @@ backend_tests! {
         assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::AwaitingActivation);
         assert_eq!(app.get_request(&w.coordinator(), r.id).await.unwrap().request.state, RequestState::Fulfilled);
     }
+
+    /// A termination reaches every system of the person even when one of them fails: the
+    /// manual system gets its task at once, the directory that is down gets the disabling
+    /// when it is back.
+    async fn a_termination_reaches_every_system_even_when_one_fails(b: TestBackend) {
+        // REQ: ACC-6, PRV-2, X-4
+        use connectors::{Provision, ReadBack, ldap::LdapConnector, testing::Slapd};
+        let w = world(b, "ostra-goinge", "2026-03-02T08:00:00Z", "2027-12-31").await;
+        let mut slapd = Slapd::start(&["AD-LOGON"]).await;
+        let mut ad: System = w.app.get::<System>(&w.admin, w.ad).await.unwrap().data;
+        ad.connector = ConnectorKind::Ldap;
+        w.app.update(&w.admin, w.ad, ad, None).await.unwrap();
+        let app = w.app.clone().with_connectors([("AD".to_string(), LdapConnector::new(slapd.config()))].into());
+        for system in [w.ad, w.nexus] {
+            let r = app.submit_request(&w.orderer, RequestInput { system_id: Some(system), ..w.new_account(w.staff, "2026-03-20") }).await.unwrap();
+            w.approve(r.id).await;
+        }
+        app.process_outbox().await.unwrap();
+        for t in app.list_tasks(&w.operator(), Some("open")).await.unwrap() {
+            app.confirm_task(&w.operator(), t.id, None).await.unwrap();
+        }
+        let directory = LdapConnector::new(slapd.config());
+        let username = w.accounts_of(w.staff).await.into_iter().find(|a| a.system_id == w.ad).unwrap().username;
+        directory.set_enabled(&username, true).await.unwrap();
+
+        slapd.stop();
+        let t = RequestInput { kind: RequestKind::Termination, system_id: None, agreement_id: None, job_profile_id: None, ..w.new_account(w.staff, "2026-03-02") };
+        app.submit_request(&w.orderer, t).await.unwrap();
+        assert!(w.accounts_of(w.staff).await.iter().all(|a| a.status == AccountStatus::Terminated), "ended in Portvagt at once");
+        app.process_outbox().await.unwrap();
+        let tasks = app.list_tasks(&w.operator(), Some("open")).await.unwrap();
+        assert_eq!((tasks.len(), tasks[0].action.as_str(), tasks[0].system_id), (1, "disable", w.nexus), "the manual system is told at once");
+        assert_eq!(app.failing_actions(&w.coordinator()).await.unwrap().len(), 1, "the directory's disabling waits");
+
+        slapd.restart();
+        w.clock.advance(Duration::minutes(16));
+        app.process_outbox().await.unwrap();
+        assert!(!directory.read(&username).await.unwrap().unwrap().enabled, "disabled in the directory once it is back");
+        assert!(app.failing_actions(&w.coordinator()).await.unwrap().is_empty());
+    }
 }
