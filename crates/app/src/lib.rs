@@ -72,7 +72,7 @@ pub struct App {
     default_preset: String,
     clock: Arc<dyn Clock>,
     /// Connectors by target system code; systems without one get manual tasks.
-    connectors: Arc<std::collections::HashMap<String, connectors::ldap::LdapConnector>>,
+    connectors: Arc<std::collections::HashMap<String, connectors::Connector>>,
 }
 
 impl App {
@@ -87,7 +87,7 @@ impl App {
 
     /// Uses these connectors, by target system code (`AD`), for their systems'
     /// provisioning actions.
-    pub fn with_connectors(mut self, connectors: std::collections::HashMap<String, connectors::ldap::LdapConnector>) -> App {
+    pub fn with_connectors(mut self, connectors: std::collections::HashMap<String, connectors::Connector>) -> App {
         self.connectors = Arc::new(connectors.into_iter().map(|(k, v)| (k.to_uppercase(), v)).collect());
         self
     }

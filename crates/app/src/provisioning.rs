@@ -6,8 +6,7 @@
 
 use crate::requests::{LIVE, Loaded};
 use crate::{App, AppError, Result};
-use connectors::ldap::LdapConnector;
-use connectors::{AccountSpec, ConnectorError, Provision};
+use connectors::{AccountSpec, Connector, ConnectorError, Provision};
 use domain::account::{self, AccountKind, AccountStatus, EvidenceKind};
 use domain::authz::Actor;
 use domain::codes;
@@ -328,8 +327,8 @@ impl App {
             // back-off while the target is down.
             let system = self.store.get_entry(system_id).await?.map(|e| e.body);
             let code = system.as_ref().and_then(|b| b.get("code").and_then(|c| c.as_str()).map(String::from));
-            let ldap = system.as_ref().and_then(|b| b.get("connector")).and_then(|c| c.as_str()) == Some("ldap");
-            if let Some(connector) = code.as_deref().filter(|_| ldap).and_then(|c| self.connectors.get(c)) {
+            let kind = system.as_ref().and_then(|b| b.get("connector")).and_then(|c| c.as_str()).unwrap_or("manual").to_string();
+            if let Some(connector) = code.as_deref().and_then(|c| self.connectors.get(c)).filter(|c| c.kind() == kind) {
                 let outcome = self.run_connector(connector, p, account_id).await;
                 let mut tx = self.store.begin().await?;
                 let action_name = p.get("action").and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
@@ -486,7 +485,7 @@ impl App {
     }
 
     /// Carries one action out through a connector.
-    async fn run_connector(&self, connector: &LdapConnector, p: &Value, account_id: Uuid) -> std::result::Result<(), ConnectorError> {
+    async fn run_connector(&self, connector: &Connector, p: &Value, account_id: Uuid) -> std::result::Result<(), ConnectorError> {
         let username = p.get("username").and_then(|v| v.as_str()).unwrap_or_default().to_string();
         let groups = |p: &Value| -> Vec<String> {
             p.get("roles")
@@ -542,10 +541,11 @@ impl App {
     pub async fn reconcile(&self, actor: &Actor, system_id: Uuid) -> Result<Vec<account::Drift>> {
         may_handle_tasks(actor)?;
         let system: System = self.record(system_id).await?;
+        let kind = serde_json::to_value(system.connector).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
         let connector = self
             .connectors
             .get(system.code.as_str())
-            .filter(|_| system.connector == domain::registry::ConnectorKind::Ldap)
+            .filter(|c| c.kind() == kind)
             .ok_or(AppError::Invalid(FieldError::new("system_id", codes::NO_CONNECTOR)))?;
         let observed = connectors::ReadBack::list(connector)
             .await

@@ -704,7 +704,7 @@ backend_tests! {
         let mut ad: System = w.app.get::<System>(&w.admin, w.ad).await.unwrap().data;
         ad.connector = ConnectorKind::Ldap;
         w.app.update(&w.admin, w.ad, ad, None).await.unwrap();
-        let app = w.app.clone().with_connectors([("AD".to_string(), LdapConnector::new(slapd.config()))].into());
+        let app = w.app.clone().with_connectors([("AD".to_string(), connectors::Connector::Ldap(LdapConnector::new(slapd.config())))].into());
         let directory = LdapConnector::new(slapd.config());
 
         let r = app.submit_request(&w.orderer, RequestInput { system_id: Some(w.ad), ..w.new_account(w.staff, "2026-03-20") }).await.unwrap();
@@ -763,7 +763,7 @@ backend_tests! {
         let mut ad: System = w.app.get::<System>(&w.admin, w.ad).await.unwrap().data;
         ad.connector = ConnectorKind::Ldap;
         w.app.update(&w.admin, w.ad, ad, None).await.unwrap();
-        let app = w.app.clone().with_connectors([("AD".to_string(), LdapConnector::new(slapd.config()))].into());
+        let app = w.app.clone().with_connectors([("AD".to_string(), connectors::Connector::Ldap(LdapConnector::new(slapd.config())))].into());
         let r = app.submit_request(&w.orderer, RequestInput { system_id: Some(w.ad), ..w.new_account(w.staff, "2026-03-20") }).await.unwrap();
         w.approve(r.id).await;
 
@@ -799,7 +799,7 @@ backend_tests! {
         let mut ad: System = w.app.get::<System>(&w.admin, w.ad).await.unwrap().data;
         ad.connector = ConnectorKind::Ldap;
         w.app.update(&w.admin, w.ad, ad, None).await.unwrap();
-        let app = w.app.clone().with_connectors([("AD".to_string(), LdapConnector::new(slapd.config()))].into());
+        let app = w.app.clone().with_connectors([("AD".to_string(), connectors::Connector::Ldap(LdapConnector::new(slapd.config())))].into());
         for system in [w.ad, w.nexus] {
             let r = app.submit_request(&w.orderer, RequestInput { system_id: Some(system), ..w.new_account(w.staff, "2026-03-20") }).await.unwrap();
             w.approve(r.id).await;

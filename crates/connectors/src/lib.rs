@@ -6,6 +6,7 @@
 
 pub mod ad;
 pub mod ldap;
+pub mod scim;
 pub mod testing;
 
 use domain::time::Date;
@@ -88,4 +89,63 @@ pub trait Provision {
 pub trait ReadBack {
     fn read(&self, username: &str) -> impl Future<Output = Result<Option<RemoteAccount>>> + Send;
     fn list(&self) -> impl Future<Output = Result<Vec<RemoteAccount>>> + Send;
+}
+
+/// A configured connector of either kind.
+#[derive(Debug, Clone)]
+pub enum Connector {
+    Ldap(ldap::LdapConnector),
+    Scim(scim::ScimConnector),
+}
+
+impl Connector {
+    /// The registry's connector kind this serves (`ldap`, `scim`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Connector::Ldap(_) => "ldap",
+            Connector::Scim(_) => "scim",
+        }
+    }
+}
+
+impl Provision for Connector {
+    async fn create(&self, spec: &AccountSpec) -> Result<()> {
+        match self {
+            Connector::Ldap(c) => c.create(spec).await,
+            Connector::Scim(c) => c.create(spec).await,
+        }
+    }
+    async fn set_enabled(&self, username: &str, enabled: bool) -> Result<()> {
+        match self {
+            Connector::Ldap(c) => c.set_enabled(username, enabled).await,
+            Connector::Scim(c) => c.set_enabled(username, enabled).await,
+        }
+    }
+    async fn set_groups(&self, username: &str, groups: &[String]) -> Result<()> {
+        match self {
+            Connector::Ldap(c) => c.set_groups(username, groups).await,
+            Connector::Scim(c) => c.set_groups(username, groups).await,
+        }
+    }
+    async fn set_expiry(&self, username: &str, valid_to: Option<Date>) -> Result<()> {
+        match self {
+            Connector::Ldap(c) => c.set_expiry(username, valid_to).await,
+            Connector::Scim(c) => c.set_expiry(username, valid_to).await,
+        }
+    }
+}
+
+impl ReadBack for Connector {
+    async fn read(&self, username: &str) -> Result<Option<RemoteAccount>> {
+        match self {
+            Connector::Ldap(c) => c.read(username).await,
+            Connector::Scim(c) => c.read(username).await,
+        }
+    }
+    async fn list(&self) -> Result<Vec<RemoteAccount>> {
+        match self {
+            Connector::Ldap(c) => c.list().await,
+            Connector::Scim(c) => c.list().await,
+        }
+    }
 }

@@ -155,3 +155,60 @@ impl Slapd {
         let _ = ldap.unbind().await;
     }
 }
+
+/// A SCIM 2.0 service provider for tests: the `scim2-server` package from PyPI, which
+/// the test command installs into a virtual environment and names in
+/// `PORTVAGT_TEST_SCIM_SERVER`. In-memory, on a free loopback port, stopped when dropped.
+pub struct ScimServer {
+    child: Child,
+    pub port: u16,
+}
+
+pub const SCIM_TOKEN: &str = "test-scim-token";
+
+impl Drop for ScimServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ScimServer {
+    /// Starts a server holding the given groups.
+    pub async fn start(groups: &[&str]) -> ScimServer {
+        let bin = std::env::var("PORTVAGT_TEST_SCIM_SERVER").unwrap_or_else(|_| {
+            panic!("PORTVAGT_TEST_SCIM_SERVER is not set: run the test command `./scripts/test`, which installs scim2-server from PyPI into a virtual environment")
+        });
+        let port = free_port();
+        let child = Command::new(&bin)
+            .args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", SCIM_TOKEN])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {bin}: {e}"));
+        let server = ScimServer { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "scim2-server did not start listening on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let http = reqwest::Client::new();
+        for g in groups {
+            let body = serde_json::json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": g });
+            let res = http
+                .post(format!("{}/Groups", server.config().base_url))
+                .bearer_auth(SCIM_TOKEN)
+                .header("Content-Type", "application/scim+json")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("create group");
+            assert!(res.status().is_success(), "create group {g}: {}", res.status());
+        }
+        server
+    }
+
+    pub fn config(&self) -> crate::scim::ScimConfig {
+        crate::scim::ScimConfig { base_url: format!("http://127.0.0.1:{}/v2", self.port), bearer_token: SCIM_TOKEN.into() }
+    }
+}

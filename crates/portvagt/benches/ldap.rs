@@ -42,7 +42,7 @@ async fn main() {
     let clock = Arc::new(ManualClock::at("2026-03-02T08:00:00Z"));
     let app = App::new(store, shipped_presets().expect("presets"), "viborg", clock)
         .expect("app")
-        .with_connectors([("AD".to_string(), LdapConnector::new(slapd.config()))].into());
+        .with_connectors([("AD".to_string(), connectors::Connector::Ldap(LdapConnector::new(slapd.config())))].into());
     let admin = Actor::system("bench");
     let n = |s: &str| Name::parse(s).expect("name");
     let c = |s: &str| Code::parse(s).expect("code");

@@ -88,53 +88,96 @@ pub struct Config {
     pub connectors: std::collections::BTreeMap<String, ConnectorSettings>,
 }
 
-/// An LDAP / Active Directory connector (TOML file only).
+/// A connector for a target system (TOML file only).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ConnectorSettings {
-    /// `ldap`, the only kind so far.
-    pub kind: String,
-    pub url: String,
-    pub bind_dn: String,
-    #[serde(default)]
-    pub bind_password: Option<Secret>,
-    /// A file holding the bind password; wins over `bind_password`.
-    #[serde(default)]
-    pub bind_password_file: Option<PathBuf>,
-    pub users_dn: String,
-    pub groups_dn: String,
-    /// `open_ldap` or `active_directory`.
-    pub flavor: String,
-    #[serde(default)]
-    pub starttls: bool,
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConnectorSettings {
+    /// LDAP or Active Directory.
+    Ldap {
+        url: String,
+        bind_dn: String,
+        #[serde(default)]
+        bind_password: Option<Secret>,
+        /// A file holding the bind password; wins over `bind_password`.
+        #[serde(default)]
+        bind_password_file: Option<PathBuf>,
+        users_dn: String,
+        groups_dn: String,
+        /// `open_ldap` or `active_directory`.
+        flavor: String,
+        #[serde(default)]
+        starttls: bool,
+    },
+    /// A SCIM 2.0 service provider.
+    Scim {
+        /// The base URL, e.g. `https://nexus.example/scim/v2`.
+        base_url: String,
+        #[serde(default)]
+        bearer_token: Option<Secret>,
+        #[serde(default)]
+        bearer_token_file: Option<PathBuf>,
+    },
+}
+
+fn secret(system: &str, key: &str, file: &Option<PathBuf>, value: &Option<Secret>) -> anyhow::Result<String> {
+    match (file, value) {
+        (Some(f), _) => Ok(std::fs::read_to_string(f)
+            .map_err(|e| anyhow::anyhow!("connectors.{system}.{key}_file {}: {e}", f.display()))?
+            .trim()
+            .to_string()),
+        (None, Some(v)) => Ok(v.expose().to_string()),
+        (None, None) => anyhow::bail!("connectors.{system}: {key}_file or {key} is required"),
+    }
 }
 
 impl ConnectorSettings {
-    /// The connector's configuration, with the password read from its file.
-    pub fn ldap_config(&self, system: &str) -> anyhow::Result<connectors::ldap::LdapConfig> {
-        anyhow::ensure!(self.kind == "ldap", "connectors.{system}.kind: '{}' is not a known connector (ldap)", self.kind);
-        let password = match (&self.bind_password_file, &self.bind_password) {
-            (Some(f), _) => std::fs::read_to_string(f)
-                .map_err(|e| anyhow::anyhow!("connectors.{system}.bind_password_file {}: {e}", f.display()))?
-                .trim()
-                .to_string(),
-            (None, Some(p)) => p.expose().to_string(),
-            (None, None) => anyhow::bail!("connectors.{system}: bind_password_file or bind_password is required"),
-        };
-        let flavor = match self.flavor.as_str() {
-            "open_ldap" => connectors::ldap::Flavor::OpenLdap,
-            "active_directory" => connectors::ldap::Flavor::ActiveDirectory,
-            other => anyhow::bail!("connectors.{system}.flavor: '{other}' is not open_ldap or active_directory"),
-        };
-        Ok(connectors::ldap::LdapConfig {
-            url: self.url.clone(),
-            bind_dn: self.bind_dn.clone(),
-            bind_password: password,
-            users_dn: self.users_dn.clone(),
-            groups_dn: self.groups_dn.clone(),
-            flavor,
-            starttls: self.starttls,
+    /// The connector, with its secret read from its file.
+    pub fn connector(&self, system: &str) -> anyhow::Result<connectors::Connector> {
+        Ok(match self {
+            ConnectorSettings::Ldap { url, bind_dn, bind_password, bind_password_file, users_dn, groups_dn, flavor, starttls } => {
+                let flavor = match flavor.as_str() {
+                    "open_ldap" => connectors::ldap::Flavor::OpenLdap,
+                    "active_directory" => connectors::ldap::Flavor::ActiveDirectory,
+                    other => anyhow::bail!("connectors.{system}.flavor: '{other}' is not open_ldap or active_directory"),
+                };
+                connectors::Connector::Ldap(connectors::ldap::LdapConnector::new(connectors::ldap::LdapConfig {
+                    url: url.clone(),
+                    bind_dn: bind_dn.clone(),
+                    bind_password: secret(system, "bind_password", bind_password_file, bind_password)?,
+                    users_dn: users_dn.clone(),
+                    groups_dn: groups_dn.clone(),
+                    flavor,
+                    starttls: *starttls,
+                }))
+            }
+            ConnectorSettings::Scim { base_url, bearer_token, bearer_token_file } => {
+                connectors::Connector::Scim(connectors::scim::ScimConnector::new(connectors::scim::ScimConfig {
+                    base_url: base_url.clone(),
+                    bearer_token: secret(system, "bearer_token", bearer_token_file, bearer_token)?,
+                }))
+            }
         })
+    }
+
+    fn masked(&self) -> ConnectorSettings {
+        let mask = |s: &Option<Secret>| s.as_ref().map(|_| Secret::new("***"));
+        match self.clone() {
+            ConnectorSettings::Ldap { bind_password, url, bind_dn, bind_password_file, users_dn, groups_dn, flavor, starttls } => {
+                ConnectorSettings::Ldap {
+                    bind_password: mask(&bind_password),
+                    url,
+                    bind_dn,
+                    bind_password_file,
+                    users_dn,
+                    groups_dn,
+                    flavor,
+                    starttls,
+                }
+            }
+            ConnectorSettings::Scim { base_url, bearer_token, bearer_token_file } => {
+                ConnectorSettings::Scim { base_url, bearer_token: mask(&bearer_token), bearer_token_file }
+            }
+        }
     }
 }
 
@@ -214,7 +257,7 @@ impl Config {
         let mut shown = self.clone();
         shown.database_url = Some(Secret::new(mask_url(&self.database_url())));
         for c in shown.connectors.values_mut() {
-            c.bind_password = c.bind_password.as_ref().map(|_| Secret::new("***"));
+            *c = c.masked();
         }
         toml::to_string_pretty(&shown).unwrap_or_default()
     }

@@ -240,7 +240,7 @@ async fn open_app(config: &Config) -> Result<App> {
     }
     let mut connectors = std::collections::HashMap::new();
     for (system, settings) in &config.connectors {
-        connectors.insert(system.clone(), connectors::ldap::LdapConnector::new(settings.ldap_config(system)?));
+        connectors.insert(system.clone(), settings.connector(system)?);
     }
     Ok(App::new(store, presets, &config.preset, Arc::new(SystemClock)).map_err(|e| anyhow::anyhow!(e))?.with_connectors(connectors))
 }
