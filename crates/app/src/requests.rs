@@ -134,6 +134,37 @@ impl App {
     /// REQ-1..REQ-4: submits (or saves as a draft) a request for a new account, a change
     /// of roles, an extension or a termination. A termination takes effect at once.
     pub async fn submit_request(&self, actor: &Actor, input: RequestInput) -> Result<RequestView> {
+        self.submit(actor, input, false).await
+    }
+
+    /// a supplier's HR system reports a leaver (inbound SCIM): every account of the
+    /// person under the supplier's agreements is disabled at once, and the time from
+    /// report to disable is recorded. The HR system's token stands for the supplier, so
+    /// the orderer list does not apply.
+    pub async fn report_leaver(&self, actor: &Actor, person_id: Uuid) -> Result<RequestView> {
+        if actor.kind != domain::authz::ActorKind::ApiToken || actor.supplier().is_none() {
+            return Err(AppError::Forbidden);
+        }
+        let today = self.now().date();
+        let input = RequestInput {
+            kind: RequestKind::Termination,
+            person_id,
+            system_id: None,
+            account_id: None,
+            agreement_id: None,
+            job_profile_id: None,
+            deviations: Vec::new(),
+            wanted_start: today,
+            end_date: None,
+            urgent_reason: None,
+            needs_assessment_ref: None,
+            comment: Some(domain::text::Text::parse("Reported by the supplier's HR system").map_err(|e| e.at("comment"))?),
+            draft: false,
+        };
+        self.submit(actor, input, true).await
+    }
+
+    async fn submit(&self, actor: &Actor, input: RequestInput, reported_by_hr: bool) -> Result<RequestView> {
         let scope = self.request_scope(actor, Action::Create)?;
         let now = self.now();
         // The person must be one the actor may see (a supplier: its own staff).
@@ -143,6 +174,7 @@ impl App {
         })?;
         // ORG-3: only a listed orderer submits for a supplier.
         let supplier_id = match (scope, actor.supplier()) {
+            (Scope::OwnSupplier, Some(own)) if reported_by_hr => Some(own),
             (Scope::OwnSupplier, Some(own)) => {
                 let listed = match actor.person {
                     Some(p) => {

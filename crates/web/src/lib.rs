@@ -47,6 +47,7 @@ pub fn router(app: App) -> Router {
     let state = AppState { app, catalog: Arc::new(Catalog::new()), openapi_json: Arc::new(json) };
     Router::new()
         .merge(api)
+        .merge(api::scim::routes())
         .route("/healthz", get(health))
         .route("/api/v1/openapi.json", get(openapi_doc))
         .route("/api/docs", get(|| async { asset("text/html; charset=utf-8", include_str!("../assets/docs.html")) }))

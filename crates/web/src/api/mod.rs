@@ -5,6 +5,7 @@ mod accounts;
 mod other;
 pub mod registry;
 mod requests;
+pub mod scim;
 
 use crate::AppState;
 use crate::openapi::Doc;
