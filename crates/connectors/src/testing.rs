@@ -66,6 +66,7 @@ impl Slapd {
              moduleload back_mdb\n\
              moduleload ppolicy\n\
              pidfile {dir}/slapd.pid\n\
+             referral ldap://127.0.0.1:9/\n\
              database mdb\n\
              maxsize 104857600\n\
              suffix \"{SUFFIX}\"\n\

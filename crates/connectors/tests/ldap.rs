@@ -62,3 +62,14 @@ async fn a_directory_that_is_down_is_a_retryable_failure() {
     let e = LdapConnector::new(wrong).read("x").await.unwrap_err();
     assert!(matches!(e, ConnectorError::Rejected(_)), "bad credentials are not retried: {e:?}");
 }
+
+#[tokio::test]
+async fn a_referral_is_a_recorded_refusal_not_a_panic() {
+    // REQ: PRV-2
+    let slapd = Slapd::start(&[]).await;
+    let mut config = slapd.config();
+    // A DN outside the server's naming context: it answers with a referral.
+    config.users_dn = "ou=Brugere,dc=andet,dc=dk".into();
+    let e = LdapConnector::new(config).read("omsmh1").await.unwrap_err();
+    assert!(matches!(&e, ConnectorError::Rejected(m) if m.contains("referral")), "{e:?}");
+}

@@ -51,3 +51,29 @@ async fn errors_are_mapped_never_panics() {
     let down = ScimConnector::new(config);
     assert!(down.create(&spec("x", &[], true)).await.unwrap_err().is_retryable());
 }
+
+/// A target that misbehaves: a 500, a body that is not SCIM, HTML. Each is a recorded
+/// failure with the right retry class, never a panic. (A small server of the test's own:
+/// no real SCIM server can be made to answer like this.)
+#[tokio::test]
+async fn misbehaving_targets_are_failures_never_panics() {
+    // REQ: PRV-2
+    use axum::routing::any;
+    use axum::{Router, http::StatusCode};
+    let app = Router::new()
+        .route("/broken/v2/{*rest}", any(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "{\"detail\":\"database down\"}") }))
+        .route("/html/v2/{*rest}", any(|| async { (StatusCode::OK, "<html>login</html>") }))
+        .route("/odd/v2/{*rest}", any(|| async { (StatusCode::OK, "{\"Resources\":[{\"userName\":\"x\"}],\"totalResults\":\"many\"}") }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let c = |path: &str| ScimConnector::new(ScimConfig { base_url: format!("{base}/{path}/v2"), bearer_token: "t".into() });
+    let e = c("broken").create(&spec("x", &[], true)).await.unwrap_err();
+    assert!(e.is_retryable() && e.to_string().contains("database down"), "{e:?}");
+    let e = c("html").read("x").await.unwrap_err();
+    assert!(matches!(&e, ConnectorError::Rejected(m) if m.contains("not JSON")), "{e:?}");
+    let e = c("odd").read("x").await.unwrap_err();
+    assert!(matches!(&e, ConnectorError::Rejected(m) if m.contains("without id")), "{e:?}");
+    let e = c("odd").list().await.unwrap_err();
+    assert!(matches!(&e, ConnectorError::Rejected(m) if m.contains("totalResults")), "{e:?}");
+}
