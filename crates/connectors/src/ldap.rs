@@ -4,7 +4,7 @@
 //! password policy overlay's `pwdAccountLockedTime`; Active Directory with
 //! `userAccountControl`, and expires it with `accountExpires`.
 
-use crate::{AccountSpec, ConnectorError, Provision, ReadBack, RemoteAccount, Result, ad};
+use crate::{AccountSpec, ConnectorError, Provision, ReadBack, RemoteAccount, Result, Schema, ad};
 use domain::time::Date;
 use ldap3::{LdapConnAsync, LdapConnSettings, Mod, Scope, SearchEntry};
 use serde::Deserialize;
@@ -226,6 +226,32 @@ impl LdapConnector {
 }
 
 impl Provision for LdapConnector {
+    async fn set_password(&self, username: &str, password: &str) -> Result<()> {
+        let mut ldap = self.connect().await?;
+        let result = async {
+            let e = self.find(&mut ldap, username).await?.ok_or_else(|| ConnectorError::Rejected(format!("no account {username}")))?;
+            let r = match self.config.flavor {
+                Flavor::OpenLdap => {
+                    ldap.modify(&e.dn, vec![Mod::Replace("userPassword".to_string(), set(password)), Mod::Replace("pwdReset".to_string(), set("TRUE"))]).await.map_err(unavailable)?
+                }
+                Flavor::ActiveDirectory => ldap
+                    .modify(
+                        &e.dn,
+                        vec![
+                            Mod::Replace("unicodePwd".as_bytes().to_vec(), HashSet::from([ad::unicode_pwd(password)])),
+                            Mod::Replace("pwdLastSet".as_bytes().to_vec(), HashSet::from([ad::MUST_CHANGE_PASSWORD.as_bytes().to_vec()])),
+                        ],
+                    )
+                    .await
+                    .map_err(unavailable)?,
+            };
+            check(r, "set password")
+        }
+        .await;
+        Self::finish(ldap).await;
+        result
+    }
+
     async fn create(&self, spec: &AccountSpec) -> Result<()> {
         let mut ldap = self.connect().await?;
         let result = async {
@@ -338,6 +364,21 @@ impl Provision for LdapConnector {
                 .await
                 .map_err(unavailable)?;
             check(r, "set expiry")
+        }
+        .await;
+        Self::finish(ldap).await;
+        result
+    }
+}
+
+impl Schema for LdapConnector {
+    async fn groups(&self) -> Result<Vec<String>> {
+        let mut ldap = self.connect().await?;
+        let result = async {
+            let (entries, _) = ldap.search(&self.config.groups_dn, Scope::OneLevel, "(cn=*)", vec!["cn"]).await.map_err(unavailable)?.success().map_err(unavailable)?;
+            let mut names: Vec<String> = entries.into_iter().map(SearchEntry::construct).filter_map(|e| e.attrs.get("cn").and_then(|v| v.first().cloned())).collect();
+            names.sort();
+            Ok(names)
         }
         .await;
         Self::finish(ldap).await;

@@ -83,6 +83,14 @@ pub trait Provision {
     fn set_enabled(&self, username: &str, enabled: bool) -> impl Future<Output = Result<()>> + Send;
     fn set_groups(&self, username: &str, groups: &[String]) -> impl Future<Output = Result<()>> + Send;
     fn set_expiry(&self, username: &str, valid_to: Option<Date>) -> impl Future<Output = Result<()>> + Send;
+    /// Sets a new initial password that must be changed at the next logon (ACC-8).
+    fn set_password(&self, username: &str, password: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// What the target offers.
+pub trait Schema {
+    /// The groups that exist in the target, which role codes must name.
+    fn groups(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
 }
 
 /// Reading accounts back.
@@ -131,6 +139,21 @@ impl Provision for Connector {
         match self {
             Connector::Ldap(c) => c.set_expiry(username, valid_to).await,
             Connector::Scim(c) => c.set_expiry(username, valid_to).await,
+        }
+    }
+    async fn set_password(&self, username: &str, password: &str) -> Result<()> {
+        match self {
+            Connector::Ldap(c) => c.set_password(username, password).await,
+            Connector::Scim(c) => c.set_password(username, password).await,
+        }
+    }
+}
+
+impl Schema for Connector {
+    async fn groups(&self) -> Result<Vec<String>> {
+        match self {
+            Connector::Ldap(c) => c.groups().await,
+            Connector::Scim(c) => c.groups().await,
         }
     }
 }

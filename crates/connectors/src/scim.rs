@@ -3,7 +3,7 @@
 //! read-back, and errors mapped: 5xx and unreachable targets are retried, 4xx refusals
 //! are not, and a response that is not SCIM is a refusal — never a panic.
 
-use crate::{AccountSpec, ConnectorError, Provision, ReadBack, RemoteAccount, Result};
+use crate::{AccountSpec, ConnectorError, Provision, ReadBack, RemoteAccount, Result, Schema};
 use domain::time::Date;
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
@@ -182,6 +182,12 @@ fn urlencode(s: &str) -> String {
 }
 
 impl Provision for ScimConnector {
+    async fn set_password(&self, username: &str, password: &str) -> Result<()> {
+        let u = self.find(username).await?.ok_or_else(|| ConnectorError::Rejected(format!("no user {username}")))?;
+        let body = json!({ "schemas": [PATCH_SCHEMA], "Operations": [{ "op": "replace", "path": "password", "value": password }] });
+        self.call(Method::PATCH, &format!("Users/{}", u.id), Some(body), u.version.as_deref()).await.map(|_| ())
+    }
+
     async fn create(&self, spec: &AccountSpec) -> Result<()> {
         let user = match self.find(&spec.username).await? {
             Some(u) => {
@@ -228,6 +234,14 @@ impl Provision for ScimConnector {
     async fn set_expiry(&self, _username: &str, _valid_to: Option<Date>) -> Result<()> {
         // The SCIM core schema has no expiry: Portvagt's lifecycle deactivates the user.
         Ok(())
+    }
+}
+
+impl Schema for ScimConnector {
+    async fn groups(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self.all("Groups").await?.iter().filter_map(|g| g.get("displayName").and_then(|n| n.as_str()).map(String::from)).collect();
+        names.sort();
+        Ok(names)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use portvagt_connectors::ldap::LdapConnector;
 use portvagt_connectors::testing::Slapd;
-use portvagt_connectors::{AccountSpec, ConnectorError, Provision, ReadBack};
+use portvagt_connectors::{AccountSpec, ConnectorError, Provision, ReadBack, Schema};
 
 fn spec(username: &str, groups: &[&str], enabled: bool) -> AccountSpec {
     let mut s = AccountSpec::from_name(username, "Mette Hansen");
@@ -39,6 +39,9 @@ async fn creates_groups_disables_and_enables_accounts_idempotently() {
     c.set_enabled("omsmh1", true).await.unwrap();
     assert!(c.read("omsmh1").await.unwrap().unwrap().enabled);
     c.set_enabled("nobody", false).await.expect("disabling a missing account is done");
+    c.set_password("omsmh1", "Vinterferie2027y").await.expect("a new initial password");
+    assert!(c.set_password("nobody", "x").await.is_err());
+    assert_eq!(c.groups().await.unwrap(), ["AD-DREV", "AD-LOGON", "NEX-JOURNAL"], "the groups role codes can name");
     assert!(c.read("nobody").await.unwrap().is_none());
 
     // A group that does not exist is a refusal, not worth retrying.

@@ -2,7 +2,7 @@
 
 use portvagt_connectors::scim::{ScimConfig, ScimConnector};
 use portvagt_connectors::testing::ScimServer;
-use portvagt_connectors::{AccountSpec, ConnectorError, Provision, ReadBack};
+use portvagt_connectors::{AccountSpec, ConnectorError, Provision, ReadBack, Schema};
 
 fn spec(username: &str, groups: &[&str], enabled: bool) -> AccountSpec {
     let mut s = AccountSpec::from_name(username, "Mette Hansen");
@@ -29,6 +29,8 @@ async fn users_groups_and_deactivation_through_scim() {
     let read = c.read("omsmh1").await.unwrap().unwrap();
     assert_eq!((read.enabled, read.groups), (false, vec!["NEX-MEDICIN".to_string()]));
     assert!(c.read("nobody").await.unwrap().is_none());
+    c.set_password("omsmh1", "Vinterferie2027y").await.unwrap();
+    assert_eq!(c.groups().await.unwrap(), ["NEX-JOURNAL", "NEX-MEDICIN"]);
 
     // Paging on read-back: more users than one page.
     for i in 0..130 {
