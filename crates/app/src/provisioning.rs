@@ -38,6 +38,17 @@ pub(crate) fn action(kind: &str, acc: &AccountRow, request_id: Option<Uuid>, ext
     OutboxMessage { id: Uuid::now_v7(), topic: PROVISION.into(), payload }
 }
 
+/// A test failpoint: with `PORTVAGT_FAILPOINT_PAUSE_AFTER_SEND_MS` set, the worker
+/// pauses between carrying an action out and recording its result, so a test can kill
+/// the process exactly there (PRV-2). Unset in production.
+async fn failpoint_after_send() {
+    static PAUSE: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    if let Some(ms) = *PAUSE.get_or_init(|| std::env::var("PORTVAGT_FAILPOINT_PAUSE_AFTER_SEND_MS").ok().and_then(|v| v.parse().ok())) {
+        tracing::warn!(pause_ms = ms, "failpoint: action sent, pausing before recording its result");
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
 /// A failed action's payload for its next attempt.
 fn retry_payload(payload: &Value, attempt: i64) -> Value {
     let mut p = payload.clone();
@@ -330,6 +341,7 @@ impl App {
             let kind = system.as_ref().and_then(|b| b.get("connector")).and_then(|c| c.as_str()).unwrap_or("manual").to_string();
             if let Some(connector) = code.as_deref().and_then(|c| self.connectors.get(c)).filter(|c| c.kind() == kind) {
                 let outcome = self.run_connector(connector, p, account_id).await;
+                failpoint_after_send().await;
                 let mut tx = self.store.begin().await?;
                 let action_name = p.get("action").and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
                 match outcome {

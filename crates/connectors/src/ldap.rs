@@ -231,9 +231,13 @@ impl Provision for LdapConnector {
         let result = async {
             let e = self.find(&mut ldap, username).await?.ok_or_else(|| ConnectorError::Rejected(format!("no account {username}")))?;
             let r = match self.config.flavor {
-                Flavor::OpenLdap => {
-                    ldap.modify(&e.dn, vec![Mod::Replace("userPassword".to_string(), set(password)), Mod::Replace("pwdReset".to_string(), set("TRUE"))]).await.map_err(unavailable)?
-                }
+                Flavor::OpenLdap => ldap
+                    .modify(
+                        &e.dn,
+                        vec![Mod::Replace("userPassword".to_string(), set(password)), Mod::Replace("pwdReset".to_string(), set("TRUE"))],
+                    )
+                    .await
+                    .map_err(unavailable)?,
                 Flavor::ActiveDirectory => ldap
                     .modify(
                         &e.dn,
@@ -375,8 +379,17 @@ impl Schema for LdapConnector {
     async fn groups(&self) -> Result<Vec<String>> {
         let mut ldap = self.connect().await?;
         let result = async {
-            let (entries, _) = ldap.search(&self.config.groups_dn, Scope::OneLevel, "(cn=*)", vec!["cn"]).await.map_err(unavailable)?.success().map_err(unavailable)?;
-            let mut names: Vec<String> = entries.into_iter().map(SearchEntry::construct).filter_map(|e| e.attrs.get("cn").and_then(|v| v.first().cloned())).collect();
+            let (entries, _) = ldap
+                .search(&self.config.groups_dn, Scope::OneLevel, "(cn=*)", vec!["cn"])
+                .await
+                .map_err(unavailable)?
+                .success()
+                .map_err(unavailable)?;
+            let mut names: Vec<String> = entries
+                .into_iter()
+                .map(SearchEntry::construct)
+                .filter_map(|e| e.attrs.get("cn").and_then(|v| v.first().cloned()))
+                .collect();
             names.sort();
             Ok(names)
         }

@@ -239,7 +239,8 @@ impl Provision for ScimConnector {
 
 impl Schema for ScimConnector {
     async fn groups(&self) -> Result<Vec<String>> {
-        let mut names: Vec<String> = self.all("Groups").await?.iter().filter_map(|g| g.get("displayName").and_then(|n| n.as_str()).map(String::from)).collect();
+        let mut names: Vec<String> =
+            self.all("Groups").await?.iter().filter_map(|g| g.get("displayName").and_then(|n| n.as_str()).map(String::from)).collect();
         names.sort();
         Ok(names)
     }

@@ -210,3 +210,75 @@ backend_tests! {
         assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("schema at version {latest} (was {latest})")));
     }
 }
+
+/// The worker is killed (SIGKILL) after it carried a provisioning action out and before
+/// it recorded the result: after a restart the action completes without creating a
+/// duplicate account in the target.
+#[tokio::test]
+async fn a_worker_killed_between_sending_and_recording_completes_without_a_duplicate() {
+    // REQ: PRV-2
+    use connectors::{ReadBack, scim::ScimConnector, testing::ScimServer};
+    let scim = ScimServer::start(&["NEX-BORGER-LÆS", "NEX-BORGER-SKRIV"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = scim.config();
+    std::fs::write(
+        dir.path().join("portvagt.toml"),
+        format!("[connectors.NEXUS]\nkind = \"scim\"\nbase_url = \"{}\"\nbearer_token = \"{}\"\n", config.base_url, config.bearer_token),
+    )
+    .unwrap();
+
+    // The demo set has one approved Nexus request; its creation is carried out, and the
+    // process is killed while it pauses before recording that.
+    let mut first = portvagt(dir.path())
+        .args(["serve", "--demo", "--preset", "taarnby", "--listen", "127.0.0.1:0", "--data-dir", "data"])
+        .env("PORTVAGT_FAILPOINT_PAUSE_AFTER_SEND_MS", "60000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = first.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("failpoint: action sent") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(90)).expect("the worker reached the failpoint");
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    let directory = ScimConnector::new(scim.config());
+    assert_eq!(directory.list().await.unwrap().len(), 1, "the user was created before the kill");
+
+    // Restarted without the failpoint, the worker retries the action, which finds the
+    // user and converges instead of creating a second one.
+    let server = serve(dir.path(), &[]);
+    let token = String::from_utf8(
+        portvagt(dir.path())
+            .args(["create-token", "--name", "t", "--role", "security_coordinator", "--data-dir", "data"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let v: serde_json::Value = http
+            .get(format!("{}/api/v1/requests?state=fulfilled", server.url))
+            .bearer_auth(token.trim())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if v["total"].as_u64() == Some(1) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the action was not completed after the restart: {v}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(directory.list().await.unwrap().len(), 1, "no duplicate");
+}
