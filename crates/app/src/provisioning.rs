@@ -548,6 +548,40 @@ impl App {
 }
 
 impl App {
+    /// PRV-3, scheduled: reconciles every system that has a connector, records each
+    /// run's findings in the audit trail, and tells the coordinator (a notification
+    /// without personal data) when a system has drifted. Returns the findings per system
+    /// code; a system that cannot be read is skipped until the next run.
+    pub async fn reconcile_all(&self) -> Result<Vec<(String, usize)>> {
+        let actor = Actor { role: domain::authz::UserRole::SecurityCoordinator, ..Actor::system("reconciliation") };
+        let (systems, _) =
+            self.store.list_entries(&store::ListQuery { kind: "system", active: Some(true), limit: 10_000, ..Default::default() }).await?;
+        let mut out = Vec::new();
+        for row in systems {
+            let code = row.body.get("code").and_then(|c| c.as_str()).unwrap_or_default().to_string();
+            if !self.connectors.contains_key(&code) {
+                continue;
+            }
+            match self.reconcile(&actor, row.id).await {
+                Ok(drift) => {
+                    if !drift.is_empty() {
+                        let now = self.now();
+                        let note = json!({ "kind": "reconciliation_drift", "system_id": row.id, "findings": drift.len() });
+                        let mut tx = self.store.begin().await?;
+                        tx.enqueue(&OutboxMessage { id: Uuid::now_v7(), topic: "notify".into(), payload: note.clone() }, now).await?;
+                        tx.commit(
+                            AuditRecord::new(&actor, "system.drift", "system", Some(row.id), now).details(json!({ "findings": drift })),
+                        )
+                        .await?;
+                    }
+                    out.push((code, drift.len()));
+                }
+                Err(e) => tracing::warn!(system = %code, error = %e, "reconciliation"),
+            }
+        }
+        Ok(out)
+    }
+
     /// PRV-3: reads a target system back through its connector and lists orphans and
     /// drift against the approved accounts. Recorded in the audit trail.
     pub async fn reconcile(&self, actor: &Actor, system_id: Uuid) -> Result<Vec<account::Drift>> {

@@ -737,6 +737,11 @@ backend_tests! {
             "in username order"
         );
         assert!(matches!(app.reconcile(&w.orderer, w.ad).await.unwrap_err(), AppError::Forbidden));
+        // The scheduled run reconciles every system with a connector and records drift.
+        assert_eq!(app.reconcile_all().await.unwrap(), vec![("AD".to_string(), 2)]);
+        let recorded = app.store().recent_audit(Some(w.ad), 5).await.unwrap();
+        assert!(recorded.iter().any(|e| e.action == "system.drift" && e.details.contains("hacker")));
+        assert_eq!(app.store().count_outbox("notify").await.unwrap(), 1, "the coordinator is told");
         assert_eq!(invalid(app.reconcile(&w.coordinator(), w.nexus).await.unwrap_err()).1, "no-connector");
 
         // The directory goes away: the termination is retried, not lost.

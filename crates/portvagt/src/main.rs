@@ -280,8 +280,9 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     Ok(())
 }
 
-/// The background work: the outbox worker every few seconds, and the lifecycle run at
-/// start and then hourly (it is idempotent; escalations go out at most once a day).
+/// The background work: the outbox worker every few seconds; the lifecycle run and the
+/// reconciliation of every system with a connector at start and then hourly (both are
+/// idempotent; escalations go out at most once a day).
 fn spawn_workers(app: &App) {
     let outbox = app.clone();
     tokio::spawn(async move {
@@ -301,6 +302,11 @@ fn spawn_workers(app: &App) {
             match lifecycle.run_lifecycle().await {
                 Ok(r) => tracing::info!(report = ?r, "lifecycle run"),
                 Err(e) => tracing::warn!(error = %e, "lifecycle run"),
+            }
+            // PRV-3: every system with a connector is read back and compared.
+            match lifecycle.reconcile_all().await {
+                Ok(r) => tracing::info!(findings = ?r, "reconciliation"),
+                Err(e) => tracing::warn!(error = %e, "reconciliation"),
             }
         }
     });
