@@ -72,6 +72,17 @@ fn check(r: ldap3::LdapResult, what: &str) -> Result<()> {
     }
 }
 
+/// A search's entries, with its result code mapped like any other operation's.
+fn search_entries(r: ldap3::result::Result<ldap3::SearchResult>) -> Result<Vec<SearchEntry>> {
+    match r.map_err(unavailable)?.success() {
+        Ok((entries, _)) => Ok(entries.into_iter().map(SearchEntry::construct).collect()),
+        Err(ldap3::LdapError::LdapResult { result }) => {
+            Err(check(result, "search").err().unwrap_or_else(|| ConnectorError::Rejected("search".into())))
+        }
+        Err(other) => Err(unavailable(other)),
+    }
+}
+
 /// Escapes a value for a search filter (RFC 4515).
 fn filter_value(s: &str) -> String {
     s.chars()
@@ -139,30 +150,14 @@ impl LdapConnector {
     async fn find(&self, ldap: &mut ldap3::Ldap, username: &str) -> Result<Option<SearchEntry>> {
         let filter = format!("({}={})", self.naming_attr(), filter_value(username));
         let attrs = vec!["uid", "sAMAccountName", "pwdAccountLockedTime", "userAccountControl"];
-        let (entries, res) =
-            ldap.search(&self.config.users_dn, Scope::Subtree, &filter, attrs).await.map_err(unavailable)?.success().map_err(
-                |e| match e {
-                    ldap3::LdapError::LdapResult { result } => match check(result, "search") {
-                        Err(e) => e,
-                        Ok(()) => ConnectorError::Rejected("search".into()),
-                    },
-                    other => unavailable(other),
-                },
-            )?;
-        let _ = res;
-        Ok(entries.into_iter().next().map(SearchEntry::construct))
+        let found = search_entries(ldap.search(&self.config.users_dn, Scope::Subtree, &filter, attrs).await)?;
+        Ok(found.into_iter().next())
     }
 
     async fn groups_of(&self, ldap: &mut ldap3::Ldap, dn: &str) -> Result<Vec<String>> {
         let filter = format!("(member={})", filter_value(dn));
-        let (entries, _) = ldap
-            .search(&self.config.groups_dn, Scope::OneLevel, &filter, vec!["cn"])
-            .await
-            .map_err(unavailable)?
-            .success()
-            .map_err(unavailable)?;
-        let mut names: Vec<String> =
-            entries.into_iter().map(SearchEntry::construct).filter_map(|e| e.attrs.get("cn").and_then(|v| v.first().cloned())).collect();
+        let entries = search_entries(ldap.search(&self.config.groups_dn, Scope::OneLevel, &filter, vec!["cn"]).await)?;
+        let mut names: Vec<String> = entries.into_iter().filter_map(|e| e.attrs.get("cn").and_then(|v| v.first().cloned())).collect();
         names.sort();
         Ok(names)
     }
@@ -379,17 +374,8 @@ impl Schema for LdapConnector {
     async fn groups(&self) -> Result<Vec<String>> {
         let mut ldap = self.connect().await?;
         let result = async {
-            let (entries, _) = ldap
-                .search(&self.config.groups_dn, Scope::OneLevel, "(cn=*)", vec!["cn"])
-                .await
-                .map_err(unavailable)?
-                .success()
-                .map_err(unavailable)?;
-            let mut names: Vec<String> = entries
-                .into_iter()
-                .map(SearchEntry::construct)
-                .filter_map(|e| e.attrs.get("cn").and_then(|v| v.first().cloned()))
-                .collect();
+            let entries = search_entries(ldap.search(&self.config.groups_dn, Scope::OneLevel, "(cn=*)", vec!["cn"]).await)?;
+            let mut names: Vec<String> = entries.into_iter().filter_map(|e| e.attrs.get("cn").and_then(|v| v.first().cloned())).collect();
             names.sort();
             Ok(names)
         }
@@ -423,27 +409,19 @@ impl ReadBack for LdapConnector {
         let result = async {
             let attr = self.naming_attr();
             let filter = format!("({attr}=*)");
-            let (entries, _) = ldap
-                .search(&self.config.users_dn, Scope::Subtree, &filter, vec![attr, "pwdAccountLockedTime", "userAccountControl"])
-                .await
-                .map_err(unavailable)?
-                .success()
-                .map_err(unavailable)?;
-            let (groups, _) = ldap
-                .search(&self.config.groups_dn, Scope::OneLevel, "(member=*)", vec!["cn", "member"])
-                .await
-                .map_err(unavailable)?
-                .success()
-                .map_err(unavailable)?;
+            let entries = search_entries(
+                ldap.search(&self.config.users_dn, Scope::Subtree, &filter, vec![attr, "pwdAccountLockedTime", "userAccountControl"]).await,
+            )?;
+            let groups = search_entries(ldap.search(&self.config.groups_dn, Scope::OneLevel, "(member=*)", vec!["cn", "member"]).await)?;
             let mut member_of: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
-            for g in groups.into_iter().map(SearchEntry::construct) {
+            for g in groups {
                 let Some(cn) = g.attrs.get("cn").and_then(|v| v.first()).cloned() else { continue };
                 for m in g.attrs.get("member").into_iter().flatten() {
                     member_of.entry(m.to_lowercase()).or_default().push(cn.clone());
                 }
             }
             let mut out = Vec::new();
-            for e in entries.into_iter().map(SearchEntry::construct) {
+            for e in entries {
                 let Some(username) = e.attrs.get(attr).and_then(|v| v.first()).cloned() else { continue };
                 let mut groups = member_of.remove(&e.dn.to_lowercase()).unwrap_or_default();
                 groups.sort();
