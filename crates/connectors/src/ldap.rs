@@ -221,6 +221,28 @@ impl LdapConnector {
 }
 
 impl Provision for LdapConnector {
+    async fn update(&self, spec: &AccountSpec) -> Result<()> {
+        let mut ldap = self.connect().await?;
+        let result = async {
+            let e = self
+                .find(&mut ldap, &spec.username)
+                .await?
+                .ok_or_else(|| ConnectorError::Rejected(format!("no account {}", spec.username)))?;
+            let mut mods = vec![
+                Mod::Replace("sn".to_string(), set(spec.surname.clone())),
+                Mod::Replace("givenName".to_string(), set(spec.given_name.clone())),
+                Mod::Replace("displayName".to_string(), set(spec.display_name.clone())),
+                Mod::Replace("mail".to_string(), spec.email.clone().map(set).unwrap_or_default()),
+            ];
+            if self.config.flavor == Flavor::OpenLdap {
+                mods.push(Mod::Replace("cn".to_string(), set(spec.display_name.clone())));
+            }
+            check(ldap.modify(&e.dn, mods).await.map_err(unavailable)?, "update")
+        }
+        .await;
+        Self::finish(ldap).await;
+        result
+    }
     async fn set_password(&self, username: &str, password: &str) -> Result<()> {
         let mut ldap = self.connect().await?;
         let result = async {

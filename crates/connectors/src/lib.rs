@@ -80,6 +80,8 @@ pub struct RemoteAccount {
 pub trait Provision {
     /// Creates the account, or brings an existing one with the same username to `spec`.
     fn create(&self, spec: &AccountSpec) -> impl Future<Output = Result<()>> + Send;
+    /// Updates an existing account's name and e-mail to `spec`.
+    fn update(&self, spec: &AccountSpec) -> impl Future<Output = Result<()>> + Send;
     fn set_enabled(&self, username: &str, enabled: bool) -> impl Future<Output = Result<()>> + Send;
     fn set_groups(&self, username: &str, groups: &[String]) -> impl Future<Output = Result<()>> + Send;
     fn set_expiry(&self, username: &str, valid_to: Option<Date>) -> impl Future<Output = Result<()>> + Send;
@@ -121,6 +123,12 @@ impl Provision for Connector {
         match self {
             Connector::Ldap(c) => c.create(spec).await,
             Connector::Scim(c) => c.create(spec).await,
+        }
+    }
+    async fn update(&self, spec: &AccountSpec) -> Result<()> {
+        match self {
+            Connector::Ldap(c) => c.update(spec).await,
+            Connector::Scim(c) => c.update(spec).await,
         }
     }
     async fn set_enabled(&self, username: &str, enabled: bool) -> Result<()> {

@@ -182,6 +182,18 @@ fn urlencode(s: &str) -> String {
 }
 
 impl Provision for ScimConnector {
+    async fn update(&self, spec: &AccountSpec) -> Result<()> {
+        let u = self.find(&spec.username).await?.ok_or_else(|| ConnectorError::Rejected(format!("no user {}", spec.username)))?;
+        let mut ops = vec![
+            json!({ "op": "replace", "path": "displayName", "value": spec.display_name }),
+            json!({ "op": "replace", "path": "name", "value": { "givenName": spec.given_name, "familyName": spec.surname } }),
+        ];
+        if let Some(m) = &spec.email {
+            ops.push(json!({ "op": "replace", "path": "emails", "value": [{ "value": m, "primary": true }] }));
+        }
+        let body = json!({ "schemas": [PATCH_SCHEMA], "Operations": ops });
+        self.call(Method::PATCH, &format!("Users/{}", u.id), Some(body), u.version.as_deref()).await.map(|_| ())
+    }
     async fn set_password(&self, username: &str, password: &str) -> Result<()> {
         let u = self.find(username).await?.ok_or_else(|| ConnectorError::Rejected(format!("no user {username}")))?;
         let body = json!({ "schemas": [PATCH_SCHEMA], "Operations": [{ "op": "replace", "path": "password", "value": password }] });

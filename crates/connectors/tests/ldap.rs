@@ -40,6 +40,11 @@ async fn creates_groups_disables_and_enables_accounts_idempotently() {
     assert!(c.read("omsmh1").await.unwrap().unwrap().enabled);
     c.set_enabled("nobody", false).await.expect("disabling a missing account is done");
     c.set_password("omsmh1", "Vinterferie2027y").await.expect("a new initial password");
+    let mut renamed = spec("omsmh1", &[], true);
+    renamed.display_name = "Mette Hansen-Holm".into();
+    renamed.surname = "Hansen-Holm".into();
+    c.update(&renamed).await.expect("name and e-mail updated");
+    assert!(c.update(&spec("nobody", &[], true)).await.is_err());
     assert!(c.set_password("nobody", "x").await.is_err());
     assert_eq!(c.groups().await.unwrap(), ["AD-DREV", "AD-LOGON", "NEX-JOURNAL"], "the groups role codes can name");
     assert!(c.read("nobody").await.unwrap().is_none());

@@ -30,6 +30,9 @@ async fn users_groups_and_deactivation_through_scim() {
     assert_eq!((read.enabled, read.groups), (false, vec!["NEX-MEDICIN".to_string()]));
     assert!(c.read("nobody").await.unwrap().is_none());
     c.set_password("omsmh1", "Vinterferie2027y").await.unwrap();
+    let mut renamed = spec("omsmh1", &[], false);
+    renamed.display_name = "Mette Hansen-Holm".into();
+    c.update(&renamed).await.unwrap();
     assert_eq!(c.groups().await.unwrap(), ["NEX-JOURNAL", "NEX-MEDICIN"]);
 
     // Paging on read-back: more users than one page.
