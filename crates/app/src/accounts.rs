@@ -318,7 +318,8 @@ impl App {
             let system: domain::registry::System = self.record(system_id).await?;
             let taken = self.store.unavailable_usernames(system_id).await?.into_iter().collect();
             let pattern = system.username_pattern.as_ref().map(|p| p.to_string()).unwrap_or_else(|| "{initials:3}{n}".into());
-            let username = account::generate_username(&format!("vik{pattern}"), input.name.as_str(), None, &taken)?;
+            let parts = account::NameParts { person: input.name.as_str(), ..Default::default() };
+            let username = account::generate_username(&format!("vik{pattern}"), parts, &taken)?;
             let roles = by_system[&system_id].iter().flat_map(|(pid, p)| p.roles.iter().map(move |r| (*r, Some(*pid)))).collect();
             let insert = AccountInsert {
                 id: Uuid::now_v7(),
@@ -443,7 +444,11 @@ impl App {
         let person: Person = self.record(input.person_id).await?;
         let system: domain::registry::System = self.record(system_id).await?;
         let taken = self.store.unavailable_usernames(system_id).await?.into_iter().collect();
-        let username = account::generate_username("sup{initials:3}{n}", person.name.as_str(), None, &taken)?;
+        let username = account::generate_username(
+            "sup{initials:3}{n}",
+            account::NameParts { person: person.name.as_str(), ..Default::default() },
+            &taken,
+        )?;
         let now = self.now();
         let insert = AccountInsert {
             id: Uuid::now_v7(),

@@ -102,7 +102,13 @@ impl App {
                 };
                 let taken: HashSet<String> = self.store.unavailable_usernames(system_id).await?.into_iter().collect();
                 let pattern = system.username_pattern.as_ref().map(|p| p.to_string()).unwrap_or_else(|| "{initials:3}{n}".into());
-                let username = account::generate_username(&pattern, loaded.person.name.as_str(), supplier.as_deref(), &taken)?;
+                let department = self.record::<domain::registry::Department>(req.department_id).await.ok().map(|d| d.code.to_string());
+                let parts = account::NameParts {
+                    person: loaded.person.name.as_str(),
+                    supplier: supplier.as_deref(),
+                    department: department.as_deref(),
+                };
+                let username = account::generate_username(&pattern, parts, &taken)?;
                 let roles: Vec<(Uuid, Option<Uuid>)> =
                     loaded.profiles.iter().flat_map(|(pid, p)| p.roles.iter().map(move |r| (*r, Some(*pid)))).collect();
                 let insert = AccountInsert {

@@ -182,9 +182,15 @@ impl App {
                             crate::ListFilter { refers_to: Some(p), supplier_id: Some(own), active: Some(true), ..Default::default() };
                         let page = self.list::<Orderer>(actor, &filter, PageRequest::new(None, None)?).await?;
                         let today = now.date();
-                        page.items
+                        let on_list = page
+                            .items
                             .iter()
-                            .any(|o| o.data.person_id == p && o.data.valid_from <= today && o.data.valid_to.is_none_or(|t| t >= today))
+                            .any(|o| o.data.person_id == p && o.data.valid_from <= today && o.data.valid_to.is_none_or(|t| t >= today));
+                        // An orderer who has left the supplier orders no more.
+                        let employed = self.get::<Person>(actor, p).await.is_ok_and(|e| {
+                            e.data.affiliations.iter().any(|a| a.supplier_id == own && a.from <= today && a.to.is_none_or(|t| t >= today))
+                        });
+                        on_list && employed
                     }
                     None => false,
                 };

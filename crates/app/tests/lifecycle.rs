@@ -508,6 +508,14 @@ backend_tests! {
         // An orderer not on the list, and an expired agreement.
         let stranger = actor(UserRole::SupplierOrderer, Organisation::Supplier(w.supplier), None, Some(w.staff));
         assert_eq!(invalid(w.app.submit_request(&stranger, w.new_account(w.staff, "2026-04-01")).await.unwrap_err()).1, "not-an-orderer");
+        // An orderer whose own employment with the supplier ended orders no more.
+        let boss = w.orderer.person.unwrap();
+        let mut p: Person = w.app.get::<Person>(&w.admin, boss).await.unwrap().data;
+        p.affiliations[0].to = Some(date("2026-03-01"));
+        w.app.update(&w.admin, boss, p.clone(), None).await.unwrap();
+        assert_eq!(invalid(w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-04-01")).await.unwrap_err()).1, "not-an-orderer");
+        p.affiliations[0].to = None;
+        w.app.update(&w.admin, boss, p, None).await.unwrap();
         w.clock.set("2027-01-05T08:00:00Z");
         let e = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2027-02-01")).await.unwrap_err();
         assert_eq!(invalid(e).1, "agreement-not-active");

@@ -99,21 +99,30 @@ fn ascii_fold(s: &str) -> String {
     out
 }
 
+/// What a username is made from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NameParts<'a> {
+    pub person: &'a str,
+    pub supplier: Option<&'a str>,
+    /// The code of the department (institution) the account belongs to.
+    pub department: Option<&'a str>,
+}
+
 /// ACC-2: a username from a system's pattern, unique among `taken` (which holds the
 /// usernames in use and those in quarantine, ACC-3). Pattern parts: `{initials:N}`,
-/// `{first:N}`, `{last:N}`, `{supplier:N}`, `{n}` (a number counting from 1); other
-/// characters are kept. Without `{n}`, a number is appended when needed.
-pub fn generate_username(
-    pattern: &str,
-    person_name: &str,
-    supplier_name: Option<&str>,
-    taken: &HashSet<String>,
-) -> Result<String, FieldError> {
+/// `{first:N}`, `{last:N}`, `{supplier:N}`, `{department:N}`, `{n}` (a number counting
+/// from 1); other characters are kept. Without `{n}`, a number is appended when needed.
+/// T p.63's network names are `{initials:3}{department:4}`; supplier staff
+/// `{supplier:3}{initials:3}{n}`.
+pub fn generate_username(pattern: &str, parts: NameParts, taken: &HashSet<String>) -> Result<String, FieldError> {
+    let person_name = parts.person;
+    let supplier_name = parts.supplier;
     let words: Vec<String> = person_name.split_whitespace().map(ascii_fold).filter(|w| !w.is_empty()).collect();
     let initials: String = words.iter().filter_map(|w| w.chars().next()).collect();
     let first = words.first().cloned().unwrap_or_default();
     let last = words.last().cloned().unwrap_or_default();
     let supplier = supplier_name.map(ascii_fold).unwrap_or_default();
+    let department = parts.department.map(ascii_fold).unwrap_or_default();
     let take = |s: &str, n: usize| -> String { s.chars().take(n).collect() };
     let mut base = String::new();
     let mut has_counter = false;
@@ -131,6 +140,7 @@ pub fn generate_username(
             "first" => base.push_str(&take(&first, n)),
             "last" => base.push_str(&take(&last, n)),
             "supplier" => base.push_str(&take(&supplier, n)),
+            "department" => base.push_str(&take(&department, n)),
             "n" => {
                 has_counter = true;
                 base.push_str("{n}");
@@ -331,17 +341,19 @@ mod tests {
     fn usernames_follow_the_pattern_and_are_unique() {
         // REQ: ACC-2
         let mut taken = HashSet::new();
-        let u = generate_username("{supplier:3}{initials:3}{n}", "Søren Ærø Ålund", Some("Omsorg Nord ApS"), &taken).unwrap();
+        let søren = NameParts { person: "Søren Ærø Ålund", supplier: Some("Omsorg Nord ApS"), department: None };
+        let u = generate_username("{supplier:3}{initials:3}{n}", søren, &taken).unwrap();
         assert_eq!(u, "omssaa1");
         taken.insert(u);
-        assert_eq!(
-            generate_username("{supplier:3}{initials:3}{n}", "Søren Ærø Ålund", Some("Omsorg Nord ApS"), &taken).unwrap(),
-            "omssaa2"
-        );
-        assert_eq!(generate_username("{initials:4}", "Bo Li", None, &HashSet::new()).unwrap(), "bl");
+        assert_eq!(generate_username("{supplier:3}{initials:3}{n}", søren, &taken).unwrap(), "omssaa2");
+        let bo = NameParts { person: "Bo Li", ..NameParts::default() };
+        assert_eq!(generate_username("{initials:4}", bo, &HashSet::new()).unwrap(), "bl");
         let taken: HashSet<String> = ["bl".to_string()].into();
-        assert_eq!(generate_username("{initials:4}", "Bo Li", None, &taken).unwrap(), "bl1");
-        assert!(generate_username("{unknown}", "Bo Li", None, &taken).is_err());
+        assert_eq!(generate_username("{initials:4}", bo, &taken).unwrap(), "bl1");
+        assert!(generate_username("{unknown}", bo, &taken).is_err());
+        // Tårnby's network names: three initials, then the institution.
+        let lone = NameParts { person: "Lone Birgitte Kristensen", supplier: None, department: Some("HJEM") };
+        assert_eq!(generate_username("{initials:3}{department:4}", lone, &HashSet::new()).unwrap(), "lbkhjem");
     }
 
     #[test]
