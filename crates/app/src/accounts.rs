@@ -543,7 +543,9 @@ impl App {
                 kind: r.kind,
                 valid_to: r.valid_to,
                 agreement: r.agreement_id.and_then(|a| agreements.get(&a).copied()),
-                last_activity: r.last_activity_at.or(r.activated_at),
+                // Only a recorded sign-on counts: an account nobody has reported on is not
+                // taken for unused.
+                last_activity: r.last_activity_at,
             })
             .collect();
         let to_disable = account::daily_disable(&view, &policy, now);

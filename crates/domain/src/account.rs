@@ -241,7 +241,8 @@ pub struct LifecycleAccount {
     pub valid_to: Option<Date>,
     /// The agreement's last day and whether its record is active.
     pub agreement: Option<(Date, bool)>,
-    /// Last sign-on seen, or activation when never used.
+    /// The last recorded sign-on; `None` when none was ever reported, which never
+    /// counts as inactivity.
     pub last_activity: Option<Timestamp>,
 }
 
