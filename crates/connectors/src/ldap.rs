@@ -35,6 +35,10 @@ pub struct LdapConfig {
     /// Upgrade an `ldap://` connection with StartTLS.
     #[serde(default)]
     pub starttls: bool,
+    /// A PEM file of the CA that signed the directory's certificate (for `ldaps://` and
+    /// StartTLS); without it the system's trusted roots are used.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for LdapConfig {
@@ -118,8 +122,25 @@ impl LdapConnector {
         LdapConnector { config }
     }
 
+    /// A TLS client configuration trusting the configured CA.
+    fn tls_config(path: &std::path::Path) -> Result<std::sync::Arc<rustls::ClientConfig>> {
+        let refused = |m: String| ConnectorError::Rejected(format!("ca_file {}: {m}", path.display()));
+        let pem = std::fs::read(path).map_err(|e| refused(e.to_string()))?;
+        let mut roots = rustls::RootCertStore::empty();
+        for der in rustls_pemfile::certs(&mut pem.as_slice()).map_err(|e| refused(e.to_string()))? {
+            roots.add(&rustls::Certificate(der)).map_err(|e| refused(e.to_string()))?;
+        }
+        if roots.is_empty() {
+            return Err(refused("no certificate in the file".into()));
+        }
+        Ok(std::sync::Arc::new(rustls::ClientConfig::builder().with_safe_defaults().with_root_certificates(roots).with_no_client_auth()))
+    }
+
     async fn connect(&self) -> Result<ldap3::Ldap> {
-        let settings = LdapConnSettings::new().set_conn_timeout(Duration::from_secs(10)).set_starttls(self.config.starttls);
+        let mut settings = LdapConnSettings::new().set_conn_timeout(Duration::from_secs(10)).set_starttls(self.config.starttls);
+        if let Some(ca) = &self.config.ca_file {
+            settings = settings.set_config(Self::tls_config(ca)?);
+        }
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.config.url).await.map_err(unavailable)?;
         ldap3::drive!(conn);
         ldap.with_timeout(Duration::from_secs(30));

@@ -14,6 +14,8 @@ const ADMIN_PW: &str = "test-admin-secret";
 pub struct Slapd {
     child: Child,
     pub port: u16,
+    /// With TLS: the `ldaps://` port and the CA's PEM file.
+    pub tls: Option<(u16, std::path::PathBuf)>,
     _dir: tempfile::TempDir,
 }
 
@@ -37,12 +39,16 @@ fn slapd_binary() -> &'static str {
     panic!("slapd is not installed: run the test command `./scripts/test`, which installs it (apt-get install slapd ldap-utils)")
 }
 
-fn spawn(bin: &str, dir: &Path, port: u16) -> Child {
+fn spawn(bin: &str, dir: &Path, port: u16, ldaps: Option<u16>) -> Child {
+    let urls = match ldaps {
+        Some(p) => format!("ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{p}/"),
+        None => format!("ldap://127.0.0.1:{port}/"),
+    };
     Command::new(bin)
         .arg("-f")
         .arg(dir.join("slapd.conf"))
         .arg("-h")
-        .arg(format!("ldap://127.0.0.1:{port}/"))
+        .arg(urls)
         .arg("-d")
         .arg("0")
         .stdout(Stdio::null())
@@ -51,9 +57,55 @@ fn spawn(bin: &str, dir: &Path, port: u16) -> Child {
         .expect("start slapd")
 }
 
+/// A CA and a server certificate for 127.0.0.1, made with `openssl`; returns the slapd
+/// configuration lines that use them.
+fn make_certificates(dir: &Path) -> String {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl (Debian package openssl) is needed for the TLS tests");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    run(&[&["req", "-x509"][..], &ec, &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Portvagt test CA"]].concat());
+    run(&[&["req"][..], &ec, &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]].concat());
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+        .expect("ext.cnf");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    format!("TLSCACertificateFile {d}/ca.pem\nTLSCertificateFile {d}/server.pem\nTLSCertificateKeyFile {d}/server.key\n", d = dir.display())
+}
+
 impl Slapd {
     /// Starts a server with the users and groups OUs and the given groups.
     pub async fn start(groups: &[&str]) -> Slapd {
+        Self::start_with(groups, false).await
+    }
+
+    /// The same, also speaking TLS (StartTLS and `ldaps://`) with a certificate for
+    /// 127.0.0.1 from a throwaway CA made with `openssl`.
+    pub async fn start_tls(groups: &[&str]) -> Slapd {
+        Self::start_with(groups, true).await
+    }
+
+    async fn start_with(groups: &[&str], tls: bool) -> Slapd {
         let bin = slapd_binary();
         let dir = tempfile::tempdir().expect("temporary folder");
         let db = dir.path().join("db");
@@ -79,9 +131,12 @@ impl Slapd {
             dir = dir.path().display(),
             db = db.display()
         );
+        let conf = if tls { format!("{}{conf}", make_certificates(dir.path())) } else { conf };
         std::fs::write(dir.path().join("slapd.conf"), conf).expect("slapd.conf");
         let port = free_port();
-        let mut s = Slapd { child: spawn(bin, dir.path(), port), port, _dir: dir };
+        let ldaps = tls.then(free_port);
+        let tls = ldaps.map(|p| (p, dir.path().join("ca.pem")));
+        let mut s = Slapd { child: spawn(bin, dir.path(), port, ldaps), port, tls, _dir: dir };
         s.wait_listening();
         s.seed(groups).await;
         s
@@ -104,7 +159,7 @@ impl Slapd {
     /// Starts it again on the same port with the same data.
     pub fn restart(&mut self) {
         self.stop();
-        self.child = spawn(slapd_binary(), self._dir.path(), self.port);
+        self.child = spawn(slapd_binary(), self._dir.path(), self.port, self.tls.as_ref().map(|(p, _)| *p));
         self.wait_listening();
     }
 
@@ -117,6 +172,7 @@ impl Slapd {
             groups_dn: format!("ou=Grupper,{SUFFIX}"),
             flavor: Flavor::OpenLdap,
             starttls: false,
+            ca_file: None,
         }
     }
 

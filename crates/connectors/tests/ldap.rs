@@ -81,3 +81,22 @@ async fn a_referral_is_a_recorded_refusal_not_a_panic() {
     let e = LdapConnector::new(config).read("omsmh1").await.unwrap_err();
     assert!(matches!(&e, ConnectorError::Rejected(m) if m.contains("referral")), "{e:?}");
 }
+
+#[tokio::test]
+async fn starttls_and_ldaps_with_the_directorys_ca() {
+    // REQ: PRV-1
+    let slapd = Slapd::start_tls(&["AD-LOGON"]).await;
+    let (ldaps_port, ca) = slapd.tls.clone().unwrap();
+    let mut starttls = slapd.config();
+    starttls.starttls = true;
+    starttls.ca_file = Some(ca.clone());
+    let c = LdapConnector::new(starttls.clone());
+    c.create(&spec("omsmh1", &["AD-LOGON"], true)).await.expect("over StartTLS");
+    let mut ldaps = slapd.config();
+    ldaps.url = format!("ldaps://127.0.0.1:{ldaps_port}");
+    ldaps.ca_file = Some(ca);
+    assert!(LdapConnector::new(ldaps).read("omsmh1").await.unwrap().is_some(), "over ldaps://");
+    // Without the CA the certificate is not trusted: no silent fallback to plain text.
+    starttls.ca_file = None;
+    assert!(LdapConnector::new(starttls).read("omsmh1").await.is_err());
+}

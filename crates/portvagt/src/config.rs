@@ -107,6 +107,9 @@ pub enum ConnectorSettings {
         flavor: String,
         #[serde(default)]
         starttls: bool,
+        /// PEM file of the CA that signed the directory's certificate.
+        #[serde(default)]
+        ca_file: Option<PathBuf>,
     },
     /// A SCIM 2.0 service provider.
     Scim {
@@ -134,7 +137,7 @@ impl ConnectorSettings {
     /// The connector, with its secret read from its file.
     pub fn connector(&self, system: &str) -> anyhow::Result<connectors::Connector> {
         Ok(match self {
-            ConnectorSettings::Ldap { url, bind_dn, bind_password, bind_password_file, users_dn, groups_dn, flavor, starttls } => {
+            ConnectorSettings::Ldap { url, bind_dn, bind_password, bind_password_file, users_dn, groups_dn, flavor, starttls, ca_file } => {
                 let flavor = match flavor.as_str() {
                     "open_ldap" => connectors::ldap::Flavor::OpenLdap,
                     "active_directory" => connectors::ldap::Flavor::ActiveDirectory,
@@ -148,6 +151,7 @@ impl ConnectorSettings {
                     groups_dn: groups_dn.clone(),
                     flavor,
                     starttls: *starttls,
+                    ca_file: ca_file.clone(),
                 }))
             }
             ConnectorSettings::Scim { base_url, bearer_token, bearer_token_file } => {
@@ -161,23 +165,12 @@ impl ConnectorSettings {
 
     fn masked(&self) -> ConnectorSettings {
         let mask = |s: &Option<Secret>| s.as_ref().map(|_| Secret::new("***"));
-        match self.clone() {
-            ConnectorSettings::Ldap { bind_password, url, bind_dn, bind_password_file, users_dn, groups_dn, flavor, starttls } => {
-                ConnectorSettings::Ldap {
-                    bind_password: mask(&bind_password),
-                    url,
-                    bind_dn,
-                    bind_password_file,
-                    users_dn,
-                    groups_dn,
-                    flavor,
-                    starttls,
-                }
-            }
-            ConnectorSettings::Scim { base_url, bearer_token, bearer_token_file } => {
-                ConnectorSettings::Scim { base_url, bearer_token: mask(&bearer_token), bearer_token_file }
-            }
+        let mut shown = self.clone();
+        match &mut shown {
+            ConnectorSettings::Ldap { bind_password, .. } => *bind_password = mask(bind_password),
+            ConnectorSettings::Scim { bearer_token, .. } => *bearer_token = mask(bearer_token),
         }
+        shown
     }
 }
 
