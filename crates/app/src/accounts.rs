@@ -421,7 +421,10 @@ impl App {
         if !matches!(actor.role, UserRole::SecurityCoordinator | UserRole::SupplierOrderer) {
             return Err(AppError::Forbidden);
         }
-        self.person_for(actor, input.person_id).await?;
+        self.person_for(actor, input.person_id).await.map_err(|e| match e {
+            AppError::NotFound => AppError::Invalid(FieldError::new("person_id", codes::UNKNOWN_REFERENCE)),
+            other => other,
+        })?;
         let agreement: Agreement =
             self.record(input.agreement_id).await.map_err(|_| FieldError::new("agreement_id", codes::UNKNOWN_REFERENCE))?;
         if actor.supplier().is_some_and(|s| s != agreement.supplier_id) {

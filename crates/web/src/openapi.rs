@@ -43,8 +43,43 @@ impl Doc {
         self.tags.insert(name.to_string(), description.to_string());
     }
 
-    pub fn add(&mut self, path: &str, method: HttpMethod, op: Operation) {
+    /// Adds an operation, documenting the errors every operation of its shape can answer:
+    /// a body can be malformed (400), too large (413), not JSON (415), invalid (422) or in
+    /// conflict with stored data (409); a path id can be unknown (404); a query parameter
+    /// can be invalid (422).
+    pub fn add(&mut self, path: &str, method: HttpMethod, mut op: Operation) {
+        let mut add = |code: &str, what: &str| {
+            op.responses.responses.entry(code.to_string()).or_insert_with(|| problem(what).into());
+        };
+        if op.request_body.is_some() {
+            add("400", "The body is not JSON");
+            add("413", "The body is larger than 1 MiB");
+            add("415", "The body is not sent as JSON");
+            add("422", "A field is invalid, unknown or missing, or a rule refuses it; nothing was written");
+            add("409", "The input conflicts with stored data: a duplicate key or a stale version");
+        }
+        let params = op.parameters.clone().unwrap_or_default();
+        if params.iter().any(|p| p.parameter_in == ParameterIn::Path) {
+            add("404", "No such record, or one the caller may not see");
+        }
+        if params.iter().any(|p| p.parameter_in == ParameterIn::Query) || path.contains("{id}") {
+            add("422", "A parameter is invalid or a rule refuses the step");
+        }
         self.ops.push((path.to_string(), method, op));
+    }
+
+    /// A copy of a registered schema that allows properties beyond its own, to combine
+    /// with others in `allOf` (an input schema refuses unknown fields, which would make
+    /// the combination unsatisfiable).
+    pub fn open(&mut self, name: &str) -> RefOr<Schema> {
+        let open_name = format!("{name}Fields");
+        if let Some(RefOr::T(Schema::Object(o))) = self.schemas.get(name).cloned() {
+            let mut o = o;
+            o.additional_properties = None;
+            self.schemas.entry(open_name.clone()).or_insert(RefOr::T(Schema::Object(o)));
+            return Ref::from_schema_name(open_name).into();
+        }
+        Ref::from_schema_name(name).into()
     }
 
     pub fn build(self) -> OpenApi {

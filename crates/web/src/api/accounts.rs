@@ -530,7 +530,8 @@ fn op(
     if path.contains("{id}") {
         b = b.response("404", openapi::problem("Not found, or not visible to the caller"));
     }
-    let code = if method == HttpMethod::Post && !path.contains("{id}") { "201" } else { "200" };
+    let creates = method == HttpMethod::Post && !path.contains("{id}") && !path.ends_with("/run");
+    let code = if creates { "201" } else { "200" };
     b = b.response(code, openapi::json(ok.0, ok.1));
     doc.add(path, method, b.build());
 }

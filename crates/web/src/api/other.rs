@@ -152,7 +152,8 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
     doc.tag("municipality", "The municipality profile and the policy in force (ORG-1, OPS-3, X-6)");
     let muni = doc.schema::<Municipality>();
     let meta = doc.schema::<super::registry::EntryMeta>();
-    let muni_entry = doc.named("MunicipalityEntry", utoipa::openapi::schema::AllOfBuilder::new().item(meta).item(muni.clone()).into());
+    let muni_fields = doc.open("Municipality");
+    let muni_entry = doc.named("MunicipalityEntry", utoipa::openapi::schema::AllOfBuilder::new().item(meta).item(muni_fields).into());
     doc.add(
         "/api/v1/municipality",
         HttpMethod::Get,

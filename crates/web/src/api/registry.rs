@@ -123,7 +123,8 @@ pub fn resource<R: Record + ToSchema>(doc: &mut Doc, plural: &'static str, tag: 
     let name = R::name().to_string();
     let data = doc.schema::<R>();
     let meta = doc.schema::<EntryMeta>();
-    let entry = doc.named(&format!("{name}Entry"), AllOfBuilder::new().item(meta).item(data.clone()).into());
+    let fields = doc.open(&name);
+    let entry = doc.named(&format!("{name}Entry"), AllOfBuilder::new().item(meta).item(fields).into());
     let page = doc.named(&format!("{name}Page"), openapi::page_of(entry.clone()));
     let collection = format!("/api/v1/{plural}");
     let item = format!("/api/v1/{plural}/{{id}}");
