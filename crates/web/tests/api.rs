@@ -398,3 +398,36 @@ fn committed_openapi_json_matches_the_code() {
         "openapi.json differs from the API in the code: run `UPDATE_OPENAPI=1 cargo test -p portvagt-web --test api committed_openapi` and commit the file"
     );
 }
+
+/// schemathesis (PyPI, installed by the test command) generates requests from the served
+/// OpenAPI document: no answer may be a server error, an undocumented status, or a body
+/// that contradicts its schema. A fixed seed keeps the run repeatable.
+#[tokio::test]
+async fn generated_requests_find_no_server_error_and_no_undocumented_answer() {
+    let bin = std::env::var("PORTVAGT_TEST_SCHEMATHESIS").unwrap_or_else(|_| {
+        panic!("PORTVAGT_TEST_SCHEMATHESIS is not set: run the test command `./scripts/test`, which installs schemathesis")
+    });
+    let t = TestApp::spawn(TestBackend::Sqlite).await;
+    common::seed(&t).await;
+    let args = vec![
+        "run".to_string(),
+        format!("{}/api/v1/openapi.json", t.base),
+        "--url".into(),
+        t.base.clone(),
+        "-H".into(),
+        format!("Authorization: Bearer {}", t.coordinator),
+        "-c".into(),
+        "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance".into(),
+        "-n".into(),
+        "5".into(),
+        "--phases".into(),
+        "examples,coverage,fuzzing".into(),
+        "--seed".into(),
+        "20261123".into(),
+    ];
+    // Blocking, off the runtime that serves the API.
+    let out =
+        tokio::task::spawn_blocking(move || std::process::Command::new(bin).args(args).output()).await.unwrap().expect("run schemathesis");
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "schemathesis found failures:\n{text}");
+}
