@@ -681,6 +681,36 @@ impl App {
         Ok(out)
     }
 
+    /// a target system (or its log export) reports sign-ons, so that inactivity can
+    /// be measured: `(username, time)` pairs for one system, the latest per account
+    /// kept. For the IT operator's or administrator's token. Returns how many matched an
+    /// account; unknown usernames are counted out, not refused (they are the security
+    /// report's business, SEC-1).
+    pub async fn record_sign_ons(&self, actor: &Actor, system_id: Uuid, sign_ons: &[(String, Timestamp)]) -> Result<usize> {
+        if !matches!(actor.role, UserRole::ItOperator | UserRole::Administrator) {
+            return Err(AppError::Forbidden);
+        }
+        let _: domain::registry::System =
+            self.record(system_id).await.map_err(|_| FieldError::new("system_id", codes::UNKNOWN_REFERENCE))?;
+        let now = self.now();
+        if let Some(i) = sign_ons.iter().position(|(_, at)| *at > now) {
+            return Err(FieldError::new(format!("sign_ons[{i}].at"), codes::INVALID_VALUE).into());
+        }
+        let mut tx = self.store.begin().await?;
+        let mut matched = 0;
+        for (username, at) in sign_ons {
+            if tx.record_sign_on(system_id, username, *at).await? {
+                matched += 1;
+            }
+        }
+        tx.commit(
+            AuditRecord::new(actor, "account.sign_ons", "system", Some(system_id), now)
+                .details(json!({ "reported": sign_ons.len(), "matched": matched })),
+        )
+        .await?;
+        Ok(matched)
+    }
+
     /// the termination reports, with the time from report to disable.
     pub async fn termination_reports(&self, actor: &Actor) -> Result<Vec<store::TerminationReport>> {
         if !matches!(actor.role, UserRole::SecurityCoordinator | UserRole::SecurityOfficer | UserRole::Auditor | UserRole::Dpo) {

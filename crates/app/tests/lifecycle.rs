@@ -364,6 +364,7 @@ backend_tests! {
         let report = w.app.run_lifecycle().await.unwrap();
         assert_eq!(report.disabled_agreement_ended, 1);
         let acc = &w.accounts_of(w.staff).await[0];
+        assert_eq!(report.disabled_inactive, 0, "never reported signing on is not inactivity");
         assert_eq!((acc.status, acc.status_reason.as_deref()), (AccountStatus::Disabled, Some("agreement_ended")));
         assert_eq!(w.app.run_lifecycle().await.unwrap().disabled_agreement_ended, 0, "idempotent");
         w.app.process_outbox().await.unwrap();
@@ -839,5 +840,34 @@ backend_tests! {
         app.process_outbox().await.unwrap();
         assert!(!directory.read(&username).await.unwrap().unwrap().enabled, "disabled in the directory once it is back");
         assert!(app.failing_actions(&w.coordinator()).await.unwrap().is_empty());
+    }
+
+    /// sign-ons reported by the target system; an account unused for the preset's
+    /// days is disabled by the daily run and its orderer told.
+    async fn an_account_unused_for_the_configured_days_is_disabled(b: TestBackend) {
+        // REQ: X-3
+        let w = world(b, "ostra-goinge", "2026-03-02T08:00:00Z", "2027-12-31").await;
+        let r = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-03-20")).await.unwrap();
+        w.approve(r.id).await;
+        w.confirm_all().await;
+        for kind in [EvidenceKind::Training, EvidenceKind::IdentityCheck] {
+            w.app.record_evidence(&w.orderer, w.staff, kind, None).await.unwrap();
+        }
+        let acc = w.accounts_of(w.staff).await.remove(0);
+        assert_eq!(acc.status, AccountStatus::Active);
+        let operator = w.operator();
+        let at = |s: &str| domain::time::Timestamp::parse(s).unwrap();
+        assert!(matches!(w.app.record_sign_ons(&w.orderer, w.nexus, &[]).await.unwrap_err(), AppError::Forbidden));
+        let e = w.app.record_sign_ons(&operator, w.nexus, &[(acc.username.clone(), at("2027-01-01T00:00:00Z"))]).await.unwrap_err();
+        assert_eq!(invalid(e).0, "sign_ons[0].at", "no sign-ons from the future");
+        w.clock.set("2026-03-25T08:00:00Z");
+        let n = w.app.record_sign_ons(&operator, w.nexus, &[(acc.username.clone(), at("2026-03-25T07:00:00Z")), ("stranger".into(), at("2026-03-25T07:00:00Z"))]).await.unwrap();
+        assert_eq!(n, 1, "unknown usernames are counted out");
+        w.clock.set("2026-06-20T02:00:00Z");
+        assert_eq!(w.app.run_lifecycle().await.unwrap().disabled_inactive, 0, "87 days");
+        w.clock.set("2026-06-24T02:00:00Z");
+        assert_eq!(w.app.run_lifecycle().await.unwrap().disabled_inactive, 1, "over 90 days");
+        let acc = w.accounts_of(w.staff).await.remove(0);
+        assert_eq!((acc.status, acc.status_reason.as_deref()), (AccountStatus::Disabled, Some("inactive")));
     }
 }

@@ -482,6 +482,27 @@ impl Tx {
         Ok(sqlx::query_with(&sql, args(&w.args)).execute(&mut *self.tx).await?.rows_affected())
     }
 
+    /// records a sign-on; the latest one counts. Returns whether the account exists.
+    pub async fn record_sign_on(&mut self, system_id: Uuid, username: &str, at: Timestamp) -> Result<bool> {
+        let res = sqlx::query(
+            "UPDATE accounts SET last_activity_at = $1 WHERE system_id = $2 AND username = $3 AND (last_activity_at IS NULL OR last_activity_at < $1)",
+        )
+        .bind(at.to_string())
+        .bind(system_id.to_string())
+        .bind(username.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        if res.rows_affected() == 1 {
+            return Ok(true);
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE system_id = $1 AND username = $2")
+            .bind(system_id.to_string())
+            .bind(username.to_string())
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n > 0)
+    }
+
     /// EMG-2: a deleted temp account needs the leader's sign-off again.
     pub async fn reset_signoff(&mut self, id: Uuid, due: Timestamp) -> Result<()> {
         sqlx::query("UPDATE accounts SET signed_off_by = NULL, signed_off_at = NULL, signoff_due = $1 WHERE id = $2")

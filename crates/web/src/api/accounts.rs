@@ -228,6 +228,26 @@ impl From<store::TaskRow> for TaskOut {
     }
 }
 
+/// Sign-ons seen by a target system.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignOnsInput {
+    pub sign_ons: Vec<SignOn>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignOn {
+    pub username: Name,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignOnsOut {
+    /// How many named an account of the system.
+    pub matched: usize,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteInput {
@@ -475,6 +495,13 @@ async fn fail_task(State(s): State<AppState>, caller: Caller, Path(id): Path<Str
 
 async fn failing_actions(State(s): State<AppState>, caller: Caller) -> Res {
     Ok(Json(s.app.failing_actions(&caller.actor).await.map_err(caller.problem(&s))?).into_response())
+}
+
+async fn sign_ons(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(b): JsonBody<SignOnsInput>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    let pairs: Vec<(String, Timestamp)> = b.sign_ons.into_iter().map(|x| (x.username.to_string(), x.at)).collect();
+    let matched = s.app.record_sign_ons(&caller.actor, id, &pairs).await.map_err(caller.problem(&s))?;
+    Ok(Json(SignOnsOut { matched }).into_response())
 }
 
 async fn reconcile(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
@@ -767,6 +794,18 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         None,
         ("The findings", drifts),
     );
+    let so_in = doc.schema::<SignOnsInput>();
+    let so_out = doc.schema::<SignOnsOut>();
+    op(
+        doc,
+        "/api/v1/systems/{id}/sign-ons",
+        HttpMethod::Post,
+        t,
+        "record_sign_ons",
+        "A target system reports sign-ons, so inactivity can be measured (X-3)",
+        Some(so_in),
+        ("How many matched an account", so_out),
+    );
     let del = doc.schema::<DeletionInput>();
     doc.add(
         "/api/v1/agreements/{id}/deletion-confirmation",
@@ -837,6 +876,7 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         .route("/api/v1/tasks", get(list_tasks))
         .route("/api/v1/provisioning/failing", get(failing_actions))
         .route("/api/v1/systems/{id}/reconciliation", get(reconcile))
+        .route("/api/v1/systems/{id}/sign-ons", post(sign_ons))
         .route("/api/v1/tasks/{id}/confirm", post(confirm_task))
         .route("/api/v1/tasks/{id}/fail", post(fail_task))
         .route("/api/v1/agreements/{id}/deletion-confirmation", post(confirm_deletion))
