@@ -1,10 +1,13 @@
-//! Accounts in target systems and their role assignments. The request and lifecycle
-//! rules that create and end them come with the access-request capability; the demo
-//! loader and benchmarks fill them in bulk.
+//! Accounts in target systems: created one by one by the request flow or in bulk by the
+//! demo loader; read back, status changes, role assignments, username quarantine,
+//! sign-ons and emergency sign-offs.
 
-use crate::sql::placeholders;
-use crate::{Result, Store, Tx};
+use crate::sql::{Arg, Where, args, date, fetch_page, opt_ts, opt_uuid, placeholders, ts, uuid};
+use crate::{Result, Store, StoreError, Tx};
+use domain::account::{AccountKind, AccountStatus};
 use domain::time::{Date, Timestamp};
+use sqlx::Row;
+use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -79,5 +82,424 @@ impl Store {
             .bind(system_id.to_string())
             .fetch_all(&self.pool)
             .await?)
+    }
+}
+
+/// An account with its role assignments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountRow {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub system_id: Uuid,
+    pub agreement_id: Option<Uuid>,
+    pub username: String,
+    pub status: AccountStatus,
+    pub kind: AccountKind,
+    pub valid_from: Date,
+    pub valid_to: Option<Date>,
+    pub request_id: Option<Uuid>,
+    pub version: i64,
+    pub status_reason: Option<String>,
+    pub activated_at: Option<Timestamp>,
+    pub disabled_at: Option<Timestamp>,
+    pub last_activity_at: Option<Timestamp>,
+    pub created_by: Option<String>,
+    pub department_id: Option<Uuid>,
+    pub purpose: Option<String>,
+    pub signoff_due: Option<Timestamp>,
+    pub signed_off_by: Option<String>,
+    pub signed_off_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    /// (role, profile it came from)
+    pub roles: Vec<(Uuid, Option<Uuid>)>,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, person_id, system_id, agreement_id, username, status, kind, valid_from, valid_to, request_id, version, status_reason, \
+     activated_at, disabled_at, last_activity_at, created_by, department_id, purpose, signoff_due, signed_off_by, signed_off_at, created_at";
+
+fn account_row(r: &AnyRow) -> Result<AccountRow> {
+    let g = |c: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(c)?) };
+    let status: String = r.try_get("status")?;
+    let kind: String = r.try_get("kind")?;
+    Ok(AccountRow {
+        id: uuid(&r.try_get::<String, _>("id")?)?,
+        person_id: uuid(&r.try_get::<String, _>("person_id")?)?,
+        system_id: uuid(&r.try_get::<String, _>("system_id")?)?,
+        agreement_id: opt_uuid(g("agreement_id")?)?,
+        username: r.try_get("username")?,
+        status: AccountStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("account status {status}")))?,
+        kind: AccountKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("account kind {kind}")))?,
+        valid_from: date(&r.try_get::<String, _>("valid_from")?)?,
+        valid_to: g("valid_to")?.map(|d| date(&d)).transpose()?,
+        request_id: opt_uuid(g("request_id")?)?,
+        version: r.try_get("version")?,
+        status_reason: g("status_reason")?,
+        activated_at: opt_ts(g("activated_at")?)?,
+        disabled_at: opt_ts(g("disabled_at")?)?,
+        last_activity_at: opt_ts(g("last_activity_at")?)?,
+        created_by: g("created_by")?,
+        department_id: opt_uuid(g("department_id")?)?,
+        purpose: g("purpose")?,
+        signoff_due: opt_ts(g("signoff_due")?)?,
+        signed_off_by: g("signed_off_by")?,
+        signed_off_at: opt_ts(g("signed_off_at")?)?,
+        created_at: ts(&r.try_get::<String, _>("created_at")?)?,
+        roles: Vec::new(),
+    })
+}
+
+/// Which accounts to list.
+#[derive(Debug, Clone, Default)]
+pub struct AccountQuery {
+    pub person_id: Option<Uuid>,
+    pub system_id: Option<Uuid>,
+    /// Accounts under agreements owned by this supplier.
+    pub supplier_id: Option<Uuid>,
+    pub agreement_id: Option<Uuid>,
+    pub statuses: Vec<&'static str>,
+    pub kind: Option<&'static str>,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// An account as the daily lifecycle sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifecycleRow {
+    pub id: Uuid,
+    pub system_id: Uuid,
+    pub username: String,
+    pub status: AccountStatus,
+    pub kind: AccountKind,
+    pub valid_to: Option<Date>,
+    pub agreement_id: Option<Uuid>,
+    pub last_activity_at: Option<Timestamp>,
+    pub activated_at: Option<Timestamp>,
+}
+
+impl Store {
+    pub async fn account(&self, id: Uuid) -> Result<Option<AccountRow>> {
+        let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(mut acc) = row.as_ref().map(account_row).transpose()? else { return Ok(None) };
+        acc.roles = self.account_roles(id).await?;
+        Ok(Some(acc))
+    }
+
+    async fn account_roles(&self, id: Uuid) -> Result<Vec<(Uuid, Option<Uuid>)>> {
+        let rows: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT role_id, profile_id FROM account_roles WHERE account_id = $1 ORDER BY role_id")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(|(r, p)| Ok((uuid(&r)?, opt_uuid(p)?))).collect()
+    }
+
+    pub async fn list_accounts(&self, q: &AccountQuery) -> Result<(Vec<AccountRow>, u64)> {
+        let mut w = Where::default();
+        for (col, v) in [("person_id", q.person_id), ("system_id", q.system_id), ("agreement_id", q.agreement_id)] {
+            if let Some(v) = v {
+                let p = w.arg(Arg::Text(v.to_string()));
+                w.and(format!("{col} = {p}"));
+            }
+        }
+        if let Some(s) = q.supplier_id {
+            let p = w.arg(Arg::Text(s.to_string()));
+            w.and(format!("agreement_id IN (SELECT entry_id FROM registry_owners WHERE supplier_id = {p})"));
+        }
+        if !q.statuses.is_empty() {
+            let list: Vec<String> = q.statuses.iter().map(|s| w.arg(Arg::Text(s.to_string()))).collect();
+            w.and(format!("status IN ({})", list.join(", ")));
+        }
+        if let Some(k) = q.kind {
+            let p = w.arg(Arg::Text(k.to_string()));
+            w.and(format!("kind = {p}"));
+        }
+        let (rows, total) = fetch_page(&self.pool, ACCOUNT_COLUMNS, "accounts", &w, "username, id", q.limit, q.offset).await?;
+        let mut out = rows.iter().map(account_row).collect::<Result<Vec<_>>>()?;
+        // The role assignments of the whole page, a few queries rather than one per account.
+        let mut roles: std::collections::HashMap<Uuid, Vec<(Uuid, Option<Uuid>)>> = std::collections::HashMap::new();
+        for chunk in out.chunks(200) {
+            let mut w = Where::default();
+            let list: Vec<String> = chunk.iter().map(|a| w.arg(Arg::Text(a.id.to_string()))).collect();
+            w.and(format!("account_id IN ({})", list.join(", ")));
+            let sql = format!("SELECT account_id, role_id, profile_id FROM account_roles{} ORDER BY role_id", w.sql());
+            let rows: Vec<(String, String, Option<String>)> = sqlx::query_as_with(&sql, args(&w.args)).fetch_all(&self.pool).await?;
+            for (a, r, p) in rows {
+                roles.entry(uuid(&a)?).or_default().push((uuid(&r)?, opt_uuid(p)?));
+            }
+        }
+        for acc in &mut out {
+            acc.roles = roles.remove(&acc.id).unwrap_or_default();
+        }
+        Ok((out, total))
+    }
+
+    /// Accounts the daily lifecycle may act on (not terminated or disabled).
+    pub async fn lifecycle_accounts(&self) -> Result<Vec<LifecycleRow>> {
+        let rows = sqlx::query(
+            "SELECT id, system_id, username, status, kind, valid_to, agreement_id, last_activity_at, activated_at FROM accounts \
+             WHERE status IN ('provisioning', 'awaiting_activation', 'active', 'locked')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                let kind: String = r.try_get("kind")?;
+                Ok(LifecycleRow {
+                    id: uuid(&r.try_get::<String, _>("id")?)?,
+                    system_id: uuid(&r.try_get::<String, _>("system_id")?)?,
+                    username: r.try_get("username")?,
+                    status: AccountStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(status.clone()))?,
+                    kind: AccountKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
+                    valid_to: r.try_get::<Option<String>, _>("valid_to")?.map(|d| date(&d)).transpose()?,
+                    agreement_id: opt_uuid(r.try_get("agreement_id")?)?,
+                    last_activity_at: opt_ts(r.try_get("last_activity_at")?)?,
+                    activated_at: opt_ts(r.try_get("activated_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Live accounts under an agreement in a system (for the user cap).
+    pub async fn count_live_accounts(&self, agreement_id: Uuid, system_id: Uuid) -> Result<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM accounts WHERE agreement_id = $1 AND system_id = $2 AND status IN ('provisioning', 'awaiting_activation', 'active', 'locked')",
+        )
+        .bind(agreement_id.to_string())
+        .bind(system_id.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// Usernames that may not be given out in a system: in use, or in quarantine.
+    pub async fn unavailable_usernames(&self, system_id: Uuid) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT username FROM accounts WHERE system_id = $1 UNION SELECT username FROM username_quarantine WHERE system_id = $1",
+        )
+        .bind(system_id.to_string())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn quarantined(&self, system_id: Uuid, username: &str) -> Result<Option<Timestamp>> {
+        let until: Option<String> = sqlx::query_scalar("SELECT until FROM username_quarantine WHERE system_id = $1 AND username = $2")
+            .bind(system_id.to_string())
+            .bind(username.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        opt_ts(until)
+    }
+}
+
+/// An account to create.
+#[derive(Debug, Clone)]
+pub struct AccountInsert {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub system_id: Uuid,
+    pub agreement_id: Option<Uuid>,
+    pub username: String,
+    pub status: AccountStatus,
+    pub kind: AccountKind,
+    pub valid_from: Date,
+    pub valid_to: Option<Date>,
+    pub request_id: Option<Uuid>,
+    pub created_by: String,
+    pub department_id: Option<Uuid>,
+    pub purpose: Option<String>,
+    pub signoff_due: Option<Timestamp>,
+    pub roles: Vec<(Uuid, Option<Uuid>)>,
+}
+
+impl Tx {
+    /// Creates an account. The username must be free in the system (unique index).
+    pub async fn insert_account(&mut self, a: &AccountInsert, now: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO accounts (id, person_id, system_id, agreement_id, username, status, kind, valid_from, valid_to, request_id, created_by, department_id, purpose, signoff_due, activated_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind(a.id.to_string())
+        .bind(a.person_id.to_string())
+        .bind(a.system_id.to_string())
+        .bind(a.agreement_id.map(|x| x.to_string()))
+        .bind(a.username.clone())
+        .bind(a.status.as_str())
+        .bind(a.kind.as_str())
+        .bind(a.valid_from.to_string())
+        .bind(a.valid_to.map(|d| d.to_string()))
+        .bind(a.request_id.map(|x| x.to_string()))
+        .bind(a.created_by.clone())
+        .bind(a.department_id.map(|x| x.to_string()))
+        .bind(a.purpose.clone())
+        .bind(a.signoff_due.map(|t| t.to_string()))
+        .bind((a.status == AccountStatus::Active).then(|| now.to_string()))
+        .bind(now.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict { field: "username" },
+            _ => StoreError::Database(e),
+        })?;
+        self.set_account_roles(a.id, &a.roles).await
+    }
+
+    pub async fn set_account_roles(&mut self, account: Uuid, roles: &[(Uuid, Option<Uuid>)]) -> Result<()> {
+        sqlx::query("DELETE FROM account_roles WHERE account_id = $1").bind(account.to_string()).execute(&mut *self.tx).await?;
+        let mut seen = std::collections::HashSet::new();
+        for (role, profile) in roles.iter().filter(|(r, _)| seen.insert(*r)) {
+            sqlx::query("INSERT INTO account_roles (account_id, role_id, profile_id) VALUES ($1, $2, $3)")
+                .bind(account.to_string())
+                .bind(role.to_string())
+                .bind(profile.map(|p| p.to_string()))
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Moves an account to `status` if it is still at `expected_version`.
+    pub async fn set_account_status(
+        &mut self,
+        id: Uuid,
+        status: AccountStatus,
+        reason: Option<&str>,
+        expected_version: i64,
+        now: Timestamp,
+    ) -> Result<i64> {
+        let disabled =
+            matches!(status, AccountStatus::Disabled | AccountStatus::Terminated | AccountStatus::Locked).then(|| now.to_string());
+        let activated = (status == AccountStatus::Active).then(|| now.to_string());
+        let res = sqlx::query(
+            "UPDATE accounts SET status = $1, status_reason = $2, disabled_at = COALESCE($3, disabled_at), activated_at = COALESCE($4, activated_at), \
+             version = version + 1 WHERE id = $5 AND version = $6",
+        )
+        .bind(status.as_str())
+        .bind(reason.map(String::from))
+        .bind(disabled)
+        .bind(activated)
+        .bind(id.to_string())
+        .bind(expected_version)
+        .execute(&mut *self.tx)
+        .await?;
+        if res.rows_affected() == 0 {
+            let current: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM accounts WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *self.tx).await?;
+            return Err(match current {
+                Some(v) => StoreError::StaleVersion { current: v },
+                None => StoreError::NotFound,
+            });
+        }
+        Ok(expected_version + 1)
+    }
+
+    pub async fn set_account_end(&mut self, id: Uuid, valid_to: Option<Date>) -> Result<()> {
+        sqlx::query("UPDATE accounts SET valid_to = $1, version = version + 1 WHERE id = $2")
+            .bind(valid_to.map(|d| d.to_string()))
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Disables accounts in bulk (the daily lifecycle); accounts already ended are left.
+    pub async fn disable_accounts(&mut self, ids: &[Uuid], reason: &str, now: Timestamp) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut w = Where::default();
+        let status = w.arg(Arg::Text(AccountStatus::Disabled.as_str().into()));
+        let reason = w.arg(Arg::Text(reason.to_string()));
+        let at = w.arg(Arg::Text(now.to_string()));
+        let list: Vec<String> = ids.iter().map(|id| w.arg(Arg::Text(id.to_string()))).collect();
+        let sql = format!(
+            "UPDATE accounts SET status = {status}, status_reason = {reason}, disabled_at = {at}, version = version + 1 \
+             WHERE id IN ({}) AND status IN ('provisioning', 'awaiting_activation', 'active', 'locked')",
+            list.join(", ")
+        );
+        Ok(sqlx::query_with(&sql, args(&w.args)).execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    /// X-3: records a sign-on; the latest one counts. Returns whether the account exists.
+    pub async fn record_sign_on(&mut self, system_id: Uuid, username: &str, at: Timestamp) -> Result<bool> {
+        let res = sqlx::query(
+            "UPDATE accounts SET last_activity_at = $1 WHERE system_id = $2 AND username = $3 AND (last_activity_at IS NULL OR last_activity_at < $1)",
+        )
+        .bind(at.to_string())
+        .bind(system_id.to_string())
+        .bind(username.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        if res.rows_affected() == 1 {
+            return Ok(true);
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE system_id = $1 AND username = $2")
+            .bind(system_id.to_string())
+            .bind(username.to_string())
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// EMG-2: a deleted temp account needs the leader's sign-off again.
+    pub async fn reset_signoff(&mut self, id: Uuid, due: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE accounts SET signed_off_by = NULL, signed_off_at = NULL, signoff_due = $1 WHERE id = $2")
+            .bind(due.to_string())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn sign_off_account(&mut self, id: Uuid, by: &str, now: Timestamp) -> Result<bool> {
+        let res = sqlx::query(
+            "UPDATE accounts SET signed_off_by = $1, signed_off_at = $2, version = version + 1 WHERE id = $3 AND signed_off_at IS NULL",
+        )
+        .bind(by.to_string())
+        .bind(now.to_string())
+        .bind(id.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    /// ACC-3: keeps a released username out of use until `until`.
+    pub async fn quarantine_username(&mut self, system_id: Uuid, username: &str, now: Timestamp, until: Timestamp) -> Result<()> {
+        sqlx::query("INSERT INTO username_quarantine (system_id, username, released_at, until) VALUES ($1, $2, $3, $4) ON CONFLICT (system_id, username) DO UPDATE SET until = $4")
+            .bind(system_id.to_string())
+            .bind(username.to_string())
+            .bind(now.to_string())
+            .bind(until.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Releases the quarantined usernames whose time is up; returns how many. The account
+    /// rows keep their usernames for history, so a released name is given out again by
+    /// renaming the old, terminated account's username out of the way.
+    pub async fn release_quarantine(&mut self, now: Timestamp) -> Result<u64> {
+        let due: Vec<(String, String)> = sqlx::query_as("SELECT system_id, username FROM username_quarantine WHERE until <= $1")
+            .bind(now.to_string())
+            .fetch_all(&mut *self.tx)
+            .await?;
+        for (system, username) in &due {
+            sqlx::query(
+                "UPDATE accounts SET username = username || '~' || id WHERE system_id = $1 AND username = $2 AND status = 'terminated'",
+            )
+            .bind(system.clone())
+            .bind(username.clone())
+            .execute(&mut *self.tx)
+            .await?;
+            sqlx::query("DELETE FROM username_quarantine WHERE system_id = $1 AND username = $2")
+                .bind(system.clone())
+                .bind(username.clone())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(due.len() as u64)
     }
 }

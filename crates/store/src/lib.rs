@@ -12,22 +12,23 @@ mod access;
 mod accounts;
 mod audit;
 mod crypto;
-mod lifecycle;
 mod migrate;
+mod people;
 mod registry;
+mod requests;
 mod sql;
+mod tasks;
 pub mod testing;
 
 pub use access::{NewApiToken, NewUser, StoredApiToken, StoredUser};
-pub use accounts::NewAccount;
+pub use accounts::{AccountInsert, AccountQuery, AccountRow, LifecycleRow, NewAccount};
 pub use audit::{AuditRecord, OutboxMessage, StoredAuditEvent};
 pub use crypto::DataKey;
-pub use lifecycle::{
-    AccountInsert, AccountQuery, AccountRow, AuthenticatorRow, EvidenceRow, FailingMessage, LifecycleRow, PendingMessage, RequestQuery,
-    RequestRow, TaskRow, TerminationReport,
-};
 pub use migrate::{MIGRATIONS, Migration};
+pub use people::{AuthenticatorRow, EvidenceRow};
 pub use registry::{EntryRow, ListQuery, NewEntry};
+pub use requests::{RequestQuery, RequestRow};
+pub use tasks::{FailingMessage, PendingMessage, TaskRow, TerminationReport};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Transaction};
