@@ -5,13 +5,17 @@
 mod access;
 mod accounts;
 mod agreements;
+mod emergency;
+mod lifecycle;
 mod policy;
 mod provisioning;
 mod registry;
 mod requests;
 
 pub use access::{IssuedToken, TokenRequest};
-pub use accounts::{EmergencyInput, EmergencyLine, LifecycleReport, NewAuthenticator, OverdueDeletion, SupportInput};
+pub use accounts::NewAuthenticator;
+pub use emergency::{EmergencyInput, EmergencyLine, SupportInput};
+pub use lifecycle::{LifecycleReport, OverdueDeletion};
 pub use registry::ListFilter;
 pub use requests::{CheckResult, RequestFilter, RequestView};
 

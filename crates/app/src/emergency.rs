@@ -1,0 +1,299 @@
+//! Emergency temp accounts (EMG-1, EMG-2) and supplier support accounts (EMG-3).
+
+use crate::provisioning::action;
+use crate::{App, AppError, Result};
+use domain::account::{self, AccountKind, AccountStatus};
+use domain::authz::{Actor, UserRole};
+use domain::codes;
+use domain::error::FieldError;
+use domain::registry::{Agreement, Person, Profile};
+use domain::text::{Name, Text};
+use domain::time::{Date, Timestamp};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+use store::{AccountInsert, AccountQuery, AccountRow, AuditRecord, NewEntry};
+use uuid::Uuid;
+
+/// A temp account to create in an emergency (EMG-1).
+#[derive(Debug, Clone)]
+pub struct EmergencyInput {
+    /// The temp's name; a person is created for them.
+    pub name: Name,
+    pub profiles: Vec<Uuid>,
+    /// The last day of the temp account.
+    pub valid_to: Date,
+}
+
+/// A support account to request (EMG-3).
+#[derive(Debug, Clone)]
+pub struct SupportInput {
+    pub person_id: Uuid,
+    pub agreement_id: Uuid,
+    pub profiles: Vec<Uuid>,
+    pub valid_from: Date,
+    pub valid_to: Date,
+    pub purpose: Text,
+}
+
+/// A line of the coordinator's emergency reconciliation (EMG-2).
+#[derive(Debug, Clone, Serialize)]
+pub struct EmergencyLine {
+    pub account_id: Uuid,
+    pub username: String,
+    pub person_name: String,
+    pub status: AccountStatus,
+    pub created_by: Option<String>,
+    pub created_at: Timestamp,
+    pub signoff_due: Option<Timestamp>,
+    pub signed_off_by: Option<String>,
+    pub signed_off_at: Option<Timestamp>,
+    /// No sign-off and the deadline has passed.
+    pub overdue: bool,
+}
+
+impl App {
+    /// EMG-1: a local administrator creates a temp account at any hour, limited to the
+    /// emergency scope. It is active at once; the unit leader signs it off afterwards.
+    pub async fn create_emergency_account(&self, actor: &Actor, input: EmergencyInput) -> Result<Vec<AccountRow>> {
+        if actor.role != UserRole::LocalAdministrator {
+            return Err(AppError::Forbidden);
+        }
+        let department = actor.department.ok_or(AppError::Forbidden)?;
+        let policy = self.active_preset().await?.policy;
+        let now = self.now();
+        if input.valid_to < now.date() {
+            return Err(FieldError::new("valid_to", codes::ENDS_BEFORE_START).into());
+        }
+        let mut profiles: Vec<(Uuid, Profile)> = Vec::new();
+        for (i, id) in input.profiles.iter().enumerate() {
+            let p: Profile = self.record(*id).await.map_err(|_| FieldError::new(format!("profiles[{i}]"), codes::UNKNOWN_REFERENCE))?;
+            profiles.push((*id, p));
+        }
+        let codes_: Vec<String> = profiles.iter().map(|(_, p)| p.code.to_string()).collect();
+        account::check_emergency_scope(&policy, &codes_)?;
+        let person_id = Uuid::now_v7();
+        let person = Person { name: input.name.clone(), email: None, affiliations: vec![], national_id: None, national_id_on_file: false };
+        let mut by_system: HashMap<Uuid, Vec<(Uuid, Profile)>> = HashMap::new();
+        for (id, p) in profiles {
+            by_system.entry(p.system_id).or_default().push((id, p));
+        }
+        let mut systems: Vec<Uuid> = by_system.keys().copied().collect();
+        systems.sort();
+        let mut tx = self.store.begin().await?;
+        let entry = NewEntry {
+            id: person_id,
+            kind: "person",
+            name: person.name.to_string(),
+            unique_key: None,
+            body: serde_json::to_value(&person).map_err(|e| AppError::Internal(e.to_string()))?,
+            national_id: None,
+            owners: vec![],
+            references: vec![],
+        };
+        tx.insert_entry(&entry, now).await?;
+        tx.append_audit(
+            &AuditRecord::new(actor, "registry.create", "person", Some(person_id), now)
+                .details(json!({ "name": entry.name, "emergency": true })),
+        )
+        .await?;
+        let mut ids = Vec::new();
+        for system_id in systems {
+            let system: domain::registry::System = self.record(system_id).await?;
+            let taken = self.store.unavailable_usernames(system_id).await?.into_iter().collect();
+            let pattern = system.username_pattern.as_ref().map(|p| p.to_string()).unwrap_or_else(|| "{initials:3}{n}".into());
+            let parts = account::NameParts { person: input.name.as_str(), ..Default::default() };
+            let username = account::generate_username(&format!("vik{pattern}"), parts, &taken)?;
+            let roles = by_system[&system_id].iter().flat_map(|(pid, p)| p.roles.iter().map(move |r| (*r, Some(*pid)))).collect();
+            let insert = AccountInsert {
+                id: Uuid::now_v7(),
+                person_id,
+                system_id,
+                agreement_id: None,
+                username,
+                status: AccountStatus::Active,
+                kind: AccountKind::Emergency,
+                valid_from: now.date(),
+                valid_to: Some(input.valid_to),
+                request_id: None,
+                created_by: actor.name.clone(),
+                department_id: Some(department),
+                purpose: None,
+                signoff_due: Some(account::signoff_due(now, &policy)),
+                roles,
+            };
+            self.create_account(&mut tx, actor, &insert, None, true, now).await?;
+            ids.push(insert.id);
+        }
+        tx.commit(AuditRecord::new(actor, "emergency.create", "person", Some(person_id), now).details(json!({ "accounts": ids }))).await?;
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend(self.store.account(id).await?);
+        }
+        Ok(out)
+    }
+
+    /// EMG-1, EMG-2: a local administrator deletes a temp account; the deletion needs its
+    /// own sign-off.
+    pub async fn delete_emergency_account(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
+        if actor.role != UserRole::LocalAdministrator {
+            return Err(AppError::Forbidden);
+        }
+        let acc = self.account(actor, id).await?;
+        if acc.kind != AccountKind::Emergency || acc.status == AccountStatus::Terminated {
+            return Err(FieldError::with("id", codes::ILLEGAL_TRANSITION, acc.status.as_str()).into());
+        }
+        let policy = self.active_preset().await?.policy;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        self.end_account(&mut tx, actor, &acc, (AccountStatus::Terminated, "emergency account deleted"), None, now).await?;
+        tx.reset_signoff(id, account::signoff_due(now, &policy)).await?;
+        tx.commit(AuditRecord::new(actor, "emergency.delete", "account", Some(id), now)).await?;
+        self.account(actor, id).await
+    }
+
+    /// EMG-2: the unit's leader signs off a temp account's creation or deletion.
+    pub async fn sign_off_emergency(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
+        let acc = self.store.account(id).await?.filter(|a| a.kind == AccountKind::Emergency).ok_or(AppError::NotFound)?;
+        if actor.role != UserRole::DepartmentHead || actor.department.is_none() || actor.department != acc.department_id {
+            return Err(FieldError::new("department", codes::NOT_YOUR_AREA).into());
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if !tx.sign_off_account(id, &actor.name, now).await? {
+            tx.rollback().await?;
+            return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
+        }
+        tx.commit(AuditRecord::new(actor, "emergency.sign_off", "account", Some(id), now)).await?;
+        self.store.account(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// EMG-2: the coordinator's reconciliation of temp accounts against sign-offs;
+    /// unsigned ones past their deadline are flagged.
+    pub async fn emergency_reconciliation(&self, actor: &Actor) -> Result<Vec<EmergencyLine>> {
+        if !matches!(actor.role, UserRole::SecurityCoordinator | UserRole::SecurityOfficer | UserRole::Auditor) {
+            return Err(AppError::Forbidden);
+        }
+        let now = self.now();
+        let (accounts, _) = self
+            .store
+            .list_accounts(&AccountQuery { kind: Some(AccountKind::Emergency.as_str()), limit: 10_000, ..Default::default() })
+            .await?;
+        let names = self.names(&accounts.iter().map(|a| a.person_id).collect::<Vec<_>>()).await?;
+        let mut lines: Vec<EmergencyLine> = accounts
+            .into_iter()
+            .map(|a| EmergencyLine {
+                account_id: a.id,
+                person_name: names.get(&a.person_id).cloned().unwrap_or_default(),
+                username: a.username,
+                status: a.status,
+                created_by: a.created_by,
+                created_at: a.created_at,
+                signoff_due: a.signoff_due,
+                overdue: a.signed_off_at.is_none() && a.signoff_due.is_some_and(|d| d < now),
+                signed_off_by: a.signed_off_by,
+                signed_off_at: a.signed_off_at,
+            })
+            .collect();
+        lines.sort_by_key(|l| (!l.overdue, l.signed_off_at.is_some(), l.created_at));
+        Ok(lines)
+    }
+
+    /// EMG-3: a supplier support account with wide access, for one task and period; it is
+    /// not active until the security officer approves it.
+    pub async fn request_support_account(&self, actor: &Actor, input: SupportInput) -> Result<AccountRow> {
+        if !matches!(actor.role, UserRole::SecurityCoordinator | UserRole::SupplierOrderer) {
+            return Err(AppError::Forbidden);
+        }
+        self.person_for(actor, input.person_id).await.map_err(|e| match e {
+            AppError::NotFound => AppError::Invalid(FieldError::new("person_id", codes::UNKNOWN_REFERENCE)),
+            other => other,
+        })?;
+        let agreement: Agreement =
+            self.record(input.agreement_id).await.map_err(|_| FieldError::new("agreement_id", codes::UNKNOWN_REFERENCE))?;
+        if actor.supplier().is_some_and(|s| s != agreement.supplier_id) {
+            return Err(FieldError::new("agreement_id", codes::UNKNOWN_REFERENCE).into());
+        }
+        let policy = self.active_preset().await?.policy;
+        account::check_support_period(input.valid_from, input.valid_to, &policy)?;
+        if input.valid_to > agreement.valid_to {
+            return Err(FieldError::with("valid_to", codes::END_AFTER_AGREEMENT, agreement.valid_to).into());
+        }
+        let mut profiles = Vec::new();
+        for (i, id) in input.profiles.iter().enumerate() {
+            let p: Profile = self.record(*id).await.map_err(|_| FieldError::new(format!("profiles[{i}]"), codes::UNKNOWN_REFERENCE))?;
+            profiles.push((*id, p));
+        }
+        let system_id = profiles.first().map(|(_, p)| p.system_id).ok_or(FieldError::new("profiles", codes::LIST_EMPTY))?;
+        if let Some(i) = profiles.iter().position(|(_, p)| p.system_id != system_id) {
+            return Err(FieldError::new(format!("profiles[{i}]"), codes::WRONG_SYSTEM).into());
+        }
+        let person: Person = self.record(input.person_id).await?;
+        let system: domain::registry::System = self.record(system_id).await?;
+        let taken = self.store.unavailable_usernames(system_id).await?.into_iter().collect();
+        let username = account::generate_username(
+            "sup{initials:3}{n}",
+            account::NameParts { person: person.name.as_str(), ..Default::default() },
+            &taken,
+        )?;
+        let now = self.now();
+        let insert = AccountInsert {
+            id: Uuid::now_v7(),
+            person_id: input.person_id,
+            system_id,
+            agreement_id: Some(input.agreement_id),
+            username,
+            status: AccountStatus::PendingApproval,
+            kind: AccountKind::Support,
+            valid_from: input.valid_from,
+            valid_to: Some(input.valid_to),
+            request_id: None,
+            created_by: actor.name.clone(),
+            department_id: Some(system.owner_department_id),
+            purpose: Some(input.purpose.to_string()),
+            signoff_due: None,
+            roles: profiles.iter().flat_map(|(pid, p)| p.roles.iter().map(move |r| (*r, Some(*pid)))).collect(),
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_account(&insert, now).await?;
+        tx.commit(
+            AuditRecord::new(actor, "support.request", "account", Some(insert.id), now)
+                .details(json!({ "purpose": insert.purpose, "valid_to": input.valid_to })),
+        )
+        .await?;
+        self.store.account(insert.id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// EMG-3: the security officer approves a support account; it is created and enabled
+    /// for the approved period (from its first day when approved ahead of it).
+    pub async fn approve_support_account(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
+        if actor.role != UserRole::SecurityOfficer {
+            return Err(AppError::Forbidden);
+        }
+        let acc = self.store.account(id).await?.filter(|a| a.kind == AccountKind::Support).ok_or(AppError::NotFound)?;
+        if acc.status != AccountStatus::PendingApproval {
+            return Err(FieldError::with("id", codes::ILLEGAL_TRANSITION, acc.status.as_str()).into());
+        }
+        let now = self.now();
+        if acc.valid_to.is_some_and(|t| t < now.date()) {
+            return Err(FieldError::new("valid_to", codes::START_IN_PAST).into());
+        }
+        let started = acc.valid_from <= now.date();
+        let mut tx = self.store.begin().await?;
+        let status = if started { AccountStatus::Provisioning } else { AccountStatus::AwaitingActivation };
+        tx.set_account_status(id, status, Some("approved by the security officer"), acc.version, now).await?;
+        let codes_: Vec<String> = Vec::new();
+        tx.enqueue(
+            &action(
+                "create",
+                &acc,
+                None,
+                json!({ "roles": codes_, "valid_to": acc.valid_to, "enabled": started, "must_change_password": true }),
+            ),
+            now,
+        )
+        .await?;
+        tx.commit(AuditRecord::new(actor, "support.approve", "account", Some(id), now)).await?;
+        self.store.account(id).await?.ok_or(AppError::NotFound)
+    }
+}
