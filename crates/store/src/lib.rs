@@ -155,6 +155,17 @@ impl Tx {
         self.tx.rollback().await?;
         Ok(())
     }
+
+    /// Explains why a versioned `UPDATE … WHERE id = $ AND version = $` touched no row:
+    /// the row is gone, or someone else changed it first.
+    pub(crate) async fn stale(&mut self, table: &'static str, id: uuid::Uuid) -> StoreError {
+        let sql = format!("SELECT version FROM {table} WHERE id = $1");
+        match sqlx::query_scalar::<_, i64>(&sql).bind(id.to_string()).fetch_optional(&mut *self.tx).await {
+            Ok(Some(current)) => StoreError::StaleVersion { current },
+            Ok(None) => StoreError::NotFound,
+            Err(e) => StoreError::Database(e),
+        }
+    }
 }
 
 /// Booleans are stored as 0/1 on both engines.

@@ -245,7 +245,7 @@ impl Tx {
         .await
         .map_err(conflict_on(field))?;
         if res.rows_affected() == 0 {
-            return Err(self.stale(e.id).await);
+            return Err(self.stale("registry_entries", e.id).await);
         }
         sqlx::query("DELETE FROM registry_owners WHERE entry_id = $1").bind(e.id.to_string()).execute(&mut *self.tx).await?;
         sqlx::query("DELETE FROM registry_refs WHERE entry_id = $1").bind(e.id.to_string()).execute(&mut *self.tx).await?;
@@ -264,21 +264,9 @@ impl Tx {
                 .execute(&mut *self.tx)
                 .await?;
         if res.rows_affected() == 0 {
-            return Err(self.stale(id).await);
+            return Err(self.stale("registry_entries", id).await);
         }
         Ok(expected_version + 1)
-    }
-
-    async fn stale(&mut self, id: Uuid) -> StoreError {
-        let current: std::result::Result<Option<i64>, _> = sqlx::query_scalar("SELECT version FROM registry_entries WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *self.tx)
-            .await;
-        match current {
-            Ok(Some(v)) => StoreError::StaleVersion { current: v },
-            Ok(None) => StoreError::NotFound,
-            Err(e) => StoreError::Database(e),
-        }
     }
 
     fn seal(&self, e: &NewEntry) -> Result<(Option<String>, Option<String>)> {

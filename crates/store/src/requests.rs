@@ -128,12 +128,7 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         if res.rows_affected() == 0 {
-            let current: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM requests WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *self.tx).await?;
-            return Err(match current {
-                Some(v) => StoreError::StaleVersion { current: v },
-                None => StoreError::NotFound,
-            });
+            return Err(self.stale("requests", id).await);
         }
         Ok(expected_version + 1)
     }
