@@ -18,7 +18,7 @@ backend_tests! {
     /// From the orderer's request through both approvals, the IT operator's tasks and the
     /// activation evidence to an active account; then lock and revocation.
     async fn a_request_from_order_to_active_account(b: TestBackend) {
-        // REQ: REQ-2, REQ-3, REQ-4, AGR-4, X-10, ACC-4, ACC-9, REQ-7, PRV-1
+        // REQ: REQ-2, REQ-3, REQ-4, AGR-4, X-10, ACC-1, ACC-4, ACC-7, ACC-9, REQ-7, PRV-1, X-3
         let t = TestApp::spawn(b).await;
         let s = seed(&t).await;
         let orderer = t.scoped_token(UserRole::SupplierOrderer, Some(s.supplier_a), None, Some(s.person_a)).await;
@@ -96,6 +96,20 @@ backend_tests! {
         }
         let acc: Value = t.get(&format!("/api/v1/accounts/{account}"), &orderer).await.json().await.unwrap();
         assert_eq!(acc["status"], "active");
+        assert_eq!(acc["last_activity_at"], Value::Null, "no sign-on reported yet");
+        // the target system reports a sign-on; the account shows when it was last used.
+        let seen = (chrono::Utc::now() - Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let body = json!({ "sign_ons": [{ "username": acc["username"], "at": seen }] });
+        problem(t.post(&format!("/api/v1/systems/{}/sign-ons", s.system), &orderer, &body).await, StatusCode::FORBIDDEN).await;
+        let n: Value = t.post(&format!("/api/v1/systems/{}/sign-ons", s.system), &operator, &body).await.json().await.unwrap();
+        assert_eq!(n["matched"], 1);
+        let acc: Value = t.get(&format!("/api/v1/accounts/{account}"), &orderer).await.json().await.unwrap();
+        assert!(acc["last_activity_at"].as_str().is_some_and(|v| v.starts_with(&seen[..16])), "{acc}");
+        // ACC-1: one account per person per system; a second order is refused, nothing written.
+        let v = problem(t.post("/api/v1/requests", &orderer, &order(day(20))).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("account-exists"), Some("system_id")));
+        let mine: Value = t.get(&format!("/api/v1/requests?person_id={staff}"), &orderer).await.json().await.unwrap();
+        assert_eq!(mine["total"], 1);
         problem(t.get(&format!("/api/v1/accounts/{account}"), &other).await, StatusCode::NOT_FOUND).await;
         problem(t.post(&format!("/api/v1/persons/{staff}/evidence"), &other, &json!({ "kind": "training" })).await, StatusCode::NOT_FOUND).await;
 

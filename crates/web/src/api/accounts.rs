@@ -50,6 +50,8 @@ pub struct AccountOut {
     pub status_reason: Option<String>,
     pub activated_at: Option<Timestamp>,
     pub disabled_at: Option<Timestamp>,
+    /// The last sign-on a target system reported; inactivity counts from it.
+    pub last_activity_at: Option<Timestamp>,
     pub created_by: Option<String>,
     pub department_id: Option<Uuid>,
     /// The task of a support account (EMG-3).
@@ -79,6 +81,7 @@ impl From<AccountRow> for AccountOut {
             status_reason: a.status_reason,
             activated_at: a.activated_at,
             disabled_at: a.disabled_at,
+            last_activity_at: a.last_activity_at,
             created_by: a.created_by,
             department_id: a.department_id,
             purpose: a.purpose,
