@@ -3,6 +3,7 @@
 //! principle 7). The store keeps the bytes; this crate says what they prove.
 
 pub mod checkpoint;
+pub mod event;
 pub mod merkle;
 
 pub use checkpoint::{Checkpoint, SigningKey, VerifyingKey};

@@ -12,6 +12,7 @@ mod access;
 mod accounts;
 mod audit;
 mod crypto;
+pub mod log;
 mod migrate;
 mod people;
 mod registry;
@@ -128,7 +129,7 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(Tx { tx, key: self.key.clone() })
+        Ok(Tx { tx, key: self.key.clone(), backend: self.backend, pending: Vec::new() })
     }
 
     pub async fn close(&self) {
@@ -140,12 +141,21 @@ impl Store {
 pub struct Tx {
     tx: Transaction<'static, Any>,
     key: Arc<DataKey>,
+    backend: Backend,
+    /// Audit events appended to the log when the transaction commits.
+    pending: Vec<AuditRecord>,
 }
 
 impl Tx {
     /// Commits, writing `event` as the change's audit record in the same transaction.
     pub async fn commit(mut self, event: AuditRecord) -> Result<()> {
-        self.append_audit(&event).await?;
+        self.pending.push(event);
+        self.commit_pending().await
+    }
+
+    /// Commits with the audit events appended so far (at least one).
+    pub(crate) async fn commit_pending(mut self) -> Result<()> {
+        crate::audit::append_own(&mut self.tx, self.backend, &self.pending).await?;
         self.tx.commit().await?;
         Ok(())
     }

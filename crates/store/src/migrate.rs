@@ -18,11 +18,11 @@ pub struct Migration {
 
 impl Migration {
     pub fn sql(&self, backend: Backend) -> String {
-        let (serial, extra) = match backend {
-            Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", self.sqlite),
-            Backend::Postgres => ("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", self.postgres),
+        let (serial, blob, empty, extra) = match backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB", "zeroblob(8)", self.sqlite),
+            Backend::Postgres => ("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BYTEA", "'\\x0000000000000000'::bytea", self.postgres),
         };
-        format!("{}\n{}", self.common.replace("{serial}", serial), extra)
+        format!("{}\n{}", self.common.replace("{serial}", serial).replace("{blob}", blob).replace("{empty_frontier}", empty), extra)
     }
 
     fn checksum(&self) -> String {
@@ -277,6 +277,100 @@ CREATE TABLE deletion_confirmations (
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 5,
+        name: "tamper-evident audit log: Merkle leaves, day partitions, checkpoints, legal holds",
+        common: r#"
+ALTER TABLE audit_events RENAME TO audit_events_v1;
+CREATE TABLE audit_head (
+    id BIGINT PRIMARY KEY,
+    frontier {blob} NOT NULL,
+    day BIGINT NOT NULL
+);
+INSERT INTO audit_head (id, frontier, day) VALUES (1, {empty_frontier}, 0);
+CREATE TABLE audit_leaves (
+    block BIGINT PRIMARY KEY,
+    hashes {blob} NOT NULL,
+    root {blob}
+);
+CREATE TABLE audit_days (
+    day BIGINT PRIMARY KEY,
+    first_seq BIGINT NOT NULL,
+    last_seq BIGINT NOT NULL,
+    purged_at TEXT,
+    held BIGINT,
+    signature TEXT
+);
+CREATE TABLE audit_checkpoints (
+    size BIGINT PRIMARY KEY,
+    root TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE TABLE audit_chunks_held (
+    first_seq BIGINT PRIMARY KEY,
+    day BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    bodies {blob} NOT NULL
+);
+CREATE TABLE audit_index_held (
+    key TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    chunk BIGINT NOT NULL,
+    day BIGINT NOT NULL,
+    PRIMARY KEY (key, seq)
+);
+CREATE TABLE audit_holds (
+    id TEXT PRIMARY KEY,
+    case_ref TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    keys TEXT NOT NULL,
+    from_day BIGINT NOT NULL,
+    to_day BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    released_at TEXT,
+    released_by TEXT
+);
+CREATE TABLE audit_batches (
+    source TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    first_seq BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (source, idempotency_key)
+);
+ALTER TABLE api_tokens ADD COLUMN system_id TEXT;
+"#,
+        sqlite: r#"
+CREATE VIEW audit_chunks_all AS SELECT first_seq, day, count, bodies FROM audit_chunks_held;
+CREATE VIEW audit_index_all AS SELECT key, seq, chunk, day FROM audit_index_held;
+"#,
+        postgres: r#"
+CREATE TABLE audit_chunks (
+    first_seq BIGINT NOT NULL,
+    day BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    bodies BYTEA NOT NULL
+) PARTITION BY RANGE (day);
+CREATE INDEX audit_chunks_first_seq ON audit_chunks (first_seq);
+CREATE TABLE audit_index (
+    key TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    chunk BIGINT NOT NULL,
+    day BIGINT NOT NULL
+) PARTITION BY RANGE (day);
+CREATE INDEX audit_index_key ON audit_index (key, seq);
+CREATE VIEW audit_chunks_all AS
+    SELECT first_seq, day, count, bodies FROM audit_chunks
+    UNION ALL SELECT first_seq, day, count, bodies FROM audit_chunks_held;
+CREATE VIEW audit_index_all AS
+    SELECT key, seq, chunk, day FROM audit_index
+    UNION ALL SELECT key, seq, chunk, day FROM audit_index_held;
+"#,
+    },
 ];
 
 /// What `migrate` did.
@@ -342,6 +436,65 @@ impl Store {
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");
         }
+        self.adopt_legacy_audit().await?;
         Ok(MigrationReport { from, to: self.schema_version().await? })
+    }
+
+    /// Moves the audit events of schema versions before 5 into the Merkle log (in their
+    /// order, bodies built from their columns) and drops the old table, in one
+    /// transaction.
+    async fn adopt_legacy_audit(&self) -> Result<()> {
+        let exists: Option<String> = match self.backend {
+            Backend::Sqlite => sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_events_v1'")
+                .fetch_optional(&self.pool)
+                .await?,
+            Backend::Postgres => sqlx::query_scalar("SELECT to_regclass('audit_events_v1')::text").fetch_one(&self.pool).await?,
+        };
+        if exists.is_none() {
+            return Ok(());
+        }
+        type Legacy = (String, String, String, String, String, String, Option<String>, String, String, Option<String>, String, String);
+        let rows: Vec<Legacy> = sqlx::query_as(
+            "SELECT id, occurred_at, actor_kind, actor_id, actor_name, actor_role, supplier_id, action, resource_kind, resource_id, outcome, details FROM audit_events_v1 ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut day = 0;
+        let bodies: Vec<audit::event::EventBody> = rows
+            .into_iter()
+            .map(|(id, at, actor_kind, actor, actor_name, actor_role, supplier_id, action, resource_kind, resource_id, outcome, details)| {
+                if let Ok(t) = domain::time::Timestamp::parse(&at) {
+                    day = crate::log::day_of(&t);
+                }
+                audit::event::EventBody {
+                    v: 1,
+                    id,
+                    recorded_at: at.clone(),
+                    at,
+                    source: audit::event::SOURCE_PORTVAGT.into(),
+                    actor,
+                    actor_kind,
+                    actor_name: Some(actor_name),
+                    actor_role: Some(actor_role),
+                    person_id: None,
+                    supplier_id,
+                    action,
+                    resource_kind: Some(resource_kind),
+                    resource_id,
+                    subject: None,
+                    subject_index: None,
+                    criterion: None,
+                    client_ip: None,
+                    outcome,
+                    details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+                }
+            })
+            .collect();
+        let mut tx = self.pool.begin().await?;
+        crate::log::append::append(&mut tx, self.backend, &crate::log::append::prepare(&bodies), day).await?;
+        sqlx::raw_sql("DROP TABLE audit_events_v1").execute(&mut *tx).await?;
+        tx.commit().await?;
+        tracing::info!(events = bodies.len(), "moved the audit events of earlier versions into the Merkle log");
+        Ok(())
     }
 }

@@ -1,0 +1,210 @@
+//! The tamper-evident audit log (LOG-1..LOG-6, ARCHITECTURE principle 7).
+//!
+//! Every event — Portvagt's own, written in the transaction of the change, and those
+//! target systems report — is a leaf of one RFC 6962 Merkle tree. The storage keeps
+//! three things apart so that retention can delete payloads while the proof of what
+//! remains still verifies:
+//!
+//! - `audit_leaves`: the leaf hashes, 256 per row, and the root of each full block.
+//!   Kept for ever (32 bytes an event).
+//! - `audit_chunks_d<day>` and `audit_index_d<day>`: the event bodies (up to 64 per
+//!   chunk, the exact bytes that were hashed) and the lookup keys (data subject,
+//!   actor, resource), one pair of tables per day the events were recorded. On
+//!   PostgreSQL they are partitions of `audit_chunks`/`audit_index`; on SQLite plain
+//!   tables behind the views `audit_chunks_all`/`audit_index_all`. Purging a day drops
+//!   its two tables: no scan, and the cost does not grow with what else is stored.
+//! - `audit_head`: the tree's frontier, locked by every append, which makes sequence
+//!   numbers gap-free and in commit order on both engines.
+//!
+//! Signed checkpoints (`audit_checkpoints`) commit to the root at a size; signed purge
+//! records (`audit_days`) say which events were deleted on purpose.
+
+pub(crate) mod append;
+mod read;
+mod retention;
+mod verify;
+
+pub use append::{InboundEvent, IngestOutcome};
+pub use read::{LogEntry, LogPage, LogQuery};
+pub use retention::{Hold, NewHold, PurgeReport};
+pub use verify::{VerifyProblem, VerifyReport};
+
+use crate::{Backend, Result, StoreError};
+use audit::merkle::{self, Hash, MerkleError, NodeSource};
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+
+/// Leaf hashes per `audit_leaves` row.
+pub(crate) const BLOCK: u64 = 256;
+/// Events per stored chunk.
+pub(crate) const CHUNK: usize = 64;
+
+/// The day (since 1970-01-01, UTC) of a timestamp: the partition an event is stored in.
+pub fn day_of(t: &domain::time::Timestamp) -> i64 {
+    t.0.timestamp().div_euclid(86_400)
+}
+
+pub(crate) fn chunks_table(day: i64) -> String {
+    format!("audit_chunks_d{day}")
+}
+
+pub(crate) fn index_table(day: i64) -> String {
+    format!("audit_index_d{day}")
+}
+
+fn corrupt(e: MerkleError) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// Creates the day's tables if they do not exist, and records the day.
+pub(crate) async fn ensure_day(conn: &mut AnyConnection, backend: Backend, day: i64, first_seq: u64) -> Result<()> {
+    let known: Option<i64> = sqlx::query_scalar("SELECT day FROM audit_days WHERE day = $1").bind(day).fetch_optional(&mut *conn).await?;
+    if known.is_some() {
+        return Ok(());
+    }
+    let (c, i) = (chunks_table(day), index_table(day));
+    let ddl = match backend {
+        Backend::Postgres => format!(
+            "CREATE TABLE {c} PARTITION OF audit_chunks FOR VALUES FROM ({day}) TO ({next});
+             CREATE TABLE {i} PARTITION OF audit_index FOR VALUES FROM ({day}) TO ({next});",
+            next = day + 1
+        ),
+        Backend::Sqlite => format!(
+            "CREATE TABLE {c} (first_seq INTEGER PRIMARY KEY, day BIGINT NOT NULL, count BIGINT NOT NULL, bodies BLOB NOT NULL);
+             CREATE TABLE {i} (key TEXT NOT NULL, seq BIGINT NOT NULL, chunk BIGINT NOT NULL, day BIGINT NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;"
+        ),
+    };
+    sqlx::raw_sql(&ddl).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO audit_days (day, first_seq, last_seq) VALUES ($1, $2, $3)")
+        .bind(day)
+        .bind(first_seq as i64)
+        .bind(first_seq as i64 - 1)
+        .execute(&mut *conn)
+        .await?;
+    refresh_views(conn, backend).await
+}
+
+/// SQLite has no partitioned tables: the views over every live day are rebuilt when a
+/// day is added or dropped (PostgreSQL's views name the partitioned parents).
+pub(crate) async fn refresh_views(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+    if backend != Backend::Sqlite {
+        return Ok(());
+    }
+    let days: Vec<i64> =
+        sqlx::query_scalar("SELECT day FROM audit_days WHERE purged_at IS NULL ORDER BY day").fetch_all(&mut *conn).await?;
+    let mut chunks = vec!["SELECT first_seq, day, count, bodies FROM audit_chunks_held".to_string()];
+    let mut index = vec!["SELECT key, seq, chunk, day FROM audit_index_held".to_string()];
+    for d in &days {
+        chunks.push(format!("SELECT first_seq, day, count, bodies FROM {}", chunks_table(*d)));
+        index.push(format!("SELECT key, seq, chunk, day FROM {}", index_table(*d)));
+    }
+    let sql = format!(
+        "DROP VIEW IF EXISTS audit_chunks_all; DROP VIEW IF EXISTS audit_index_all;
+         CREATE VIEW audit_chunks_all AS {}; CREATE VIEW audit_index_all AS {};",
+        chunks.join(" UNION ALL "),
+        index.join(" UNION ALL ")
+    );
+    sqlx::raw_sql(&sql).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The parts of the stored tree a proof needs: the roots of full blocks and the leaves
+/// of the few blocks the proof's edges fall in.
+pub(crate) struct StoredTree {
+    roots: Vec<Hash>,
+    blocks: HashMap<u64, Vec<Hash>>,
+}
+
+fn split_hashes(bytes: &[u8]) -> Result<Vec<Hash>> {
+    if bytes.len() % 32 != 0 {
+        return Err(StoreError::Corrupt("a leaf block's length is not a multiple of 32".into()));
+    }
+    Ok(bytes.chunks(32).map(|c| c.try_into().expect("32 bytes")).collect())
+}
+
+impl StoredTree {
+    /// Loads what proofs at `sizes` about `leaves` need.
+    pub(crate) async fn load(conn: &mut AnyConnection, size: u64, edges: &[u64]) -> Result<StoredTree> {
+        let full = size / BLOCK;
+        let rows: Vec<(i64, Option<Vec<u8>>)> = sqlx::query_as("SELECT block, root FROM audit_leaves WHERE block < $1 ORDER BY block")
+            .bind(full as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut roots = Vec::with_capacity(rows.len());
+        for (i, (block, root)) in rows.into_iter().enumerate() {
+            let root = root.filter(|r| r.len() == 32 && block == i as i64);
+            roots.push(root.ok_or_else(|| StoreError::Corrupt(format!("leaf block {i} is missing or has no root")))?.try_into().expect("32"));
+        }
+        let mut blocks = HashMap::new();
+        for e in edges {
+            let b = e / BLOCK;
+            if blocks.contains_key(&b) {
+                continue;
+            }
+            let bytes: Option<Vec<u8>> =
+                sqlx::query_scalar("SELECT hashes FROM audit_leaves WHERE block = $1").bind(b as i64).fetch_optional(&mut *conn).await?;
+            if let Some(bytes) = bytes {
+                blocks.insert(b, split_hashes(&bytes)?);
+            }
+        }
+        Ok(StoredTree { roots, blocks })
+    }
+}
+
+impl NodeSource for StoredTree {
+    fn leaf(&self, index: u64) -> std::result::Result<Hash, MerkleError> {
+        self.blocks.get(&(index / BLOCK)).and_then(|b| b.get((index % BLOCK) as usize)).copied().ok_or(MerkleError::MissingLeaf(index))
+    }
+    fn perfect(&self, start: u64, width: u64) -> Option<Hash> {
+        if width < BLOCK || start % BLOCK != 0 {
+            return None;
+        }
+        let (a, b) = (start / BLOCK, (start + width) / BLOCK);
+        if b as usize > self.roots.len() {
+            return None;
+        }
+        merkle::subtree_hash(&self.roots[a as usize..b as usize], 0, b - a).ok()
+    }
+}
+
+impl crate::Store {
+    /// The number of events in the log.
+    pub async fn log_size(&self) -> Result<u64> {
+        let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        Ok(merkle::Frontier::from_bytes(&bytes).map_err(corrupt)?.size())
+    }
+
+    /// The current root and size.
+    pub async fn log_head(&self) -> Result<(u64, Hash)> {
+        let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        let f = merkle::Frontier::from_bytes(&bytes).map_err(corrupt)?;
+        Ok((f.size(), f.root()))
+    }
+
+    /// The audit path of event `seq` in the tree of `size` events, and that tree's root.
+    pub async fn inclusion_proof(&self, seq: u64, size: u64) -> Result<(Hash, Vec<Hash>, Hash)> {
+        let mut conn = self.pool.acquire().await?;
+        let current = self.log_size().await?;
+        if seq >= size || size > current {
+            return Err(StoreError::NotFound);
+        }
+        let tree = StoredTree::load(&mut conn, size, &[seq, size - 1]).await?;
+        let leaf = tree.leaf(seq).map_err(corrupt)?;
+        let proof = merkle::inclusion_proof(&tree, seq, size).map_err(corrupt)?;
+        let root = merkle::subtree_hash(&tree, 0, size).map_err(corrupt)?;
+        Ok((leaf, proof, root))
+    }
+
+    /// The proof that the tree of `old` events is a prefix of the tree of `new` events.
+    pub async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>> {
+        let mut conn = self.pool.acquire().await?;
+        if old > new || new > self.log_size().await? {
+            return Err(StoreError::NotFound);
+        }
+        if new == 0 {
+            return Ok(Vec::new());
+        }
+        let tree = StoredTree::load(&mut conn, new, &[old.saturating_sub(1), old, new - 1]).await?;
+        merkle::consistency_proof(&tree, old, new).map_err(corrupt)
+    }
+}

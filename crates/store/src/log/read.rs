@@ -1,0 +1,174 @@
+//! Reading the log (LOG-6): by lookup key (data subject, actor, resource) or by
+//! scanning a time window, newest first, in pages.
+
+use super::day_of;
+use crate::{Result, Store, StoreError};
+use audit::event::{EventBody, unpack};
+use domain::time::Timestamp;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct LogQuery {
+    /// An index key: `s:<subject>`, `a:<actor>`, `r:<resource>`, `o:<action>`.
+    pub key: Option<String>,
+    pub source: Option<String>,
+    pub action: Option<String>,
+    pub supplier: Option<String>,
+    pub outcome: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Only events with a smaller sequence number (the previous page's cursor).
+    pub before: Option<u64>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub body: EventBody,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LogPage {
+    pub entries: Vec<LogEntry>,
+    /// Where the next page starts (`before`), if there may be more.
+    pub next: Option<u64>,
+}
+
+impl LogQuery {
+    fn matches(&self, b: &EventBody) -> bool {
+        let at_ok = |bound: &Option<Timestamp>, after: bool| match bound {
+            None => true,
+            Some(t) => {
+                let at = Timestamp::parse(&b.at).map(|a| a.0);
+                at.map(|a| if after { a >= t.0 } else { a < t.0 }).unwrap_or(false)
+            }
+        };
+        self.source.as_ref().is_none_or(|s| &b.source == s)
+            && self.action.as_ref().is_none_or(|a| &b.action == a)
+            && self.supplier.as_ref().is_none_or(|s| b.supplier_id.as_ref() == Some(s))
+            && self.outcome.as_ref().is_none_or(|o| &b.outcome == o)
+            && at_ok(&self.from, true)
+            && at_ok(&self.to, false)
+    }
+
+    /// Days to look in: events are stored by the day they were recorded, which is the
+    /// day they happened or later (a day of slack for late reports is not enough to
+    /// bound it, so only the lower bound narrows by recorded day).
+    fn day_from(&self) -> i64 {
+        self.from.as_ref().map(day_of).unwrap_or(i64::MIN)
+    }
+}
+
+/// Index entries or chunks read per round trip.
+const ROUND: i64 = 500;
+/// Stop a page after this many events were looked at without filling it.
+const SCAN_LIMIT: usize = 200_000;
+
+impl Store {
+    pub async fn query_log(&self, q: &LogQuery) -> Result<LogPage> {
+        let limit = q.limit.clamp(1, 1_000) as usize;
+        let mut out = Vec::new();
+        let mut cursor = q.before.unwrap_or(i64::MAX as u64).min(i64::MAX as u64) as i64;
+        let mut scanned = 0usize;
+        let exhausted = loop {
+            let (entries, done) = match &q.key {
+                Some(key) => {
+                    let hits: Vec<(i64, i64)> = sqlx::query_as(
+                        "SELECT seq, chunk FROM audit_index_all WHERE key = $1 AND seq < $2 AND day >= $3 ORDER BY seq DESC LIMIT $4",
+                    )
+                    .bind(key)
+                    .bind(cursor)
+                    .bind(q.day_from())
+                    .bind(ROUND)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    cursor = hits.last().map(|h| h.0).unwrap_or(cursor);
+                    (self.events_at(&hits).await?, (hits.len() as i64) < ROUND)
+                }
+                None => {
+                    let chunks: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+                        "SELECT first_seq, bodies FROM audit_chunks_all WHERE first_seq < $1 AND day >= $2 ORDER BY first_seq DESC LIMIT $3",
+                    )
+                    .bind(cursor)
+                    .bind(q.day_from())
+                    .bind(ROUND / 10)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut entries = Vec::new();
+                    for (first, bytes) in &chunks {
+                        entries.extend(decode_chunk(*first, bytes)?.into_iter().rev().filter(|e| (e.seq as i64) < cursor));
+                    }
+                    cursor = chunks.last().map(|c| c.0).unwrap_or(cursor);
+                    (entries, (chunks.len() as i64) < ROUND / 10)
+                }
+            };
+            scanned += entries.len();
+            out.extend(entries.into_iter().filter(|e| q.matches(&e.body)));
+            if done {
+                break true;
+            }
+            if out.len() >= limit || scanned >= SCAN_LIMIT {
+                break false;
+            }
+        };
+        out.sort_by(|a, b| b.seq.cmp(&a.seq));
+        let next = if out.len() > limit {
+            out.truncate(limit);
+            out.last().map(|e| e.seq)
+        } else if exhausted {
+            None
+        } else if out.len() == limit {
+            out.last().map(|e| e.seq)
+        } else {
+            Some(cursor as u64)
+        };
+        Ok(LogPage { entries: out, next })
+    }
+
+    /// The events at `(seq, chunk)` positions, fetching each chunk once.
+    async fn events_at(&self, hits: &[(i64, i64)]) -> Result<Vec<LogEntry>> {
+        let mut chunk_ids: Vec<i64> = hits.iter().map(|h| h.1).collect();
+        chunk_ids.sort_unstable();
+        chunk_ids.dedup();
+        let mut chunks: HashMap<i64, Vec<u8>> = HashMap::new();
+        for part in chunk_ids.chunks(100) {
+            let list = part.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",");
+            let rows: Vec<(i64, Vec<u8>)> =
+                sqlx::query_as(&format!("SELECT first_seq, bodies FROM audit_chunks_all WHERE first_seq IN ({list})"))
+                    .fetch_all(&self.pool)
+                    .await?;
+            chunks.extend(rows);
+        }
+        let mut out = Vec::with_capacity(hits.len());
+        for (seq, chunk) in hits {
+            let bytes = chunks.get(chunk).ok_or_else(|| StoreError::Corrupt(format!("event {seq}: its chunk {chunk} is missing")))?;
+            let bodies = unpack(bytes).ok_or_else(|| StoreError::Corrupt(format!("chunk {chunk} is malformed")))?;
+            let body = bodies
+                .get((seq - chunk) as usize)
+                .ok_or_else(|| StoreError::Corrupt(format!("event {seq} is not in chunk {chunk}")))?;
+            out.push(LogEntry { seq: *seq as u64, body: EventBody::from_bytes(body).map_err(StoreError::Corrupt)? });
+        }
+        Ok(out)
+    }
+
+    /// Opens a sealed data-subject identifier or criterion of an event.
+    pub fn open_sealed(&self, event_id: &str, sealed: &str) -> Result<String> {
+        self.key().open(event_id, sealed)
+    }
+
+    /// The index key of a data subject's canonical identifier.
+    pub fn subject_key(&self, canonical: &str) -> String {
+        audit::event::subject_key(&self.key().blind_index(canonical))
+    }
+}
+
+pub(crate) fn decode_chunk(first: i64, bytes: &[u8]) -> Result<Vec<LogEntry>> {
+    let bodies = unpack(bytes).ok_or_else(|| StoreError::Corrupt(format!("chunk {first} is malformed")))?;
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| Ok(LogEntry { seq: first as u64 + i as u64, body: EventBody::from_bytes(b).map_err(StoreError::Corrupt)? }))
+        .collect()
+}
+
