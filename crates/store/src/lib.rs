@@ -182,3 +182,13 @@ impl Tx {
 pub(crate) fn b2i(b: bool) -> i64 {
     i64::from(b)
 }
+#[cfg(test)]
+mod send_checks {
+    /// Axum handlers need `Send` futures; these fail to compile if a store call is not.
+    #[allow(dead_code)]
+    fn append_is_send(s: &crate::Store, e: &crate::AuditRecord, tx: crate::Tx) {
+        fn is_send<T: Send>(_: T) {}
+        is_send(s.record_audit(e));
+        is_send(tx.commit(e.clone()));
+    }
+}

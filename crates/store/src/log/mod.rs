@@ -74,7 +74,7 @@ pub(crate) async fn ensure_day(conn: &mut AnyConnection, backend: Backend, day: 
              CREATE TABLE {i} (key TEXT NOT NULL, seq BIGINT NOT NULL, chunk BIGINT NOT NULL, day BIGINT NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;"
         ),
     };
-    sqlx::raw_sql(&ddl).execute(&mut *conn).await?;
+    exec_all(conn, &ddl).await?;
     sqlx::query("INSERT INTO audit_days (day, first_seq, last_seq) VALUES ($1, $2, $3)")
         .bind(day)
         .bind(first_seq as i64)
@@ -104,7 +104,14 @@ pub(crate) async fn refresh_views(conn: &mut AnyConnection, backend: Backend) ->
         chunks.join(" UNION ALL "),
         index.join(" UNION ALL ")
     );
-    sqlx::raw_sql(&sql).execute(&mut *conn).await?;
+    exec_all(conn, &sql).await
+}
+
+/// Runs `;`-separated statements one by one (DDL built here, never from input).
+pub(crate) async fn exec_all(conn: &mut AnyConnection, sql: &str) -> Result<()> {
+    for stmt in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        sqlx::query(stmt).execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -203,7 +203,7 @@ impl Store {
                     held += 1;
                 }
             }
-            sqlx::raw_sql(&format!("DROP TABLE {}; DROP TABLE {};", chunks_table(day), index_table(day))).execute(&mut *tx.tx).await?;
+            super::exec_all(&mut tx.tx, &format!("DROP TABLE {}; DROP TABLE {};", chunks_table(day), index_table(day))).await?;
             let at = now.to_string();
             sqlx::query("UPDATE audit_days SET purged_at = $1, held = $2, signature = $3 WHERE day = $4")
                 .bind(&at)
@@ -243,10 +243,10 @@ impl Store {
             let mut tx = self.begin().await?;
             for part in release.chunks(500) {
                 let list = part.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
-                sqlx::raw_sql(&format!(
-                    "DELETE FROM audit_chunks_held WHERE first_seq IN ({list}); DELETE FROM audit_index_held WHERE seq IN ({list});"
-                ))
-                .execute(&mut *tx.tx)
+                super::exec_all(
+                    &mut tx.tx,
+                    &format!("DELETE FROM audit_chunks_held WHERE first_seq IN ({list}); DELETE FROM audit_index_held WHERE seq IN ({list});"),
+                )
                 .await?;
             }
             tx.commit(
