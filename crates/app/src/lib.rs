@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod agreements;
+mod audit_log;
 mod emergency;
 mod lifecycle;
 mod policy;
@@ -14,6 +15,7 @@ mod requests;
 
 pub use access::{IssuedToken, TokenRequest};
 pub use accounts::NewAuthenticator;
+pub use audit_log::{AuditImportError, LineError, MAX_BATCH, digest, parse_csv_batch, parse_json_batch};
 pub use emergency::{EmergencyInput, EmergencyLine, SupportInput};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
 pub use registry::ListFilter;

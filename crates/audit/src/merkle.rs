@@ -109,7 +109,7 @@ impl Frontier {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, MerkleError> {
-        if bytes.len() < 8 || (bytes.len() - 8) % 32 != 0 {
+        if bytes.len() < 8 || !(bytes.len() - 8).is_multiple_of(32) {
             return Err(MerkleError::MalformedFrontier);
         }
         let size = u64::from_be_bytes(bytes[..8].try_into().expect("8 bytes"));

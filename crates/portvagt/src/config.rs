@@ -51,8 +51,19 @@ pub fn mask_url(url: &str) -> String {
 
 /// The settings, as named in the TOML file and (upper-cased, `PORTVAGT_` prefixed) in
 /// the environment.
-const SETTINGS: [&str; 9] =
-    ["data_dir", "database_url", "database_url_file", "listen", "public_url", "preset", "preset_dir", "data_key_file", "log"];
+const SETTINGS: [&str; 11] = [
+    "data_dir",
+    "database_url",
+    "database_url_file",
+    "listen",
+    "public_url",
+    "preset",
+    "preset_dir",
+    "data_key_file",
+    "audit_key_file",
+    "audit_checkpoint_secs",
+    "log",
+];
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -80,6 +91,14 @@ pub struct Config {
     /// generated at first run in `data_dir/keys/data.key` when not given.
     #[serde(default)]
     pub data_key_file: Option<PathBuf>,
+    /// The Ed25519 key (its 32-byte seed as 64 hex characters) that signs the audit
+    /// log's checkpoints; generated at first run in `data_dir/keys/audit.key` when not
+    /// given. `audit verify` needs it (or its public key).
+    #[serde(default)]
+    pub audit_key_file: Option<PathBuf>,
+    /// Seconds between signed checkpoints of the audit log while serving.
+    #[serde(default = "default_checkpoint_secs")]
+    pub audit_checkpoint_secs: u64,
     /// Log level: error, warn, info, debug, trace.
     pub log: String,
     /// Connectors by target system code (`[connectors.AD]`); a system without one gets
@@ -185,6 +204,8 @@ impl Default for Config {
             preset: "viborg".into(),
             preset_dir: None,
             data_key_file: None,
+            audit_key_file: None,
+            audit_checkpoint_secs: default_checkpoint_secs(),
             log: "info".into(),
             connectors: Default::default(),
         }
@@ -241,6 +262,15 @@ impl Config {
         self.database_url().starts_with("sqlite:")
     }
 
+    pub fn audit_key_path(&self) -> PathBuf {
+        self.audit_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("audit.key"))
+    }
+
+    /// The name checkpoints are signed for.
+    pub fn audit_origin(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| "portvagt".into())
+    }
+
     pub fn data_key_path(&self) -> PathBuf {
         self.data_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("data.key"))
     }
@@ -254,6 +284,10 @@ impl Config {
         }
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
+}
+
+fn default_checkpoint_secs() -> u64 {
+    60
 }
 
 #[cfg(test)]

@@ -65,6 +65,11 @@ enum Command {
     Openapi,
     /// Print the effective configuration, secrets masked.
     Config,
+    /// The audit log: verify, checkpoint, purge, import.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Create an API token for a machine client; the secret is printed once.
     CreateToken {
         #[arg(long)]
@@ -79,6 +84,29 @@ enum Command {
         /// The registry person behind the token.
         #[arg(long)]
         person_id: Option<uuid::Uuid>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every stored event against the Merkle tree and every signed checkpoint;
+    /// exits 1 and names each problem if anything was changed, removed or inserted.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a checkpoint of the log now.
+    Checkpoint,
+    /// Delete event payloads older than the active preset's retention, keeping events
+    /// under a legal hold.
+    Purge,
+    /// Import an NDJSON or CSV export of a target system's log (all or nothing).
+    Import {
+        file: PathBuf,
+        /// The target system the events come from.
+        #[arg(long)]
+        system_id: uuid::Uuid,
     },
 }
 
@@ -149,7 +177,93 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Serve { demo, .. } => serve(&config, demo).await,
+        Command::Audit { command } => audit_command(&config, command).await,
     }
+}
+
+async fn audit_command(config: &Config, command: AuditCommand) -> Result<()> {
+    let app = open_app(config).await?;
+    let key = load_audit_key(config)?;
+    let origin = config.audit_origin();
+    let store = app.store();
+    match command {
+        AuditCommand::Verify { json } => {
+            store.checkpoint_log(&key, &origin, app.now()).await?;
+            let r = store.verify_log(&key.verifying_key(), &origin).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                let n = |x: u64| x.to_string();
+                println!(
+                    "{}",
+                    tr(
+                        "cli-audit-verified",
+                        &[
+                            ("size", &n(r.size)),
+                            ("checked", &n(r.events_checked)),
+                            ("purged", &n(r.events_purged)),
+                            ("held", &n(r.events_held)),
+                            ("checkpoints", &n(r.checkpoints))
+                        ]
+                    )
+                );
+                println!("  root {}", r.root);
+                for p in &r.problems {
+                    println!("  ✗ {}", p.what);
+                }
+            }
+            if !r.ok() {
+                anyhow::bail!("{}", tr("cli-audit-problems", &[("count", &r.problems.len().to_string())]));
+            }
+            Ok(())
+        }
+        AuditCommand::Checkpoint => {
+            match store.checkpoint_log(&key, &origin, app.now()).await? {
+                Some(c) => println!("{}", c.body()),
+                None => println!("{}", tr("cli-audit-no-new-events", &[])),
+            }
+            Ok(())
+        }
+        AuditCommand::Purge => {
+            let report = app.purge_audit_log(&key).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        AuditCommand::Import { file, system_id } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let csv = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            match app.import_audit_file(system_id, &bytes, csv).await {
+                Ok(o) => {
+                    println!("{}", tr("cli-audit-imported", &[("count", &o.count.to_string()), ("first", &o.first_seq.to_string())]));
+                    Ok(())
+                }
+                Err(app::AuditImportError::Lines(lines)) => {
+                    for l in &lines {
+                        eprintln!("{}:{}: {} ({})", file.display(), l.line, l.field, l.problem);
+                    }
+                    anyhow::bail!("{}", tr("cli-audit-import-refused", &[("count", &lines.len().to_string())]))
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        }
+    }
+}
+
+/// The checkpoint signing key: from `audit_key_file`, or generated at first run.
+fn load_audit_key(config: &Config) -> Result<audit::SigningKey> {
+    let path = config.audit_key_path();
+    if !path.exists() {
+        if config.audit_key_file.is_some() {
+            anyhow::bail!("audit_key_file {} does not exist", path.display());
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let mut f = create_private(&path)?;
+        writeln!(f, "{}", audit::SigningKey::generate().to_hex())?;
+        tracing::info!(path = %path.display(), "generated the audit log's checkpoint signing key; back it up");
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading audit key {}", path.display()))?;
+    audit::SigningKey::from_hex(&text).map_err(|e| anyhow::anyhow!("audit key {}: {e}", path.display()))
 }
 
 /// The command line's language: `PORTVAGT_LANG`, else the locale (`LC_ALL`, `LANG`),
@@ -276,8 +390,23 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     }
     let _ = std::io::stdout().flush();
     spawn_workers(&app);
+    spawn_checkpoints(&app, load_audit_key(config)?, config.audit_origin(), config.audit_checkpoint_secs);
     axum::serve(listener, web::router(app)).with_graceful_shutdown(shutdown()).await?;
     Ok(())
+}
+
+/// Signs a checkpoint of the audit log every `secs` seconds when events were added.
+fn spawn_checkpoints(app: &App, key: audit::SigningKey, origin: String, secs: u64) {
+    let app = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs.max(1)));
+        loop {
+            tick.tick().await;
+            if let Err(e) = app.store().checkpoint_log(&key, &origin, app.now()).await {
+                tracing::warn!(error = %e, "audit checkpoint");
+            }
+        }
+    });
 }
 
 /// The background work: the outbox worker every few seconds; the lifecycle run and the

@@ -20,7 +20,9 @@ impl Migration {
     pub fn sql(&self, backend: Backend) -> String {
         let (serial, blob, empty, extra) = match backend {
             Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB", "zeroblob(8)", self.sqlite),
-            Backend::Postgres => ("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BYTEA", "'\\x0000000000000000'::bytea", self.postgres),
+            Backend::Postgres => {
+                ("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BYTEA", "'\\x0000000000000000'::bytea", self.postgres)
+            }
         };
         format!("{}\n{}", self.common.replace("{serial}", serial).replace("{blob}", blob).replace("{empty_frontier}", empty), extra)
     }
@@ -445,9 +447,11 @@ impl Store {
     /// transaction.
     async fn adopt_legacy_audit(&self) -> Result<()> {
         let exists: Option<String> = match self.backend {
-            Backend::Sqlite => sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_events_v1'")
-                .fetch_optional(&self.pool)
-                .await?,
+            Backend::Sqlite => {
+                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_events_v1'")
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
             Backend::Postgres => sqlx::query_scalar("SELECT to_regclass('audit_events_v1')::text").fetch_one(&self.pool).await?,
         };
         if exists.is_none() {
@@ -462,33 +466,35 @@ impl Store {
         let mut day = 0;
         let bodies: Vec<audit::event::EventBody> = rows
             .into_iter()
-            .map(|(id, at, actor_kind, actor, actor_name, actor_role, supplier_id, action, resource_kind, resource_id, outcome, details)| {
-                if let Ok(t) = domain::time::Timestamp::parse(&at) {
-                    day = crate::log::day_of(&t);
-                }
-                audit::event::EventBody {
-                    v: 1,
-                    id,
-                    recorded_at: at.clone(),
-                    at,
-                    source: audit::event::SOURCE_PORTVAGT.into(),
-                    actor,
-                    actor_kind,
-                    actor_name: Some(actor_name),
-                    actor_role: Some(actor_role),
-                    person_id: None,
-                    supplier_id,
-                    action,
-                    resource_kind: Some(resource_kind),
-                    resource_id,
-                    subject: None,
-                    subject_index: None,
-                    criterion: None,
-                    client_ip: None,
-                    outcome,
-                    details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
-                }
-            })
+            .map(
+                |(id, at, actor_kind, actor, actor_name, actor_role, supplier_id, action, resource_kind, resource_id, outcome, details)| {
+                    if let Ok(t) = domain::time::Timestamp::parse(&at) {
+                        day = crate::log::day_of(&t);
+                    }
+                    audit::event::EventBody {
+                        v: 1,
+                        id,
+                        recorded_at: at.clone(),
+                        at,
+                        source: audit::event::SOURCE_PORTVAGT.into(),
+                        actor,
+                        actor_kind,
+                        actor_name: Some(actor_name),
+                        actor_role: Some(actor_role),
+                        person_id: None,
+                        supplier_id,
+                        action,
+                        resource_kind: Some(resource_kind),
+                        resource_id,
+                        subject: None,
+                        subject_index: None,
+                        criterion: None,
+                        client_ip: None,
+                        outcome,
+                        details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+                    }
+                },
+            )
             .collect();
         let mut tx = self.pool.begin().await?;
         crate::log::append::append(&mut tx, self.backend, &crate::log::append::prepare(&bodies), day).await?;

@@ -53,7 +53,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &
     let mut block = first / BLOCK;
     let mut buf: Vec<u8> = Vec::with_capacity((BLOCK * 32) as usize);
     let mut existing = false;
-    if first % BLOCK != 0 {
+    if !first.is_multiple_of(BLOCK) {
         buf = sqlx::query_scalar("SELECT hashes FROM audit_leaves WHERE block = $1").bind(block as i64).fetch_one(&mut *conn).await?;
         existing = true;
     }
@@ -73,8 +73,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &
 
     // Bodies, in chunks; 16 chunks to a statement.
     let table = chunks_table(day);
-    let chunks: Vec<(u64, &[Prepared])> =
-        events.chunks(CHUNK).enumerate().map(|(i, c)| (first + (i * CHUNK) as u64, c)).collect();
+    let chunks: Vec<(u64, &[Prepared])> = events.chunks(CHUNK).enumerate().map(|(i, c)| (first + (i * CHUNK) as u64, c)).collect();
     for group in chunks.chunks(16) {
         let sql = format!("INSERT INTO {table} (first_seq, day, count, bodies) VALUES {}", crate::sql::placeholders(group.len(), 4));
         let mut q = sqlx::query(&sql);
@@ -104,7 +103,11 @@ pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &
         .execute(&mut *conn)
         .await?;
 
-    sqlx::query("UPDATE audit_head SET frontier = $1, day = $2 WHERE id = 1").bind(frontier.to_bytes()).bind(day).execute(&mut *conn).await?;
+    sqlx::query("UPDATE audit_head SET frontier = $1, day = $2 WHERE id = 1")
+        .bind(frontier.to_bytes())
+        .bind(day)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("UPDATE audit_days SET last_seq = $1 WHERE day = $2")
         .bind(frontier.size() as i64 - 1)
         .bind(day)
@@ -235,15 +238,17 @@ impl Store {
             return Ok(IngestOutcome { first_seq: first as u64, count: count as u64, replayed: true });
         }
         let first = append(&mut tx.tx, self.backend, &prepared, super::day_of(&now)).await?;
-        sqlx::query("INSERT INTO audit_batches (source, idempotency_key, digest, first_seq, count, received_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&source)
-            .bind(idempotency_key)
-            .bind(digest)
-            .bind(first as i64)
-            .bind(events.len() as i64)
-            .bind(&recorded)
-            .execute(&mut *tx.tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO audit_batches (source, idempotency_key, digest, first_seq, count, received_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&source)
+        .bind(idempotency_key)
+        .bind(digest)
+        .bind(first as i64)
+        .bind(events.len() as i64)
+        .bind(&recorded)
+        .execute(&mut *tx.tx)
+        .await?;
         // Sign-ons feed inactivity: the newest per known account.
         let mut last: HashMap<&str, &Timestamp> = HashMap::new();
         for e in events.iter().filter(|e| SIGN_ON_ACTIONS.contains(&e.action.as_str()) && e.outcome == "success") {

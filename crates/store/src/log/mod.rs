@@ -123,7 +123,7 @@ pub(crate) struct StoredTree {
 }
 
 fn split_hashes(bytes: &[u8]) -> Result<Vec<Hash>> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(StoreError::Corrupt("a leaf block's length is not a multiple of 32".into()));
     }
     Ok(bytes.chunks(32).map(|c| c.try_into().expect("32 bytes")).collect())
@@ -140,7 +140,9 @@ impl StoredTree {
         let mut roots = Vec::with_capacity(rows.len());
         for (i, (block, root)) in rows.into_iter().enumerate() {
             let root = root.filter(|r| r.len() == 32 && block == i as i64);
-            roots.push(root.ok_or_else(|| StoreError::Corrupt(format!("leaf block {i} is missing or has no root")))?.try_into().expect("32"));
+            roots.push(
+                root.ok_or_else(|| StoreError::Corrupt(format!("leaf block {i} is missing or has no root")))?.try_into().expect("32"),
+            );
         }
         let mut blocks = HashMap::new();
         for e in edges {
@@ -163,7 +165,7 @@ impl NodeSource for StoredTree {
         self.blocks.get(&(index / BLOCK)).and_then(|b| b.get((index % BLOCK) as usize)).copied().ok_or(MerkleError::MissingLeaf(index))
     }
     fn perfect(&self, start: u64, width: u64) -> Option<Hash> {
-        if width < BLOCK || start % BLOCK != 0 {
+        if width < BLOCK || !start.is_multiple_of(BLOCK) {
             return None;
         }
         let (a, b) = (start / BLOCK, (start + width) / BLOCK);

@@ -112,7 +112,7 @@ impl Store {
                 break false;
             }
         };
-        out.sort_by(|a, b| b.seq.cmp(&a.seq));
+        out.sort_by_key(|e| std::cmp::Reverse(e.seq));
         let next = if out.len() > limit {
             out.truncate(limit);
             out.last().map(|e| e.seq)
@@ -144,9 +144,8 @@ impl Store {
         for (seq, chunk) in hits {
             let bytes = chunks.get(chunk).ok_or_else(|| StoreError::Corrupt(format!("event {seq}: its chunk {chunk} is missing")))?;
             let bodies = unpack(bytes).ok_or_else(|| StoreError::Corrupt(format!("chunk {chunk} is malformed")))?;
-            let body = bodies
-                .get((seq - chunk) as usize)
-                .ok_or_else(|| StoreError::Corrupt(format!("event {seq} is not in chunk {chunk}")))?;
+            let body =
+                bodies.get((seq - chunk) as usize).ok_or_else(|| StoreError::Corrupt(format!("event {seq} is not in chunk {chunk}")))?;
             out.push(LogEntry { seq: *seq as u64, body: EventBody::from_bytes(body).map_err(StoreError::Corrupt)? });
         }
         Ok(out)
@@ -171,4 +170,3 @@ pub(crate) fn decode_chunk(first: i64, bytes: &[u8]) -> Result<Vec<LogEntry>> {
         .map(|(i, b)| Ok(LogEntry { seq: first as u64 + i as u64, body: EventBody::from_bytes(b).map_err(StoreError::Corrupt)? }))
         .collect()
 }
-

@@ -72,7 +72,9 @@ impl Store {
     /// Every checkpoint, oldest first.
     pub async fn checkpoints(&self, origin: &str) -> Result<Vec<Checkpoint>> {
         let rows: Vec<(i64, String, String, String, String)> =
-            sqlx::query_as("SELECT size, root, created_at, key_id, signature FROM audit_checkpoints ORDER BY size").fetch_all(&self.pool).await?;
+            sqlx::query_as("SELECT size, root, created_at, key_id, signature FROM audit_checkpoints ORDER BY size")
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter()
             .map(|(size, root, created_at, key_id, signature)| {
                 Ok(Checkpoint {
@@ -101,8 +103,9 @@ impl Store {
             .bind(actor.id.to_string())
             .execute(&mut *tx.tx)
             .await?;
-        let event = AuditRecord::new(actor, "audit.hold.create", "audit_hold", Some(id), now)
-            .details(serde_json::json!({"case_ref": hold.case_ref, "from_day": hold.from_day, "to_day": hold.to_day, "keys": hold.keys.len()}));
+        let event = AuditRecord::new(actor, "audit.hold.create", "audit_hold", Some(id), now).details(
+            serde_json::json!({"case_ref": hold.case_ref, "from_day": hold.from_day, "to_day": hold.to_day, "keys": hold.keys.len()}),
+        );
         tx.commit(event).await?;
         Ok(id)
     }
@@ -153,12 +156,13 @@ impl Store {
         let mut report = PurgeReport::default();
         let active: Vec<Hold> = self.holds().await?.into_iter().filter(|h| h.released_at.is_none()).collect();
         let head_day: i64 = sqlx::query_scalar("SELECT day FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
-        let days: Vec<(i64, i64, i64)> =
-            sqlx::query_as("SELECT day, first_seq, last_seq FROM audit_days WHERE purged_at IS NULL AND day < $1 AND day < $2 ORDER BY day")
-                .bind(cutoff_day)
-                .bind(head_day)
-                .fetch_all(&self.pool)
-                .await?;
+        let days: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT day, first_seq, last_seq FROM audit_days WHERE purged_at IS NULL AND day < $1 AND day < $2 ORDER BY day",
+        )
+        .bind(cutoff_day)
+        .bind(head_day)
+        .fetch_all(&self.pool)
+        .await?;
         for (day, first, last) in days {
             let mut tx = self.begin().await?;
             let keys: Vec<String> =
@@ -170,20 +174,19 @@ impl Store {
                     crate::Backend::Sqlite => "SELECT value FROM json_each($1)",
                     crate::Backend::Postgres => "SELECT jsonb_array_elements_text($1::jsonb)",
                 };
-                let hits: Vec<(i64, i64)> = sqlx::query_as(&format!(
-                    "SELECT DISTINCT seq, chunk FROM {} WHERE key IN ({expand}) ORDER BY seq",
-                    index_table(day)
-                ))
-                .bind(json)
-                .fetch_all(&mut *tx.tx)
-                .await?;
+                let hits: Vec<(i64, i64)> =
+                    sqlx::query_as(&format!("SELECT DISTINCT seq, chunk FROM {} WHERE key IN ({expand}) ORDER BY seq", index_table(day)))
+                        .bind(json)
+                        .fetch_all(&mut *tx.tx)
+                        .await?;
                 for (seq, chunk) in hits {
                     let bytes: Vec<u8> = sqlx::query_scalar(&format!("SELECT bodies FROM {} WHERE first_seq = $1", chunks_table(day)))
                         .bind(chunk)
                         .fetch_one(&mut *tx.tx)
                         .await?;
                     let entries = decode_chunk(chunk, &bytes)?;
-                    let e = entries.iter().find(|e| e.seq as i64 == seq).ok_or_else(|| StoreError::Corrupt(format!("event {seq} missing")))?;
+                    let e =
+                        entries.iter().find(|e| e.seq as i64 == seq).ok_or_else(|| StoreError::Corrupt(format!("event {seq} missing")))?;
                     let body = audit::event::unpack(&bytes).and_then(|b| b.get((seq - chunk) as usize).map(|b| b.to_vec()));
                     let body = body.ok_or_else(|| StoreError::Corrupt(format!("event {seq} missing")))?;
                     sqlx::query("INSERT INTO audit_chunks_held (first_seq, day, count, bodies) VALUES ($1, $2, 1, $3)")
@@ -245,7 +248,9 @@ impl Store {
                 let list = part.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
                 super::exec_all(
                     &mut tx.tx,
-                    &format!("DELETE FROM audit_chunks_held WHERE first_seq IN ({list}); DELETE FROM audit_index_held WHERE seq IN ({list});"),
+                    &format!(
+                        "DELETE FROM audit_chunks_held WHERE first_seq IN ({list}); DELETE FROM audit_index_held WHERE seq IN ({list});"
+                    ),
                 )
                 .await?;
             }

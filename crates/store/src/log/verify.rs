@@ -39,6 +39,9 @@ impl VerifyReport {
     }
 }
 
+/// day, first_seq, last_seq, purged_at, signature.
+type DayRow = (i64, i64, i64, Option<String>, Option<String>);
+
 /// Leaf blocks read per round trip.
 const BLOCKS_PER_READ: i64 = 1_024;
 
@@ -54,7 +57,10 @@ impl Store {
         r.checkpoints = checkpoints.len() as u64;
         for c in &checkpoints {
             if !c.verify(key) {
-                r.problem(None, format!("checkpoint at size {}: the signature does not verify (altered, or signed by another key)", c.size));
+                r.problem(
+                    None,
+                    format!("checkpoint at size {}: the signature does not verify (altered, or signed by another key)", c.size),
+                );
             }
             if c.size > head.size() {
                 r.problem(None, format!("checkpoint at size {} is beyond the log's {} events: events were deleted", c.size, head.size()));
@@ -79,7 +85,10 @@ impl Store {
             }
             for (b, hashes, root) in &rows {
                 if *b != block {
-                    r.problem(Some(block as u64 * BLOCK), format!("leaf blocks {block}..{b} are missing (events {} onwards)", block as u64 * BLOCK));
+                    r.problem(
+                        Some(block as u64 * BLOCK),
+                        format!("leaf blocks {block}..{b} are missing (events {} onwards)", block as u64 * BLOCK),
+                    );
                 }
                 if hashes.len() % 32 != 0 || hashes.len() as u64 > BLOCK * 32 {
                     r.problem(Some(*b as u64 * BLOCK), format!("leaf block {b} is malformed"));
@@ -126,8 +135,9 @@ impl Store {
         }
 
         // 3. Every stored body hashes to its leaf; every missing one was purged.
-        let days: Vec<(i64, i64, i64, Option<String>, Option<String>)> =
-            sqlx::query_as("SELECT day, first_seq, last_seq, purged_at, signature FROM audit_days ORDER BY day").fetch_all(&self.pool).await?;
+        let days: Vec<DayRow> = sqlx::query_as("SELECT day, first_seq, last_seq, purged_at, signature FROM audit_days ORDER BY day")
+            .fetch_all(&self.pool)
+            .await?;
         let mut expected_first = 0i64;
         for (day, first, last, purged_at, signature) in days {
             if first != expected_first {
@@ -137,7 +147,10 @@ impl Store {
             if let Some(at) = purged_at {
                 let signed = signature.is_some_and(|s| key.verify(&purge_text(day, first, last, &at), &s));
                 if !signed {
-                    r.problem(Some(first as u64), format!("day {day} (events {first}..={last}) is marked purged, but the purge record's signature does not verify"));
+                    r.problem(
+                        Some(first as u64),
+                        format!("day {day} (events {first}..={last}) is marked purged, but the purge record's signature does not verify"),
+                    );
                 }
                 r.events_purged += (last - first + 1) as u64;
                 continue;
@@ -149,7 +162,8 @@ impl Store {
         }
 
         // 4. Events kept under a legal hold.
-        let held: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT first_seq, bodies FROM audit_chunks_held ORDER BY first_seq").fetch_all(&self.pool).await?;
+        let held: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT first_seq, bodies FROM audit_chunks_held ORDER BY first_seq").fetch_all(&self.pool).await?;
         for (seq, bytes) in held {
             r.events_held += 1;
             match unpack(&bytes).filter(|b| b.len() == 1) {
@@ -191,7 +205,10 @@ fn check_chunks(rows: &[(i64, i64, Vec<u8>)], next: &mut i64, last: i64, leaves:
     let mut out = Vec::new();
     for (first_seq, count, bytes) in rows {
         if *first_seq > *next {
-            out.push(VerifyProblem { seq: Some(*next as u64), what: format!("events {}..{} are missing and were not purged", next, first_seq - 1) });
+            out.push(VerifyProblem {
+                seq: Some(*next as u64),
+                what: format!("events {}..{} are missing and were not purged", next, first_seq - 1),
+            });
         } else if *first_seq < *next {
             out.push(VerifyProblem { seq: Some(*first_seq as u64), what: format!("event {first_seq} is stored twice or out of order") });
         }
@@ -201,7 +218,10 @@ fn check_chunks(rows: &[(i64, i64, Vec<u8>)], next: &mut i64, last: i64, leaves:
             continue;
         };
         if bodies.len() as i64 != *count {
-            out.push(VerifyProblem { seq: Some(*first_seq as u64), what: format!("the chunk from event {first_seq} holds {} events, not {count}", bodies.len()) });
+            out.push(VerifyProblem {
+                seq: Some(*first_seq as u64),
+                what: format!("the chunk from event {first_seq} holds {} events, not {count}", bodies.len()),
+            });
         }
         for (i, b) in bodies.iter().enumerate() {
             let seq = first_seq + i as i64;
@@ -210,11 +230,13 @@ fn check_chunks(rows: &[(i64, i64, Vec<u8>)], next: &mut i64, last: i64, leaves:
                 out.push(VerifyProblem { seq: Some(seq as u64), what: format!("event {seq} is not in the tree: it was inserted") });
             } else if leaf_hash(b) != leaves[seq as usize] {
                 let id = audit::event::EventBody::from_bytes(b).map(|e| format!(" (id {})", e.id)).unwrap_or_default();
-                out.push(VerifyProblem { seq: Some(seq as u64), what: format!("event {seq}{id}: its content differs from its leaf hash (changed, swapped or replaced)") });
+                out.push(VerifyProblem {
+                    seq: Some(seq as u64),
+                    what: format!("event {seq}{id}: its content differs from its leaf hash (changed, swapped or replaced)"),
+                });
             }
         }
         *next = (*first_seq + bodies.len() as i64).max(*next);
     }
     out
 }
-
