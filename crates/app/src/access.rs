@@ -43,6 +43,9 @@ pub struct TokenRequest {
     /// The registry person behind the token (an orderer on the supplier's list; a local
     /// administrator).
     pub person_id: Option<Uuid>,
+    /// The target system a `target_system` token reports for (required for that role,
+    /// forbidden for the others).
+    pub system_id: Option<Uuid>,
     pub expires_at: Option<Timestamp>,
 }
 
@@ -193,6 +196,7 @@ impl App {
             supplier_id: user.supplier_id,
             department_id: user.department_id,
             person_id: user.person_id,
+            system_id: None,
             expires_at,
         };
         let issued = self.insert_token(&mut tx, &actor, &scope, Some(user.id)).await?;
@@ -210,6 +214,7 @@ impl App {
             supplier_id: r.supplier_id,
             department_id: r.department_id,
             person_id: r.person_id,
+            system_id: r.system_id,
             user_id,
             created_by: actor.id,
             expires_at: r.expires_at,
@@ -229,6 +234,18 @@ impl App {
                 .await?
                 .filter(|e| e.kind == "department" && e.active)
                 .ok_or(FieldError::new("department_id", codes::UNKNOWN_REFERENCE))?;
+        }
+        match (req.role == UserRole::TargetSystem, req.system_id) {
+            (true, None) => return Err(FieldError::new("system_id", codes::MISSING_FIELD).into()),
+            (false, Some(_)) => return Err(FieldError::new("system_id", codes::ROLE_FORBIDS_SYSTEM).into()),
+            (true, Some(s)) => {
+                self.store
+                    .get_entry(s)
+                    .await?
+                    .filter(|e| e.kind == "system" && e.active)
+                    .ok_or(FieldError::new("system_id", codes::UNKNOWN_REFERENCE))?;
+            }
+            (false, None) => {}
         }
         if let Some(p) = req.person_id {
             self.store
@@ -258,7 +275,7 @@ impl App {
         }
         let mut tx = self.store.begin().await?;
         let issued = self.insert_token(&mut tx, actor, &req, None).await?;
-        let details = json!({ "name": req.name.as_str(), "role": req.role.as_str(), "supplier_id": req.supplier_id });
+        let details = json!({ "name": req.name.as_str(), "role": req.role.as_str(), "supplier_id": req.supplier_id, "system_id": req.system_id });
         tx.commit(AuditRecord::new(actor, "token.create", "api_token", Some(issued.id), now).details(details)).await?;
         Ok(issued)
     }

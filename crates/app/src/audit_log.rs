@@ -4,6 +4,7 @@
 use crate::{App, AppError, Result};
 use audit::SigningKey;
 use domain::authz::Actor;
+use domain::codes;
 use domain::ident::{Cpr, Personnummer};
 use domain::time::Timestamp;
 use sha2::{Digest, Sha256};
@@ -15,12 +16,14 @@ pub const MAX_BATCH: usize = 10_000;
 /// How far in the future an event's time may lie (clock skew).
 const FUTURE_SLACK_SECS: i64 = 300;
 
-/// What is wrong with one line (1-based) of a batch.
+/// What is wrong with one line (1-based; 0 for the whole batch) of a batch: a stable
+/// code with a message in every language.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LineError {
     pub line: usize,
     pub field: String,
-    pub problem: String,
+    pub code: &'static str,
+    pub arg: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,28 +47,30 @@ struct Line {
     details: Option<serde_json::Value>,
 }
 
-fn err(line: usize, field: &str, problem: impl Into<String>) -> LineError {
-    LineError { line, field: field.into(), problem: problem.into() }
+fn err(line: usize, field: &str, code: &'static str) -> LineError {
+    LineError { line, field: field.into(), code, arg: None }
+}
+
+fn err_with(line: usize, field: &str, code: &'static str, arg: impl ToString) -> LineError {
+    LineError { line, field: field.into(), code, arg: Some(arg.to_string()) }
 }
 
 /// A data-subject identifier in canonical form: a CPR number or personnummer, as text or
 /// as `{"kind": …, "value": …}`; any other identifier as `{"kind": "other", "value": …}`.
-fn subject(v: &serde_json::Value) -> std::result::Result<String, String> {
+pub fn subject(v: &serde_json::Value) -> Option<String> {
     let (kind, value) = match v {
         serde_json::Value::String(s) => (None, s.as_str()),
-        serde_json::Value::Object(o) => {
-            (o.get("kind").and_then(|k| k.as_str()), o.get("value").and_then(|k| k.as_str()).ok_or("needs a text \"value\"")?)
-        }
-        _ => return Err("must be text or {\"kind\", \"value\"}".into()),
+        serde_json::Value::Object(o) => (o.get("kind").and_then(|k| k.as_str()), o.get("value").and_then(|k| k.as_str())?),
+        _ => return None,
     };
-    let cpr = || Cpr::parse(value).map(|c| format!("cpr:{c}"));
-    let pnr = || Personnummer::parse(value).map(|p| format!("personnummer:{p}"));
+    let cpr = || Cpr::parse(value).ok().map(|c| format!("cpr:{c}"));
+    let pnr = || Personnummer::parse(value).ok().map(|p| format!("personnummer:{p}"));
     match kind {
-        None => cpr().or_else(|_| pnr()).map_err(|_| "is neither a valid CPR number nor a valid personnummer".to_string()),
-        Some("cpr") => cpr().map_err(|_| "is not a valid CPR number".into()),
-        Some("personnummer") => pnr().map_err(|_| "is not a valid personnummer".into()),
-        Some("other") if !value.trim().is_empty() && value.len() <= 200 => Ok(format!("other:{}", value.trim())),
-        Some(k) => Err(format!("kind \"{k}\" is not cpr, personnummer or other (1–200 characters)")),
+        None => cpr().or_else(pnr),
+        Some("cpr") => cpr(),
+        Some("personnummer") => pnr(),
+        Some("other") if !value.trim().is_empty() && value.len() <= 200 => Some(format!("other:{}", value.trim())),
+        Some(_) => None,
     }
 }
 
@@ -73,50 +78,50 @@ fn check(n: usize, l: Line, now: Timestamp, errors: &mut Vec<LineError>) -> Opti
     let before = errors.len();
     let occurred_at = match l.occurred_at.as_deref().map(Timestamp::parse) {
         None => {
-            errors.push(err(n, "occurred_at", "is required"));
+            errors.push(err(n, "occurred_at", codes::LINE_REQUIRED));
             None
         }
         Some(Err(_)) => {
-            errors.push(err(n, "occurred_at", "is not an RFC 3339 time with offset"));
+            errors.push(err(n, "occurred_at", codes::LINE_TIMESTAMP));
             None
         }
         Some(Ok(t)) if (t.0 - now.0).num_seconds() > FUTURE_SLACK_SECS => {
-            errors.push(err(n, "occurred_at", "lies in the future"));
+            errors.push(err(n, "occurred_at", codes::LINE_FUTURE));
             None
         }
         Some(Ok(t)) => Some(t),
     };
     let username = l.username.map(|u| u.trim().to_string()).unwrap_or_default();
     if username.is_empty() || username.len() > 256 {
-        errors.push(err(n, "username", "is required (1–256 characters)"));
+        errors.push(err(n, "username", if username.is_empty() { codes::LINE_REQUIRED } else { codes::LINE_USERNAME }));
     }
     let action = l.action.unwrap_or_default();
     if action.is_empty() || action.len() > 100 || !action.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-        errors.push(err(n, "action", "is required: 1–100 of a–z, 0–9, '.', '_', '-'"));
+        errors.push(err(n, "action", if action.is_empty() { codes::LINE_REQUIRED } else { codes::LINE_ACTION }));
     }
     let outcome = l.outcome.unwrap_or_else(|| "success".into());
     if !["success", "denied", "failed", "error"].contains(&outcome.as_str()) {
-        errors.push(err(n, "outcome", "must be success, denied, failed or error"));
+        errors.push(err(n, "outcome", codes::LINE_OUTCOME));
     }
     let subject = match l.subject.as_ref().filter(|v| !v.is_null()).map(subject) {
-        Some(Err(p)) => {
-            errors.push(err(n, "subject", p));
+        Some(None) => {
+            errors.push(err(n, "subject", codes::LINE_SUBJECT));
             None
         }
-        Some(Ok(s)) => Some(s),
+        Some(s) => s,
         None => None,
     };
     if l.criterion.as_ref().is_some_and(|c| c.len() > 1_000) {
-        errors.push(err(n, "criterion", "is longer than 1000 characters"));
+        errors.push(err(n, "criterion", codes::LINE_CRITERION));
     }
     if let Some(ip) = &l.client_ip
         && ip.parse::<std::net::IpAddr>().is_err()
     {
-        errors.push(err(n, "client_ip", "is not an IPv4 or IPv6 address"));
+        errors.push(err(n, "client_ip", codes::LINE_CLIENT_IP));
     }
     let details = l.details.unwrap_or(serde_json::Value::Null);
     if !(details.is_null() || details.is_object()) || details.to_string().len() > 4_096 {
-        errors.push(err(n, "details", "must be an object of at most 4096 bytes"));
+        errors.push(err(n, "details", codes::LINE_DETAILS));
     }
     (errors.len() == before).then(|| InboundEvent {
         occurred_at: occurred_at.expect("checked"),
@@ -133,10 +138,10 @@ fn check(n: usize, l: Line, now: Timestamp, errors: &mut Vec<LineError>) -> Opti
 /// Parses a JSON array, or NDJSON (one object per line), into events; every bad line
 /// is named, and one bad line refuses the whole batch.
 pub fn parse_json_batch(body: &[u8], now: Timestamp) -> std::result::Result<Vec<InboundEvent>, Vec<LineError>> {
-    let text = std::str::from_utf8(body).map_err(|_| vec![err(0, "body", "is not UTF-8")])?;
+    let text = std::str::from_utf8(body).map_err(|_| vec![err_with(0, "body", codes::LINE_JSON, "not UTF-8")])?;
     let values: Vec<(usize, std::result::Result<Line, String>)> = if text.trim_start().starts_with('[') {
         let arr: Vec<serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| vec![err(e.line(), "body", format!("is not valid JSON: {e}"))])?;
+            serde_json::from_str(text).map_err(|e| vec![err_with(e.line(), "body", codes::LINE_JSON, e)])?;
         arr.into_iter().enumerate().map(|(i, v)| (i + 1, serde_json::from_value(v).map_err(|e| e.to_string()))).collect()
     } else {
         text.lines()
@@ -152,7 +157,7 @@ pub fn parse_json_batch(body: &[u8], now: Timestamp) -> std::result::Result<Vec<
 /// (`details` as JSON text).
 pub fn parse_csv_batch(body: &[u8], now: Timestamp) -> std::result::Result<Vec<InboundEvent>, Vec<LineError>> {
     let mut r = csv::ReaderBuilder::new().flexible(false).from_reader(body);
-    let headers = r.headers().map_err(|e| vec![err(1, "header", e.to_string())])?.clone();
+    let headers = r.headers().map_err(|e| vec![err_with(1, "header", codes::LINE_JSON, e)])?.clone();
     let mut values = Vec::new();
     for (i, rec) in r.records().enumerate() {
         let line = i + 2;
@@ -182,16 +187,16 @@ fn finish(
 ) -> std::result::Result<Vec<InboundEvent>, Vec<LineError>> {
     let mut errors = Vec::new();
     if values.is_empty() {
-        return Err(vec![err(0, "body", "holds no events")]);
+        return Err(vec![err(0, "body", codes::BATCH_EMPTY)]);
     }
     if values.len() > MAX_BATCH {
-        return Err(vec![err(0, "body", format!("holds {} events; at most {MAX_BATCH} per batch", values.len()))]);
+        return Err(vec![err_with(0, "body", codes::BATCH_TOO_MANY, MAX_BATCH)]);
     }
     let mut out = Vec::with_capacity(values.len());
     for (n, v) in values {
         match v {
             Ok(l) => out.extend(check(n, l, now, &mut errors)),
-            Err(e) => errors.push(err(n, "line", e)),
+            Err(e) => errors.push(err_with(n, "line", codes::LINE_JSON, e)),
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
@@ -223,7 +228,7 @@ impl App {
     ) -> std::result::Result<IngestOutcome, AuditImportError> {
         let system = self.store().get_entry(system_id).await.map_err(AppError::from)?;
         if system.is_none_or(|s| s.kind != "system") {
-            return Err(AuditImportError::Lines(vec![err(0, "system_id", "is not a target system in the registry")]));
+            return Err(AuditImportError::Lines(vec![err(0, "system_id", codes::UNKNOWN_REFERENCE)]));
         }
         let now = self.now();
         let events = if csv { parse_csv_batch(bytes, now) } else { parse_json_batch(bytes, now) }.map_err(AuditImportError::Lines)?;
@@ -262,8 +267,8 @@ not json
         let errors = parse_json_batch(body, now()).unwrap_err();
         let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(got, vec![(2, "username"), (3, "occurred_at"), (4, "line"), (5, "line")]);
-        assert!(errors[1].problem.contains("future"));
-        assert!(errors[3].problem.contains("colour"), "unknown field named: {}", errors[3].problem);
+        assert_eq!(errors[1].code, codes::LINE_FUTURE);
+        assert!(errors[3].arg.as_deref().unwrap().contains("colour"), "unknown field named: {:?}", errors[3]);
         let one = parse_json_batch(body.split(|b| *b == b'\n').next().unwrap(), now()).unwrap();
         assert_eq!(one[0].subject.as_deref(), Some("cpr:010190-1234"));
         assert!(parse_json_batch(b"", now()).is_err());

@@ -633,7 +633,7 @@ backend_tests! {
         for n in 0..6 {
             persons.push(w.app.create(&w.admin, Person { name: name(&format!("Leder {n}")), email: None, affiliations: vec![], national_id: None, national_id_on_file: false }).await.unwrap().id);
         }
-        let token = |p| TokenRequest { name: name("lokal admin"), role: UserRole::LocalAdministrator, supplier_id: None, department_id: Some(w.care), person_id: Some(p), expires_at: None };
+        let token = |p| TokenRequest { name: name("lokal admin"), role: UserRole::LocalAdministrator, supplier_id: None, system_id: None, department_id: Some(w.care), person_id: Some(p), expires_at: None };
         for p in &persons[..5] {
             w.app.create_token(&w.admin, token(*p)).await.unwrap();
         }

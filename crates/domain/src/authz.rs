@@ -30,10 +30,12 @@ pub enum UserRole {
     Dpo,
     /// Revisor, read-only.
     Auditor,
+    /// A target system's machine client: reports its log events (LOG-2) and nothing else.
+    TargetSystem,
 }
 
 impl UserRole {
-    pub const ALL: [UserRole; 9] = [
+    pub const ALL: [UserRole; 10] = [
         UserRole::Administrator,
         UserRole::SecurityOfficer,
         UserRole::SecurityCoordinator,
@@ -43,6 +45,7 @@ impl UserRole {
         UserRole::ItOperator,
         UserRole::Dpo,
         UserRole::Auditor,
+        UserRole::TargetSystem,
     ];
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -55,6 +58,7 @@ impl UserRole {
             UserRole::ItOperator => "it_operator",
             UserRole::Dpo => "dpo",
             UserRole::Auditor => "auditor",
+            UserRole::TargetSystem => "target_system",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -167,6 +171,8 @@ pub enum ResourceKind {
     Request,
     /// Accounts in target systems and their evidence (ACC-*).
     Account,
+    /// The audit log (LOG-*): reading, exporting, legal holds, citizen extracts.
+    AuditLog,
 }
 
 impl ResourceKind {
@@ -185,6 +191,7 @@ impl ResourceKind {
             ResourceKind::ApiToken => "api_token",
             ResourceKind::Request => "request",
             ResourceKind::Account => "account",
+            ResourceKind::AuditLog => "audit_log",
         }
     }
     /// Rows of a supplier-owned kind belong to one or more suppliers and are visible to
@@ -236,6 +243,8 @@ enum Covers {
     Requests,
     /// Accounts and their evidence.
     Accounts,
+    /// The audit log.
+    AuditLog,
     Everything,
 }
 
@@ -243,7 +252,8 @@ impl Covers {
     fn includes(self, kind: ResourceKind) -> bool {
         match self {
             Covers::Everything => true,
-            Covers::Catalogue => !kind.is_supplier_owned() && kind != ResourceKind::ApiToken,
+            Covers::Catalogue => !kind.is_supplier_owned() && !matches!(kind, ResourceKind::ApiToken | ResourceKind::AuditLog),
+            Covers::AuditLog => kind == ResourceKind::AuditLog,
             Covers::SupplierData => kind.is_supplier_owned(),
             Covers::Requests => kind == ResourceKind::Request,
             Covers::Accounts => kind == ResourceKind::Account,
@@ -306,6 +316,15 @@ const RIGHTS: &[(UserRole, &[Action], Covers, Scope)] = &[
     (Dpo, READ, SupplierData, Scope::All),
     (Auditor, READ, Catalogue, Scope::All),
     (Auditor, READ, SupplierData, Scope::All),
+    // The audit log: target systems append; the security officer and the DPO read it,
+    // place legal holds and produce citizen extracts; the coordinator and auditors read.
+    (TargetSystem, CREATE, Covers::AuditLog, Scope::All),
+    (SecurityOfficer, READ, Covers::AuditLog, Scope::All),
+    (SecurityOfficer, UPDATE, Covers::AuditLog, Scope::All),
+    (Dpo, READ, Covers::AuditLog, Scope::All),
+    (Dpo, UPDATE, Covers::AuditLog, Scope::All),
+    (SecurityCoordinator, READ, Covers::AuditLog, Scope::All),
+    (Auditor, READ, Covers::AuditLog, Scope::All),
 ];
 
 /// The one authorisation check: `Some(scope)` when `role` may do `action` on `kind`.

@@ -51,6 +51,26 @@ pub mod codes {
     pub const STALE_VERSION: &str = "stale-version";
     pub const ROLE_NEEDS_SUPPLIER: &str = "role-needs-supplier";
     pub const ROLE_FORBIDS_SUPPLIER: &str = "role-forbids-supplier";
+    pub const ROLE_FORBIDS_SYSTEM: &str = "role-forbids-system";
+    pub const TOKEN_WRONG_SYSTEM: &str = "token-wrong-system";
+    pub const BATCH_INVALID: &str = "batch-invalid";
+    pub const BATCH_EMPTY: &str = "batch-empty";
+    pub const BATCH_TOO_MANY: &str = "batch-too-many";
+    pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency-key-reused";
+    pub const LINE_REQUIRED: &str = "line-required";
+    pub const LINE_FUTURE: &str = "line-future";
+    pub const LINE_TIMESTAMP: &str = "line-timestamp";
+    pub const LINE_USERNAME: &str = "line-username";
+    pub const LINE_ACTION: &str = "line-action";
+    pub const LINE_OUTCOME: &str = "line-outcome";
+    pub const LINE_SUBJECT: &str = "line-subject";
+    pub const LINE_CRITERION: &str = "line-criterion";
+    pub const LINE_CLIENT_IP: &str = "line-client-ip";
+    pub const LINE_DETAILS: &str = "line-details";
+    pub const LINE_JSON: &str = "line-json";
+    pub const SUBJECT_REQUIRED: &str = "subject-required";
+    pub const NAMES_NEED_REVIEWER: &str = "names-need-reviewer";
     pub const UNKNOWN_ROLE: &str = "unknown-role";
     pub const PASSWORD_TOO_SHORT: &str = "password-too-short";
     pub const PASSWORD_TOO_LONG: &str = "password-too-long";
@@ -169,6 +189,26 @@ pub mod codes {
         NOT_ENDED,
         NO_CONNECTOR,
         TARGET_UNAVAILABLE,
+        ROLE_FORBIDS_SYSTEM,
+        TOKEN_WRONG_SYSTEM,
+        BATCH_INVALID,
+        BATCH_EMPTY,
+        BATCH_TOO_MANY,
+        IDEMPOTENCY_KEY,
+        IDEMPOTENCY_KEY_REUSED,
+        LINE_REQUIRED,
+        LINE_FUTURE,
+        LINE_TIMESTAMP,
+        LINE_USERNAME,
+        LINE_ACTION,
+        LINE_OUTCOME,
+        LINE_SUBJECT,
+        LINE_CRITERION,
+        LINE_CLIENT_IP,
+        LINE_DETAILS,
+        LINE_JSON,
+        SUBJECT_REQUIRED,
+        NAMES_NEED_REVIEWER,
     ];
 }
 

@@ -84,6 +84,9 @@ enum Command {
         /// The registry person behind the token.
         #[arg(long)]
         person_id: Option<uuid::Uuid>,
+        /// The target system a `target_system` token reports audit events for.
+        #[arg(long)]
+        system_id: Option<uuid::Uuid>,
     },
 }
 
@@ -160,7 +163,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::CreateToken { name, role, supplier_id, department_id, person_id } => {
+        Command::CreateToken { name, role, supplier_id, department_id, person_id, system_id } => {
             let app = open_app(&config).await?;
             let role = UserRole::parse(&role)
                 .with_context(|| format!("unknown role '{role}'; roles: {}", UserRole::ALL.map(|r| r.as_str()).join(", ")))?;
@@ -170,6 +173,7 @@ async fn run(cli: Cli) -> Result<()> {
                 supplier_id,
                 department_id,
                 person_id,
+                system_id,
                 expires_at: None,
             };
             let t = app.create_token(&Actor::system("cli"), req).await.map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -239,7 +243,8 @@ async fn audit_command(config: &Config, command: AuditCommand) -> Result<()> {
                 }
                 Err(app::AuditImportError::Lines(lines)) => {
                     for l in &lines {
-                        eprintln!("{}:{}: {} ({})", file.display(), l.line, l.field, l.problem);
+                        let arg = l.arg.clone().unwrap_or_default();
+                        eprintln!("{}:{}: {}", file.display(), l.line, tr(l.code, &[("field", &l.field), ("arg", &arg)]));
                     }
                     anyhow::bail!("{}", tr("cli-audit-import-refused", &[("count", &lines.len().to_string())]))
                 }

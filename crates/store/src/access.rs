@@ -45,6 +45,7 @@ pub struct NewApiToken {
     pub supplier_id: Option<Uuid>,
     pub department_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
+    pub system_id: Option<Uuid>,
     /// The user a login token was issued to.
     pub user_id: Option<Uuid>,
     pub created_by: Uuid,
@@ -59,6 +60,7 @@ pub struct StoredApiToken {
     pub supplier_id: Option<Uuid>,
     pub department_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
+    pub system_id: Option<Uuid>,
     pub user_id: Option<Uuid>,
     pub created_by: Uuid,
     pub created_at: Timestamp,
@@ -101,9 +103,10 @@ type TokenRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 const TOKEN_COLUMNS: &str =
-    "id, name, role, supplier_id, created_by, created_at, expires_at, revoked_at, department_id, person_id, user_id";
+    "id, name, role, supplier_id, created_by, created_at, expires_at, revoked_at, department_id, person_id, user_id, system_id";
 
 fn to_token(r: TokenRow) -> Result<StoredApiToken> {
     Ok(StoredApiToken {
@@ -114,6 +117,7 @@ fn to_token(r: TokenRow) -> Result<StoredApiToken> {
         department_id: opt_uuid(r.8)?,
         person_id: opt_uuid(r.9)?,
         user_id: opt_uuid(r.10)?,
+        system_id: opt_uuid(r.11)?,
         created_by: uuid(&r.4)?,
         created_at: ts(&r.5)?,
         expires_at: opt_ts(r.6)?,
@@ -221,8 +225,8 @@ impl Tx {
 
     pub async fn insert_token(&mut self, t: &NewApiToken, now: Timestamp) -> Result<()> {
         sqlx::query(
-            "INSERT INTO api_tokens (id, name, token_hash, role, supplier_id, created_by, created_at, expires_at, department_id, person_id, user_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO api_tokens (id, name, token_hash, role, supplier_id, created_by, created_at, expires_at, department_id, person_id, user_id, system_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(t.id.to_string())
         .bind(t.name.clone())
@@ -235,6 +239,7 @@ impl Tx {
         .bind(t.department_id.map(|s| s.to_string()))
         .bind(t.person_id.map(|s| s.to_string()))
         .bind(t.user_id.map(|s| s.to_string()))
+        .bind(t.system_id.map(|s| s.to_string()))
         .execute(&mut *self.tx)
         .await?;
         Ok(())

@@ -52,6 +52,10 @@ pub struct TokenInput {
     /// for a supplier's orderer who submits requests (must be on the orderer list).
     #[serde(default)]
     pub person_id: Option<Uuid>,
+    /// Required for the `target_system` role: the system whose audit events the token
+    /// reports; forbidden for the others.
+    #[serde(default)]
+    pub system_id: Option<Uuid>,
     #[serde(default)]
     pub expires_at: Option<Timestamp>,
 }
@@ -81,6 +85,7 @@ pub struct TokenView {
     pub supplier_id: Option<Uuid>,
     pub department_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
+    pub system_id: Option<Uuid>,
     pub created_by: Uuid,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
@@ -96,6 +101,7 @@ impl From<store::StoredApiToken> for TokenView {
             supplier_id: t.supplier_id,
             department_id: t.department_id,
             person_id: t.person_id,
+            system_id: t.system_id,
             created_by: t.created_by,
             created_at: t.created_at,
             expires_at: t.expires_at,
@@ -120,6 +126,7 @@ async fn create_token(State(s): State<AppState>, caller: Caller, JsonBody(t): Js
         supplier_id: t.supplier_id,
         department_id: t.department_id,
         person_id: t.person_id,
+        system_id: t.system_id,
         expires_at: t.expires_at,
     };
     let issued = s.app.create_token(&caller.actor, req).await.map_err(caller.problem(&s))?;

@@ -54,6 +54,7 @@ impl TestApp {
             supplier_id: supplier,
             department_id: department,
             person_id: person,
+            system_id: None,
             expires_at: None,
         };
         self.app.create_token(&Actor::system("test"), req).await.unwrap().token
