@@ -275,7 +275,8 @@ impl App {
         }
         let mut tx = self.store.begin().await?;
         let issued = self.insert_token(&mut tx, actor, &req, None).await?;
-        let details = json!({ "name": req.name.as_str(), "role": req.role.as_str(), "supplier_id": req.supplier_id, "system_id": req.system_id });
+        let details =
+            json!({ "name": req.name.as_str(), "role": req.role.as_str(), "supplier_id": req.supplier_id, "system_id": req.system_id });
         tx.commit(AuditRecord::new(actor, "token.create", "api_token", Some(issued.id), now).details(details)).await?;
         Ok(issued)
     }

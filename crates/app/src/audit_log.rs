@@ -3,11 +3,14 @@
 
 use crate::{App, AppError, Result};
 use audit::SigningKey;
-use domain::authz::Actor;
+use domain::authz::{Action, Actor, ResourceKind};
 use domain::codes;
+use domain::error::FieldError;
 use domain::ident::{Cpr, Personnummer};
 use domain::time::Timestamp;
 use sha2::{Digest, Sha256};
+use store::AuditRecord;
+use store::log::LogQuery;
 use store::log::{InboundEvent, IngestOutcome, PurgeReport};
 use uuid::Uuid;
 
@@ -140,8 +143,7 @@ fn check(n: usize, l: Line, now: Timestamp, errors: &mut Vec<LineError>) -> Opti
 pub fn parse_json_batch(body: &[u8], now: Timestamp) -> std::result::Result<Vec<InboundEvent>, Vec<LineError>> {
     let text = std::str::from_utf8(body).map_err(|_| vec![err_with(0, "body", codes::LINE_JSON, "not UTF-8")])?;
     let values: Vec<(usize, std::result::Result<Line, String>)> = if text.trim_start().starts_with('[') {
-        let arr: Vec<serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| vec![err_with(e.line(), "body", codes::LINE_JSON, e)])?;
+        let arr: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| vec![err_with(e.line(), "body", codes::LINE_JSON, e)])?;
         arr.into_iter().enumerate().map(|(i, v)| (i + 1, serde_json::from_value(v).map_err(|e| e.to_string()))).collect()
     } else {
         text.lines()
@@ -244,6 +246,387 @@ impl App {
         let cutoff = now.0.checked_sub_months(chrono::Months::new(months)).unwrap_or(now.0);
         let cutoff_day = store::log::day_of(&Timestamp(cutoff));
         Ok(self.store().purge_log(cutoff_day, key, &Actor::system("retention"), now).await?)
+    }
+}
+
+/// Filters of the log's search (LOG-6).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// A CPR number or personnummer (any accepted spelling).
+    pub subject: Option<String>,
+    pub account_id: Option<Uuid>,
+    pub supplier_id: Option<Uuid>,
+    pub system_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub before: Option<u64>,
+    pub limit: u32,
+}
+
+/// An event as the search shows it: the data subject masked, the criterion withheld.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEventView {
+    pub seq: u64,
+    pub id: String,
+    pub occurred_at: String,
+    pub recorded_at: String,
+    /// `portvagt` or the reporting target system's id.
+    pub source: String,
+    pub actor: String,
+    pub actor_kind: String,
+    pub actor_name: Option<String>,
+    pub person_id: Option<String>,
+    pub supplier_id: Option<String>,
+    pub action: String,
+    pub resource_kind: Option<String>,
+    pub resource_id: Option<String>,
+    /// Birth date part only (`010190-xxxx`).
+    pub subject: Option<String>,
+    pub client_ip: Option<String>,
+    pub outcome: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    pub items: Vec<AuditEventView>,
+    /// Pass as `before` for the next page.
+    pub next: Option<u64>,
+}
+
+/// One line of a citizen extract.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExtractEntry {
+    pub occurred_at: String,
+    /// The accessing organisation: the supplier, or the municipality.
+    pub organisation: String,
+    pub system: Option<String>,
+    pub action: String,
+    pub outcome: String,
+    /// The accessing person's name, once a reviewer approved showing names.
+    pub person: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CitizenExtract {
+    pub id: Uuid,
+    pub subject: String,
+    pub created_at: String,
+    pub created_by: Uuid,
+    pub names_approved: bool,
+    pub entries: Vec<ExtractEntry>,
+}
+
+/// Masks a canonical identifier for display.
+fn mask(canonical: &str) -> String {
+    match domain::ident::NationalId::from_canonical(canonical) {
+        Some(n) => n.masked(),
+        None => "***".into(),
+    }
+}
+
+/// Writes events as CSV; a cell that a spreadsheet would read as a formula
+/// (`=`, `+`, `-`, `@`, tab, carriage return) is prefixed with `'`.
+pub fn csv_export(items: &[AuditEventView]) -> String {
+    fn safe(s: &str) -> String {
+        if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = ["seq", "occurred_at", "source", "actor", "actor_name", "supplier_id", "action", "subject", "client_ip", "outcome"];
+    let _ = w.write_record(header);
+    for e in items {
+        let row = [
+            e.seq.to_string(),
+            e.occurred_at.clone(),
+            e.source.clone(),
+            e.actor.clone(),
+            e.actor_name.clone().unwrap_or_default(),
+            e.supplier_id.clone().unwrap_or_default(),
+            e.action.clone(),
+            e.subject.clone().unwrap_or_default(),
+            e.client_ip.clone().unwrap_or_default(),
+            e.outcome.clone(),
+        ];
+        let _ = w.write_record(row.iter().map(|c| safe(c)));
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn idempotency_key(key: Option<&str>) -> Result<&str> {
+    key.filter(|k| !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic()))
+        .ok_or_else(|| FieldError::new("Idempotency-Key", codes::IDEMPOTENCY_KEY).into())
+}
+
+impl App {
+    /// `POST /api/v1/audit/events`: a batch from the target system the caller's token
+    /// was issued for; all or nothing, acknowledged once committed.
+    pub async fn ingest_batch(
+        &self,
+        actor: &Actor,
+        system: Option<Uuid>,
+        key: Option<&str>,
+        body: &[u8],
+        csv: bool,
+    ) -> Result<IngestOutcome> {
+        self.allow(actor, Action::Create, ResourceKind::AuditLog)?;
+        let token = self.store().token(actor.id).await?.ok_or(AppError::Unauthenticated)?;
+        let bound = token.system_id.ok_or(AppError::Forbidden)?;
+        if system.is_some_and(|s| s != bound) {
+            return Err(AppError::Denied(FieldError::new("system_id", codes::TOKEN_WRONG_SYSTEM)));
+        }
+        let key = idempotency_key(key)?;
+        let now = self.now();
+        let events = if csv { parse_csv_batch(body, now) } else { parse_json_batch(body, now) }.map_err(AppError::BatchInvalid)?;
+        match self.store().ingest(bound, key, &digest(body), &events, now).await {
+            Err(store::StoreError::Conflict { .. }) => {
+                Err(AppError::Conflict(FieldError::new("Idempotency-Key", codes::IDEMPOTENCY_KEY_REUSED)))
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Searches the log; the search itself is an audit event.
+    pub async fn audit_events(&self, actor: &Actor, f: &AuditFilter, export: bool) -> Result<AuditPage> {
+        self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
+        let subject = match &f.subject {
+            Some(s) => Some(subject(&serde_json::Value::String(s.clone())).ok_or(FieldError::new("subject", codes::LINE_SUBJECT))?),
+            None => None,
+        };
+        let subject_key = subject.as_ref().map(|s| self.store().subject_key(s));
+        let account_key = f.account_id.map(|a| audit::event::actor_key(&a.to_string()));
+        let q = LogQuery {
+            key: subject_key.clone().or(account_key.clone()),
+            actor: if subject_key.is_some() { f.account_id.map(|a| a.to_string()) } else { None },
+            source: f.system_id.map(|s| s.to_string()),
+            supplier: f.supplier_id.map(|s| s.to_string()),
+            action: f.action.clone(),
+            outcome: f.outcome.clone(),
+            from: f.from,
+            to: f.to,
+            before: f.before,
+            limit: if f.limit == 0 { 50 } else { f.limit },
+        };
+        let page = self.store().query_log(&q).await?;
+        let items: Vec<AuditEventView> = page
+            .entries
+            .into_iter()
+            .map(|e| {
+                let b = e.body;
+                let subject =
+                    b.subject.as_ref().map(|s| self.store().open_sealed(&b.id, s).map(|c| mask(&c)).unwrap_or_else(|_| "***".into()));
+                AuditEventView {
+                    seq: e.seq,
+                    id: b.id,
+                    occurred_at: b.at,
+                    recorded_at: b.recorded_at,
+                    source: b.source,
+                    actor: b.actor,
+                    actor_kind: b.actor_kind,
+                    actor_name: b.actor_name,
+                    person_id: b.person_id,
+                    supplier_id: b.supplier_id,
+                    action: b.action,
+                    resource_kind: b.resource_kind,
+                    resource_id: b.resource_id,
+                    subject,
+                    client_ip: b.client_ip,
+                    outcome: b.outcome,
+                    details: b.details,
+                }
+            })
+            .collect();
+        let details = serde_json::json!({
+            "subject_key": subject_key, "account_id": f.account_id, "supplier_id": f.supplier_id, "system_id": f.system_id,
+            "action": f.action, "from": f.from, "to": f.to, "results": items.len(),
+        });
+        let action = if export { "audit.export" } else { "audit.read" };
+        self.store().record_audit(&AuditRecord::new(actor, action, "audit_log", None, self.now()).details(details)).await?;
+        Ok(AuditPage { items, next: page.next })
+    }
+
+    /// The name of a registry entry, remembered in `cache`.
+    async fn entry_name(&self, cache: &mut std::collections::HashMap<String, Option<String>>, id: &str) -> Option<String> {
+        if let Some(n) = cache.get(id) {
+            return n.clone();
+        }
+        let n = match Uuid::parse_str(id) {
+            Ok(u) => self.store().get_entry(u).await.ok().flatten().and_then(|x| x.body["name"].as_str().map(String::from)),
+            Err(_) => None,
+        };
+        cache.insert(id.to_string(), n.clone());
+        n
+    }
+
+    /// Starts a citizen extract for a data subject.
+    pub async fn create_extract(&self, actor: &Actor, subject_text: &str) -> Result<Uuid> {
+        self.allow(actor, Action::Update, ResourceKind::AuditLog)?;
+        if subject_text.trim().is_empty() {
+            return Err(FieldError::new("subject", codes::SUBJECT_REQUIRED).into());
+        }
+        let canonical =
+            subject(&serde_json::Value::String(subject_text.to_string())).ok_or(FieldError::new("subject", codes::LINE_SUBJECT))?;
+        Ok(self.store().create_extract(&canonical, actor, self.now()).await?)
+    }
+
+    /// A second person approves showing the accessing persons' names.
+    pub async fn approve_extract_names(&self, actor: &Actor, id: Uuid) -> Result<()> {
+        self.allow(actor, Action::Update, ResourceKind::AuditLog)?;
+        let e = self.store().extract(id).await?.ok_or(AppError::NotFound)?;
+        if e.created_by == actor.id {
+            return Err(AppError::Denied(FieldError::new("reviewer", codes::NAMES_NEED_REVIEWER)));
+        }
+        Ok(self.store().approve_extract_names(id, actor, self.now()).await?)
+    }
+
+    /// The extract: every event about the subject, naming the accessing organisation,
+    /// and the person only after approval. Producing it is audited.
+    pub async fn citizen_extract(&self, actor: &Actor, id: Uuid) -> Result<CitizenExtract> {
+        self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
+        let e = self.store().extract(id).await?.ok_or(AppError::NotFound)?;
+        let names = e.names_approved_by.is_some();
+        let municipality = self
+            .store()
+            .list_entries(&store::ListQuery { kind: "municipality".into(), limit: 1, ..Default::default() })
+            .await?
+            .0
+            .first()
+            .and_then(|m| m.body["name"].as_str().map(String::from))
+            .unwrap_or_else(|| "municipality".into());
+        let mut names_of: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
+        let mut entries = Vec::new();
+        let mut before = None;
+        loop {
+            let page =
+                self.store().query_log(&LogQuery { key: Some(e.subject_key.clone()), before, limit: 1000, ..Default::default() }).await?;
+            for entry in page.entries {
+                let b = entry.body;
+                let organisation = match &b.supplier_id {
+                    Some(s) => self.entry_name(&mut names_of, s).await.unwrap_or_else(|| municipality.clone()),
+                    None => municipality.clone(),
+                };
+                let system = if b.source == audit::event::SOURCE_PORTVAGT {
+                    Some("Portvagt".to_string())
+                } else {
+                    self.entry_name(&mut names_of, &b.source).await
+                };
+                let person = match (names, &b.person_id) {
+                    (false, _) => None,
+                    (true, Some(p)) => self.entry_name(&mut names_of, p).await.or(b.actor_name.clone()),
+                    (true, None) => b.actor_name.clone(),
+                };
+                entries.push(ExtractEntry { occurred_at: b.at, organisation, system, action: b.action, outcome: b.outcome, person });
+            }
+            before = page.next;
+            if before.is_none() || entries.len() >= 10_000 {
+                break;
+            }
+        }
+        let details = serde_json::json!({ "events": entries.len(), "names_shown": names });
+        self.store()
+            .record_audit(&AuditRecord::new(actor, "audit.extract.read", "audit_extract", Some(id), self.now()).details(details))
+            .await?;
+        Ok(CitizenExtract {
+            id,
+            subject: mask(&e.subject),
+            created_at: e.created_at,
+            created_by: e.created_by,
+            names_approved: names,
+            entries,
+        })
+    }
+}
+
+/// A legal hold as asked for (LOG-4): events about a data subject and/or by an account,
+/// recorded between two dates, are kept past retention until released.
+#[derive(Debug, Clone)]
+pub struct HoldInput {
+    pub case_ref: domain::text::Name,
+    pub reason: domain::text::Name,
+    pub subject: Option<String>,
+    pub account_id: Option<Uuid>,
+    pub from: domain::time::Date,
+    pub to: domain::time::Date,
+}
+
+/// An inclusion proof of one event (RFC 6962), hex-encoded.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProofView {
+    pub seq: u64,
+    pub size: u64,
+    pub leaf_hash: String,
+    pub path: Vec<String>,
+    pub root: String,
+}
+
+fn day_of_date(d: &domain::time::Date) -> i64 {
+    d.0.signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days()
+}
+
+impl App {
+    pub async fn create_hold(&self, actor: &Actor, h: HoldInput) -> Result<Uuid> {
+        self.allow(actor, Action::Update, ResourceKind::AuditLog)?;
+        let mut keys = Vec::new();
+        if let Some(s) = &h.subject {
+            let canonical = subject(&serde_json::Value::String(s.clone())).ok_or(FieldError::new("subject", codes::LINE_SUBJECT))?;
+            keys.push(self.store().subject_key(&canonical));
+        }
+        if let Some(a) = h.account_id {
+            keys.push(audit::event::actor_key(&a.to_string()));
+        }
+        if keys.is_empty() {
+            return Err(FieldError::new("subject", codes::SUBJECT_REQUIRED).into());
+        }
+        if h.to < h.from {
+            return Err(FieldError::new("to", codes::ENDS_BEFORE_START).into());
+        }
+        let hold = store::log::NewHold {
+            case_ref: h.case_ref.to_string(),
+            reason: h.reason.to_string(),
+            keys,
+            from_day: day_of_date(&h.from),
+            to_day: day_of_date(&h.to),
+        };
+        Ok(self.store().create_hold(&hold, actor, self.now()).await?)
+    }
+
+    pub async fn holds(&self, actor: &Actor) -> Result<Vec<store::log::Hold>> {
+        self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
+        Ok(self.store().holds().await?)
+    }
+
+    pub async fn release_hold(&self, actor: &Actor, id: Uuid) -> Result<()> {
+        self.allow(actor, Action::Update, ResourceKind::AuditLog)?;
+        Ok(self.store().release_hold(id, actor, self.now()).await?)
+    }
+
+    /// The signed checkpoints, oldest first (verifiers bring the public key).
+    pub async fn audit_checkpoints(&self, actor: &Actor) -> Result<Vec<audit::Checkpoint>> {
+        self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
+        Ok(self.store().checkpoints("").await?)
+    }
+
+    /// The proof that event `seq` is in the tree of `size` events (default: the latest
+    /// checkpoint's size, else the whole log).
+    pub async fn audit_proof(&self, actor: &Actor, seq: u64, size: Option<u64>) -> Result<ProofView> {
+        self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
+        let size = match size {
+            Some(s) => s,
+            None => match self.store().checkpoints("").await?.last() {
+                Some(c) if c.size > seq => c.size,
+                _ => self.store().log_size().await?,
+            },
+        };
+        let (leaf, path, root) = self.store().inclusion_proof(seq, size).await?;
+        let hex = |h: &audit::Hash| audit::merkle::to_hex(h);
+        Ok(ProofView { seq, size, leaf_hash: hex(&leaf), path: path.iter().map(hex).collect(), root: hex(&root) })
     }
 }
 

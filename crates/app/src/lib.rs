@@ -15,7 +15,10 @@ mod requests;
 
 pub use access::{IssuedToken, TokenRequest};
 pub use accounts::NewAuthenticator;
-pub use audit_log::{AuditImportError, LineError, MAX_BATCH, digest, parse_csv_batch, parse_json_batch};
+pub use audit_log::{
+    AuditEventView, AuditFilter, AuditImportError, AuditPage, CitizenExtract, ExtractEntry, HoldInput, LineError, MAX_BATCH, ProofView,
+    csv_export, digest, parse_csv_batch, parse_json_batch,
+};
 pub use emergency::{EmergencyInput, EmergencyLine, SupportInput};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
 pub use registry::ListFilter;
@@ -36,6 +39,12 @@ pub enum AppError {
     NotFound,
     #[error("not allowed")]
     Forbidden,
+    /// Not allowed, for a reason the caller can act on (a token for another system).
+    #[error("not allowed: {0}")]
+    Denied(FieldError),
+    /// Lines of a batch are invalid; nothing was stored.
+    #[error("{} lines of the batch are invalid", .0.len())]
+    BatchInvalid(Vec<audit_log::LineError>),
     #[error("not authenticated")]
     Unauthenticated,
     #[error("locked until {0}")]

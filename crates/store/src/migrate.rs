@@ -344,6 +344,15 @@ CREATE TABLE audit_batches (
     received_at TEXT NOT NULL,
     PRIMARY KEY (source, idempotency_key)
 );
+CREATE TABLE audit_extracts (
+    id TEXT PRIMARY KEY,
+    subject_key TEXT NOT NULL,
+    subject_sealed TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    names_approved_by TEXT,
+    names_approved_at TEXT
+);
 ALTER TABLE api_tokens ADD COLUMN system_id TEXT;
 "#,
         sqlite: r#"

@@ -26,8 +26,20 @@ pub struct Problem {
     /// The input field at fault (`scope.systems[1]`), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Each invalid line of a refused batch of audit events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<LineProblem>>,
     #[serde(skip)]
     lang: Option<Lang>,
+}
+
+/// What is wrong with one line of a batch (line 0: the batch as a whole).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LineProblem {
+    pub line: usize,
+    pub field: String,
+    pub code: String,
+    pub detail: String,
 }
 
 impl Problem {
@@ -39,6 +51,7 @@ impl Problem {
             detail,
             code: code.to_string(),
             field,
+            errors: None,
             lang: Some(lang),
         }
     }
@@ -68,6 +81,37 @@ impl Problem {
         match e {
             AppError::NotFound => simple(StatusCode::NOT_FOUND, "not-found"),
             AppError::Forbidden => simple(StatusCode::FORBIDDEN, "forbidden"),
+            AppError::Denied(fe) => {
+                let mut p = Problem::field(catalog, lang, &fe, false);
+                p.status = StatusCode::FORBIDDEN.as_u16();
+                p.title = catalog.text(lang, "problem-forbidden", &[]);
+                p
+            }
+            AppError::BatchInvalid(lines) => {
+                let too_large = lines.iter().any(|l| l.code == codes::BATCH_TOO_MANY);
+                let status = if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+                let n = lines.len().to_string();
+                let (code, detail) = match lines.as_slice() {
+                    [one] if one.line == 0 => (
+                        one.code,
+                        catalog.text(lang, one.code, &[("field", one.field.as_str()), ("arg", one.arg.as_deref().unwrap_or(""))]),
+                    ),
+                    _ => (codes::BATCH_INVALID, catalog.text(lang, codes::BATCH_INVALID, &[("arg", n.as_str())])),
+                };
+                let mut p = Problem::new(catalog, lang, status, "problem-validation", code, detail, None);
+                p.errors = Some(
+                    lines
+                        .iter()
+                        .map(|l| LineProblem {
+                            line: l.line,
+                            field: l.field.clone(),
+                            code: l.code.to_string(),
+                            detail: catalog.text(lang, l.code, &[("field", l.field.as_str()), ("arg", l.arg.as_deref().unwrap_or(""))]),
+                        })
+                        .collect(),
+                );
+                p
+            }
             AppError::Unauthenticated => simple(StatusCode::UNAUTHORIZED, "unauthenticated"),
             AppError::Locked(until) => {
                 let detail = catalog.text(lang, "detail-locked", &[("arg", until.to_string().as_str())]);

@@ -20,11 +20,13 @@
 //! records (`audit_days`) say which events were deleted on purpose.
 
 pub(crate) mod append;
+mod extracts;
 mod read;
 mod retention;
 mod verify;
 
 pub use append::{InboundEvent, IngestOutcome};
+pub use extracts::Extract;
 pub use read::{LogEntry, LogPage, LogQuery};
 pub use retention::{Hold, NewHold, PurgeReport};
 pub use verify::{VerifyProblem, VerifyReport};

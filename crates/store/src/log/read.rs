@@ -12,6 +12,7 @@ pub struct LogQuery {
     /// An index key: `s:<subject>`, `a:<actor>`, `r:<resource>`, `o:<action>`.
     pub key: Option<String>,
     pub source: Option<String>,
+    pub actor: Option<String>,
     pub action: Option<String>,
     pub supplier: Option<String>,
     pub outcome: Option<String>,
@@ -45,6 +46,7 @@ impl LogQuery {
             }
         };
         self.source.as_ref().is_none_or(|s| &b.source == s)
+            && self.actor.as_ref().is_none_or(|a| &b.actor == a)
             && self.action.as_ref().is_none_or(|a| &b.action == a)
             && self.supplier.as_ref().is_none_or(|s| b.supplier_id.as_ref() == Some(s))
             && self.outcome.as_ref().is_none_or(|o| &b.outcome == o)

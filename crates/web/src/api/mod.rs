@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod audit;
 mod other;
 pub mod registry;
 mod requests;
@@ -49,4 +50,5 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         .merge(access::routes(doc))
         .merge(requests::routes(doc))
         .merge(accounts::routes(doc))
+        .merge(audit::routes(doc))
 }

@@ -45,6 +45,8 @@ impl ScimError {
         match e {
             AppError::NotFound => Self::new(StatusCode::NOT_FOUND, None, "no such user"),
             AppError::Forbidden => Self::new(StatusCode::FORBIDDEN, None, "not allowed"),
+            AppError::Denied(f) => Self::new(StatusCode::FORBIDDEN, None, format!("{}: {}", f.field, f.code)),
+            AppError::BatchInvalid(lines) => Self::bad("invalidValue", format!("{} invalid lines", lines.len())),
             AppError::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, None, "a valid bearer token is required"),
             AppError::Conflict(f) => Self::new(StatusCode::CONFLICT, Some("uniqueness"), format!("{}: {}", f.field, f.code)),
             AppError::Invalid(f) => Self::bad("invalidValue", format!("{}: {}", f.field, f.code)),

@@ -1,0 +1,82 @@
+//! Citizen extracts: one data subject's events, with the accessing persons'
+//! names only once a second person has approved showing them.
+
+use crate::{AuditRecord, Result, Store, StoreError};
+use domain::authz::Actor;
+use domain::time::Timestamp;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extract {
+    pub id: Uuid,
+    pub subject_key: String,
+    /// The subject's canonical identifier (decrypted).
+    pub subject: String,
+    pub created_by: Uuid,
+    pub created_at: String,
+    pub names_approved_by: Option<Uuid>,
+    pub names_approved_at: Option<String>,
+}
+
+type ExtractRow = (String, String, String, String, String, Option<String>, Option<String>);
+
+fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("not a uuid: {s}")))
+}
+
+impl Store {
+    pub async fn create_extract(&self, subject: &str, actor: &Actor, now: Timestamp) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO audit_extracts (id, subject_key, subject_sealed, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id.to_string())
+            .bind(self.subject_key(subject))
+            .bind(self.key().seal(&id.to_string(), subject)?)
+            .bind(actor.id.to_string())
+            .bind(now.to_string())
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.commit(AuditRecord::new(actor, "audit.extract.create", "audit_extract", Some(id), now)).await?;
+        Ok(id)
+    }
+
+    pub async fn extract(&self, id: Uuid) -> Result<Option<Extract>> {
+        let row: Option<ExtractRow> = sqlx::query_as(
+            "SELECT id, subject_key, subject_sealed, created_by, created_at, names_approved_by, names_approved_at FROM audit_extracts WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(id, subject_key, sealed, created_by, created_at, approved_by, approved_at)| {
+            Ok(Extract {
+                subject: self.key().open(&id, &sealed)?,
+                id: parse_uuid(&id)?,
+                subject_key,
+                created_by: parse_uuid(&created_by)?,
+                created_at,
+                names_approved_by: approved_by.as_deref().map(parse_uuid).transpose()?,
+                names_approved_at: approved_at,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records the reviewer's approval to show names; the caller checks who may give it.
+    pub async fn approve_extract_names(&self, id: Uuid, actor: &Actor, now: Timestamp) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE audit_extracts SET names_approved_by = $1, names_approved_at = $2 WHERE id = $3 AND names_approved_by IS NULL",
+        )
+        .bind(actor.id.to_string())
+        .bind(now.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx.tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound);
+        }
+        tx.commit(AuditRecord::new(actor, "audit.extract.approve_names", "audit_extract", Some(id), now)).await
+    }
+}
