@@ -438,7 +438,7 @@ impl App {
                     subject,
                     client_ip: b.client_ip,
                     outcome: b.outcome,
-                    details: b.details,
+                    details: if b.details.is_object() { b.details } else { serde_json::json!({}) },
                 }
             })
             .collect();

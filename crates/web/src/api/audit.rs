@@ -307,7 +307,7 @@ fn no_content(description: &str) -> utoipa::openapi::Response {
 pub fn routes(doc: &mut Doc) -> Router<AppState> {
     doc.tag("audit", "The tamper-evident audit log: ingestion, search, export, legal holds, citizen extracts (LOG-*, X-1, X-2)");
     let event = doc.schema::<InboundEventDoc>();
-    let array = ArrayBuilder::new().items(event.clone()).min_items(Some(1)).max_items(Some(app::MAX_BATCH)).build();
+    let array = ArrayBuilder::new().items(event).min_items(Some(1)).max_items(Some(app::MAX_BATCH)).build();
     let result = doc.schema::<IngestResult>();
     let mut ingest_op = openapi::op("audit", "ingest_audit_events", "Report a batch of log events from a target system (LOG-2)", true)
         .description(Some(
@@ -319,8 +319,6 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
             RequestBodyBuilder::new()
                 .required(Some(Required::True))
                 .content("application/json", ContentBuilder::new().schema(Some(array)).build())
-                .content("application/x-ndjson", ContentBuilder::new().schema(Some(event)).build())
-                .content("text/csv", ContentBuilder::new().build())
                 .build(),
         ))
         .response("201", openapi::json("Stored", result.clone()))
