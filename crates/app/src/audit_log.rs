@@ -493,7 +493,7 @@ impl App {
         let names = e.names_approved_by.is_some();
         let municipality = self
             .store()
-            .list_entries(&store::ListQuery { kind: "municipality".into(), limit: 1, ..Default::default() })
+            .list_entries(&store::ListQuery { kind: "municipality", limit: 1, ..Default::default() })
             .await?
             .0
             .first()
