@@ -273,12 +273,8 @@ async fn list_holds(State(s): State<AppState>, caller: Caller) -> Res {
     Ok(Json(holds.into_iter().map(hold_view).collect::<Vec<_>>()).into_response())
 }
 
-fn uuid_in_path(s: &AppState, caller: &Caller, id: &str) -> Result<Uuid, Problem> {
-    Uuid::parse_str(id).map_err(|_| caller.problem(s)(app::AppError::NotFound))
-}
-
 async fn release_hold(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
-    let id = uuid_in_path(&s, &caller, &id)?;
+    let id = super::registry::parse_id(&id).map_err(caller.problem(&s))?;
     s.app.release_hold(&caller.actor, id).await.map_err(caller.problem(&s))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -289,13 +285,13 @@ async fn create_extract(State(s): State<AppState>, caller: Caller, JsonBody(e): 
 }
 
 async fn get_extract(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
-    let id = uuid_in_path(&s, &caller, &id)?;
+    let id = super::registry::parse_id(&id).map_err(caller.problem(&s))?;
     let e: CitizenExtract = s.app.citizen_extract(&caller.actor, id).await.map_err(caller.problem(&s))?;
     Ok(Json(e).into_response())
 }
 
 async fn approve_names(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
-    let id = uuid_in_path(&s, &caller, &id)?;
+    let id = super::registry::parse_id(&id).map_err(caller.problem(&s))?;
     s.app.approve_extract_names(&caller.actor, id).await.map_err(caller.problem(&s))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
