@@ -12,7 +12,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use store::NewAccount;
 use store::backend_tests;
-use store::testing::TestBackend;
 use uuid::Uuid;
 
 async fn system_token(t: &TestApp, system: Uuid) -> (Uuid, String) {
