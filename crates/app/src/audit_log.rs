@@ -630,6 +630,45 @@ impl App {
     }
 }
 
+/// How forwarded events are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForwardFormat {
+    /// RFC 5424 over TCP, octet-counted frames.
+    Syslog { hostname: String },
+    /// One JSON object a line, for a file a SIEM collects.
+    JsonLines,
+}
+
+impl App {
+    /// Writes every event after `target`'s cursor to `w`, then moves the cursor: a
+    /// target sees each event at least once, in order (after a crash between writing
+    /// and moving the cursor, the last round is sent again).
+    pub async fn forward_audit<W: tokio::io::AsyncWrite + Unpin>(&self, target: &str, format: &ForwardFormat, w: &mut W) -> Result<u64> {
+        use tokio::io::AsyncWriteExt;
+        let mut sent = 0u64;
+        loop {
+            let from = self.store().forward_cursor(target).await?;
+            let batch = self.store().log_from(from, 2_000).await?;
+            let Some(last) = batch.last().map(|e| e.seq) else { break };
+            let mut buf = String::new();
+            for e in &batch {
+                match format {
+                    ForwardFormat::Syslog { hostname } => buf.push_str(&audit::forward::syslog_frame(e.seq, &e.body, hostname)),
+                    ForwardFormat::JsonLines => {
+                        buf.push_str(&audit::forward::json_line(e.seq, &e.body));
+                        buf.push('\n');
+                    }
+                }
+            }
+            w.write_all(buf.as_bytes()).await.map_err(|e| AppError::Internal(format!("forwarding to {target}: {e}")))?;
+            w.flush().await.map_err(|e| AppError::Internal(format!("forwarding to {target}: {e}")))?;
+            self.store().set_forward_cursor(target, last + 1).await?;
+            sent += batch.len() as u64;
+        }
+        Ok(sent)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

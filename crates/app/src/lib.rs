@@ -16,8 +16,8 @@ mod requests;
 pub use access::{IssuedToken, TokenRequest};
 pub use accounts::NewAuthenticator;
 pub use audit_log::{
-    AuditEventView, AuditFilter, AuditImportError, AuditPage, CitizenExtract, ExtractEntry, HoldInput, LineError, MAX_BATCH, ProofView,
-    csv_export, digest, parse_csv_batch, parse_json_batch,
+    AuditEventView, AuditFilter, AuditImportError, AuditPage, CitizenExtract, ExtractEntry, ForwardFormat, HoldInput, LineError, MAX_BATCH,
+    ProofView, csv_export, digest, parse_csv_batch, parse_json_batch,
 };
 pub use emergency::{EmergencyInput, EmergencyLine, SupportInput};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};

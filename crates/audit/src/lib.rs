@@ -4,6 +4,7 @@
 
 pub mod checkpoint;
 pub mod event;
+pub mod forward;
 pub mod merkle;
 
 pub use checkpoint::{Checkpoint, SigningKey, VerifyingKey};

@@ -51,7 +51,7 @@ pub fn mask_url(url: &str) -> String {
 
 /// The settings, as named in the TOML file and (upper-cased, `PORTVAGT_` prefixed) in
 /// the environment.
-const SETTINGS: [&str; 11] = [
+const SETTINGS: [&str; 13] = [
     "data_dir",
     "database_url",
     "database_url_file",
@@ -62,6 +62,8 @@ const SETTINGS: [&str; 11] = [
     "data_key_file",
     "audit_key_file",
     "audit_checkpoint_secs",
+    "audit_forward_file",
+    "audit_forward_syslog",
     "log",
 ];
 
@@ -99,6 +101,13 @@ pub struct Config {
     /// Seconds between signed checkpoints of the audit log while serving.
     #[serde(default = "default_checkpoint_secs")]
     pub audit_checkpoint_secs: u64,
+    /// Append every audit event to this file as a JSON line, for a SIEM to collect.
+    #[serde(default)]
+    pub audit_forward_file: Option<PathBuf>,
+    /// Send every audit event to this syslog receiver (`host:port`, TCP, RFC 5424 with
+    /// octet-counted frames).
+    #[serde(default)]
+    pub audit_forward_syslog: Option<String>,
     /// Log level: error, warn, info, debug, trace.
     pub log: String,
     /// Connectors by target system code (`[connectors.AD]`); a system without one gets
@@ -206,6 +215,8 @@ impl Default for Config {
             data_key_file: None,
             audit_key_file: None,
             audit_checkpoint_secs: default_checkpoint_secs(),
+            audit_forward_file: None,
+            audit_forward_syslog: None,
             log: "info".into(),
             connectors: Default::default(),
         }

@@ -396,6 +396,7 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     let _ = std::io::stdout().flush();
     spawn_workers(&app);
     spawn_checkpoints(&app, load_audit_key(config)?, config.audit_origin(), config.audit_checkpoint_secs);
+    spawn_forwarding(&app, config);
     axum::serve(listener, web::router(app)).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
@@ -412,6 +413,49 @@ fn spawn_checkpoints(app: &App, key: audit::SigningKey, origin: String, secs: u6
             }
         }
     });
+}
+
+/// Forwards the audit log to the configured file and syslog receiver every 5 seconds;
+/// a receiver that is down is tried again at the next round, from where it stopped.
+fn spawn_forwarding(app: &App, config: &Config) {
+    if let Some(path) = config.audit_forward_file.clone() {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                let file = tokio::fs::OpenOptions::new().create(true).append(true).open(&path).await;
+                let result = match file {
+                    Ok(mut f) => app.forward_audit("file", &app::ForwardFormat::JsonLines, &mut f).await.map_err(|e| e.to_string()),
+                    Err(e) => Err(format!("{}: {e}", path.display())),
+                };
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "audit forwarding to file");
+                }
+            }
+        });
+    }
+    if let Some(addr) = config.audit_forward_syslog.clone() {
+        let app = app.clone();
+        let format = app::ForwardFormat::Syslog { hostname: config.audit_origin() };
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            let mut conn: Option<tokio::net::TcpStream> = None;
+            loop {
+                tick.tick().await;
+                if conn.is_none() {
+                    conn =
+                        tokio::net::TcpStream::connect(&addr).await.map_err(|e| tracing::warn!(error = %e, %addr, "syslog receiver")).ok();
+                }
+                if let Some(c) = conn.as_mut()
+                    && let Err(e) = app.forward_audit("syslog", &format, c).await
+                {
+                    tracing::warn!(error = %e, "audit forwarding to syslog");
+                    conn = None;
+                }
+            }
+        });
+    }
 }
 
 /// The background work: the outbox worker every few seconds; the lifecycle run and the

@@ -344,6 +344,10 @@ CREATE TABLE audit_batches (
     received_at TEXT NOT NULL,
     PRIMARY KEY (source, idempotency_key)
 );
+CREATE TABLE audit_forward (
+    target TEXT PRIMARY KEY,
+    next_seq BIGINT NOT NULL
+);
 CREATE TABLE audit_extracts (
     id TEXT PRIMARY KEY,
     subject_key TEXT NOT NULL,

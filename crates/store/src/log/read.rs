@@ -128,6 +128,46 @@ impl Store {
         Ok(LogPage { entries: out, next })
     }
 
+    /// Up to `limit` events from `from` on, oldest first (forwarding; purged events
+    /// are skipped).
+    pub async fn log_from(&self, from: u64, limit: u32) -> Result<Vec<LogEntry>> {
+        let chunks: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT first_seq, bodies FROM audit_chunks_all WHERE first_seq >= $1 ORDER BY first_seq LIMIT $2")
+                .bind(from as i64 - (super::CHUNK as i64 - 1))
+                .bind(i64::from(limit.div_ceil(super::CHUNK as u32) + 1))
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out = Vec::new();
+        for (first, bytes) in chunks {
+            out.extend(decode_chunk(first, &bytes)?.into_iter().filter(|e| e.seq >= from));
+        }
+        out.truncate(limit as usize);
+        Ok(out)
+    }
+
+    /// Where forwarding to `target` goes on from.
+    pub async fn forward_cursor(&self, target: &str) -> Result<u64> {
+        let n: Option<i64> =
+            sqlx::query_scalar("SELECT next_seq FROM audit_forward WHERE target = $1").bind(target).fetch_optional(&self.pool).await?;
+        Ok(n.unwrap_or(0) as u64)
+    }
+
+    pub async fn set_forward_cursor(&self, target: &str, next: u64) -> Result<()> {
+        let n = sqlx::query("UPDATE audit_forward SET next_seq = $2 WHERE target = $1")
+            .bind(target)
+            .bind(next as i64)
+            .execute(&self.pool)
+            .await?;
+        if n.rows_affected() == 0 {
+            sqlx::query("INSERT INTO audit_forward (target, next_seq) VALUES ($1, $2)")
+                .bind(target)
+                .bind(next as i64)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The events at `(seq, chunk)` positions, fetching each chunk once.
     async fn events_at(&self, hits: &[(i64, i64)]) -> Result<Vec<LogEntry>> {
         let mut chunk_ids: Vec<i64> = hits.iter().map(|h| h.1).collect();
