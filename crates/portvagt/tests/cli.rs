@@ -282,3 +282,112 @@ async fn a_worker_killed_between_sending_and_recording_completes_without_a_dupli
     }
     assert_eq!(directory.list().await.unwrap().len(), 1, "no duplicate");
 }
+
+fn cli_output(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = portvagt(dir).args(args).args(["--data-dir", "data"]).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The server is killed (SIGKILL) while target systems are sending batches: after a
+/// restart every acknowledged batch is stored whole, no batch is stored in part, and
+/// `audit verify` passes.
+#[tokio::test]
+async fn a_server_killed_during_ingest_loses_no_acknowledged_event_and_still_verifies() {
+    // REQ: LOG-2
+    // REQ: LOG-3
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--demo", "--preset", "taarnby"]);
+    let admin = cli_output(dir.path(), &["create-token", "--name", "a", "--role", "security_coordinator"]);
+    let http = reqwest::Client::new();
+    let systems: serde_json::Value =
+        http.get(format!("{}/api/v1/systems", server.url)).bearer_auth(admin.trim()).send().await.unwrap().json().await.unwrap();
+    let system = systems["items"][0]["id"].as_str().unwrap().to_string();
+    let token = cli_output(dir.path(), &["create-token", "--name", "nexus", "--role", "target_system", "--system-id", &system]);
+    let token = token.trim().to_string();
+
+    const PER_BATCH: usize = 500;
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut clients = Vec::new();
+    for c in 0..3 {
+        let (http, url, token, acked) = (http.clone(), server.url.clone(), token.clone(), acked.clone());
+        clients.push(tokio::spawn(async move {
+            for n in 0.. {
+                let key = format!("c{c}-b{n}");
+                let body: String = (0..PER_BATCH)
+                    .map(|i| {
+                        serde_json::json!({ "occurred_at": "2026-11-01T08:00:00Z", "username": format!("u{i}"), "action": format!("batch.{key}"), "subject": "010190-1234" })
+                            .to_string()
+                            + "\n"
+                    })
+                    .collect();
+                let res = http
+                    .post(format!("{url}/api/v1/audit/events"))
+                    .bearer_auth(&token)
+                    .header("Content-Type", "application/x-ndjson")
+                    .header("Idempotency-Key", &key)
+                    .body(body)
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => acked.lock().unwrap().push(key),
+                    Ok(r) => panic!("unexpected answer {}: {}", r.status(), r.text().await.unwrap_or_default()),
+                    Err(_) => return, // the server is gone
+                }
+            }
+        }));
+    }
+    // Kill once some batches were acknowledged, in the middle of others.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().len() < 6 {
+        assert!(std::time::Instant::now() < deadline, "no batch was acknowledged");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut server = server;
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    for c in clients {
+        c.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+
+    // Restart, then check from the outside.
+    let server = serve(dir.path(), &[]);
+    let verify = portvagt(dir.path()).args(["audit", "verify", "--json", "--data-dir", "data"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
+    assert!(verify.status.success(), "verify after the kill: {report}");
+    assert_eq!(report["problems"].as_array().unwrap().len(), 0);
+    let officer = cli_output(dir.path(), &["create-token", "--name", "o", "--role", "security_officer"]);
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut before: Option<u64> = None;
+    loop {
+        let mut q = serde_json::json!({ "system_id": system, "limit": 1000 });
+        if let Some(b) = before {
+            q["before"] = serde_json::json!(b);
+        }
+        let page: serde_json::Value = http
+            .post(format!("{}/api/v1/audit/search", server.url))
+            .bearer_auth(officer.trim())
+            .json(&q)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for e in page["items"].as_array().unwrap() {
+            *counts.entry(e["action"].as_str().unwrap().trim_start_matches("batch.").to_string()).or_default() += 1;
+        }
+        match page["next"].as_u64() {
+            Some(n) => before = Some(n),
+            None => break,
+        }
+    }
+    for key in &acked {
+        assert_eq!(counts.get(key), Some(&PER_BATCH), "acknowledged batch {key} is stored whole");
+    }
+    for (key, n) in &counts {
+        assert_eq!(*n, PER_BATCH, "batch {key} is stored whole or not at all");
+    }
+    assert!(counts.len() >= acked.len());
+}
