@@ -188,38 +188,53 @@ impl Store {
         let source = system_id.to_string();
         let accounts = self.accounts_by_username(&source, events).await?;
         let recorded = now.to_string();
-        let bodies: Vec<EventBody> = events
-            .iter()
-            .map(|e| {
-                let id = Uuid::now_v7().to_string();
-                let known = accounts.get(&e.username.to_lowercase());
-                let subject = e.subject.as_ref().map(|s| self.key().seal(&id, s)).transpose()?;
-                let criterion = e.criterion.as_ref().map(|s| self.key().seal(&id, s)).transpose()?;
-                Ok(EventBody {
-                    v: 1,
-                    at: e.occurred_at.to_string(),
-                    recorded_at: recorded.clone(),
-                    source: source.clone(),
-                    actor: known.map(|a| a.id.clone()).unwrap_or_else(|| format!("{}@{source}", e.username)),
-                    actor_kind: if known.is_some() { "account" } else { "unknown_account" }.into(),
-                    actor_name: Some(e.username.clone()),
-                    actor_role: None,
-                    person_id: known.map(|a| a.person_id.clone()),
-                    supplier_id: known.and_then(|a| a.supplier_id.clone()),
-                    action: e.action.clone(),
-                    resource_kind: None,
-                    resource_id: None,
-                    subject_index: e.subject.as_ref().map(|s| self.key().blind_index(s)),
-                    subject,
-                    criterion,
-                    client_ip: e.client_ip.clone(),
-                    outcome: e.outcome.clone(),
-                    details: e.details.clone(),
-                    id,
-                })
+        let key = self.key();
+        let build = |e: &InboundEvent| -> Result<EventBody> {
+            let id = Uuid::now_v7().to_string();
+            let known = accounts.get(&e.username.to_lowercase());
+            let subject = e.subject.as_ref().map(|s| key.seal(&id, s)).transpose()?;
+            let criterion = e.criterion.as_ref().map(|s| key.seal(&id, s)).transpose()?;
+            Ok(EventBody {
+                v: 1,
+                at: e.occurred_at.to_string(),
+                recorded_at: recorded.clone(),
+                source: source.clone(),
+                actor: known.map(|a| a.id.clone()).unwrap_or_else(|| format!("{}@{source}", e.username)),
+                actor_kind: if known.is_some() { "account" } else { "unknown_account" }.into(),
+                actor_name: Some(e.username.clone()),
+                actor_role: None,
+                person_id: known.map(|a| a.person_id.clone()),
+                supplier_id: known.and_then(|a| a.supplier_id.clone()),
+                action: e.action.clone(),
+                resource_kind: None,
+                resource_id: None,
+                subject_index: e.subject.as_ref().map(|s| key.blind_index(s)),
+                subject,
+                criterion,
+                client_ip: e.client_ip.clone(),
+                outcome: e.outcome.clone(),
+                details: e.details.clone(),
+                id,
             })
-            .collect::<Result<_>>()?;
-        let prepared = prepare(&bodies);
+        };
+        // Sealing, serialising and hashing run on every core for large batches.
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let prepared: Vec<Prepared> = if events.len() < 2_000 || threads == 1 {
+            let bodies = events.iter().map(&build).collect::<Result<Vec<_>>>()?;
+            bodies.iter().map(prepare_one).collect()
+        } else {
+            let per = events.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = events
+                    .chunks(per)
+                    .map(|part| s.spawn(|| part.iter().map(|e| build(e).map(|b| prepare_one(&b))).collect::<Result<Vec<_>>>()))
+                    .collect();
+                handles.into_iter().map(|h| h.join().expect("preparing events does not panic")).collect::<Result<Vec<Vec<_>>>>()
+            })?
+            .into_iter()
+            .flatten()
+            .collect()
+        };
 
         let mut tx = self.begin().await?;
         // Taking the head lock first makes the idempotency check race-free.
