@@ -82,21 +82,38 @@ pub fn actor_key(actor: &str) -> String {
     format!("a:{actor}")
 }
 
+/// The stored form of an index key: the first 16 bytes of its SHA-256. Readers check
+/// the key against the event body, so a collision could only cost a wasted read.
+pub fn key_digest(key: &str) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(key.as_bytes())[..16].try_into().expect("16 bytes")
+}
+
 /// Concatenates bodies into one stored chunk: each body preceded by its length (u32,
-/// big-endian).
+/// big-endian), the whole compressed with LZ4 (bodies of one batch repeat most of
+/// their field names and values, so a chunk shrinks to about a quarter). Only the
+/// stored form is compressed; leaf hashes cover the bodies themselves.
 pub fn pack(bodies: &[&[u8]]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bodies.iter().map(|b| b.len() + 4).sum());
     for b in bodies {
         out.extend_from_slice(&(b.len() as u32).to_be_bytes());
         out.extend_from_slice(b);
     }
-    out
+    lz4_flex::compress_prepend_size(&out)
 }
 
-/// Splits a stored chunk back into bodies; `None` if the framing is broken.
-pub fn unpack(chunk: &[u8]) -> Option<Vec<&[u8]>> {
+/// Splits a stored chunk back into bodies; `None` if it does not decompress or its
+/// framing is broken.
+pub fn unpack(chunk: &[u8]) -> Option<Vec<Vec<u8>>> {
+    // A chunk holds at most 64 bodies of at most a few KiB: refuse absurd sizes before
+    // allocating.
+    let claimed = u32::from_le_bytes(chunk.get(..4)?.try_into().ok()?) as usize;
+    if claimed > 64 * 1024 * 1024 {
+        return None;
+    }
+    let raw = lz4_flex::decompress_size_prepended(chunk).ok()?;
     let mut out = Vec::new();
-    let mut rest = chunk;
+    let mut rest = raw.as_slice();
     while !rest.is_empty() {
         if rest.len() < 4 {
             return None;
@@ -106,7 +123,7 @@ pub fn unpack(chunk: &[u8]) -> Option<Vec<&[u8]>> {
         if rest.len() < n {
             return None;
         }
-        out.push(&rest[..n]);
+        out.push(rest[..n].to_vec());
         rest = &rest[n..];
     }
     Some(out)
@@ -121,8 +138,9 @@ mod tests {
         let a = br#"{"a":1}"#.as_slice();
         let b = b"".as_slice();
         let packed = pack(&[a, b, a]);
-        assert_eq!(unpack(&packed).unwrap(), vec![a, b, a]);
+        assert_eq!(unpack(&packed).unwrap(), vec![a.to_vec(), b.to_vec(), a.to_vec()]);
         assert!(unpack(&packed[..packed.len() - 1]).is_none());
         assert!(unpack(&[0, 0]).is_none());
+        assert!(unpack(&[255, 255, 255, 255, 0]).is_none(), "an absurd size is refused before allocating");
     }
 }

@@ -133,7 +133,8 @@ async fn main() {
         // Purge the first day (1,000,000 events).
         let t = Instant::now();
         let first_day = store::log::day_of(&Timestamp::parse("2026-01-01T12:00:00Z").unwrap());
-        let r = store.purge_log(first_day + 1, &key, &Actor::system("bench"), Timestamp::parse("2026-07-02T00:00:00Z").unwrap()).await.unwrap();
+        let r =
+            store.purge_log(first_day + 1, &key, &Actor::system("bench"), Timestamp::parse("2026-07-02T00:00:00Z").unwrap()).await.unwrap();
         println!(
             "{b:?}: purge of one day ({} events) with {total} stored: {:.2} s (target < 2 s)",
             r.events_deleted,

@@ -99,9 +99,8 @@ impl Store {
             Backend::Sqlite if !url.contains("mode=") => format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }),
             _ => url.to_string(),
         };
-        let mut options = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
-            .acquire_timeout(Duration::from_secs(15));
+        let mut options =
+            AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 10 }).acquire_timeout(Duration::from_secs(15));
         if backend == Backend::Sqlite {
             // Per connection: a 64 MiB page cache and memory-mapped reads keep the audit
             // log's indexes in memory; commits stay durable (synchronous=FULL); the WAL is

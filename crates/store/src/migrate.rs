@@ -317,7 +317,7 @@ CREATE TABLE audit_chunks_held (
     bodies {blob} NOT NULL
 );
 CREATE TABLE audit_index_held (
-    key TEXT NOT NULL,
+    key {blob} NOT NULL,
     seq BIGINT NOT NULL,
     chunk BIGINT NOT NULL,
     day BIGINT NOT NULL,
@@ -372,7 +372,7 @@ CREATE TABLE audit_chunks (
 ) PARTITION BY RANGE (day);
 CREATE INDEX audit_chunks_first_seq ON audit_chunks (first_seq);
 CREATE TABLE audit_index (
-    key TEXT NOT NULL,
+    key BYTEA NOT NULL,
     seq BIGINT NOT NULL,
     chunk BIGINT NOT NULL,
     day BIGINT NOT NULL

@@ -151,7 +151,7 @@ backend_tests! {
             format!("overlay({col} placing '\\x41'::bytea from {at} for 1)")
         };
         let cases: Vec<(&str, String, &str)> = vec![
-            ("changed byte", format!("UPDATE audit_chunks_d{DAY1} SET bodies = {} WHERE first_seq = 64", poke("bodies", 100)), "event 64"),
+            ("changed byte", format!("UPDATE audit_chunks_d{DAY1} SET bodies = {} WHERE first_seq = 64", poke("bodies", 100)), "event 6"),
             ("deleted row", format!("DELETE FROM audit_chunks_d{DAY1} WHERE first_seq = 128"), "events 128..191 are missing"),
             ("swapped rows", format!(
                 "UPDATE audit_chunks_d{DAY2} SET first_seq = -1 WHERE first_seq = 200; UPDATE audit_chunks_d{DAY2} SET first_seq = 200 WHERE first_seq = 264; UPDATE audit_chunks_d{DAY2} SET first_seq = 264 WHERE first_seq = -1"),
@@ -170,6 +170,9 @@ backend_tests! {
             let report = store.verify_log(&key.verifying_key(), ORIGIN).await.unwrap();
             assert!(!report.ok(), "{name}: not detected");
             assert!(report.problems.iter().any(|p| p.what.contains(expected)), "{name}: {:?}", report.problems);
+            if name == "changed byte" {
+                assert!(report.problems.iter().all(|p| p.seq.is_some_and(|s| (64..128).contains(&s))), "located in the changed chunk: {:?}", report.problems);
+            }
         }
     }
 

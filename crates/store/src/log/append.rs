@@ -14,12 +14,22 @@ use uuid::Uuid;
 pub(crate) struct Prepared {
     body: Vec<u8>,
     leaf: Hash,
+    /// Lookup keys as stored (hex of their 16-byte digests).
     keys: Vec<String>,
 }
 
 fn prepare_one(b: &EventBody) -> Prepared {
     let body = b.to_bytes();
-    Prepared { leaf: leaf_hash(&body), keys: b.index_keys(), body }
+    let keys = b.index_keys().iter().map(|k| hex(&audit::event::key_digest(k))).collect();
+    Prepared { leaf: leaf_hash(&body), keys, body }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// Serialises and hashes bodies, on every core for large batches.
@@ -94,8 +104,8 @@ pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &
     keys.sort_unstable();
     let json = serde_json::to_string(&keys).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let expand = match backend {
-        Backend::Sqlite => "SELECT value->>0, value->>1, value->>2, $2 FROM json_each($1)",
-        Backend::Postgres => "SELECT e->>0, (e->>1)::bigint, (e->>2)::bigint, $2 FROM jsonb_array_elements($1::jsonb) e",
+        Backend::Sqlite => "SELECT unhex(value->>0), value->>1, value->>2, $2 FROM json_each($1)",
+        Backend::Postgres => "SELECT decode(e->>0, 'hex'), (e->>1)::bigint, (e->>2)::bigint, $2 FROM jsonb_array_elements($1::jsonb) e",
     };
     sqlx::query(&format!("INSERT INTO {} (key, seq, chunk, day) {expand}", index_table(day)))
         .bind(json)

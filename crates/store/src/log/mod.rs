@@ -73,7 +73,7 @@ pub(crate) async fn ensure_day(conn: &mut AnyConnection, backend: Backend, day: 
         ),
         Backend::Sqlite => format!(
             "CREATE TABLE {c} (first_seq INTEGER PRIMARY KEY, day BIGINT NOT NULL, count BIGINT NOT NULL, bodies BLOB NOT NULL);
-             CREATE TABLE {i} (key TEXT NOT NULL, seq BIGINT NOT NULL, chunk BIGINT NOT NULL, day BIGINT NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;"
+             CREATE TABLE {i} (key BLOB NOT NULL, seq BIGINT NOT NULL, chunk BIGINT NOT NULL, day BIGINT NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;"
         ),
     };
     exec_all(conn, &ddl).await?;

@@ -79,14 +79,17 @@ impl Store {
                     let hits: Vec<(i64, i64)> = sqlx::query_as(
                         "SELECT seq, chunk FROM audit_index_all WHERE key = $1 AND seq < $2 AND day >= $3 ORDER BY seq DESC LIMIT $4",
                     )
-                    .bind(key)
+                    .bind(audit::event::key_digest(key).to_vec())
                     .bind(cursor)
                     .bind(q.day_from())
                     .bind(ROUND)
                     .fetch_all(&self.pool)
                     .await?;
                     cursor = hits.last().map(|h| h.0).unwrap_or(cursor);
-                    (self.events_at(&hits).await?, (hits.len() as i64) < ROUND)
+                    // The index holds digests: keep only events that carry the key itself.
+                    let events =
+                        self.events_at(&hits).await?.into_iter().filter(|e| e.body.index_keys().iter().any(|k| k == key)).collect();
+                    (events, (hits.len() as i64) < ROUND)
                 }
                 None => {
                     let chunks: Vec<(i64, Vec<u8>)> = sqlx::query_as(
@@ -209,6 +212,6 @@ pub(crate) fn decode_chunk(first: i64, bytes: &[u8]) -> Result<Vec<LogEntry>> {
     bodies
         .into_iter()
         .enumerate()
-        .map(|(i, b)| Ok(LogEntry { seq: first as u64 + i as u64, body: EventBody::from_bytes(b).map_err(StoreError::Corrupt)? }))
+        .map(|(i, b)| Ok(LogEntry { seq: first as u64 + i as u64, body: EventBody::from_bytes(&b).map_err(StoreError::Corrupt)? }))
         .collect()
 }

@@ -169,10 +169,11 @@ impl Store {
                 active.iter().filter(|h| h.from_day <= day && day <= h.to_day).flat_map(|h| h.keys.iter().cloned()).collect();
             let mut held = 0u64;
             if !keys.is_empty() {
-                let json = serde_json::to_string(&keys).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let digests: Vec<String> = keys.iter().map(|k| hex(&audit::event::key_digest(k))).collect();
+                let json = serde_json::to_string(&digests).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let expand = match self.backend {
-                    crate::Backend::Sqlite => "SELECT value FROM json_each($1)",
-                    crate::Backend::Postgres => "SELECT jsonb_array_elements_text($1::jsonb)",
+                    crate::Backend::Sqlite => "SELECT unhex(value) FROM json_each($1)",
+                    crate::Backend::Postgres => "SELECT decode(jsonb_array_elements_text($1::jsonb), 'hex')",
                 };
                 let hits: Vec<(i64, i64)> =
                     sqlx::query_as(&format!("SELECT DISTINCT seq, chunk FROM {} WHERE key IN ({expand}) ORDER BY seq", index_table(day)))
@@ -187,7 +188,7 @@ impl Store {
                     let entries = decode_chunk(chunk, &bytes)?;
                     let e =
                         entries.iter().find(|e| e.seq as i64 == seq).ok_or_else(|| StoreError::Corrupt(format!("event {seq} missing")))?;
-                    let body = audit::event::unpack(&bytes).and_then(|b| b.get((seq - chunk) as usize).map(|b| b.to_vec()));
+                    let body = audit::event::unpack(&bytes).and_then(|b| b.get((seq - chunk) as usize).cloned());
                     let body = body.ok_or_else(|| StoreError::Corrupt(format!("event {seq} missing")))?;
                     sqlx::query("INSERT INTO audit_chunks_held (first_seq, day, count, bodies) VALUES ($1, $2, 1, $3)")
                         .bind(seq)
@@ -195,7 +196,7 @@ impl Store {
                         .bind(audit::event::pack(&[&body]))
                         .execute(&mut *tx.tx)
                         .await?;
-                    for k in e.body.index_keys() {
+                    for k in e.body.index_keys().iter().map(|k| audit::event::key_digest(k).to_vec()) {
                         sqlx::query("INSERT INTO audit_index_held (key, seq, chunk, day) VALUES ($1, $2, $2, $3)")
                             .bind(k)
                             .bind(seq)
@@ -228,12 +229,14 @@ impl Store {
         }
 
         // Held events whose holds are all released go once they are past retention.
-        let held: Vec<(String, i64, i64)> =
+        let held: Vec<(Vec<u8>, i64, i64)> =
             sqlx::query_as("SELECT key, seq, day FROM audit_index_held WHERE day < $1").bind(cutoff_day).fetch_all(&self.pool).await?;
         let mut release: Vec<i64> = Vec::new();
         let mut keep: std::collections::HashSet<i64> = std::collections::HashSet::new();
         for (k, seq, day) in &held {
-            if active.iter().any(|h| h.from_day <= *day && *day <= h.to_day && h.keys.contains(k)) {
+            if active.iter().any(|h| {
+                h.from_day <= *day && *day <= h.to_day && h.keys.iter().any(|hk| audit::event::key_digest(hk).as_slice() == k.as_slice())
+            }) {
                 keep.insert(*seq);
             }
         }
@@ -268,4 +271,8 @@ impl Store {
         let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
         Frontier::from_bytes(&bytes).map_err(corrupt)
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -167,7 +167,7 @@ impl Store {
         for (seq, bytes) in held {
             r.events_held += 1;
             match unpack(&bytes).filter(|b| b.len() == 1) {
-                Some(b) if leaves.get(seq as usize) == Some(&leaf_hash(b[0])) => {}
+                Some(b) if leaves.get(seq as usize) == Some(&leaf_hash(&b[0])) => {}
                 _ => r.problem(Some(seq as u64), format!("held event {seq}: its content differs from its leaf hash")),
             }
         }
@@ -213,7 +213,10 @@ fn check_chunks(rows: &[(i64, i64, Vec<u8>)], next: &mut i64, last: i64, leaves:
             out.push(VerifyProblem { seq: Some(*first_seq as u64), what: format!("event {first_seq} is stored twice or out of order") });
         }
         let Some(bodies) = unpack(bytes) else {
-            out.push(VerifyProblem { seq: Some(*first_seq as u64), what: format!("the chunk of events from {first_seq} is malformed") });
+            out.push(VerifyProblem {
+                seq: Some(*first_seq as u64),
+                what: format!("event {first_seq} and the {} after it: their stored chunk is malformed (changed)", count - 1),
+            });
             *next = (*first_seq + count).max(*next);
             continue;
         };
