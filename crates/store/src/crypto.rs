@@ -70,7 +70,8 @@ impl DataKey {
     pub fn seal(&self, record_id: &str, plaintext: &str) -> Result<String> {
         let cipher = XChaCha20Poly1305::new((&self.enc).into());
         let mut nonce = [0u8; 24];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        // A fresh random 192-bit nonce from the thread's CSPRNG (seeded by the OS).
+        rand::thread_rng().fill_bytes(&mut nonce);
         let ct = cipher
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext.as_bytes(), aad: record_id.as_bytes() })
             .map_err(|_| StoreError::Crypto("encryption failed".into()))?;
@@ -98,8 +99,19 @@ impl DataKey {
     pub fn blind_index(&self, canonical: &str) -> String {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.index).expect("HMAC takes any key length");
         mac.update(canonical.as_bytes());
-        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        hex(&mac.finalize().into_bytes())
     }
+}
+
+/// Lower-case hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 #[cfg(test)]

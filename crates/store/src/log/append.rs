@@ -20,17 +20,10 @@ pub(crate) struct Prepared {
 
 fn prepare_one(b: &EventBody) -> Prepared {
     let body = b.to_bytes();
-    let keys = b.index_keys().iter().map(|k| hex(&audit::event::key_digest(k))).collect();
+    let keys = b.index_keys().iter().map(|k| crate::crypto::hex(&audit::event::key_digest(k))).collect();
     Prepared { leaf: leaf_hash(&body), keys, body }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
 
 /// Serialises and hashes bodies, on every core for large batches.
 pub(crate) fn prepare(bodies: &[EventBody]) -> Vec<Prepared> {
@@ -183,6 +176,54 @@ struct KnownAccount {
     supplier_id: Option<String>,
 }
 
+fn prepare_inbound(
+    events: &[InboundEvent],
+    accounts: &HashMap<String, KnownAccount>,
+    key: &crate::DataKey,
+    source: &str,
+    recorded: &str,
+) -> Result<Vec<Prepared>> {
+    let build = |e: &InboundEvent| -> Result<EventBody> {
+        let id = Uuid::now_v7().to_string();
+        let known = accounts.get(&e.username.to_lowercase());
+        let subject = e.subject.as_ref().map(|s| key.seal(&id, s)).transpose()?;
+        let criterion = e.criterion.as_ref().map(|s| key.seal(&id, s)).transpose()?;
+        Ok(EventBody {
+            v: 1,
+            at: e.occurred_at.to_string(),
+            recorded_at: recorded.to_string(),
+            source: source.to_string(),
+            actor: known.map(|a| a.id.clone()).unwrap_or_else(|| format!("{}@{source}", e.username)),
+            actor_kind: if known.is_some() { "account" } else { "unknown_account" }.into(),
+            actor_name: Some(e.username.clone()),
+            actor_role: None,
+            person_id: known.map(|a| a.person_id.clone()),
+            supplier_id: known.and_then(|a| a.supplier_id.clone()),
+            action: e.action.clone(),
+            resource_kind: None,
+            resource_id: None,
+            subject_index: e.subject.as_ref().map(|s| key.blind_index(s)),
+            subject,
+            criterion,
+            client_ip: e.client_ip.clone(),
+            outcome: e.outcome.clone(),
+            details: e.details.clone(),
+            id,
+        })
+    };
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if events.len() < 2_000 || threads == 1 {
+        return events.iter().map(|e| build(e).map(|b| prepare_one(&b))).collect();
+    }
+    let per = events.len().div_ceil(threads);
+    let parts = std::thread::scope(|s| {
+        let handles: Vec<_> =
+            events.chunks(per).map(|part| s.spawn(|| part.iter().map(|e| build(e).map(|b| prepare_one(&b))).collect::<Result<Vec<_>>>())).collect();
+        handles.into_iter().map(|h| h.join().expect("preparing events does not panic")).collect::<Result<Vec<Vec<_>>>>()
+    })?;
+    Ok(parts.into_iter().flatten().collect())
+}
+
 impl Store {
     /// Stores a batch reported by target system `system_id`, all or nothing. A batch
     /// sent again with the same idempotency key and content is not stored twice; the
@@ -198,54 +239,17 @@ impl Store {
         let source = system_id.to_string();
         let accounts = self.accounts_by_username(&source, events).await?;
         let recorded = now.to_string();
-        let key = self.key();
-        let build = |e: &InboundEvent| -> Result<EventBody> {
-            let id = Uuid::now_v7().to_string();
-            let known = accounts.get(&e.username.to_lowercase());
-            let subject = e.subject.as_ref().map(|s| key.seal(&id, s)).transpose()?;
-            let criterion = e.criterion.as_ref().map(|s| key.seal(&id, s)).transpose()?;
-            Ok(EventBody {
-                v: 1,
-                at: e.occurred_at.to_string(),
-                recorded_at: recorded.clone(),
-                source: source.clone(),
-                actor: known.map(|a| a.id.clone()).unwrap_or_else(|| format!("{}@{source}", e.username)),
-                actor_kind: if known.is_some() { "account" } else { "unknown_account" }.into(),
-                actor_name: Some(e.username.clone()),
-                actor_role: None,
-                person_id: known.map(|a| a.person_id.clone()),
-                supplier_id: known.and_then(|a| a.supplier_id.clone()),
-                action: e.action.clone(),
-                resource_kind: None,
-                resource_id: None,
-                subject_index: e.subject.as_ref().map(|s| key.blind_index(s)),
-                subject,
-                criterion,
-                client_ip: e.client_ip.clone(),
-                outcome: e.outcome.clone(),
-                details: e.details.clone(),
-                id,
-            })
-        };
-        // Sealing, serialising and hashing run on every core for large batches.
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let prepared: Vec<Prepared> = if events.len() < 2_000 || threads == 1 {
-            let bodies = events.iter().map(&build).collect::<Result<Vec<_>>>()?;
-            bodies.iter().map(prepare_one).collect()
-        } else {
-            let per = events.len().div_ceil(threads);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = events
-                    .chunks(per)
-                    .map(|part| s.spawn(|| part.iter().map(|e| build(e).map(|b| prepare_one(&b))).collect::<Result<Vec<_>>>()))
-                    .collect();
-                handles.into_iter().map(|h| h.join().expect("preparing events does not panic")).collect::<Result<Vec<Vec<_>>>>()
-            })?
-            .into_iter()
-            .flatten()
-            .collect()
-        };
-
+        let key = self.key.clone();
+        let owned = events.to_vec();
+        let accounts = std::sync::Arc::new(accounts);
+        let known = accounts.clone();
+        // Sealing, serialising and hashing are CPU work: off the async workers, and on
+        // every core for large batches.
+        let prepared = tokio::task::spawn_blocking(move || prepare_inbound(&owned, &known, &key, &source, &recorded))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("preparing events: {e}")))??;
+        let source = system_id.to_string();
+        let recorded = now.to_string();
         let mut tx = self.begin().await?;
         // Taking the head lock first makes the idempotency check race-free.
         sqlx::query("UPDATE audit_head SET day = day WHERE id = 1").execute(&mut *tx.tx).await?;
