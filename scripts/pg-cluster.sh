@@ -3,6 +3,8 @@
 # loopback port, as the `postgres` user (PostgreSQL refuses to run as root).
 #   source scripts/pg-cluster.sh && pg_cluster_start   -> exports PORTVAGT_TEST_POSTGRES_URL
 #   pg_cluster_stop                                     -> stops it and removes its folder
+# Tests run with fsync=off (speed, nothing to keep); benchmarks of durable writes set
+# PG_FSYNC=on.
 set -euo pipefail
 
 pg_cluster_start() {
@@ -26,7 +28,7 @@ pg_cluster_start() {
   "${runas[@]}" "$bindir/initdb" -D "$PG_TMP/data" -U postgres -A trust -E UTF8 --no-locale >"$PG_TMP/initdb.log" 2>&1 \
     || { cat "$PG_TMP/initdb.log" >&2; return 1; }
   "${runas[@]}" "$bindir/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 \
-    -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null \
+    -o "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off} -c max_connections=200" start >/dev/null \
     || { cat "$PG_TMP/server.log" >&2; return 1; }
   PG_BINDIR="$bindir"
   export PG_TMP PG_BINDIR

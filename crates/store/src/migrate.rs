@@ -287,9 +287,10 @@ ALTER TABLE audit_events RENAME TO audit_events_v1;
 CREATE TABLE audit_head (
     id BIGINT PRIMARY KEY,
     frontier {blob} NOT NULL,
-    day BIGINT NOT NULL
+    day BIGINT NOT NULL,
+    staged BIGINT NOT NULL
 );
-INSERT INTO audit_head (id, frontier, day) VALUES (1, {empty_frontier}, 0);
+INSERT INTO audit_head (id, frontier, day, staged) VALUES (1, {empty_frontier}, 0, 0);
 CREATE TABLE audit_leaves (
     block BIGINT PRIMARY KEY,
     hashes {blob} NOT NULL,
@@ -317,6 +318,13 @@ CREATE TABLE audit_chunks_held (
     bodies {blob} NOT NULL
 );
 CREATE TABLE audit_index_held (
+    key {blob} NOT NULL,
+    seq BIGINT NOT NULL,
+    chunk BIGINT NOT NULL,
+    day BIGINT NOT NULL,
+    PRIMARY KEY (key, seq)
+);
+CREATE TABLE audit_index_stage (
     key {blob} NOT NULL,
     seq BIGINT NOT NULL,
     chunk BIGINT NOT NULL,
@@ -361,7 +369,7 @@ ALTER TABLE api_tokens ADD COLUMN system_id TEXT;
 "#,
         sqlite: r#"
 CREATE VIEW audit_chunks_all AS SELECT first_seq, day, count, bodies FROM audit_chunks_held;
-CREATE VIEW audit_index_all AS SELECT key, seq, chunk, day FROM audit_index_held;
+CREATE VIEW audit_index_all AS SELECT key, seq, chunk, day FROM audit_index_held UNION ALL SELECT key, seq, chunk, day FROM audit_index_stage;
 "#,
         postgres: r#"
 CREATE TABLE audit_chunks (
@@ -383,7 +391,8 @@ CREATE VIEW audit_chunks_all AS
     UNION ALL SELECT first_seq, day, count, bodies FROM audit_chunks_held;
 CREATE VIEW audit_index_all AS
     SELECT key, seq, chunk, day FROM audit_index
-    UNION ALL SELECT key, seq, chunk, day FROM audit_index_held;
+    UNION ALL SELECT key, seq, chunk, day FROM audit_index_held
+    UNION ALL SELECT key, seq, chunk, day FROM audit_index_stage;
 "#,
     },
 ];

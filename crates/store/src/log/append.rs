@@ -1,7 +1,7 @@
 //! Appending to the log: Portvagt's own events at commit, and batches from target
 //! systems (LOG-2). One function writes both.
 
-use super::{BLOCK, CHUNK, chunks_table, corrupt, ensure_day, index_table};
+use super::{BLOCK, CHUNK, chunks_table, corrupt, ensure_day};
 use crate::{Backend, Result, Store, StoreError};
 use audit::event::{EventBody, pack};
 use audit::merkle::{Frontier, Hash, leaf_hash, node_hash};
@@ -24,7 +24,6 @@ fn prepare_one(b: &EventBody) -> Prepared {
     Prepared { leaf: leaf_hash(&body), keys, body }
 }
 
-
 /// Serialises and hashes bodies, on every core for large batches.
 pub(crate) fn prepare(bodies: &[EventBody]) -> Vec<Prepared> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
@@ -42,8 +41,8 @@ pub(crate) fn prepare(bodies: &[EventBody]) -> Vec<Prepared> {
 /// sequence number of the first. Locks the head row first, so concurrent appenders
 /// queue and sequence numbers follow commit order.
 pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &[Prepared], day: i64) -> Result<u64> {
-    let (frontier, head_day): (Vec<u8>, i64) =
-        sqlx::query_as("UPDATE audit_head SET day = day WHERE id = 1 RETURNING frontier, day").fetch_one(&mut *conn).await?;
+    let (frontier, head_day, staged): (Vec<u8>, i64, i64) =
+        sqlx::query_as("UPDATE audit_head SET day = day WHERE id = 1 RETURNING frontier, day, staged").fetch_one(&mut *conn).await?;
     let mut frontier = Frontier::from_bytes(&frontier).map_err(corrupt)?;
     let first = frontier.size();
     if events.is_empty() {
@@ -100,15 +99,17 @@ pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &
         Backend::Sqlite => "SELECT unhex(value->>0), value->>1, value->>2, $2 FROM json_each($1)",
         Backend::Postgres => "SELECT decode(e->>0, 'hex'), (e->>1)::bigint, (e->>2)::bigint, $2 FROM jsonb_array_elements($1::jsonb) e",
     };
-    sqlx::query(&format!("INSERT INTO {} (key, seq, chunk, day) {expand}", index_table(day)))
-        .bind(json)
-        .bind(day)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(&format!("INSERT INTO audit_index_stage (key, seq, chunk, day) {expand}")).bind(json).bind(day).execute(&mut *conn).await?;
+    let mut staged = staged + keys.len() as i64;
+    if staged >= super::STAGE_LIMIT || day != head_day {
+        super::merge_stage(conn).await?;
+        staged = 0;
+    }
 
-    sqlx::query("UPDATE audit_head SET frontier = $1, day = $2 WHERE id = 1")
+    sqlx::query("UPDATE audit_head SET frontier = $1, day = $2, staged = $3 WHERE id = 1")
         .bind(frontier.to_bytes())
         .bind(day)
+        .bind(staged)
         .execute(&mut *conn)
         .await?;
     sqlx::query("UPDATE audit_days SET last_seq = $1 WHERE day = $2")
@@ -217,8 +218,10 @@ fn prepare_inbound(
     }
     let per = events.len().div_ceil(threads);
     let parts = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            events.chunks(per).map(|part| s.spawn(|| part.iter().map(|e| build(e).map(|b| prepare_one(&b))).collect::<Result<Vec<_>>>())).collect();
+        let handles: Vec<_> = events
+            .chunks(per)
+            .map(|part| s.spawn(|| part.iter().map(|e| build(e).map(|b| prepare_one(&b))).collect::<Result<Vec<_>>>()))
+            .collect();
         handles.into_iter().map(|h| h.join().expect("preparing events does not panic")).collect::<Result<Vec<Vec<_>>>>()
     })?;
     Ok(parts.into_iter().flatten().collect())

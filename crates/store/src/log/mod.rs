@@ -58,6 +58,28 @@ fn corrupt(e: MerkleError) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
+/// Lookup keys staged before they are merged into their day's index.
+pub(crate) const STAGE_LIMIT: i64 = 200_000;
+
+/// Moves the staged lookup keys into their days' indexes, in key order, so that each
+/// page of a day's index is written once per merge instead of once per batch (a
+/// B-tree takes random keys badly: every batch would touch most of its pages).
+pub(crate) async fn merge_stage(conn: &mut AnyConnection) -> Result<()> {
+    let days: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT day FROM audit_index_stage").fetch_all(&mut *conn).await?;
+    for day in days {
+        sqlx::query(&format!(
+            "INSERT INTO {} (key, seq, chunk, day) SELECT key, seq, chunk, day FROM audit_index_stage WHERE day = $1 ORDER BY key, seq",
+            index_table(day)
+        ))
+        .bind(day)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("DELETE FROM audit_index_stage").execute(&mut *conn).await?;
+    sqlx::query("UPDATE audit_head SET staged = 0 WHERE id = 1").execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Creates the day's tables if they do not exist, and records the day.
 pub(crate) async fn ensure_day(conn: &mut AnyConnection, backend: Backend, day: i64, first_seq: u64) -> Result<()> {
     let known: Option<i64> = sqlx::query_scalar("SELECT day FROM audit_days WHERE day = $1").bind(day).fetch_optional(&mut *conn).await?;
@@ -95,7 +117,10 @@ pub(crate) async fn refresh_views(conn: &mut AnyConnection, backend: Backend) ->
     let days: Vec<i64> =
         sqlx::query_scalar("SELECT day FROM audit_days WHERE purged_at IS NULL ORDER BY day").fetch_all(&mut *conn).await?;
     let mut chunks = vec!["SELECT first_seq, day, count, bodies FROM audit_chunks_held".to_string()];
-    let mut index = vec!["SELECT key, seq, chunk, day FROM audit_index_held".to_string()];
+    let mut index = vec![
+        "SELECT key, seq, chunk, day FROM audit_index_held".to_string(),
+        "SELECT key, seq, chunk, day FROM audit_index_stage".to_string(),
+    ];
     for d in &days {
         chunks.push(format!("SELECT first_seq, day, count, bodies FROM {}", chunks_table(*d)));
         index.push(format!("SELECT key, seq, chunk, day FROM {}", index_table(*d)));

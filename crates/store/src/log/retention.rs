@@ -165,6 +165,8 @@ impl Store {
         .await?;
         for (day, first, last) in days {
             let mut tx = self.begin().await?;
+            // Staged keys of the day go into its index first, so holds see them.
+            super::merge_stage(&mut tx.tx).await?;
             let keys: Vec<String> =
                 active.iter().filter(|h| h.from_day <= day && day <= h.to_day).flat_map(|h| h.keys.iter().cloned()).collect();
             let mut held = 0u64;
