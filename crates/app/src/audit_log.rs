@@ -399,10 +399,12 @@ impl App {
             Some(s) => Some(subject(&serde_json::Value::String(s.clone())).ok_or(FieldError::new("subject", codes::LINE_SUBJECT))?),
             None => None,
         };
-        let subject_key = subject.as_ref().map(|s| self.store().subject_key(s));
+        let subject_keys = subject.as_ref().map(|s| self.store().subject_keys(s)).unwrap_or_default();
+        let subject_key = subject_keys.first().cloned();
         let account_key = f.account_id.map(|a| audit::event::actor_key(&a.to_string()));
         let q = LogQuery {
             key: subject_key.clone().or(account_key.clone()),
+            alt_keys: subject_keys.iter().skip(1).cloned().collect(),
             actor: if subject_key.is_some() { f.account_id.map(|a| a.to_string()) } else { None },
             source: f.system_id.map(|s| s.to_string()),
             supplier: f.supplier_id.map(|s| s.to_string()),
@@ -491,6 +493,7 @@ impl App {
         self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
         let e = self.store().extract(id).await?.ok_or(AppError::NotFound)?;
         let names = e.names_approved_by.is_some();
+        let keys = self.store().subject_keys(&e.subject);
         let municipality = self
             .store()
             .list_entries(&store::ListQuery { kind: "municipality", limit: 1, ..Default::default() })
@@ -503,8 +506,8 @@ impl App {
         let mut entries = Vec::new();
         let mut before = None;
         loop {
-            let page =
-                self.store().query_log(&LogQuery { key: Some(e.subject_key.clone()), before, limit: 1000, ..Default::default() }).await?;
+            let q = LogQuery { key: keys.first().cloned(), alt_keys: keys[1..].to_vec(), before, limit: 1000, ..Default::default() };
+            let page = self.store().query_log(&q).await?;
             for entry in page.entries {
                 let b = entry.body;
                 let organisation = match &b.supplier_id {
@@ -576,7 +579,7 @@ impl App {
         let mut keys = Vec::new();
         if let Some(s) = &h.subject {
             let canonical = subject(&serde_json::Value::String(s.clone())).ok_or(FieldError::new("subject", codes::LINE_SUBJECT))?;
-            keys.push(self.store().subject_key(&canonical));
+            keys.extend(self.store().subject_keys(&canonical));
         }
         if let Some(a) = h.account_id {
             keys.push(audit::event::actor_key(&a.to_string()));

@@ -106,7 +106,7 @@ backend_tests! {
         clock.set("2026-07-11T08:00:00Z");
         let r = app.purge_audit_log(&key).await.unwrap();
         assert_eq!((r.days.len(), r.events_deleted), (1, 3), "{r:?}");
-        let v = app.store().verify_log(&key.verifying_key(), "").await.unwrap();
+        let v = app.store().verify_log(&[key.verifying_key()], "").await.unwrap();
         assert!(v.ok(), "{:?}", v.problems);
         assert_eq!(v.events_purged, 3);
     }

@@ -126,7 +126,7 @@ async fn main() {
 
         // Verify everything.
         let t = Instant::now();
-        let report = store.verify_log(&key.verifying_key(), "bench").await.unwrap();
+        let report = store.verify_log(&[key.verifying_key()], "bench").await.unwrap();
         assert!(report.ok(), "{:?}", report.problems);
         println!("{b:?}: verify over {} events: {:.1} s (target < 60 s)", report.events_checked, t.elapsed().as_secs_f64());
 
@@ -141,7 +141,7 @@ async fn main() {
             t.elapsed().as_secs_f64()
         );
         let t = Instant::now();
-        let report = store.verify_log(&key.verifying_key(), "bench").await.unwrap();
+        let report = store.verify_log(&[key.verifying_key()], "bench").await.unwrap();
         assert!(report.ok(), "{:?}", report.problems);
         println!("{b:?}: verify after the purge: {:.1} s, {} events purged", t.elapsed().as_secs_f64(), report.events_purged);
         store.close().await;

@@ -51,7 +51,7 @@ pub fn mask_url(url: &str) -> String {
 
 /// The settings, as named in the TOML file and (upper-cased, `PORTVAGT_` prefixed) in
 /// the environment.
-const SETTINGS: [&str; 13] = [
+const SETTINGS: [&str; 15] = [
     "data_dir",
     "database_url",
     "database_url_file",
@@ -60,7 +60,9 @@ const SETTINGS: [&str; 13] = [
     "preset",
     "preset_dir",
     "data_key_file",
+    "previous_data_key_files",
     "audit_key_file",
+    "audit_previous_public_keys",
     "audit_checkpoint_secs",
     "audit_forward_file",
     "audit_forward_syslog",
@@ -93,6 +95,14 @@ pub struct Config {
     /// generated at first run in `data_dir/keys/data.key` when not given.
     #[serde(default)]
     pub data_key_file: Option<PathBuf>,
+    /// Data keys replaced by `data_key_file` (rotation): they no longer encrypt, but
+    /// still decrypt and find what they encrypted.
+    #[serde(default)]
+    pub previous_data_key_files: Vec<PathBuf>,
+    /// Public keys (hex) of checkpoint signing keys replaced by `audit_key_file`:
+    /// `audit verify` accepts checkpoints they signed.
+    #[serde(default)]
+    pub audit_previous_public_keys: Vec<String>,
     /// The Ed25519 key (its 32-byte seed as 64 hex characters) that signs the audit
     /// log's checkpoints; generated at first run in `data_dir/keys/audit.key` when not
     /// given. `audit verify` needs it (or its public key).
@@ -214,6 +224,8 @@ impl Default for Config {
             preset_dir: None,
             data_key_file: None,
             audit_key_file: None,
+            previous_data_key_files: Vec::new(),
+            audit_previous_public_keys: Vec::new(),
             audit_checkpoint_secs: default_checkpoint_secs(),
             audit_forward_file: None,
             audit_forward_syslog: None,

@@ -101,6 +101,8 @@ enum AuditCommand {
     },
     /// Sign a checkpoint of the log now.
     Checkpoint,
+    /// Print the checkpoint signing key's public key (hex), for verifiers and rotation.
+    PublicKey,
     /// Delete event payloads older than the active preset's retention, keeping events
     /// under a legal hold.
     Purge,
@@ -193,7 +195,11 @@ async fn audit_command(config: &Config, command: AuditCommand) -> Result<()> {
     match command {
         AuditCommand::Verify { json } => {
             store.checkpoint_log(&key, &origin, app.now()).await?;
-            let r = store.verify_log(&key.verifying_key(), &origin).await?;
+            let mut keys = vec![key.verifying_key()];
+            for hex in &config.audit_previous_public_keys {
+                keys.push(audit::VerifyingKey::from_hex(hex).map_err(|e| anyhow::anyhow!("audit_previous_public_keys: {e}"))?);
+            }
+            let r = store.verify_log(&keys, &origin).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -219,6 +225,10 @@ async fn audit_command(config: &Config, command: AuditCommand) -> Result<()> {
             if !r.ok() {
                 anyhow::bail!("{}", tr("cli-audit-problems", &[("count", &r.problems.len().to_string())]));
             }
+            Ok(())
+        }
+        AuditCommand::PublicKey => {
+            println!("{}", key.verifying_key().to_hex());
             Ok(())
         }
         AuditCommand::Checkpoint => {
@@ -326,9 +336,15 @@ fn load_key(config: &Config) -> Result<DataKey> {
         writeln!(f, "{}", DataKey::master_to_hex(&DataKey::generate_master()))?;
         tracing::info!(path = %path.display(), "generated a new data key; back it up: without it, stored national identity numbers cannot be read");
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading data key {}", path.display()))?;
-    let master = DataKey::parse_master_hex(&text).map_err(|e| anyhow::anyhow!("data key {}: {e}", path.display()))?;
-    Ok(DataKey::from_master(master))
+    let read = |path: &Path| -> Result<[u8; 32]> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading data key {}", path.display()))?;
+        DataKey::parse_master_hex(&text).map_err(|e| anyhow::anyhow!("data key {}: {e}", path.display()))
+    };
+    let mut key = DataKey::from_master(read(&path)?);
+    for previous in &config.previous_data_key_files {
+        key = key.with_previous(read(previous)?);
+    }
+    Ok(key)
 }
 
 #[cfg(unix)]

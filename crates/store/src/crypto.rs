@@ -16,12 +16,21 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Ciphertexts carry the key generation that made them, for rotation.
-const KEY_ID: &str = "k1";
+/// Ciphertexts made before keys had fingerprints carry this id.
+const LEGACY_KEY_ID: &str = "k1";
 
-pub struct DataKey {
+/// One master key's derived keys.
+struct KeyPair {
+    /// `k` and 8 hex digits of the master key's fingerprint; prefixes its ciphertexts.
+    id: String,
     enc: [u8; 32],
     index: [u8; 32],
+}
+
+/// The current key, which seals and indexes new values, and previous keys, which still
+/// open and find what they sealed (rotation: see the README).
+pub struct DataKey {
+    keys: Vec<KeyPair>,
 }
 
 impl std::fmt::Debug for DataKey {
@@ -37,9 +46,28 @@ fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+fn pair(master: &[u8; 32]) -> KeyPair {
+    KeyPair {
+        id: format!("k{}", hex(&derive(master, b"portvagt/key-id/v1")[..4])),
+        enc: derive(master, b"portvagt/national-id/encrypt/v1"),
+        index: derive(master, b"portvagt/national-id/blind-index/v1"),
+    }
+}
+
 impl DataKey {
     pub fn from_master(master: [u8; 32]) -> Self {
-        DataKey { enc: derive(&master, b"portvagt/national-id/encrypt/v1"), index: derive(&master, b"portvagt/national-id/blind-index/v1") }
+        DataKey { keys: vec![pair(&master)] }
+    }
+
+    /// Adds a previous key: it no longer seals, but opens and finds what it sealed.
+    pub fn with_previous(mut self, master: [u8; 32]) -> Self {
+        self.keys.push(pair(&master));
+        self
+    }
+
+    /// The current key's id (`k` and 8 hex digits).
+    pub fn key_id(&self) -> &str {
+        &self.keys[0].id
     }
 
     /// A new random master key, as stored in the key file at first run.
@@ -68,7 +96,8 @@ impl DataKey {
 
     /// Encrypts `plaintext` for the record `record_id`.
     pub fn seal(&self, record_id: &str, plaintext: &str) -> Result<String> {
-        let cipher = XChaCha20Poly1305::new((&self.enc).into());
+        let current = &self.keys[0];
+        let cipher = XChaCha20Poly1305::new((&current.enc).into());
         let mut nonce = [0u8; 24];
         // A fresh random 192-bit nonce from the thread's CSPRNG (seeded by the OS).
         rand::thread_rng().fill_bytes(&mut nonce);
@@ -77,30 +106,45 @@ impl DataKey {
             .map_err(|_| StoreError::Crypto("encryption failed".into()))?;
         let mut blob = nonce.to_vec();
         blob.extend(ct);
-        Ok(format!("{KEY_ID}.{}", B64.encode(blob)))
+        Ok(format!("{}.{}", current.id, B64.encode(blob)))
     }
 
-    /// Decrypts a value sealed for `record_id`; fails on any change to it or on another id.
+    /// Decrypts a value sealed for `record_id` with the current or a previous key;
+    /// fails on any change to it or on another id.
     pub fn open(&self, record_id: &str, sealed: &str) -> Result<String> {
-        let blob = sealed
-            .strip_prefix(&format!("{KEY_ID}."))
-            .and_then(|b| B64.decode(b).ok())
-            .filter(|b| b.len() > 24)
-            .ok_or_else(|| StoreError::Crypto("unknown key id or malformed ciphertext".into()))?;
-        let cipher = XChaCha20Poly1305::new((&self.enc).into());
-        let pt = cipher
-            .decrypt(XNonce::from_slice(&blob[..24]), Payload { msg: &blob[24..], aad: record_id.as_bytes() })
-            .map_err(|_| StoreError::Crypto("ciphertext does not authenticate".into()))?;
-        String::from_utf8(pt).map_err(|_| StoreError::Crypto("plaintext is not UTF-8".into()))
+        let (id, b64) = sealed.split_once('.').ok_or_else(|| StoreError::Crypto("malformed ciphertext".into()))?;
+        let blob = B64.decode(b64).ok().filter(|b| b.len() > 24).ok_or_else(|| StoreError::Crypto("malformed ciphertext".into()))?;
+        let candidates: Vec<&KeyPair> =
+            if id == LEGACY_KEY_ID { self.keys.iter().collect() } else { self.keys.iter().filter(|k| k.id == id).collect() };
+        if candidates.is_empty() {
+            return Err(StoreError::Crypto(format!("sealed with key {id}, which is not configured (a previous data key file missing?)")));
+        }
+        for k in candidates {
+            let cipher = XChaCha20Poly1305::new((&k.enc).into());
+            if let Ok(pt) = cipher.decrypt(XNonce::from_slice(&blob[..24]), Payload { msg: &blob[24..], aad: record_id.as_bytes() }) {
+                return String::from_utf8(pt).map_err(|_| StoreError::Crypto("plaintext is not UTF-8".into()));
+            }
+        }
+        Err(StoreError::Crypto("ciphertext does not authenticate".into()))
+    }
+
+    /// The blind indexes of an identifier under every configured key, current first:
+    /// lookups match any of them.
+    pub fn blind_indexes(&self, canonical: &str) -> Vec<String> {
+        self.keys.iter().map(|k| index_with(&k.index, canonical)).collect()
     }
 
     /// The blind index of a canonical identifier: equal inputs give equal outputs, and
     /// without the key the output says nothing about the input.
     pub fn blind_index(&self, canonical: &str) -> String {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.index).expect("HMAC takes any key length");
-        mac.update(canonical.as_bytes());
-        hex(&mac.finalize().into_bytes())
+        index_with(&self.keys[0].index, canonical)
     }
+}
+
+fn index_with(key: &[u8; 32], canonical: &str) -> String {
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(canonical.as_bytes());
+    hex(&mac.finalize().into_bytes())
 }
 
 /// Lower-case hexadecimal.
@@ -131,6 +175,24 @@ mod tests {
         assert_ne!(key.seal("rec-1", "cpr:010190-1234").unwrap(), sealed, "random nonce");
         assert_eq!(key.blind_index("cpr:010190-1234"), key.blind_index("cpr:010190-1234"));
         assert_ne!(key.blind_index("cpr:010190-1234"), other.blind_index("cpr:010190-1234"));
+    }
+
+    #[test]
+    fn a_rotated_key_still_opens_and_finds_what_the_previous_one_sealed() {
+        // REQ: LOG-5
+        let old = DataKey::from_master([7u8; 32]);
+        let sealed = old.seal("rec-1", "cpr:010190-1234").unwrap();
+        assert!(sealed.starts_with(&format!("{}.", old.key_id())));
+        let rotated = DataKey::from_master([9u8; 32]).with_previous([7u8; 32]);
+        assert_ne!(rotated.key_id(), old.key_id());
+        assert_eq!(rotated.open("rec-1", &sealed).unwrap(), "cpr:010190-1234");
+        assert!(rotated.seal("rec-2", "x").unwrap().starts_with(&format!("{}.", rotated.key_id())), "new values under the new key");
+        assert_eq!(rotated.blind_indexes("cpr:010190-1234")[1], old.blind_index("cpr:010190-1234"));
+        let e = DataKey::from_master([9u8; 32]).open("rec-1", &sealed).unwrap_err();
+        assert!(e.to_string().contains("not configured"), "{e}");
+        // Values sealed before keys had ids.
+        let legacy = sealed.replacen(old.key_id(), "k1", 1);
+        assert_eq!(rotated.open("rec-1", &legacy).unwrap(), "cpr:010190-1234");
     }
 
     #[test]

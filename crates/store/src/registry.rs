@@ -142,8 +142,9 @@ impl Store {
             w.and(format!("name_lower LIKE {p} ESCAPE '\\'"));
         }
         if let Some(nid) = &q.national_id {
-            let p = w.arg(Arg::Text(self.key().blind_index(nid)));
-            w.and(format!("national_id_index = {p}"));
+            // Under the current and any previous data key.
+            let ps: Vec<String> = self.key().blind_indexes(nid).into_iter().map(|i| w.arg(Arg::Text(i))).collect();
+            w.and(format!("national_id_index IN ({})", ps.join(", ")));
         }
         let (rows, total) = fetch_page(&self.pool, COLUMNS, "registry_entries", &w, "name_lower, id", q.limit, q.offset).await?;
         let mut entries = rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?;

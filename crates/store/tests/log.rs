@@ -100,7 +100,7 @@ backend_tests! {
         let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_index_d{DAY1} WHERE key LIKE '%0000000003%'")).fetch_one(&pool).await.unwrap();
         assert_eq!(n, 0);
-        assert!(store.verify_log(&key.verifying_key(), ORIGIN).await.unwrap().ok());
+        assert!(store.verify_log(&[key.verifying_key()], ORIGIN).await.unwrap().ok());
     }
 
     async fn a_retried_batch_is_stored_once_and_a_reused_key_with_other_content_is_refused(b: TestBackend) {
@@ -165,9 +165,9 @@ backend_tests! {
             let (db, store) = store(b).await;
             let key = SigningKey::generate();
             filled(&store, &key).await;
-            assert!(store.verify_log(&key.verifying_key(), ORIGIN).await.unwrap().ok(), "{name}: clean before");
+            assert!(store.verify_log(&[key.verifying_key()], ORIGIN).await.unwrap().ok(), "{name}: clean before");
             raw(&db, &sql).await;
-            let report = store.verify_log(&key.verifying_key(), ORIGIN).await.unwrap();
+            let report = store.verify_log(&[key.verifying_key()], ORIGIN).await.unwrap();
             assert!(!report.ok(), "{name}: not detected");
             assert!(report.problems.iter().any(|p| p.what.contains(expected)), "{name}: {:?}", report.problems);
             if name == "changed byte" {
@@ -198,7 +198,7 @@ backend_tests! {
         let gone = store.query_log(&LogQuery { source: Some(system.to_string()), to: Some(at("2026-05-02T00:00:00Z")), limit: 1000, ..Default::default() }).await.unwrap();
         assert_eq!(gone.entries.len(), 15, "only held events remain of day 1");
         store.checkpoint_log(&key, ORIGIN, at("2026-11-02T00:00:01Z")).await.unwrap();
-        let v = store.verify_log(&key.verifying_key(), ORIGIN).await.unwrap();
+        let v = store.verify_log(&[key.verifying_key()], ORIGIN).await.unwrap();
         assert!(v.ok(), "{:?}", v.problems);
         assert_eq!((v.events_purged, v.events_held), (200, 15));
         // Released: the held events go at the next purge.
@@ -207,7 +207,7 @@ backend_tests! {
         assert_eq!(report.held_released, 15);
         let held = store.query_log(&LogQuery { key: Some(subject), limit: 100, ..Default::default() }).await.unwrap();
         assert_eq!(held.entries.len(), 8);
-        assert!(store.verify_log(&key.verifying_key(), ORIGIN).await.unwrap().ok());
+        assert!(store.verify_log(&[key.verifying_key()], ORIGIN).await.unwrap().ok());
         assert!(matches!(store.release_hold(hold, &actor, at("2026-11-04T00:00:00Z")).await, Err(StoreError::NotFound)));
     }
 
@@ -224,6 +224,32 @@ backend_tests! {
         assert_eq!(own.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 0]);
         assert_eq!(store.last_audit_at("login.failed").await.unwrap().as_deref(), Some("2026-05-01T10:00:00.000000Z"));
         store.checkpoint_log(&key, ORIGIN, at("2026-05-01T10:00:01Z")).await.unwrap();
-        assert!(store.verify_log(&key.verifying_key(), ORIGIN).await.unwrap().ok());
+        assert!(store.verify_log(&[key.verifying_key()], ORIGIN).await.unwrap().ok());
+    }
+
+    /// After rotating the data key and the checkpoint key, old events are still found and
+    /// opened, and old checkpoints still verify with the previous public key listed.
+    async fn rotated_keys_keep_old_events_findable_and_verifiable(b: TestBackend) {
+        // REQ: LOG-5
+        let (db, old) = store(b).await;
+        let old_signer = SigningKey::generate();
+        let system = Uuid::now_v7();
+        old.ingest(system, "1", "1", &[event("u", Some("cpr:0101901234"), "2026-05-01T10:00:00Z")], at("2026-05-01T10:00:01Z")).await.unwrap();
+        old.checkpoint_log(&old_signer, ORIGIN, at("2026-05-01T10:00:02Z")).await.unwrap();
+        let rotated = Store::connect(&db.url, portvagt_store::DataKey::from_master([43u8; 32]).with_previous([42u8; 32])).await.unwrap();
+        let new_signer = SigningKey::generate();
+        rotated.ingest(system, "2", "2", &[event("u", Some("cpr:0101901234"), "2026-05-01T11:00:00Z")], at("2026-05-01T11:00:01Z")).await.unwrap();
+        rotated.checkpoint_log(&new_signer, ORIGIN, at("2026-05-01T11:00:02Z")).await.unwrap();
+        let keys = rotated.subject_keys("cpr:0101901234");
+        assert_eq!(keys.len(), 2);
+        let page = rotated.query_log(&LogQuery { key: Some(keys[0].clone()), alt_keys: keys[1..].to_vec(), limit: 10, ..Default::default() }).await.unwrap();
+        assert_eq!(page.entries.len(), 2, "found under the new and the previous key");
+        for e in &page.entries {
+            assert_eq!(rotated.open_sealed(&e.body.id, e.body.subject.as_ref().unwrap()).unwrap(), "cpr:0101901234");
+        }
+        let without = rotated.verify_log(&[new_signer.verifying_key()], ORIGIN).await.unwrap();
+        assert!(without.problems.iter().any(|p| p.what.contains("checkpoint at size 1")), "{:?}", without.problems);
+        let with = rotated.verify_log(&[new_signer.verifying_key(), old_signer.verifying_key()], ORIGIN).await.unwrap();
+        assert!(with.ok(), "{:?}", with.problems);
     }
 }

@@ -11,6 +11,8 @@ use std::collections::HashMap;
 pub struct LogQuery {
     /// An index key: `s:<subject>`, `a:<actor>`, `r:<resource>`, `o:<action>`.
     pub key: Option<String>,
+    /// More keys an event may match instead (a subject under previous data keys).
+    pub alt_keys: Vec<String>,
     pub source: Option<String>,
     pub actor: Option<String>,
     pub action: Option<String>,
@@ -76,19 +78,24 @@ impl Store {
         let exhausted = loop {
             let (entries, done) = match &q.key {
                 Some(key) => {
-                    let hits: Vec<(i64, i64)> = sqlx::query_as(
-                        "SELECT seq, chunk FROM audit_index_all WHERE key = $1 AND seq < $2 AND day >= $3 ORDER BY seq DESC LIMIT $4",
-                    )
-                    .bind(audit::event::key_digest(key).to_vec())
-                    .bind(cursor)
-                    .bind(q.day_from())
-                    .bind(ROUND)
-                    .fetch_all(&self.pool)
-                    .await?;
+                    let keys: Vec<&String> = std::iter::once(key).chain(&q.alt_keys).collect();
+                    let list = (0..keys.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
+                    let sql = format!(
+                        "SELECT seq, chunk FROM audit_index_all WHERE key IN ({list}) AND seq < $1 AND day >= $2 ORDER BY seq DESC LIMIT $3"
+                    );
+                    let mut query = sqlx::query_as(&sql).bind(cursor).bind(q.day_from()).bind(ROUND);
+                    for k in &keys {
+                        query = query.bind(audit::event::key_digest(k).to_vec());
+                    }
+                    let hits: Vec<(i64, i64)> = query.fetch_all(&self.pool).await?;
                     cursor = hits.last().map(|h| h.0).unwrap_or(cursor);
-                    // The index holds digests: keep only events that carry the key itself.
-                    let events =
-                        self.events_at(&hits).await?.into_iter().filter(|e| e.body.index_keys().iter().any(|k| k == key)).collect();
+                    // The index holds digests: keep only events that carry a key itself.
+                    let events = self
+                        .events_at(&hits)
+                        .await?
+                        .into_iter()
+                        .filter(|e| e.body.index_keys().iter().any(|k| keys.contains(&k)))
+                        .collect();
                     (events, (hits.len() as i64) < ROUND)
                 }
                 None => {
@@ -201,9 +208,14 @@ impl Store {
         self.key().open(event_id, sealed)
     }
 
-    /// The index key of a data subject's canonical identifier.
+    /// The index key of a data subject's canonical identifier (current data key).
     pub fn subject_key(&self, canonical: &str) -> String {
         audit::event::subject_key(&self.key().blind_index(canonical))
+    }
+
+    /// The index keys of a data subject under the current and every previous data key.
+    pub fn subject_keys(&self, canonical: &str) -> Vec<String> {
+        self.key().blind_indexes(canonical).iter().map(|i| audit::event::subject_key(i)).collect()
     }
 }
 

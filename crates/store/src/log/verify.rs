@@ -46,7 +46,9 @@ type DayRow = (i64, i64, i64, Option<String>, Option<String>);
 const BLOCKS_PER_READ: i64 = 1_024;
 
 impl Store {
-    pub async fn verify_log(&self, key: &VerifyingKey, origin: &str) -> Result<VerifyReport> {
+    /// Verifies the whole log. `keys`: the checkpoint key's public key and those of
+    /// keys it replaced (rotation).
+    pub async fn verify_log(&self, keys: &[VerifyingKey], origin: &str) -> Result<VerifyReport> {
         let mut r = VerifyReport::default();
         let head = self.frontier().await?;
         r.size = head.size();
@@ -56,7 +58,7 @@ impl Store {
         let checkpoints = self.checkpoints(origin).await?;
         r.checkpoints = checkpoints.len() as u64;
         for c in &checkpoints {
-            if !c.verify(key) {
+            if !keys.iter().any(|k| c.verify(k)) {
                 r.problem(
                     None,
                     format!("checkpoint at size {}: the signature does not verify (altered, or signed by another key)", c.size),
@@ -145,7 +147,7 @@ impl Store {
             }
             expected_first = last + 1;
             if let Some(at) = purged_at {
-                let signed = signature.is_some_and(|s| key.verify(&purge_text(day, first, last, &at), &s));
+                let signed = signature.is_some_and(|s| keys.iter().any(|k| k.verify(&purge_text(day, first, last, &at), &s)));
                 if !signed {
                     r.problem(
                         Some(first as u64),
