@@ -417,8 +417,25 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     Ok(())
 }
 
-/// Signs a checkpoint of the audit log every `secs` seconds when events were added.
+/// Signs a checkpoint of the audit log every `secs` seconds when events were added,
+/// and purges the days past retention at start and then daily (LOG-4).
 fn spawn_checkpoints(app: &App, key: audit::SigningKey, origin: String, secs: u64) {
+    let key = Arc::new(key);
+    let purger = app.clone();
+    let purge_key = key.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            match purger.purge_audit_log(&purge_key).await {
+                Ok(r) if !r.days.is_empty() => {
+                    tracing::info!(days = r.days.len(), deleted = r.events_deleted, held = r.events_held, "audit log purged")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "audit purge"),
+            }
+        }
+    });
     let app = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs.max(1)));
