@@ -102,7 +102,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &
     sqlx::query(&format!("INSERT INTO audit_index_stage (key, seq, chunk, day) {expand}")).bind(json).bind(day).execute(&mut *conn).await?;
     let mut staged = staged + keys.len() as i64;
     if staged >= super::STAGE_LIMIT || day != head_day {
-        super::merge_stage(conn).await?;
+        super::merge_stage(conn, backend).await?;
         staged = 0;
     }
 

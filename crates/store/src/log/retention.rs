@@ -166,7 +166,7 @@ impl Store {
         for (day, first, last) in days {
             let mut tx = self.begin().await?;
             // Staged keys of the day go into its index first, so holds see them.
-            super::merge_stage(&mut tx.tx).await?;
+            super::merge_stage(&mut tx.tx, self.backend).await?;
             let keys: Vec<String> =
                 active.iter().filter(|h| h.from_day <= day && day <= h.to_day).flat_map(|h| h.keys.iter().cloned()).collect();
             let mut held = 0u64;
