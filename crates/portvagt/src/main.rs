@@ -418,7 +418,8 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
 }
 
 /// Signs a checkpoint of the audit log every `secs` seconds when events were added,
-/// and purges the days past retention at start and then daily (LOG-4).
+/// and at start and then daily refreshes the log tables' statistics and purges the days
+/// past retention (LOG-4).
 fn spawn_checkpoints(app: &App, key: audit::SigningKey, origin: String, secs: u64) {
     let key = Arc::new(key);
     let purger = app.clone();
@@ -427,6 +428,9 @@ fn spawn_checkpoints(app: &App, key: audit::SigningKey, origin: String, secs: u6
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
         loop {
             tick.tick().await;
+            if let Err(e) = purger.store().analyze_log().await {
+                tracing::warn!(error = %e, "audit statistics");
+            }
             match purger.purge_audit_log(&purge_key).await {
                 Ok(r) if !r.days.is_empty() => {
                     tracing::info!(days = r.days.len(), deleted = r.events_deleted, held = r.events_held, "audit log purged")

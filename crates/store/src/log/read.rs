@@ -81,13 +81,13 @@ impl Store {
                     let keys: Vec<&String> = std::iter::once(key).chain(&q.alt_keys).collect();
                     let list = (0..keys.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
                     let sql = format!(
-                        "SELECT seq, chunk, day FROM audit_index_all WHERE key IN ({list}) AND seq < $1 AND day >= $2 ORDER BY seq DESC LIMIT $3"
+                        "SELECT seq, chunk FROM audit_index_all WHERE key IN ({list}) AND seq < $1 AND day >= $2 ORDER BY seq DESC LIMIT $3"
                     );
                     let mut query = sqlx::query_as(&sql).bind(cursor).bind(q.day_from()).bind(ROUND);
                     for k in &keys {
                         query = query.bind(audit::event::key_digest(k).to_vec());
                     }
-                    let hits: Vec<(i64, i64, i64)> = query.fetch_all(&self.pool).await?;
+                    let hits: Vec<(i64, i64)> = query.fetch_all(&self.pool).await?;
                     cursor = hits.last().map(|h| h.0).unwrap_or(cursor);
                     // The index holds digests: keep only events that carry a key itself.
                     let events = self
@@ -178,48 +178,22 @@ impl Store {
         Ok(())
     }
 
-    /// The events at `(seq, chunk, day)` positions, fetching each chunk once, from its
-    /// day's table while the day lives, else from the held events.
-    async fn events_at(&self, hits: &[(i64, i64, i64)]) -> Result<Vec<LogEntry>> {
-        if hits.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut by_day: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
-        for (_, chunk, day) in hits {
-            let list = by_day.entry(*day).or_default();
-            if !list.contains(chunk) {
-                list.push(*chunk);
-            }
-        }
-        let days = by_day.keys().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
-        let live: Vec<i64> = sqlx::query_scalar(&format!("SELECT day FROM audit_days WHERE purged_at IS NULL AND day IN ({days})"))
-            .fetch_all(&self.pool)
-            .await?;
+    /// The events at `(seq, chunk)` positions, fetching each chunk once.
+    async fn events_at(&self, hits: &[(i64, i64)]) -> Result<Vec<LogEntry>> {
+        let mut chunk_ids: Vec<i64> = hits.iter().map(|h| h.1).collect();
+        chunk_ids.sort_unstable();
+        chunk_ids.dedup();
         let mut chunks: HashMap<i64, Vec<u8>> = HashMap::new();
-        let mut elsewhere: Vec<i64> = Vec::new();
-        for (day, ids) in &by_day {
-            if !live.contains(day) {
-                elsewhere.extend(ids);
-                continue;
-            }
-            let list = ids.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",");
-            let rows: Vec<(i64, Vec<u8>)> =
-                sqlx::query_as(&format!("SELECT first_seq, bodies FROM {} WHERE first_seq IN ({list})", super::chunks_table(*day)))
-                    .fetch_all(&self.pool)
-                    .await?;
-            elsewhere.extend(ids.iter().filter(|c| !rows.iter().any(|r| r.0 == **c)));
-            chunks.extend(rows);
-        }
-        for part in elsewhere.chunks(100) {
+        for part in chunk_ids.chunks(100) {
             let list = part.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",");
             let rows: Vec<(i64, Vec<u8>)> =
-                sqlx::query_as(&format!("SELECT first_seq, bodies FROM audit_chunks_held WHERE first_seq IN ({list})"))
+                sqlx::query_as(&format!("SELECT first_seq, bodies FROM audit_chunks_all WHERE first_seq IN ({list})"))
                     .fetch_all(&self.pool)
                     .await?;
             chunks.extend(rows);
         }
         let mut out = Vec::with_capacity(hits.len());
-        for (seq, chunk, _) in hits {
+        for (seq, chunk) in hits {
             let bytes = chunks.get(chunk).ok_or_else(|| StoreError::Corrupt(format!("event {seq}: its chunk {chunk} is missing")))?;
             let bodies = unpack(bytes).ok_or_else(|| StoreError::Corrupt(format!("chunk {chunk} is malformed")))?;
             let body =

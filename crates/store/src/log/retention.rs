@@ -268,6 +268,19 @@ impl Store {
         Ok(report)
     }
 
+    /// Refreshes the planner's statistics of the log's live day tables (run daily with
+    /// the purge; a day's tables change only while it is the current day).
+    pub async fn analyze_log(&self) -> Result<()> {
+        let days: Vec<i64> = sqlx::query_scalar("SELECT day FROM audit_days WHERE purged_at IS NULL").fetch_all(&self.pool).await?;
+        let mut conn = self.pool.acquire().await?;
+        for d in days {
+            for table in [chunks_table(d), index_table(d)] {
+                sqlx::query(&format!("ANALYZE {table}")).execute(&mut *conn).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The current frontier (tests and the verifier compare against it).
     pub(crate) async fn frontier(&self) -> Result<Frontier> {
         let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
