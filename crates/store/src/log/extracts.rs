@@ -64,18 +64,9 @@ impl Store {
     /// Records the reviewer's approval to show names; the caller checks who may give it.
     pub async fn approve_extract_names(&self, id: Uuid, actor: &Actor, now: Timestamp) -> Result<()> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query(
-            "UPDATE audit_extracts SET names_approved_by = $1, names_approved_at = $2 WHERE id = $3 AND names_approved_by IS NULL",
-        )
-        .bind(actor.id.to_string())
-        .bind(now.to_string())
-        .bind(id.to_string())
-        .execute(&mut *tx.tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
+        if let Err(e) = super::stamp_once(&mut tx, "audit_extracts", ("names_approved_by", "names_approved_at"), id, actor, now).await {
             tx.rollback().await?;
-            return Err(StoreError::NotFound);
+            return Err(e);
         }
         tx.commit(AuditRecord::new(actor, "audit.extract.approve_names", "audit_extract", Some(id), now)).await
     }

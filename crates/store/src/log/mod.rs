@@ -58,6 +58,27 @@ fn corrupt(e: MerkleError) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
+/// Records who did something to row `id` of `table` and when, once: the row is
+/// refused (`NotFound`) when it does not exist or was stamped before.
+pub(crate) async fn stamp_once(
+    tx: &mut crate::Tx,
+    table: &'static str,
+    columns: (&'static str, &'static str),
+    id: uuid::Uuid,
+    actor: &domain::authz::Actor,
+    now: domain::time::Timestamp,
+) -> Result<()> {
+    let (who, when) = columns;
+    let n = sqlx::query(&format!("UPDATE {table} SET {who} = $1, {when} = $2 WHERE id = $3 AND {who} IS NULL"))
+        .bind(actor.id.to_string())
+        .bind(now.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx.tx)
+        .await?
+        .rows_affected();
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
 /// Lookup keys staged before they are merged into their day's index.
 pub(crate) const STAGE_LIMIT: i64 = 200_000;
 

@@ -112,16 +112,9 @@ impl Store {
 
     pub async fn release_hold(&self, id: Uuid, actor: &Actor, now: Timestamp) -> Result<()> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE audit_holds SET released_at = $1, released_by = $2 WHERE id = $3 AND released_at IS NULL")
-            .bind(now.to_string())
-            .bind(actor.id.to_string())
-            .bind(id.to_string())
-            .execute(&mut *tx.tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
+        if let Err(e) = super::stamp_once(&mut tx, "audit_holds", ("released_by", "released_at"), id, actor, now).await {
             tx.rollback().await?;
-            return Err(StoreError::NotFound);
+            return Err(e);
         }
         tx.commit(AuditRecord::new(actor, "audit.hold.release", "audit_hold", Some(id), now)).await
     }
