@@ -2,6 +2,7 @@
 //! `root` at `created_at`", signed with Ed25519. The text follows the shape of C2SP
 //! checkpoints (origin, size, base64 root hash, one per line) with the time added.
 
+use crate::hex;
 use crate::merkle::Hash;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -19,10 +20,6 @@ impl std::fmt::Debug for SigningKey {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyingKey(ed25519_dalek::VerifyingKey);
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn unhex32(text: &str, what: &str) -> Result<[u8; 32], String> {
     let t = text.trim();

@@ -29,7 +29,7 @@ pub fn empty_root() -> Hash {
 }
 
 pub fn to_hex(h: &Hash) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(h)
 }
 
 pub fn from_hex(s: &str) -> Option<Hash> {

@@ -147,16 +147,7 @@ fn index_with(key: &[u8; 32], canonical: &str) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
-/// Lower-case hexadecimal.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
-}
+pub(crate) use audit::hex;
 
 #[cfg(test)]
 mod tests {

@@ -358,7 +358,6 @@ CREATE TABLE audit_forward (
 );
 CREATE TABLE audit_extracts (
     id TEXT PRIMARY KEY,
-    subject_key TEXT NOT NULL,
     subject_sealed TEXT NOT NULL,
     created_by TEXT NOT NULL,
     created_at TEXT NOT NULL,

@@ -20,21 +20,28 @@ pub(crate) struct Prepared {
 
 fn prepare_one(b: &EventBody) -> Prepared {
     let body = b.to_bytes();
-    let keys = b.index_keys().iter().map(|k| crate::crypto::hex(&audit::event::key_digest(k))).collect();
+    let keys = b.index_keys().iter().map(|k| audit::hex(&audit::event::key_digest(k))).collect();
     Prepared { leaf: leaf_hash(&body), keys, body }
 }
 
-/// Serialises and hashes bodies, on every core for large batches.
-pub(crate) fn prepare(bodies: &[EventBody]) -> Vec<Prepared> {
+/// Maps `f` over `items`, split across every core for large batches (sealing,
+/// serialising and hashing are CPU work).
+fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Result<R> + Sync) -> Result<Vec<R>> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    if bodies.len() < 2_000 || threads == 1 {
-        return bodies.iter().map(prepare_one).collect();
+    if items.len() < 2_000 || threads == 1 {
+        return items.iter().map(&f).collect();
     }
-    let per = bodies.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = bodies.chunks(per).map(|part| s.spawn(move || part.iter().map(prepare_one).collect::<Vec<_>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("hashing does not panic")).collect()
-    })
+    let per = items.len().div_ceil(threads);
+    let parts = std::thread::scope(|s| {
+        let handles: Vec<_> = items.chunks(per).map(|part| s.spawn(|| part.iter().map(&f).collect::<Result<Vec<_>>>())).collect();
+        handles.into_iter().map(|h| h.join().expect("preparing events does not panic")).collect::<Result<Vec<Vec<_>>>>()
+    })?;
+    Ok(parts.into_iter().flatten().collect())
+}
+
+/// Serialises and hashes bodies.
+pub(crate) fn prepare(bodies: &[EventBody]) -> Vec<Prepared> {
+    on_every_core(bodies, |b| Ok(prepare_one(b))).expect("preparing a body cannot fail")
 }
 
 /// Appends prepared events to the log inside the caller's transaction and returns the
@@ -212,19 +219,7 @@ fn prepare_inbound(
             id,
         })
     };
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    if events.len() < 2_000 || threads == 1 {
-        return events.iter().map(|e| build(e).map(|b| prepare_one(&b))).collect();
-    }
-    let per = events.len().div_ceil(threads);
-    let parts = std::thread::scope(|s| {
-        let handles: Vec<_> = events
-            .chunks(per)
-            .map(|part| s.spawn(|| part.iter().map(|e| build(e).map(|b| prepare_one(&b))).collect::<Result<Vec<_>>>()))
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("preparing events does not panic")).collect::<Result<Vec<Vec<_>>>>()
-    })?;
-    Ok(parts.into_iter().flatten().collect())
+    on_every_core(events, |e| build(e).map(|b| prepare_one(&b)))
 }
 
 impl Store {

@@ -9,7 +9,6 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extract {
     pub id: Uuid,
-    pub subject_key: String,
     /// The subject's canonical identifier (decrypted).
     pub subject: String,
     pub created_by: Uuid,
@@ -18,7 +17,7 @@ pub struct Extract {
     pub names_approved_at: Option<String>,
 }
 
-type ExtractRow = (String, String, String, String, String, Option<String>, Option<String>);
+type ExtractRow = (String, String, String, String, Option<String>, Option<String>);
 
 fn parse_uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("not a uuid: {s}")))
@@ -28,9 +27,8 @@ impl Store {
     pub async fn create_extract(&self, subject: &str, actor: &Actor, now: Timestamp) -> Result<Uuid> {
         let id = Uuid::now_v7();
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO audit_extracts (id, subject_key, subject_sealed, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO audit_extracts (id, subject_sealed, created_by, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id.to_string())
-            .bind(self.subject_key(subject))
             .bind(self.key().seal(&id.to_string(), subject)?)
             .bind(actor.id.to_string())
             .bind(now.to_string())
@@ -42,16 +40,15 @@ impl Store {
 
     pub async fn extract(&self, id: Uuid) -> Result<Option<Extract>> {
         let row: Option<ExtractRow> = sqlx::query_as(
-            "SELECT id, subject_key, subject_sealed, created_by, created_at, names_approved_by, names_approved_at FROM audit_extracts WHERE id = $1",
+            "SELECT id, subject_sealed, created_by, created_at, names_approved_by, names_approved_at FROM audit_extracts WHERE id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(id, subject_key, sealed, created_by, created_at, approved_by, approved_at)| {
+        row.map(|(id, sealed, created_by, created_at, approved_by, approved_at)| {
             Ok(Extract {
                 subject: self.key().open(&id, &sealed)?,
                 id: parse_uuid(&id)?,
-                subject_key,
                 created_by: parse_uuid(&created_by)?,
                 created_at,
                 names_approved_by: approved_by.as_deref().map(parse_uuid).transpose()?,

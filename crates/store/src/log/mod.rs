@@ -233,14 +233,12 @@ impl NodeSource for StoredTree {
 impl crate::Store {
     /// The number of events in the log.
     pub async fn log_size(&self) -> Result<u64> {
-        let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
-        Ok(merkle::Frontier::from_bytes(&bytes).map_err(corrupt)?.size())
+        Ok(self.frontier().await?.size())
     }
 
     /// The current root and size.
     pub async fn log_head(&self) -> Result<(u64, Hash)> {
-        let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
-        let f = merkle::Frontier::from_bytes(&bytes).map_err(corrupt)?;
+        let f = self.frontier().await?;
         Ok((f.size(), f.root()))
     }
 

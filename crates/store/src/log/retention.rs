@@ -164,7 +164,7 @@ impl Store {
                 active.iter().filter(|h| h.from_day <= day && day <= h.to_day).flat_map(|h| h.keys.iter().cloned()).collect();
             let mut held = 0u64;
             if !keys.is_empty() {
-                let digests: Vec<String> = keys.iter().map(|k| hex(&audit::event::key_digest(k))).collect();
+                let digests: Vec<String> = keys.iter().map(|k| audit::hex(&audit::event::key_digest(k))).collect();
                 let json = serde_json::to_string(&digests).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let expand = match self.backend {
                     crate::Backend::Sqlite => "SELECT unhex(value) FROM json_each($1)",
@@ -279,8 +279,4 @@ impl Store {
         let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
         Frontier::from_bytes(&bytes).map_err(corrupt)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
