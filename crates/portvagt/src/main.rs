@@ -219,7 +219,8 @@ async fn audit_command(config: &Config, command: AuditCommand) -> Result<()> {
                 );
                 println!("  root {}", r.root);
                 for p in &r.problems {
-                    println!("  ✗ {}", p.what);
+                    let args: Vec<(&str, &str)> = p.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    println!("  ✗ {}", tr(p.code, &args));
                 }
             }
             if !r.ok() {

@@ -391,3 +391,17 @@ async fn a_server_killed_during_ingest_loses_no_acknowledged_event_and_still_ver
     }
     assert!(counts.len() >= acked.len());
 }
+
+/// `audit verify` prints each problem in the command line's language.
+#[test]
+fn every_verify_problem_has_a_message_in_every_language() {
+    // REQ: LOG-3
+    let catalog = i18n::Catalog::new();
+    for code in store::log::VERIFY_CODES {
+        for lang in [i18n::Lang::Da, i18n::Lang::Sv, i18n::Lang::En] {
+            assert!(catalog.has(lang, code), "{code} in {lang:?}");
+        }
+    }
+    let da = catalog.text(i18n::Lang::Da, "verify-changed", &[("seq", "64")]);
+    assert!(da.contains("64") && da.contains("bladhash"), "{da}");
+}

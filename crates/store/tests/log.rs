@@ -170,6 +170,7 @@ backend_tests! {
             let report = store.verify_log(&[key.verifying_key()], ORIGIN).await.unwrap();
             assert!(!report.ok(), "{name}: not detected");
             assert!(report.problems.iter().any(|p| p.what.contains(expected)), "{name}: {:?}", report.problems);
+            assert!(report.problems.iter().all(|p| portvagt_store::log::VERIFY_CODES.contains(&p.code)), "{name}: a code with messages");
             if name == "changed byte" {
                 assert!(report.problems.iter().all(|p| p.seq.is_some_and(|s| (64..128).contains(&s))), "located in the changed chunk: {:?}", report.problems);
             }

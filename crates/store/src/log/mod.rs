@@ -29,7 +29,7 @@ pub use append::{InboundEvent, IngestOutcome};
 pub use extracts::Extract;
 pub use read::{LogEntry, LogPage, LogQuery};
 pub use retention::{Hold, NewHold, PurgeReport};
-pub use verify::{VerifyProblem, VerifyReport};
+pub use verify::{VERIFY_CODES, VerifyProblem, VerifyReport};
 
 use crate::{Backend, Result, StoreError};
 use audit::merkle::{self, Hash, MerkleError, NodeSource};

@@ -14,7 +14,19 @@ use audit::merkle::{self, Frontier, Hash, leaf_hash};
 pub struct VerifyProblem {
     /// The event (sequence number) the problem is at, when it is one event.
     pub seq: Option<u64>,
+    /// The kind of problem: the message key of its text in every language.
+    pub code: &'static str,
+    /// The values the message names.
+    pub args: Vec<(&'static str, String)>,
+    /// The problem in English, for logs and the JSON report.
     pub what: String,
+}
+
+impl VerifyProblem {
+    fn new(seq: Option<u64>, code: &'static str, args: &[(&'static str, i64)], what: String) -> Self {
+        debug_assert!(VERIFY_CODES.contains(&code), "{code} is listed");
+        VerifyProblem { seq, code, args: args.iter().map(|(k, v)| (*k, v.to_string())).collect(), what }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -32,15 +44,33 @@ impl VerifyReport {
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
-    fn problem(&mut self, seq: Option<u64>, what: String) {
+    fn problem(&mut self, p: VerifyProblem) {
         if self.problems.len() < 1_000 {
-            self.problems.push(VerifyProblem { seq, what });
+            self.problems.push(p);
         }
     }
 }
 
 /// day, first_seq, last_seq, purged_at, signature.
 type DayRow = (i64, i64, i64, Option<String>, Option<String>);
+
+/// Every problem kind `verify` reports; each has a message in every language.
+pub const VERIFY_CODES: &[&str] = &[
+    "verify-checkpoint-signature",
+    "verify-checkpoint-beyond",
+    "verify-leaves-missing",
+    "verify-leaf-block",
+    "verify-checkpoint-mismatch",
+    "verify-head",
+    "verify-day-range",
+    "verify-purge-signature",
+    "verify-no-day",
+    "verify-missing",
+    "verify-twice",
+    "verify-chunk",
+    "verify-inserted",
+    "verify-changed",
+];
 
 /// Leaf blocks read per round trip.
 const BLOCKS_PER_READ: i64 = 1_024;
@@ -59,13 +89,20 @@ impl Store {
         r.checkpoints = checkpoints.len() as u64;
         for c in &checkpoints {
             if !keys.iter().any(|k| c.verify(k)) {
-                r.problem(
+                r.problem(VerifyProblem::new(
                     None,
+                    "verify-checkpoint-signature",
+                    &[("size", c.size as i64)],
                     format!("checkpoint at size {}: the signature does not verify (altered, or signed by another key)", c.size),
-                );
+                ));
             }
             if c.size > head.size() {
-                r.problem(None, format!("checkpoint at size {} is beyond the log's {} events: events were deleted", c.size, head.size()));
+                r.problem(VerifyProblem::new(
+                    None,
+                    "verify-checkpoint-beyond",
+                    &[("size", c.size as i64), ("events", head.size() as i64)],
+                    format!("checkpoint at size {} is beyond the log's {} events: events were deleted", c.size, head.size()),
+                ));
             }
         }
 
@@ -87,13 +124,20 @@ impl Store {
             }
             for (b, hashes, root) in &rows {
                 if *b != block {
-                    r.problem(
+                    r.problem(VerifyProblem::new(
                         Some(block as u64 * BLOCK),
+                        "verify-leaves-missing",
+                        &[("first", block * BLOCK as i64)],
                         format!("leaf blocks {block}..{b} are missing (events {} onwards)", block as u64 * BLOCK),
-                    );
+                    ));
                 }
                 if hashes.len() % 32 != 0 || hashes.len() as u64 > BLOCK * 32 {
-                    r.problem(Some(*b as u64 * BLOCK), format!("leaf block {b} is malformed"));
+                    r.problem(VerifyProblem::new(
+                        Some(*b as u64 * BLOCK),
+                        "verify-leaf-block",
+                        &[("first", b * BLOCK as i64)],
+                        format!("leaf block {b} is malformed"),
+                    ));
                     block = b + 1;
                     continue;
                 }
@@ -101,7 +145,12 @@ impl Store {
                 if hs.len() as u64 == BLOCK {
                     let expected = super::append::block_root(&hs);
                     if root.as_deref() != Some(expected.as_slice()) {
-                        r.problem(Some(*b as u64 * BLOCK), format!("leaf block {b}: its stored root does not match its leaves"));
+                        r.problem(VerifyProblem::new(
+                            Some(*b as u64 * BLOCK),
+                            "verify-leaf-block",
+                            &[("first", b * BLOCK as i64)],
+                            format!("leaf block {b}: its stored root does not match its leaves"),
+                        ));
                     }
                 }
                 for h in hs {
@@ -115,15 +164,17 @@ impl Store {
                             if f.root() == c.root {
                                 last_good = c.size;
                             } else {
-                                r.problem(
+                                r.problem(VerifyProblem::new(
                                     None,
+                                    "verify-checkpoint-mismatch",
+                                    &[("size", c.size as i64), ("from", last_good as i64), ("to", c.size as i64 - 1)],
                                     format!(
                                         "checkpoint at size {} does not match the log: an event between {} and {} was changed, removed or reordered",
                                         c.size,
                                         last_good,
                                         c.size - 1
                                     ),
-                                );
+                                ));
                             }
                         }
                         next_cp.next();
@@ -133,7 +184,12 @@ impl Store {
             }
         }
         if f.size() != head.size() || f.root() != head.root() {
-            r.problem(None, format!("the stored leaves ({} events) do not rebuild the log's head ({} events)", f.size(), head.size()));
+            r.problem(VerifyProblem::new(
+                None,
+                "verify-head",
+                &[("leaves", f.size() as i64), ("events", head.size() as i64)],
+                format!("the stored leaves ({} events) do not rebuild the log's head ({} events)", f.size(), head.size()),
+            ));
         }
 
         // 3. Every stored body hashes to its leaf; every missing one was purged.
@@ -143,16 +199,23 @@ impl Store {
         let mut expected_first = 0i64;
         for (day, first, last, purged_at, signature) in days {
             if first != expected_first {
-                r.problem(Some(first as u64), format!("day {day} starts at event {first}, expected {expected_first}"));
+                r.problem(VerifyProblem::new(
+                    Some(first as u64),
+                    "verify-day-range",
+                    &[("first", first), ("expected", expected_first)],
+                    format!("day {day} starts at event {first}, expected {expected_first}"),
+                ));
             }
             expected_first = last + 1;
             if let Some(at) = purged_at {
                 let signed = signature.is_some_and(|s| keys.iter().any(|k| k.verify(&purge_text(day, first, last, &at), &s)));
                 if !signed {
-                    r.problem(
+                    r.problem(VerifyProblem::new(
                         Some(first as u64),
+                        "verify-purge-signature",
+                        &[("first", first), ("last", last)],
                         format!("day {day} (events {first}..={last}) is marked purged, but the purge record's signature does not verify"),
-                    );
+                    ));
                 }
                 r.events_purged += (last - first + 1) as u64;
                 continue;
@@ -160,7 +223,12 @@ impl Store {
             self.verify_day(day, first, last, &leaves, &mut r).await?;
         }
         if expected_first as u64 != head.size() {
-            r.problem(Some(expected_first as u64), format!("events {expected_first}..{} belong to no day", head.size()));
+            r.problem(VerifyProblem::new(
+                Some(expected_first as u64),
+                "verify-no-day",
+                &[("first", expected_first), ("last", head.size() as i64 - 1)],
+                format!("events {expected_first}..{} belong to no day", head.size()),
+            ));
         }
 
         // 4. Events kept under a legal hold.
@@ -170,7 +238,12 @@ impl Store {
             r.events_held += 1;
             match unpack(&bytes).filter(|b| b.len() == 1) {
                 Some(b) if leaves.get(seq as usize) == Some(&leaf_hash(&b[0])) => {}
-                _ => r.problem(Some(seq as u64), format!("held event {seq}: its content differs from its leaf hash")),
+                _ => r.problem(VerifyProblem::new(
+                    Some(seq as u64),
+                    "verify-changed",
+                    &[("seq", seq)],
+                    format!("held event {seq}: its content differs from its leaf hash"),
+                )),
             }
         }
         Ok(r)
@@ -193,11 +266,16 @@ impl Store {
             cursor = rows.last().map(|x| x.0).unwrap_or(cursor);
             let problems: Vec<VerifyProblem> = check_chunks(&rows, &mut next, last, leaves, &mut r.events_checked);
             for p in problems {
-                r.problem(p.seq, p.what);
+                r.problem(p);
             }
         }
         if next <= last {
-            r.problem(Some(next as u64), format!("events {next}..={last} of day {day} are missing and were not purged"));
+            r.problem(VerifyProblem::new(
+                Some(next as u64),
+                "verify-missing",
+                &[("first", next), ("last", last)],
+                format!("events {next}..={last} of day {day} are missing and were not purged"),
+            ));
         }
         Ok(())
     }
@@ -207,38 +285,56 @@ fn check_chunks(rows: &[(i64, i64, Vec<u8>)], next: &mut i64, last: i64, leaves:
     let mut out = Vec::new();
     for (first_seq, count, bytes) in rows {
         if *first_seq > *next {
-            out.push(VerifyProblem {
-                seq: Some(*next as u64),
-                what: format!("events {}..{} are missing and were not purged", next, first_seq - 1),
-            });
+            out.push(VerifyProblem::new(
+                Some(*next as u64),
+                "verify-missing",
+                &[("first", *next), ("last", first_seq - 1)],
+                format!("events {}..{} are missing and were not purged", next, first_seq - 1),
+            ));
         } else if *first_seq < *next {
-            out.push(VerifyProblem { seq: Some(*first_seq as u64), what: format!("event {first_seq} is stored twice or out of order") });
+            out.push(VerifyProblem::new(
+                Some(*first_seq as u64),
+                "verify-twice",
+                &[("seq", *first_seq)],
+                format!("event {first_seq} is stored twice or out of order"),
+            ));
         }
         let Some(bodies) = unpack(bytes) else {
-            out.push(VerifyProblem {
-                seq: Some(*first_seq as u64),
-                what: format!("event {first_seq} and the {} after it: their stored chunk is malformed (changed)", count - 1),
-            });
+            out.push(VerifyProblem::new(
+                Some(*first_seq as u64),
+                "verify-chunk",
+                &[("first", *first_seq), ("last", first_seq + count - 1)],
+                format!("event {first_seq} and the {} after it: their stored chunk is malformed (changed)", count - 1),
+            ));
             *next = (*first_seq + count).max(*next);
             continue;
         };
         if bodies.len() as i64 != *count {
-            out.push(VerifyProblem {
-                seq: Some(*first_seq as u64),
-                what: format!("the chunk from event {first_seq} holds {} events, not {count}", bodies.len()),
-            });
+            out.push(VerifyProblem::new(
+                Some(*first_seq as u64),
+                "verify-chunk",
+                &[("first", *first_seq), ("last", first_seq + count - 1)],
+                format!("the chunk from event {first_seq} holds {} events, not {count}", bodies.len()),
+            ));
         }
         for (i, b) in bodies.iter().enumerate() {
             let seq = first_seq + i as i64;
             *checked += 1;
             if seq > last || seq as usize >= leaves.len() {
-                out.push(VerifyProblem { seq: Some(seq as u64), what: format!("event {seq} is not in the tree: it was inserted") });
+                out.push(VerifyProblem::new(
+                    Some(seq as u64),
+                    "verify-inserted",
+                    &[("seq", seq)],
+                    format!("event {seq} is not in the tree: it was inserted"),
+                ));
             } else if leaf_hash(b) != leaves[seq as usize] {
                 let id = audit::event::EventBody::from_bytes(b).map(|e| format!(" (id {})", e.id)).unwrap_or_default();
-                out.push(VerifyProblem {
-                    seq: Some(seq as u64),
-                    what: format!("event {seq}{id}: its content differs from its leaf hash (changed, swapped or replaced)"),
-                });
+                out.push(VerifyProblem::new(
+                    Some(seq as u64),
+                    "verify-changed",
+                    &[("seq", seq)],
+                    format!("event {seq}{id}: its content differs from its leaf hash (changed, swapped or replaced)"),
+                ));
             }
         }
         *next = (*first_seq + bodies.len() as i64).max(*next);
