@@ -60,7 +60,7 @@ fn new_secret() -> String {
 }
 
 /// A readable one-time password: four groups of five letters and digits (no look-alikes).
-fn one_time_password() -> String {
+pub(crate) fn one_time_password() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
     let mut bytes = [0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -76,7 +76,7 @@ pub(crate) fn hash_password(pw: &str) -> Result<String> {
     Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn verify_password(pw: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(pw: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
 }
 
@@ -123,6 +123,7 @@ impl App {
             department_id: None,
             person_id: None,
             must_change_password: true,
+            oidc_subject: None,
         };
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -138,18 +139,7 @@ impl App {
     pub async fn login(&self, username: &str, password: &str, new_password: Option<&str>) -> Result<IssuedToken> {
         let now = self.now();
         let policy = self.active_preset().await?.policy;
-        let Some(user) = self.store.user_by_username(username).await? else {
-            let mut anon = Actor::system("login");
-            anon.name = username.chars().take(100).collect();
-            self.store
-                .record_audit(
-                    &AuditRecord::new(&anon, "login.failed", "user", None, now)
-                        .outcome("denied")
-                        .details(json!({ "reason": "unknown_user" })),
-                )
-                .await?;
-            return Err(AppError::Unauthenticated);
-        };
+        let user = self.check_password(username, password).await?;
         let actor = Actor {
             kind: ActorKind::User,
             id: user.id,
@@ -159,21 +149,6 @@ impl App {
             department: user.department_id,
             person: user.person_id,
         };
-        if user.login.is_locked(now) {
-            self.store.record_audit(&AuditRecord::new(&actor, "login.locked", "user", Some(user.id), now).outcome("denied")).await?;
-            return Err(AppError::Locked(user.login.locked_until.unwrap_or(now)));
-        }
-        if !user.active || !verify_password(password, &user.password_hash) {
-            let state = user.login.after_failure(&policy.login, now);
-            let mut tx = self.store.begin().await?;
-            tx.set_login_state(user.id, state).await?;
-            let details = json!({ "reason": "bad_password", "locked_until": state.locked_until.map(|t| t.to_string()) });
-            tx.commit(AuditRecord::new(&actor, "login.failed", "user", Some(user.id), now).outcome("denied").details(details)).await?;
-            return Err(match state.locked_until {
-                Some(t) => AppError::Locked(t),
-                None => AppError::Unauthenticated,
-            });
-        }
         let mut tx = self.store.begin().await?;
         if user.must_change_password {
             let Some(new) = new_password else {

@@ -12,6 +12,7 @@ mod policy;
 mod provisioning;
 mod registry;
 mod requests;
+mod sessions;
 
 pub use access::{IssuedToken, TokenRequest};
 pub use accounts::NewAuthenticator;
@@ -23,6 +24,7 @@ pub use emergency::{EmergencyInput, EmergencyLine, SupportInput};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
 pub use registry::ListFilter;
 pub use requests::{CheckResult, RequestFilter, RequestView};
+pub use sessions::{LoginStage, StartedSession, TotpEnrolment, UserInput, UserView, WebSession};
 
 use domain::authz::{Action, Actor, ResourceKind, Scope, authorize};
 use domain::error::FieldError;

@@ -68,6 +68,18 @@ impl UserRole {
     pub fn is_supplier_role(&self) -> bool {
         matches!(self, UserRole::SupplierOrderer)
     }
+    /// Roles whose decisions give someone access (approve, revoke, create temporary
+    /// accounts, manage users): the policy can demand a second factor for them.
+    pub fn can_grant_access(&self) -> bool {
+        matches!(
+            self,
+            UserRole::Administrator
+                | UserRole::SecurityOfficer
+                | UserRole::SecurityCoordinator
+                | UserRole::DepartmentHead
+                | UserRole::LocalAdministrator
+        )
+    }
 }
 
 /// The organisation an actor acts for.

@@ -80,6 +80,8 @@ pub mod codes {
     pub const PASSWORD_FORBIDDEN_CHARACTER: &str = "password-forbidden-character";
     pub const PASSWORD_REUSED: &str = "password-reused";
     pub const PASSWORD_CHANGE_REQUIRED: &str = "password-change-required";
+    pub const TOTP_INVALID: &str = "totp-invalid";
+    pub const OIDC_UNKNOWN_USER: &str = "oidc-unknown-user";
     pub const ALREADY_ACCEPTED: &str = "already-accepted";
     pub const UNKNOWN_PRESET: &str = "unknown-preset";
     pub const LEAD_TIME: &str = "lead-time";
@@ -162,6 +164,8 @@ pub mod codes {
         PASSWORD_FORBIDDEN_CHARACTER,
         PASSWORD_REUSED,
         PASSWORD_CHANGE_REQUIRED,
+        TOTP_INVALID,
+        OIDC_UNKNOWN_USER,
         ALREADY_ACCEPTED,
         UNKNOWN_PRESET,
         LEAD_TIME,

@@ -19,6 +19,8 @@ pub struct NewUser {
     pub department_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
     pub must_change_password: bool,
+    /// The `sub` claim this user logs in with through OpenID Connect.
+    pub oidc_subject: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +36,12 @@ pub struct StoredUser {
     pub must_change_password: bool,
     pub login: LoginState,
     pub active: bool,
+    /// The TOTP secret, sealed with the data key; `totp_confirmed` once a code proved it.
+    pub totp_sealed: Option<String>,
+    pub totp_confirmed: bool,
+    /// The user's chosen language code (`da`, `sv`, `en`).
+    pub language: Option<String>,
+    pub oidc_subject: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,8 +80,25 @@ fn role(s: &str) -> Result<UserRole> {
     UserRole::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown role {s}")))
 }
 
-type UserRow = (String, String, String, String, String, Option<String>, i64, i64, Option<String>, i64, Option<String>, Option<String>);
-const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, locked_until, active, department_id, person_id";
+type UserRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<String>,
+    Option<String>,
+);
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, locked_until, active, department_id, person_id, totp_sealed, totp_confirmed, language, oidc_subject";
 
 fn to_user(r: UserRow) -> Result<StoredUser> {
     Ok(StoredUser {
@@ -88,6 +113,10 @@ fn to_user(r: UserRow) -> Result<StoredUser> {
         must_change_password: r.6 != 0,
         login: LoginState { failed_attempts: u32::try_from(r.7).unwrap_or(u32::MAX), locked_until: opt_ts(r.8)? },
         active: r.9 != 0,
+        totp_sealed: r.12,
+        totp_confirmed: r.13 != 0,
+        language: r.14,
+        oidc_subject: r.15,
     })
 }
 
@@ -139,6 +168,29 @@ impl Store {
         row.map(to_user).transpose()
     }
 
+    pub async fn user(&self, id: Uuid) -> Result<Option<StoredUser>> {
+        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(to_user).transpose()
+    }
+
+    pub async fn user_by_oidc_subject(&self, subject: &str) -> Result<Option<StoredUser>> {
+        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE oidc_subject = $1"))
+            .bind(subject.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(to_user).transpose()
+    }
+
+    /// Every local user, by username.
+    pub async fn list_users(&self) -> Result<Vec<StoredUser>> {
+        let rows: Vec<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username")).fetch_all(&self.pool).await?;
+        rows.into_iter().map(to_user).collect()
+    }
+
     /// The token with this hash, if it exists (revoked and expired ones included; the
     /// caller decides).
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<StoredApiToken>> {
@@ -181,8 +233,8 @@ impl Store {
 impl Tx {
     pub async fn insert_user(&mut self, u: &NewUser, now: Timestamp) -> Result<()> {
         sqlx::query(
-            "INSERT INTO users (id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, active, created_at, department_id, person_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 1, $8, $9, $10)",
+            "INSERT INTO users (id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, active, created_at, department_id, person_id, oidc_subject) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 1, $8, $9, $10, $11)",
         )
         .bind(u.id.to_string())
         .bind(u.username.clone())
@@ -194,9 +246,13 @@ impl Tx {
         .bind(now.to_string())
         .bind(u.department_id.map(|s| s.to_string()))
         .bind(u.person_id.map(|s| s.to_string()))
+        .bind(u.oidc_subject.clone())
         .execute(&mut *self.tx)
         .await
         .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() && d.message().contains("oidc") => {
+                StoreError::Conflict { field: "oidc_subject" }
+            }
             sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict { field: "username" },
             _ => StoreError::Database(e),
         })?;
@@ -220,6 +276,22 @@ impl Tx {
             .bind(user.to_string())
             .execute(&mut *self.tx)
             .await?;
+        Ok(())
+    }
+
+    /// Stores a (sealed) TOTP secret; `confirmed` once a code from it was accepted.
+    pub async fn set_totp(&mut self, user: Uuid, sealed: Option<&str>, confirmed: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET totp_sealed = $1, totp_confirmed = $2 WHERE id = $3")
+            .bind(sealed.map(str::to_string))
+            .bind(b2i(confirmed))
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_user_language(&mut self, user: Uuid, code: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET language = $1 WHERE id = $2").bind(code.to_string()).bind(user.to_string()).execute(&mut *self.tx).await?;
         Ok(())
     }
 

@@ -17,6 +17,7 @@ mod migrate;
 mod people;
 mod registry;
 mod requests;
+mod sessions;
 mod sql;
 mod tasks;
 pub mod testing;
@@ -29,6 +30,7 @@ pub use migrate::{MIGRATIONS, Migration};
 pub use people::{AuthenticatorRow, EvidenceRow};
 pub use registry::{EntryRow, ListQuery, NewEntry};
 pub use requests::{RequestQuery, RequestRow};
+pub use sessions::SessionRow;
 pub use tasks::{FailingMessage, PendingMessage, TaskRow, TerminationReport};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -135,6 +137,16 @@ impl Store {
 
     pub(crate) fn key(&self) -> &DataKey {
         &self.key
+    }
+
+    /// Seals a secret for `record_id` with the data key (AEAD; the id is bound to it).
+    pub fn seal_secret(&self, record_id: &str, plaintext: &str) -> Result<String> {
+        self.key.seal(record_id, plaintext)
+    }
+
+    /// Opens what [`Store::seal_secret`] sealed for the same `record_id`.
+    pub fn open_secret(&self, record_id: &str, sealed: &str) -> Result<String> {
+        self.key.open(record_id, sealed)
     }
 
     /// Checks that the database answers.

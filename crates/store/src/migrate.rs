@@ -394,6 +394,30 @@ CREATE VIEW audit_index_all AS
     UNION ALL SELECT key, seq, chunk, day FROM audit_index_stage;
 "#,
     },
+    Migration {
+        version: 6,
+        name: "web sessions, second factor, language and OpenID Connect subject of local users",
+        common: r#"
+ALTER TABLE users ADD COLUMN totp_sealed TEXT;
+ALTER TABLE users ADD COLUMN totp_confirmed BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN language TEXT;
+ALTER TABLE users ADD COLUMN oidc_subject TEXT;
+CREATE UNIQUE INDEX users_oidc_subject ON users (oidc_subject);
+CREATE TABLE web_sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id TEXT,
+    stage TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    pending TEXT,
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    ended_at TEXT
+);
+CREATE INDEX web_sessions_user ON web_sessions (user_id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// What `migrate` did.

@@ -74,6 +74,11 @@ fn fixture(version: i64) -> &'static str {
               INSERT INTO audit_holds (id, case_ref, reason, keys, from_day, to_day, created_at, created_by) \
               VALUES ('h1', 'SAG-1', 'misbrug', '[]', 0, 1, '2026-01-01T00:00:00.000000Z', 'x');"
         }
+        6 => {
+            "UPDATE users SET language = 'sv', oidc_subject = 'admin-sub' WHERE username = 'admin'; \
+              INSERT INTO web_sessions (id_hash, user_id, stage, csrf, created_at, last_seen_at) \
+              VALUES ('s1', '00000000-0000-0000-0000-0000000000e1', 'active', 'c', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');"
+        }
         _ => panic!("no fixture for schema version {version}: add one when adding a migration"),
     }
 }

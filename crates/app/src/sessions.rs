@@ -1,0 +1,560 @@
+//! Sessions of the web pages (AUTH-1..3, X-7, X-8): a local login runs password →
+//! (new password) → (second factor) → active; an OpenID Connect login runs pending →
+//! active. The cookie holds a random secret; the database only its hash. Every login,
+//! logout and failed attempt is an audit event (SEC-1).
+
+use crate::{App, AppError, Result};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::authz::{Action, Actor, ActorKind, ResourceKind, UserRole, check_scope, organisation_for};
+use domain::codes;
+use domain::error::FieldError;
+use domain::login::{LoginState, SessionEnd, second_factor_required, session_valid};
+use domain::time::Timestamp;
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use store::{AuditRecord, NewUser, SessionRow, StoredUser};
+use totp_rs::{Algorithm, Secret, TOTP};
+use uuid::Uuid;
+
+/// How far a login got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginStage {
+    /// An OpenID Connect login waiting for the provider's answer.
+    Oidc,
+    /// The one-time password must be replaced first.
+    ChangePassword,
+    /// The user must set up an authenticator app before going on.
+    EnrolTotp,
+    /// The user must give the code from their authenticator app.
+    Totp,
+    Active,
+}
+
+impl LoginStage {
+    fn as_str(self) -> &'static str {
+        match self {
+            LoginStage::Oidc => "oidc",
+            LoginStage::ChangePassword => "password",
+            LoginStage::EnrolTotp => "enrol",
+            LoginStage::Totp => "totp",
+            LoginStage::Active => "active",
+        }
+    }
+    fn parse(s: &str) -> Option<LoginStage> {
+        [LoginStage::Oidc, LoginStage::ChangePassword, LoginStage::EnrolTotp, LoginStage::Totp, LoginStage::Active]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+}
+
+/// A session just started: the secret goes into the cookie and nowhere else.
+#[derive(Debug, Clone)]
+pub struct StartedSession {
+    pub secret: String,
+    pub stage: LoginStage,
+}
+
+/// The session behind a cookie, as the pages need it.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    /// Hash of the secret: identifies the session without revealing it.
+    pub id_hash: String,
+    pub stage: LoginStage,
+    /// The form token state-changing requests must carry.
+    pub csrf: String,
+    /// Empty for a pending OpenID Connect login.
+    pub user: Option<StoredUser>,
+    pub pending: Option<String>,
+}
+
+impl WebSession {
+    /// The actor of an active session.
+    pub fn actor(&self) -> Result<Actor> {
+        match (&self.user, self.stage) {
+            (Some(u), LoginStage::Active) => user_actor(u),
+            _ => Err(AppError::Unauthenticated),
+        }
+    }
+}
+
+/// What a user needs to set up an authenticator app.
+#[derive(Debug, Clone)]
+pub struct TotpEnrolment {
+    /// The secret in base32, for typing in.
+    pub secret: String,
+    /// The `otpauth://` URI authenticator apps read.
+    pub uri: String,
+}
+
+/// What an administrator gives to create a user of Portvagt.
+#[derive(Debug, Clone)]
+pub struct UserInput {
+    pub username: String,
+    pub display_name: String,
+    pub role: UserRole,
+    pub supplier_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    /// The `sub` claim of the user's OpenID Connect identity, if they log in that way.
+    pub oidc_subject: Option<String>,
+}
+
+/// A user as an administrator sees them.
+#[derive(Debug, Clone)]
+pub struct UserView {
+    pub user: StoredUser,
+    pub open_sessions: u64,
+}
+
+fn user_actor(u: &StoredUser) -> Result<Actor> {
+    Ok(Actor {
+        kind: ActorKind::User,
+        id: u.id,
+        name: u.username.clone(),
+        role: u.role,
+        organisation: organisation_for(u.role, u.supplier_id).map_err(|_| AppError::Unauthenticated)?,
+        department: u.department_id,
+        person: u.person_id,
+    })
+}
+
+/// A random URL-safe secret of 256 bits.
+fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn hash_secret(secret: &str) -> String {
+    audit::hex(&Sha256::digest(secret.as_bytes()))
+}
+
+fn totp(secret: &[u8]) -> Result<TOTP> {
+    // RFC 6238 as every authenticator app reads it: SHA-1, 6 digits, 30 s; one step of
+    // clock skew either way.
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret.to_vec()).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The record id a user's TOTP secret is sealed for.
+fn totp_record(user: Uuid) -> String {
+    format!("totp:{user}")
+}
+
+impl App {
+    /// Checks a local user's password, counting failures towards the lockout (AUTH-3)
+    /// and auditing them, unknown user names included (SEC-1).
+    pub(crate) async fn check_password(&self, username: &str, password: &str) -> Result<StoredUser> {
+        let now = self.now();
+        let Some(user) = self.store.user_by_username(username).await? else {
+            let mut anon = Actor::system("login");
+            anon.name = username.chars().take(100).collect();
+            self.store
+                .record_audit(
+                    &AuditRecord::new(&anon, "login.failed", "user", None, now)
+                        .outcome("denied")
+                        .details(json!({ "reason": "unknown_user" })),
+                )
+                .await?;
+            return Err(AppError::Unauthenticated);
+        };
+        let actor = user_actor(&user)?;
+        if user.login.is_locked(now) {
+            self.store.record_audit(&AuditRecord::new(&actor, "login.locked", "user", Some(user.id), now).outcome("denied")).await?;
+            return Err(AppError::Locked(user.login.locked_until.unwrap_or(now)));
+        }
+        if !user.active || !crate::access::verify_password(password, &user.password_hash) {
+            return Err(self.count_failure(&user, "bad_password").await?);
+        }
+        Ok(user)
+    }
+
+    /// Records a failed attempt (password or second factor) and returns the error to show.
+    async fn count_failure(&self, user: &StoredUser, reason: &str) -> Result<AppError> {
+        let now = self.now();
+        let policy = self.active_preset().await?.policy;
+        let state = user.login.after_failure(&policy.login, now);
+        let mut tx = self.store.begin().await?;
+        tx.set_login_state(user.id, state).await?;
+        let details = json!({ "reason": reason, "locked_until": state.locked_until.map(|t| t.to_string()) });
+        tx.commit(AuditRecord::new(&user_actor(user)?, "login.failed", "user", Some(user.id), now).outcome("denied").details(details))
+            .await?;
+        Ok(match state.locked_until {
+            Some(t) => AppError::Locked(t),
+            None if reason == "bad_totp" => FieldError::new("code", codes::TOTP_INVALID).into(),
+            None => AppError::Unauthenticated,
+        })
+    }
+
+    /// The stage after the password (or a new one) was accepted.
+    async fn stage_after_password(&self, user: &StoredUser) -> Result<LoginStage> {
+        let policy = self.active_preset().await?.policy;
+        Ok(if user.must_change_password {
+            LoginStage::ChangePassword
+        } else if user.totp_confirmed {
+            LoginStage::Totp
+        } else if second_factor_required(user.role, &policy.login) {
+            LoginStage::EnrolTotp
+        } else {
+            LoginStage::Active
+        })
+    }
+
+    /// Starts a session in `stage`; an active one is the successful login. `ending` is a
+    /// pending session that ends in the same transaction.
+    async fn open_session(&self, user: &StoredUser, stage: LoginStage, method: &str, ending: Option<&str>) -> Result<StartedSession> {
+        let now = self.now();
+        let secret = random_secret();
+        let row = SessionRow {
+            id_hash: hash_secret(&secret),
+            user_id: Some(user.id),
+            stage: stage.as_str().into(),
+            csrf: random_secret(),
+            pending: None,
+            created_at: now,
+            last_seen_at: now,
+            ended_at: None,
+        };
+        let mut tx = self.store.begin().await?;
+        if let Some(old) = ending {
+            tx.end_session(old, now).await?;
+        }
+        tx.insert_session(&row).await?;
+        if stage == LoginStage::Active {
+            tx.set_login_state(user.id, LoginState::after_success()).await?;
+            tx.commit(AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "method": method })))
+                .await?;
+        } else {
+            tx.commit(
+                AuditRecord::new(&user_actor(user)?, "login.password_accepted", "user", Some(user.id), now)
+                    .details(json!({ "method": method, "next": stage.as_str() })),
+            )
+            .await?;
+        }
+        Ok(StartedSession { secret, stage })
+    }
+
+    /// AUTH-1 fallback: a local login with username and password. The session starts
+    /// in the stage the user must pass next.
+    pub async fn start_session(&self, username: &str, password: &str) -> Result<StartedSession> {
+        let user = self.check_password(username.trim(), password).await?;
+        let stage = self.stage_after_password(&user).await?;
+        self.open_session(&user, stage, "password", None).await
+    }
+
+    /// The session behind a cookie's secret. Ended, idle and too old sessions are
+    /// refused alike; a live one is marked as used.
+    pub async fn web_session(&self, secret: &str) -> Result<WebSession> {
+        let now = self.now();
+        let id_hash = hash_secret(secret);
+        let row = self.store.session(&id_hash).await?.ok_or(AppError::Unauthenticated)?;
+        let rules = self.active_preset().await?.policy.login;
+        let alive = match row.ended_at {
+            Some(_) => Err(SessionEnd::Ended),
+            None => session_valid(row.created_at, row.last_seen_at, now, &rules),
+        };
+        if alive.is_err() {
+            return Err(AppError::Unauthenticated);
+        }
+        let stage = LoginStage::parse(&row.stage).ok_or_else(|| AppError::Internal(format!("unknown session stage {}", row.stage)))?;
+        let user = match row.user_id {
+            Some(u) => Some(self.store.user(u).await?.filter(|u| u.active).ok_or(AppError::Unauthenticated)?),
+            None => None,
+        };
+        // One write a minute at most per session.
+        if (now.0 - row.last_seen_at.0).num_seconds() >= 60 {
+            self.store.touch_session(&id_hash, now).await?;
+        }
+        Ok(WebSession { id_hash, stage, csrf: row.csrf, user, pending: row.pending })
+    }
+
+    fn session_user(s: &WebSession, stage: LoginStage) -> Result<&StoredUser> {
+        match &s.user {
+            Some(u) if s.stage == stage => Ok(u),
+            _ => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// Moves a session to `next` with the audit event of the step; `confirm_totp` also
+    /// marks the user's authenticator as confirmed, in the same transaction.
+    async fn advance(&self, s: &WebSession, user: &StoredUser, next: LoginStage, confirm_totp: bool, audit: AuditRecord) -> Result<LoginStage> {
+        let mut tx = self.store.begin().await?;
+        if !tx.set_session_stage(&s.id_hash, next.as_str(), self.now()).await? {
+            tx.rollback().await?;
+            return Err(AppError::Unauthenticated);
+        }
+        if confirm_totp {
+            tx.set_totp(user.id, user.totp_sealed.as_deref(), true).await?;
+            tx.append_audit(&AuditRecord::new(&user_actor(user)?, "user.totp_enrolled", "user", Some(user.id), self.now())).await?;
+        }
+        if next == LoginStage::Active {
+            tx.set_login_state(user.id, LoginState::after_success()).await?;
+        }
+        tx.commit(audit).await?;
+        Ok(next)
+    }
+
+    /// Replaces the one-time password at the first login (AUTH-2).
+    pub async fn change_first_password(&self, s: &WebSession, new_password: &str, repeated: &str) -> Result<LoginStage> {
+        let user = Self::session_user(s, LoginStage::ChangePassword)?;
+        if new_password != repeated {
+            return Err(FieldError::new("repeat_password", codes::INVALID_VALUE).into());
+        }
+        if crate::access::verify_password(new_password, &user.password_hash) {
+            return Err(FieldError::new("new_password", codes::PASSWORD_REUSED).into());
+        }
+        let policy = self.active_preset().await?.policy;
+        policy.password.check_password(new_password).map_err(|e| e.at("new_password"))?;
+        let now = self.now();
+        let mut changed = user.clone();
+        changed.must_change_password = false;
+        let next = self.stage_after_password(&changed).await?;
+        let mut tx = self.store.begin().await?;
+        tx.set_password(user.id, &crate::access::hash_password(new_password)?, false).await?;
+        if !tx.set_session_stage(&s.id_hash, next.as_str(), now).await? {
+            tx.rollback().await?;
+            return Err(AppError::Unauthenticated);
+        }
+        let record = if next == LoginStage::Active {
+            AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "password_changed": true }))
+        } else {
+            AuditRecord::new(&user_actor(user)?, "user.password_changed", "user", Some(user.id), now)
+        };
+        tx.commit(record).await?;
+        Ok(next)
+    }
+
+    /// the secret of the authenticator app being set up, made once per enrolment and
+    /// kept sealed with the data key until a code confirms it.
+    pub async fn totp_enrolment(&self, s: &WebSession) -> Result<TotpEnrolment> {
+        let user = Self::session_user(s, LoginStage::EnrolTotp)?;
+        let raw = match &user.totp_sealed {
+            Some(sealed) => self.store.open_secret(&totp_record(user.id), sealed)?,
+            None => {
+                let mut bytes = [0u8; 20];
+                rand::rngs::OsRng.fill_bytes(&mut bytes);
+                let encoded = Secret::Raw(bytes.to_vec()).to_encoded().to_string();
+                let sealed = self.store.seal_secret(&totp_record(user.id), &encoded)?;
+                let mut tx = self.store.begin().await?;
+                tx.set_totp(user.id, Some(&sealed), false).await?;
+                tx.commit(AuditRecord::new(&user_actor(user)?, "user.totp_enrolment_started", "user", Some(user.id), self.now())).await?;
+                encoded
+            }
+        };
+        let label = format!("Portvagt:{}", user.username);
+        let uri = format!("otpauth://totp/{label}?secret={raw}&issuer=Portvagt&algorithm=SHA1&digits=6&period=30");
+        Ok(TotpEnrolment { secret: raw, uri })
+    }
+
+    fn totp_matches(&self, user: &StoredUser, code: &str) -> Result<bool> {
+        let Some(sealed) = &user.totp_sealed else { return Ok(false) };
+        let encoded = self.store.open_secret(&totp_record(user.id), sealed)?;
+        let raw = Secret::Encoded(encoded).to_bytes().map_err(|e| AppError::Internal(format!("{e:?}")))?;
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        let time = u64::try_from(self.now().0.timestamp()).unwrap_or(0);
+        Ok(code.len() == 6 && totp(&raw)?.check(&code, time))
+    }
+
+    /// Confirms the authenticator app with its first code; the login then completes.
+    pub async fn confirm_totp(&self, s: &WebSession, code: &str) -> Result<LoginStage> {
+        let user = Self::session_user(s, LoginStage::EnrolTotp)?;
+        if !self.totp_matches(user, code)? {
+            return Err(self.count_failure(user, "bad_totp").await?);
+        }
+        let now = self.now();
+        self.advance(
+            s,
+            user,
+            LoginStage::Active,
+            true,
+            AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "second_factor": "totp" })),
+        )
+        .await
+    }
+
+    /// The second step of a login with an authenticator app. Wrong codes count towards
+    /// the lockout like wrong passwords.
+    pub async fn verify_totp(&self, s: &WebSession, code: &str) -> Result<LoginStage> {
+        let user = Self::session_user(s, LoginStage::Totp)?;
+        if user.login.is_locked(self.now()) {
+            return Err(AppError::Locked(user.login.locked_until.unwrap_or(self.now())));
+        }
+        if !self.totp_matches(user, code)? {
+            return Err(self.count_failure(user, "bad_totp").await?);
+        }
+        let now = self.now();
+        self.advance(
+            s,
+            user,
+            LoginStage::Active,
+            false,
+            AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "second_factor": "totp" })),
+        )
+        .await
+    }
+
+    /// Logs out: the session ends at once.
+    pub async fn end_session(&self, s: &WebSession) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if !tx.end_session(&s.id_hash, now).await? {
+            tx.rollback().await?;
+            return Ok(());
+        }
+        let record = match &s.user {
+            Some(u) => AuditRecord::new(&user_actor(u)?, "logout", "user", Some(u.id), now),
+            None => AuditRecord::new(&Actor::system("login"), "login.abandoned", "user", None, now),
+        };
+        tx.commit(record).await?;
+        Ok(())
+    }
+
+    /// an administrator ends every session of a user (a lost laptop, a leaver).
+    pub async fn end_user_sessions(&self, actor: &Actor, user_id: Uuid) -> Result<u64> {
+        self.allow(actor, Action::Deactivate, ResourceKind::ApiToken)?;
+        self.store.user(user_id).await?.ok_or(AppError::NotFound)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let n = tx.end_user_sessions(user_id, now).await?;
+        tx.commit(AuditRecord::new(actor, "user.sessions_ended", "user", Some(user_id), now).details(json!({ "sessions": n }))).await?;
+        Ok(n)
+    }
+
+    /// Creates a user of Portvagt (administrators); returns the one-time password, which
+    /// must be changed at the first login.
+    pub async fn create_user(&self, actor: &Actor, input: UserInput) -> Result<(StoredUser, String)> {
+        self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
+        let username = input.username.trim().to_lowercase();
+        if username.is_empty() {
+            return Err(FieldError::new("username", codes::EMPTY).into());
+        }
+        if username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
+            return Err(FieldError::new("username", codes::CODE_FORMAT).into());
+        }
+        let display_name = domain::text::Name::parse(&input.display_name).map_err(|e| e.at("display_name"))?;
+        if input.role == UserRole::TargetSystem {
+            return Err(FieldError::with("role", codes::UNKNOWN_ROLE, input.role.as_str()).into());
+        }
+        check_scope(input.role, input.supplier_id, input.department_id, input.person_id)?;
+        for (field, id, kind) in [
+            ("supplier_id", input.supplier_id, "supplier"),
+            ("department_id", input.department_id, "department"),
+            ("person_id", input.person_id, "person"),
+        ] {
+            if let Some(id) = id {
+                self.store
+                    .get_entry(id)
+                    .await?
+                    .filter(|e| e.kind == kind && e.active)
+                    .ok_or(FieldError::new(field, codes::UNKNOWN_REFERENCE))?;
+            }
+        }
+        let oidc_subject = input.oidc_subject.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let password = crate::access::one_time_password();
+        let new = NewUser {
+            id: Uuid::now_v7(),
+            username,
+            display_name: display_name.to_string(),
+            password_hash: crate::access::hash_password(&password)?,
+            role: input.role,
+            supplier_id: input.supplier_id,
+            department_id: input.department_id,
+            person_id: input.person_id,
+            must_change_password: true,
+            oidc_subject,
+        };
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.insert_user(&new, now).await?;
+        let details = json!({ "username": new.username, "role": new.role.as_str(), "supplier_id": new.supplier_id });
+        tx.commit(AuditRecord::new(actor, "user.create", "user", Some(new.id), now).details(details)).await?;
+        let user = self.store.user(new.id).await?.ok_or(AppError::NotFound)?;
+        Ok((user, password))
+    }
+
+    /// Every user with the number of their open sessions (administrators).
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<UserView>> {
+        self.allow(actor, Action::Read, ResourceKind::ApiToken)?;
+        let open: std::collections::HashMap<Uuid, u64> = self.store.open_sessions_by_user().await?.into_iter().collect();
+        Ok(self.store.list_users().await?.into_iter().map(|u| UserView { open_sessions: open.get(&u.id).copied().unwrap_or(0), user: u }).collect())
+    }
+
+    /// OPS-2: the language a user chose; it follows them to every device.
+    pub async fn set_language(&self, actor: &Actor, code: &str) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.set_user_language(actor.id, code).await?;
+        tx.commit(AuditRecord::new(actor, "user.language", "user", Some(actor.id), now).details(json!({ "language": code }))).await?;
+        Ok(())
+    }
+
+    /// Starts an OpenID Connect login: a pending session that remembers what the answer
+    /// must match (`pending` holds state, nonce and PKCE verifier, opaque to this layer).
+    pub async fn begin_oidc(&self, pending: String) -> Result<String> {
+        let now = self.now();
+        let secret = random_secret();
+        let row = SessionRow {
+            id_hash: hash_secret(&secret),
+            user_id: None,
+            stage: LoginStage::Oidc.as_str().into(),
+            csrf: random_secret(),
+            pending: Some(pending),
+            created_at: now,
+            last_seen_at: now,
+            ended_at: None,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_session(&row).await?;
+        tx.commit(AuditRecord::new(&Actor::system("login"), "login.oidc_started", "user", None, now)).await?;
+        Ok(secret)
+    }
+
+    /// Completes an OpenID Connect login whose tokens the caller has verified: the
+    /// pending session ends and a new one starts for the user with this subject, so the
+    /// cookie of the unauthenticated phase is worth nothing afterwards. An identity with
+    /// no Portvagt user gets a clear refusal, audited.
+    pub async fn complete_oidc(&self, pending: &WebSession, subject: &str) -> Result<StartedSession> {
+        if pending.stage != LoginStage::Oidc {
+            return Err(AppError::Unauthenticated);
+        }
+        let now = self.now();
+        let user = self.store.user_by_oidc_subject(subject).await?.filter(|u| u.active);
+        let Some(user) = user else {
+            let mut anon = Actor::system("login");
+            anon.name = subject.chars().take(100).collect();
+            let mut tx = self.store.begin().await?;
+            tx.end_session(&pending.id_hash, now).await?;
+            tx.commit(
+                AuditRecord::new(&anon, "login.failed", "user", None, now)
+                    .outcome("denied")
+                    .details(json!({ "reason": "unknown_oidc_subject", "method": "oidc" })),
+            )
+            .await?;
+            return Err(AppError::Denied(FieldError::with("subject", codes::OIDC_UNKNOWN_USER, subject.chars().take(100).collect::<String>())));
+        };
+        if user.login.is_locked(now) {
+            return Err(AppError::Locked(user.login.locked_until.unwrap_or(now)));
+        }
+        // The identity provider authenticated the person, with its own second factor.
+        self.open_session(&user, LoginStage::Active, "oidc", Some(&pending.id_hash)).await
+    }
+
+    /// A failed OpenID Connect answer (state, nonce or signature wrong), audited.
+    pub async fn record_oidc_failure(&self, reason: &str) -> Result<()> {
+        self.store
+            .record_audit(
+                &AuditRecord::new(&Actor::system("login"), "login.failed", "user", None, self.now())
+                    .outcome("denied")
+                    .details(json!({ "reason": reason, "method": "oidc" })),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// For tests and the CLI: the current TOTP code of a secret in base32.
+    pub fn totp_code(secret_base32: &str, at: Timestamp) -> Result<String> {
+        let raw = Secret::Encoded(secret_base32.to_string()).to_bytes().map_err(|e| AppError::Internal(format!("{e:?}")))?;
+        Ok(totp(&raw)?.generate(u64::try_from(at.0.timestamp()).unwrap_or(0)))
+    }
+}

@@ -1,0 +1,118 @@
+//! Sessions of the web pages. The cookie holds a random secret; only its SHA-256 hash is
+//! stored, so a copy of the database does not let anyone in.
+
+use crate::sql::{opt_ts, opt_uuid, ts};
+use crate::{Result, Store, Tx};
+use domain::time::Timestamp;
+use uuid::Uuid;
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRow {
+    pub id_hash: String,
+    /// Empty while an OpenID Connect login is under way.
+    pub user_id: Option<Uuid>,
+    /// How far the login got: `oidc`, `password`, `totp`, `enrol`, `active`.
+    pub stage: String,
+    /// The form token every state-changing request of this session must carry.
+    pub csrf: String,
+    /// What a pending OpenID Connect login must find again (state, nonce, PKCE verifier).
+    pub pending: Option<String>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
+
+type Row = (String, Option<String>, String, String, Option<String>, String, String, Option<String>);
+const COLUMNS: &str = "id_hash, user_id, stage, csrf, pending, created_at, last_seen_at, ended_at";
+
+fn to_session(r: Row) -> Result<SessionRow> {
+    Ok(SessionRow {
+        id_hash: r.0,
+        user_id: opt_uuid(r.1)?,
+        stage: r.2,
+        csrf: r.3,
+        pending: r.4,
+        created_at: ts(&r.5)?,
+        last_seen_at: ts(&r.6)?,
+        ended_at: opt_ts(r.7)?,
+    })
+}
+
+impl Store {
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
+        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM web_sessions WHERE id_hash = $1"))
+            .bind(id_hash.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(to_session).transpose()
+    }
+
+    /// Records that the session was used (for the idle timeout). Not a change of state
+    /// anyone audits, so it runs outside a transaction of its own.
+    pub async fn touch_session(&self, id_hash: &str, now: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE web_sessions SET last_seen_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
+            .bind(now.to_string())
+            .bind(id_hash.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Live (not ended) sessions per user id, for the administrator's list.
+    pub async fn open_sessions_by_user(&self) -> Result<Vec<(Uuid, u64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT user_id, COUNT(*) FROM web_sessions WHERE ended_at IS NULL AND user_id IS NOT NULL AND stage = 'active' GROUP BY user_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(|(u, n)| Ok((crate::sql::uuid(&u)?, n as u64))).collect()
+    }
+}
+
+impl Tx {
+    pub async fn insert_session(&mut self, s: &SessionRow) -> Result<()> {
+        sqlx::query(&format!("INSERT INTO web_sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)"))
+            .bind(s.id_hash.clone())
+            .bind(s.user_id.map(|u| u.to_string()))
+            .bind(s.stage.clone())
+            .bind(s.csrf.clone())
+            .bind(s.pending.clone())
+            .bind(s.created_at.to_string())
+            .bind(s.last_seen_at.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Moves a live session to the next login stage; `false` when it has ended meanwhile.
+    pub async fn set_session_stage(&mut self, id_hash: &str, stage: &str, now: Timestamp) -> Result<bool> {
+        let res = sqlx::query("UPDATE web_sessions SET stage = $1, last_seen_at = $2 WHERE id_hash = $3 AND ended_at IS NULL")
+            .bind(stage.to_string())
+            .bind(now.to_string())
+            .bind(id_hash.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    /// Ends one session; `false` when it had ended already.
+    pub async fn end_session(&mut self, id_hash: &str, now: Timestamp) -> Result<bool> {
+        let res = sqlx::query("UPDATE web_sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
+            .bind(now.to_string())
+            .bind(id_hash.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    /// Ends every live session of a user; returns how many.
+    pub async fn end_user_sessions(&mut self, user: Uuid, now: Timestamp) -> Result<u64> {
+        let res = sqlx::query("UPDATE web_sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+            .bind(now.to_string())
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(res.rows_affected())
+    }
+}
