@@ -59,6 +59,14 @@ impl App {
         Ok(acc)
     }
 
+    /// RPT-1: the dashboard's figures; a supplier's actor sees its own supplier's.
+    pub async fn dashboard(&self, actor: &Actor) -> Result<store::DashboardFigures> {
+        self.account_scope(actor, Action::Read)?;
+        let today = self.now().date();
+        let until = domain::time::Date(today.0 + chrono::Duration::days(30));
+        Ok(self.store.dashboard(actor.supplier(), today, until).await?)
+    }
+
     /// Lists accounts; a supplier's actor sees only its own.
     pub async fn list_accounts(&self, actor: &Actor, mut q: AccountQuery) -> Result<(Vec<AccountRow>, u64)> {
         match actor.supplier() {

@@ -223,8 +223,10 @@ impl App {
         tx.insert_session(&row).await?;
         if stage == LoginStage::Active {
             tx.set_login_state(user.id, LoginState::after_success()).await?;
-            tx.commit(AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "method": method })))
-                .await?;
+            tx.commit(
+                AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "method": method })),
+            )
+            .await?;
         } else {
             tx.commit(
                 AuditRecord::new(&user_actor(user)?, "login.password_accepted", "user", Some(user.id), now)
@@ -278,7 +280,14 @@ impl App {
 
     /// Moves a session to `next` with the audit event of the step; `confirm_totp` also
     /// marks the user's authenticator as confirmed, in the same transaction.
-    async fn advance(&self, s: &WebSession, user: &StoredUser, next: LoginStage, confirm_totp: bool, audit: AuditRecord) -> Result<LoginStage> {
+    async fn advance(
+        &self,
+        s: &WebSession,
+        user: &StoredUser,
+        next: LoginStage,
+        confirm_totp: bool,
+        audit: AuditRecord,
+    ) -> Result<LoginStage> {
         let mut tx = self.store.begin().await?;
         if !tx.set_session_stage(&s.id_hash, next.as_str(), self.now()).await? {
             tx.rollback().await?;
@@ -477,7 +486,13 @@ impl App {
     pub async fn users(&self, actor: &Actor) -> Result<Vec<UserView>> {
         self.allow(actor, Action::Read, ResourceKind::ApiToken)?;
         let open: std::collections::HashMap<Uuid, u64> = self.store.open_sessions_by_user().await?.into_iter().collect();
-        Ok(self.store.list_users().await?.into_iter().map(|u| UserView { open_sessions: open.get(&u.id).copied().unwrap_or(0), user: u }).collect())
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|u| UserView { open_sessions: open.get(&u.id).copied().unwrap_or(0), user: u })
+            .collect())
     }
 
     /// OPS-2: the language a user chose; it follows them to every device.
@@ -531,7 +546,11 @@ impl App {
                     .details(json!({ "reason": "unknown_oidc_subject", "method": "oidc" })),
             )
             .await?;
-            return Err(AppError::Denied(FieldError::with("subject", codes::OIDC_UNKNOWN_USER, subject.chars().take(100).collect::<String>())));
+            return Err(AppError::Denied(FieldError::with(
+                "subject",
+                codes::OIDC_UNKNOWN_USER,
+                subject.chars().take(100).collect::<String>(),
+            )));
         };
         if user.login.is_locked(now) {
             return Err(AppError::Locked(user.login.locked_until.unwrap_or(now)));

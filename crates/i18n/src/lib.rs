@@ -62,6 +62,43 @@ impl Lang {
     }
 }
 
+/// A date as people write it: `23.11.2026` (da), `2026-11-23` (sv), `23 Nov 2026` (en).
+pub fn format_date(lang: Lang, d: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::Da => d.format("%d.%m.%Y").to_string(),
+        Lang::Sv => d.format("%Y-%m-%d").to_string(),
+        Lang::En => d.format("%-d %b %Y").to_string(),
+    }
+}
+
+/// A moment in UTC, written the language's way.
+pub fn format_datetime(lang: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
+    match lang {
+        Lang::Da => t.format("%d.%m.%Y kl. %H.%M UTC").to_string(),
+        Lang::Sv => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Lang::En => t.format("%-d %b %Y, %H:%M UTC").to_string(),
+    }
+}
+
+/// A count with the language's thousands separator: `12.345` (da), `12 345` (sv, a
+/// no-break space), `12,345` (en).
+pub fn format_count(lang: Lang, n: u64) -> String {
+    let sep = match lang {
+        Lang::Da => '.',
+        Lang::Sv => '\u{a0}',
+        Lang::En => ',',
+    };
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The three catalogues.
 pub struct Catalog {
     bundles: Vec<(Lang, FluentBundle<FluentResource>)>,
@@ -138,6 +175,19 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_numbers_are_written_the_way_of_each_language() {
+        // REQ: OPS-2
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
+        assert_eq!(format_date(Lang::Da, d), "03.11.2026");
+        assert_eq!(format_date(Lang::Sv, d), "2026-11-03");
+        assert_eq!(format_date(Lang::En, d), "3 Nov 2026");
+        assert_eq!(format_count(Lang::Da, 1_234_567), "1.234.567");
+        assert_eq!(format_count(Lang::Sv, 12_345), "12\u{a0}345");
+        assert_eq!(format_count(Lang::En, 999), "999");
+        assert_eq!(format_count(Lang::En, 1000), "1,000");
+    }
 
     #[test]
     fn catalogues_parse_without_errors() {

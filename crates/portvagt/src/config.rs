@@ -51,7 +51,7 @@ pub fn mask_url(url: &str) -> String {
 
 /// The settings, as named in the TOML file and (upper-cased, `PORTVAGT_` prefixed) in
 /// the environment.
-const SETTINGS: [&str; 15] = [
+const SETTINGS: [&str; 19] = [
     "data_dir",
     "database_url",
     "database_url_file",
@@ -66,6 +66,10 @@ const SETTINGS: [&str; 15] = [
     "audit_checkpoint_secs",
     "audit_forward_file",
     "audit_forward_syslog",
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_client_secret",
+    "oidc_client_secret_file",
     "log",
 ];
 
@@ -118,6 +122,18 @@ pub struct Config {
     /// octet-counted frames).
     #[serde(default)]
     pub audit_forward_syslog: Option<String>,
+    /// The OpenID Connect provider users log in through (AUTH-1), e.g.
+    /// `https://login.kommune.dk/realms/staff`; without it only local logins exist.
+    #[serde(default)]
+    pub oidc_issuer: Option<String>,
+    /// Portvagt's client id at the provider.
+    #[serde(default)]
+    pub oidc_client_id: Option<String>,
+    /// Portvagt's client secret at the provider (or `oidc_client_secret_file`).
+    #[serde(default)]
+    pub oidc_client_secret: Option<Secret>,
+    #[serde(default)]
+    pub oidc_client_secret_file: Option<PathBuf>,
     /// Log level: error, warn, info, debug, trace.
     pub log: String,
     /// Connectors by target system code (`[connectors.AD]`); a system without one gets
@@ -229,6 +245,10 @@ impl Default for Config {
             audit_checkpoint_secs: default_checkpoint_secs(),
             audit_forward_file: None,
             audit_forward_syslog: None,
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_client_secret_file: None,
             log: "info".into(),
             connectors: Default::default(),
         }
@@ -267,6 +287,13 @@ impl Config {
             let url = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("database_url_file {}: {e}", path.display()))?;
             config.database_url = Some(Secret::new(url.trim()));
         }
+        if let Some(path) = &config.oidc_client_secret_file {
+            let secret = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("oidc_client_secret_file {}: {e}", path.display()))?;
+            config.oidc_client_secret = Some(Secret::new(secret.trim()));
+        }
+        if config.oidc_issuer.is_some() && config.oidc_client_id.is_none() {
+            anyhow::bail!("configuration: oidc_issuer is set but oidc_client_id is not");
+        }
         if config.database_url.as_ref().is_some_and(|u| u.expose().trim().is_empty()) {
             config.database_url = None;
         }
@@ -289,6 +316,24 @@ impl Config {
         self.audit_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("audit.key"))
     }
 
+    /// What the web pages need: `Secure` cookies behind HTTPS, the OIDC provider.
+    pub fn ui(&self, listen: SocketAddr) -> web::ui::UiConfig {
+        let base = self.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
+        let base = base.trim_end_matches('/').to_string();
+        web::ui::UiConfig {
+            secure_cookies: base.starts_with("https://"),
+            oidc: match (&self.oidc_issuer, &self.oidc_client_id) {
+                (Some(issuer), Some(client_id)) => Some(web::ui::OidcSettings {
+                    issuer: issuer.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: self.oidc_client_secret.as_ref().map(|s| s.expose().to_string()).unwrap_or_default(),
+                    redirect_url: format!("{base}/login/oidc/callback"),
+                }),
+                _ => None,
+            },
+        }
+    }
+
     /// The name checkpoints are signed for.
     pub fn audit_origin(&self) -> String {
         self.public_url.clone().unwrap_or_else(|| "portvagt".into())
@@ -302,6 +347,9 @@ impl Config {
     pub fn describe(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = Some(Secret::new(mask_url(&self.database_url())));
+        if shown.oidc_client_secret.is_some() {
+            shown.oidc_client_secret = Some(Secret::new("***"));
+        }
         for c in shown.connectors.values_mut() {
             *c = c.masked();
         }

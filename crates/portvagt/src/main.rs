@@ -70,6 +70,27 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Create a user of the web pages; the one-time password is printed once and must
+    /// be changed at the first login.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        supplier_id: Option<uuid::Uuid>,
+        /// The department of a department head or local administrator.
+        #[arg(long)]
+        department_id: Option<uuid::Uuid>,
+        /// The registry person behind the user (an orderer, a local administrator).
+        #[arg(long)]
+        person_id: Option<uuid::Uuid>,
+        /// The `sub` claim of the user's OpenID Connect identity.
+        #[arg(long)]
+        oidc_subject: Option<String>,
+    },
     /// Create an API token for a machine client; the secret is printed once.
     CreateToken {
         #[arg(long)]
@@ -180,6 +201,15 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let t = app.create_token(&Actor::system("cli"), req).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", t.token);
+            Ok(())
+        }
+        Command::CreateUser { username, display_name, role, supplier_id, department_id, person_id, oidc_subject } => {
+            let app = open_app(&config).await?;
+            let role = UserRole::parse(&role)
+                .with_context(|| format!("unknown role '{role}'; roles: {}", UserRole::ALL.map(|r| r.as_str()).join(", ")))?;
+            let input = app::UserInput { username, display_name, role, supplier_id, department_id, person_id, oidc_subject };
+            let (_, password) = app.create_user(&Actor::system("cli"), input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{password}");
             Ok(())
         }
         Command::Serve { demo, .. } => serve(&config, demo).await,
@@ -400,6 +430,7 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     let addr = listener.local_addr()?;
     let url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     println!("{}", tr("cli-listening", &[("url", &url)]));
+    println!("{}", tr("cli-login-web", &[("url", &format!("{url}/login"))]));
     println!("{}", tr("cli-docs", &[("url", &format!("{url}/api/docs"))]));
     if let Some((user, password)) = bootstrap {
         println!();
@@ -414,7 +445,7 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     spawn_workers(&app);
     spawn_checkpoints(&app, load_audit_key(config)?, config.audit_origin(), config.audit_checkpoint_secs);
     spawn_forwarding(&app, config);
-    axum::serve(listener, web::router(app)).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, web::router_with(app, config.ui(addr))).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
 

@@ -291,7 +291,11 @@ impl Tx {
     }
 
     pub async fn set_user_language(&mut self, user: Uuid, code: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET language = $1 WHERE id = $2").bind(code.to_string()).bind(user.to_string()).execute(&mut *self.tx).await?;
+        sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+            .bind(code.to_string())
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 

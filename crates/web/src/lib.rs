@@ -6,6 +6,7 @@ mod api;
 mod extract;
 pub mod openapi;
 mod problem;
+pub mod ui;
 
 pub use problem::Problem;
 
@@ -13,7 +14,7 @@ use app::App;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use i18n::Catalog;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub app: App,
     pub catalog: Arc<Catalog>,
     openapi_json: Arc<String>,
+    ui: Arc<ui::UiConfig>,
+    oidc: Option<Arc<ui::oidc::Provider>>,
 }
 
 /// The API routes and, built beside them, their OpenAPI document as pretty JSON.
@@ -41,11 +44,20 @@ pub fn openapi_json() -> String {
     api_and_document().1
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application with the pages' defaults (cookies without `Secure`, no
+/// OpenID Connect provider): for tests and plain-HTTP loopback use.
 pub fn router(app: App) -> Router {
+    router_with(app, ui::UiConfig::default())
+}
+
+/// The whole HTTP application: the pages, the API, health.
+pub fn router_with(app: App, ui_config: ui::UiConfig) -> Router {
     let (api, json) = api_and_document();
-    let state = AppState { app, catalog: Arc::new(Catalog::new()), openapi_json: Arc::new(json) };
+    let oidc = ui_config.oidc.clone().map(|s| Arc::new(ui::oidc::Provider::new(s)));
+    let pages = ui::routes(&ui_config);
+    let state = AppState { app, catalog: Arc::new(Catalog::new()), openapi_json: Arc::new(json), ui: Arc::new(ui_config), oidc };
     Router::new()
+        .merge(pages)
         .merge(api)
         .merge(api::scim::routes())
         .route("/healthz", get(health))
@@ -57,7 +69,6 @@ pub fn router(app: App) -> Router {
             get(|| async { asset("text/javascript", include_str!("../assets/swagger-ui/swagger-ui-bundle.js")) }),
         )
         .route("/api/docs/swagger-init.js", get(|| async { asset("text/javascript", include_str!("../assets/swagger-init.js")) }))
-        .route("/", get(|| async { Redirect::to("/api/docs") }))
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
@@ -86,9 +97,15 @@ async fn health(State(s): State<AppState>) -> Response {
     }
 }
 
-async fn not_found(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Problem {
-    let lang = i18n::Lang::negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-    Problem::from_app(&s.catalog, lang, app::AppError::NotFound)
+/// Unknown paths: a problem for API clients, a page for browsers.
+async fn not_found(State(s): State<AppState>, ctx: ui::Ctx) -> Response {
+    let api = ctx.path.starts_with("/api/") || ctx.path.starts_with("/scim/");
+    let wants_html = ctx.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if !api && wants_html {
+        return ui::app_error_page(&ctx, app::AppError::NotFound);
+    }
+    let lang = i18n::Lang::negotiate(ctx.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    Problem::from_app(&s.catalog, lang, app::AppError::NotFound).into_response()
 }
 
 /// Security headers on every response; API responses are never cached.

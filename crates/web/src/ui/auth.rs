@@ -1,0 +1,305 @@
+//! Login pages: local password (+ new password at first login, + authenticator app),
+//! OpenID Connect, logout.
+
+use super::{Chrome, Ctx, PRE_CSRF_COOKIE, SESSION_COOKIE, app_error_page, form_error, render, set_cookie};
+use crate::AppState;
+use app::{AppError, LoginStage};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/login/password", get(password_page).post(change_password))
+        .route("/login/totp-setup", get(enrol_page).post(enrol))
+        .route("/login/totp", get(totp_page).post(totp))
+        .route("/login/oidc", get(super::oidc::start))
+        .route("/login/oidc/callback", get(super::oidc::callback))
+        .route("/logout", post(logout))
+}
+
+/// The page a session at `stage` continues on.
+pub(super) fn stage_page(stage: LoginStage) -> &'static str {
+    match stage {
+        LoginStage::ChangePassword => "/login/password",
+        LoginStage::EnrolTotp => "/login/totp-setup",
+        LoginStage::Totp => "/login/totp",
+        LoginStage::Oidc => "/login",
+        LoginStage::Active => "/",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub(super) struct LoginPage {
+    pub c: Chrome,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub oidc: bool,
+    pub next: String,
+    pub username: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct LoginQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// The login form. It gets its own form token in a cookie (login CSRF).
+pub(super) async fn login_page(State(s): State<AppState>, mut ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
+    if ctx.session.as_ref().is_some_and(|s| s.stage == LoginStage::Active) {
+        return Redirect::to("/").into_response();
+    }
+    show_login(&s, &mut ctx, None, q.next, String::new())
+}
+
+pub(super) fn show_login(s: &AppState, ctx: &mut Ctx, error: Option<String>, next: String, username: String) -> Response {
+    let fresh = ctx.pre_csrf.is_none();
+    if fresh {
+        ctx.pre_csrf = Some(random_token());
+    }
+    let c = ctx.chrome(ctx.tr.t("ui-login-title"));
+    let page = LoginPage { c, error, notice: None, oidc: s.ui.oidc.is_some(), next: safe_next(&next), username };
+    let mut res = render(&page);
+    if error_status(&page) {
+        *res.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+    }
+    if fresh && let Some(t) = &ctx.pre_csrf {
+        res.headers_mut().append(header::SET_COOKIE, set_cookie(s, PRE_CSRF_COOKIE, t, None));
+    }
+    res
+}
+
+fn error_status(p: &LoginPage) -> bool {
+    p.error.is_some()
+}
+
+fn random_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut b = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Only a path of this site: never an open redirect.
+pub(super) fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.starts_with("/login") {
+        next.to_string()
+    } else {
+        String::new()
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(State(s): State<AppState>, mut ctx: Ctx, Form(f): Form<LoginForm>) -> Response {
+    if let Err(r) = ctx.check_csrf(&f.csrf) {
+        return r;
+    }
+    if f.username.trim().is_empty() || f.password.is_empty() {
+        let msg = ctx.tr.t("ui-login-missing");
+        return show_login(&s, &mut ctx, Some(msg), f.next, f.username);
+    }
+    match s.app.start_session(&f.username, &f.password).await {
+        Ok(started) => {
+            let target = match started.stage {
+                LoginStage::Active => Some(safe_next(&f.next)).filter(|n| !n.is_empty()).unwrap_or_else(|| "/".into()),
+                other => stage_page(other).to_string(),
+            };
+            let mut res = Redirect::to(&target).into_response();
+            res.headers_mut().append(header::SET_COOKIE, set_cookie(&s, SESSION_COOKIE, &started.secret, None));
+            res
+        }
+        Err(e) => {
+            let msg = match &e {
+                AppError::Unauthenticated => ctx.tr.t("ui-login-failed"),
+                _ => form_error(&ctx, &s.catalog, e).message,
+            };
+            show_login(&s, &mut ctx, Some(msg), f.next, f.username)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login_step.html")]
+struct StepPage {
+    c: Chrome,
+    error: Option<String>,
+    intro: String,
+    action: &'static str,
+    password_change: bool,
+    totp_secret: Option<String>,
+    totp_uri: String,
+}
+
+/// The session at `stage`, or where to go instead.
+fn at_stage(ctx: &Ctx, stage: LoginStage) -> Result<&app::WebSession, Response> {
+    match &ctx.session {
+        Some(s) if s.stage == stage => Ok(s),
+        Some(s) => Err(Redirect::to(stage_page(s.stage)).into_response()),
+        None => Err(Redirect::to("/login").into_response()),
+    }
+}
+
+fn step_page(ctx: &Ctx, title: &str, intro: &str, action: &'static str, error: Option<String>) -> StepPage {
+    StepPage {
+        c: ctx.chrome(ctx.tr.t(title)),
+        error,
+        intro: ctx.tr.t(intro),
+        action,
+        password_change: action == "/login/password",
+        totp_secret: None,
+        totp_uri: String::new(),
+    }
+}
+
+fn with_status(mut res: Response, failed: bool) -> Response {
+    if failed {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
+async fn password_page(ctx: Ctx) -> Response {
+    if let Err(r) = at_stage(&ctx, LoginStage::ChangePassword) {
+        return r;
+    }
+    render(&step_page(&ctx, "ui-password-title", "ui-password-intro", "/login/password", None))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    repeat_password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn change_password(State(s): State<AppState>, ctx: Ctx, Form(f): Form<PasswordForm>) -> Response {
+    if let Err(r) = ctx.check_csrf(&f.csrf) {
+        return r;
+    }
+    let session = match at_stage(&ctx, LoginStage::ChangePassword) {
+        Ok(s) => s.clone(),
+        Err(r) => return r,
+    };
+    match s.app.change_first_password(&session, &f.new_password, &f.repeat_password).await {
+        Ok(next) => Redirect::to(stage_page(next)).into_response(),
+        Err(AppError::Unauthenticated) => Redirect::to("/login").into_response(),
+        Err(e) => {
+            let msg = form_error(&ctx, &s.catalog, e).message;
+            with_status(render(&step_page(&ctx, "ui-password-title", "ui-password-intro", "/login/password", Some(msg))), true)
+        }
+    }
+}
+
+async fn enrol_page(State(s): State<AppState>, ctx: Ctx) -> Response {
+    enrol_view(&s, &ctx, None).await
+}
+
+async fn enrol_view(s: &AppState, ctx: &Ctx, error: Option<String>) -> Response {
+    let session = match at_stage(ctx, LoginStage::EnrolTotp) {
+        Ok(s) => s.clone(),
+        Err(r) => return r,
+    };
+    match s.app.totp_enrolment(&session).await {
+        Ok(e) => {
+            let failed = error.is_some();
+            let mut page = step_page(ctx, "ui-totp-setup-title", "ui-totp-setup-intro", "/login/totp-setup", error);
+            page.totp_secret = Some(e.secret);
+            page.totp_uri = e.uri;
+            with_status(render(&page), failed)
+        }
+        Err(e) => app_error_page(ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn enrol(State(s): State<AppState>, ctx: Ctx, Form(f): Form<CodeForm>) -> Response {
+    if let Err(r) = ctx.check_csrf(&f.csrf) {
+        return r;
+    }
+    let session = match at_stage(&ctx, LoginStage::EnrolTotp) {
+        Ok(s) => s.clone(),
+        Err(r) => return r,
+    };
+    match s.app.confirm_totp(&session, &f.code).await {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(e @ AppError::Locked(_)) => app_error_page(&ctx, e),
+        Err(e) => {
+            let msg = form_error(&ctx, &s.catalog, e).message;
+            enrol_view(&s, &ctx, Some(msg)).await
+        }
+    }
+}
+
+async fn totp_page(ctx: Ctx) -> Response {
+    if let Err(r) = at_stage(&ctx, LoginStage::Totp) {
+        return r;
+    }
+    render(&step_page(&ctx, "ui-totp-title", "ui-totp-intro", "/login/totp", None))
+}
+
+async fn totp(State(s): State<AppState>, ctx: Ctx, Form(f): Form<CodeForm>) -> Response {
+    if let Err(r) = ctx.check_csrf(&f.csrf) {
+        return r;
+    }
+    let session = match at_stage(&ctx, LoginStage::Totp) {
+        Ok(s) => s.clone(),
+        Err(r) => return r,
+    };
+    match s.app.verify_totp(&session, &f.code).await {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(e @ AppError::Locked(_)) => app_error_page(&ctx, e),
+        Err(e) => {
+            let msg = form_error(&ctx, &s.catalog, e).message;
+            with_status(render(&step_page(&ctx, "ui-totp-title", "ui-totp-intro", "/login/totp", Some(msg))), true)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(State(s): State<AppState>, ctx: Ctx, Form(f): Form<CsrfForm>) -> Response {
+    if let Err(r) = ctx.check_csrf(&f.csrf) {
+        return r;
+    }
+    if let Some(session) = &ctx.session
+        && let Err(e) = s.app.end_session(session).await
+    {
+        return app_error_page(&ctx, e);
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(&s, SESSION_COOKIE, "", Some(0)));
+    res
+}
