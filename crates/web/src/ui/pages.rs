@@ -305,7 +305,6 @@ async fn dashboard(State(s): State<AppState>, ctx: Ctx) -> Response {
         chart_section(tr.t("ui-chart-per-system"), top(per_system), tr.t("field-system_id")),
         chart_section(tr.t("ui-chart-waiting"), waiting_rows, tr.t("field-state")),
         chart_section(tr.t("ui-chart-expiring"), expiring_rows, tr.t("field-valid_to")),
-        chart_section(tr.t("ui-open-signoffs"), vec![(tr.t("ui-open-signoffs"), figures.open_signoffs)], String::new()),
     ];
     render(&page(&ctx, "nav-dashboard", sections))
 }

@@ -1,0 +1,177 @@
+// The whole path of an account through the pages, in real Chromium: a supplier's orderer
+// records the evidence and orders an account from a job profile; the department head and
+// the IT security coordinator approve; the IT operator confirms the manual task; the
+// account shows as active; the pages switch to Swedish and English; a local
+// administrator creates an emergency account at night. Every main page is checked with
+// axe-core and photographed into target/screenshots/.
+// REQ: REQ-1, REQ-2, ACC-4, EMG-1, OPS-2, RPT-1, AUTH-1, AUTH-4, X-7
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startPortvagt, api, launch, login, logout, checkAccessibility, screenshot, isoDate } from "./lib.mjs";
+
+let pv;
+let browser;
+
+before(async () => {
+  pv = await startPortvagt({ preset: "taarnby" });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await pv?.stop();
+});
+
+test("an account goes from order to active through the pages of every role", async () => {
+  // What the demo registry holds: the first supplier's agreement and its orderer.
+  const waiting = await api(pv, "GET", "/api/v1/requests?state=submitted");
+  const demo = waiting.items[0];
+  const orderers = await api(pv, "GET", `/api/v1/orderers?supplier_id=${demo.supplier_id}`);
+  const ordererPerson = orderers.items[0].person_id;
+  const policy = await api(pv, "GET", "/api/v1/policy");
+  const lead = policy.policy.lead_times.new_account_days.value;
+  const newcomer = await api(pv, "POST", "/api/v1/persons", {
+    name: "Tove Testesen",
+    affiliations: [{ supplier_id: demo.supplier_id, from: isoDate(0) }],
+  });
+  const localAdminPerson = await api(pv, "POST", "/api/v1/persons", { name: "Lone Natvagt" });
+
+  const user = (username, ...args) => ({ username, password: pv.cli("create-user", "--username", username, "--display-name", username, ...args) });
+  const orderer = user("bestiller", "--role", "supplier_orderer", "--supplier-id", demo.supplier_id, "--person-id", ordererPerson);
+  const head = user("afdelingsleder", "--role", "department_head", "--department-id", demo.department_id);
+  const coordinator = user("koordinator", "--role", "security_coordinator");
+  const operator = user("drift", "--role", "it_operator");
+  const localAdmin = user("natvagt", "--role", "local_administrator", "--department-id", demo.department_id, "--person-id", localAdminPerson.id);
+
+  const context = await browser.newContext({ locale: "da-DK", viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+
+  // The orderer: evidence for the newcomer, then the order.
+  await login(page, pv, orderer);
+  assert.equal(await page.textContent("h1"), "Overblik");
+  await checkAccessibility(page, "dashboard (orderer)");
+  await page.goto(pv.base + "/staff");
+  const row = page.locator("tr", { hasText: "Tove Testesen" });
+  for (const label of ["Registrér erklæring", "Registrér uddannelse", "Registrér kontrol"]) {
+    await row.getByRole("button", { name: label }).click();
+    await page.waitForSelector("#page-success");
+  }
+  assert.equal(await page.locator("tr", { hasText: "Tove Testesen" }).getByText("Registreret").count(), 3);
+  await screenshot(page, "staff");
+  await checkAccessibility(page, "staff");
+
+  await page.goto(pv.base + "/requests/new");
+  await page.selectOption("#f-person_id", newcomer.id);
+  await page.selectOption("#f-agreement_id", demo.agreement_id);
+  await page.selectOption("#f-job_profile_id", demo.job_profile_id);
+  await page.selectOption("#f-system_id", demo.system_id);
+  await page.fill("#f-wanted_start", isoDate(lead + 5));
+  await page.fill("#f-needs_assessment_ref", "Behovsvurdering 2026-17");
+  await screenshot(page, "order");
+  await checkAccessibility(page, "order form");
+  await page.click("form[action='/requests/new'] button[type=submit]");
+  await page.waitForSelector("#page-success");
+  const requestUrl = page.url().replace(/\?.*$/, "");
+  assert.match(requestUrl, /\/requests\/[0-9a-f-]{36}$/);
+  assert.match(await page.textContent("main"), /Venter på afdelingsleder/);
+  await checkAccessibility(page, "request (orderer)");
+  await logout(page);
+
+  // The department head approves from the inbox.
+  await login(page, pv, head);
+  await page.goto(pv.base + "/inbox");
+  await page.getByRole("link", { name: "Tove Testesen" }).click();
+  assert.match(await page.textContent("main"), /Alle regler er opfyldt/);
+  await screenshot(page, "request-approval");
+  await checkAccessibility(page, "request (department head)");
+  await page.getByRole("button", { name: "Godkend" }).click();
+  await page.waitForSelector("#page-success");
+  assert.match(await page.textContent("main"), /Venter på IT-sikkerhedskoordinator/);
+  await logout(page);
+
+  // The coordinator approves; the dashboard shows charts with tables.
+  await login(page, pv, coordinator);
+  assert.ok((await page.locator("svg.pv-chart").count()) >= 4, "dashboard charts");
+  assert.ok((await page.locator("table").count()) >= 4, "every chart has its table");
+  await screenshot(page, "dashboard");
+  await checkAccessibility(page, "dashboard");
+  await page.goto(pv.base + "/inbox");
+  await screenshot(page, "inbox");
+  await checkAccessibility(page, "inbox");
+  await page.getByRole("link", { name: "Tove Testesen" }).click();
+  await page.getByRole("button", { name: "Godkend" }).click();
+  await page.waitForSelector("#page-success");
+  assert.match(await page.textContent("main"), /Godkendt|Udført/);
+  await logout(page);
+
+  // The IT operator carries out the manual tasks and confirms them.
+  await login(page, pv, operator);
+  await page.goto(pv.base + "/tasks");
+  await screenshot(page, "tasks");
+  await checkAccessibility(page, "tasks");
+  for (let i = 0; i < 20; i++) {
+    const button = page.getByRole("button", { name: "Bekræft udført" }).first();
+    if ((await button.count()) === 0) break;
+    await button.click();
+    await page.waitForSelector("#page-success");
+  }
+  assert.match(await page.textContent("main"), /Der er ingen åbne opgaver/);
+  await logout(page);
+
+  // The account is active; the coordinator sees it.
+  await login(page, pv, coordinator);
+  await page.goto(pv.base + "/accounts?state=active");
+  const accountRow = page.locator("tr", { hasText: "Tove Testesen" });
+  while ((await accountRow.count()) === 0 && (await page.getByRole("link", { name: "Næste side" }).count()) > 0) {
+    await page.getByRole("link", { name: "Næste side" }).click();
+  }
+  if ((await accountRow.count()) !== 1) {
+    const all = await api(pv, "GET", `/api/v1/accounts?person_id=${newcomer.id}`);
+    assert.fail(`the new account is not active: ${JSON.stringify(all)}`);
+  }
+  assert.match(await accountRow.textContent(), /Aktiv/);
+  await accountRow.getByRole("link").click();
+  await screenshot(page, "account");
+  await checkAccessibility(page, "account");
+  await page.goto(pv.base + "/accounts");
+  await screenshot(page, "accounts");
+  await checkAccessibility(page, "accounts");
+  await page.goto(pv.base + "/registry?kind=agreement");
+  await checkAccessibility(page, "registry");
+
+  // The language follows the user: Swedish, then English, on every page.
+  await page.getByRole("button", { name: "Svenska" }).click();
+  assert.equal(await page.textContent("h1"), "Register");
+  assert.match(await page.textContent("nav"), /Beställningar/);
+  await page.goto(pv.base + "/");
+  assert.equal(await page.textContent("h1"), "Översikt");
+  assert.equal(await page.getAttribute("html", "lang"), "sv");
+  await screenshot(page, "dashboard-sv");
+  await page.getByRole("button", { name: "English" }).click();
+  assert.equal(await page.textContent("h1"), "Dashboard");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  await page.goto(pv.base + "/requests");
+  assert.equal(await page.textContent("h1"), "Requests");
+  await screenshot(page, "requests-en");
+  await checkAccessibility(page, "requests (English)");
+  await page.getByRole("button", { name: "Dansk" }).click();
+  assert.equal(await page.textContent("h1"), "Bestillinger");
+  await logout(page);
+  await context.close();
+
+  // The local administrator, on a tablet at night: an emergency account.
+  const tablet = await browser.newContext({ locale: "da-DK", viewport: { width: 820, height: 1180 }, hasTouch: true });
+  const tpage = await tablet.newPage();
+  await login(tpage, pv, localAdmin);
+  assert.ok(tpage.url().endsWith("/emergency"), "the local administrator starts on the emergency page");
+  await tpage.fill("#f-name", "Vikar Nattevagt");
+  await tpage.locator("input[name=profiles]").first().check();
+  await tpage.fill("#f-valid_to", isoDate(2));
+  await screenshot(tpage, "emergency");
+  await checkAccessibility(tpage, "emergency");
+  await tpage.click("form[action='/emergency'] button[type=submit]");
+  await tpage.waitForSelector("#page-success");
+  assert.match(await tpage.textContent("main"), /Vikar Nattevagt/);
+  await tablet.close();
+});

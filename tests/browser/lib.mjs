@@ -1,0 +1,148 @@
+// Helpers of the browser tests: start the real `portvagt serve` on a free loopback port
+// with a fresh data folder, run its CLI, call its API, compute TOTP codes, log in
+// through the pages, check accessibility with axe-core, save screenshots.
+
+import { spawn, execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = join(here, "..", "..");
+export const BIN = process.env.PORTVAGT_BIN || join(root, "target", "debug", "portvagt");
+export const SCREENSHOTS = process.env.PORTVAGT_SCREENSHOTS || join(root, "target", "screenshots");
+export const PASSWORD = "Portvagt2026Sikker";
+
+/** A running Portvagt with its own data folder; `stop()` ends it and removes the folder. */
+export async function startPortvagt({ preset = "taarnby", env = {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "portvagt-browser-"));
+  const fullEnv = {
+    ...process.env,
+    PORTVAGT_DATA_DIR: join(dir, "data"),
+    PORTVAGT_PRESET: preset,
+    PORTVAGT_LOG: "warn",
+    LANG: "en_US.UTF-8",
+    ...env,
+  };
+  const child = spawn(BIN, ["serve", "--demo", "--listen", "127.0.0.1:0"], { env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`portvagt did not start:\n${out}\n${err}`)), 60000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`portvagt exited with ${code}:\n${out}\n${err}`)));
+  });
+  const cli = (...args) => execFileSync(BIN, args, { env: fullEnv, encoding: "utf8" }).trim();
+  const admin = cli("create-token", "--name", "browser tests", "--role", "administrator");
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { base, cli, admin, stop, stderr: () => err };
+}
+
+/** Calls the JSON API with the administrator's token. */
+export async function api(pv, method, path, body) {
+  const res = await fetch(pv.base + path, {
+    method,
+    headers: { Authorization: `Bearer ${pv.admin}`, "Content-Type": "application/json", "Accept-Language": "en" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+function base32(s) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of s.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** RFC 6238: the current six-digit code of a base32 secret (SHA-1, 30 s). */
+export function totp(secret, at = Date.now()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const h = createHmac("sha1", base32(secret)).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(n % 1_000_000).padStart(6, "0");
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+}
+
+/** Logs a user in through the pages: one-time password → own password → TOTP set-up or
+ * code. `user.secret` keeps the TOTP secret between logins. */
+export async function login(page, pv, user) {
+  await page.goto(pv.base + "/login");
+  await page.fill("#username", user.username);
+  await page.fill("#password", user.changed ? PASSWORD : user.password);
+  await page.click("form[action='/login'] button[type=submit]");
+  if (page.url().endsWith("/login/password")) {
+    await page.fill("#new_password", PASSWORD);
+    await page.fill("#repeat_password", PASSWORD);
+    await page.click("form[action='/login/password'] button[type=submit]");
+    user.changed = true;
+  }
+  if (page.url().endsWith("/login/totp-setup")) {
+    user.secret = (await page.textContent("#totp-secret")).trim();
+    await page.fill("#code", totp(user.secret));
+    await page.click("form[action='/login/totp-setup'] button[type=submit]");
+  } else if (page.url().endsWith("/login/totp")) {
+    await page.fill("#code", totp(user.secret));
+    await page.click("form[action='/login/totp'] button[type=submit]");
+  }
+  assert.ok(!page.url().includes("/login"), `still on ${page.url()}: ${await page.textContent("main")}`);
+}
+
+export async function logout(page) {
+  await page.click("form[action='/logout'] button");
+  assert.ok(page.url().endsWith("/login"));
+}
+
+/** WCAG 2.1 AA by axe-core: no serious or critical violation on the page. */
+export async function checkAccessibility(page, name) {
+  // Evaluated through the DevTools protocol, which the page's strict CSP does not cover.
+  await page.evaluate(readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8"));
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`),
+    [],
+    `accessibility of ${name}`,
+  );
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+export function isoDate(daysAhead) {
+  const d = new Date(Date.now() + daysAhead * 86400000);
+  return d.toISOString().slice(0, 10);
+}
