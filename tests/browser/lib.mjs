@@ -18,7 +18,7 @@ export const SCREENSHOTS = process.env.PORTVAGT_SCREENSHOTS || join(root, "targe
 export const PASSWORD = "Portvagt2026Sikker";
 
 /** A running Portvagt with its own data folder; `stop()` ends it and removes the folder. */
-export async function startPortvagt({ preset = "taarnby", env = {} } = {}) {
+export async function startPortvagt({ preset = "taarnby", env = {}, listen = "127.0.0.1:0" } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "portvagt-browser-"));
   const fullEnv = {
     ...process.env,
@@ -28,7 +28,7 @@ export async function startPortvagt({ preset = "taarnby", env = {} } = {}) {
     LANG: "en_US.UTF-8",
     ...env,
   };
-  const child = spawn(BIN, ["serve", "--demo", "--listen", "127.0.0.1:0"], { env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(BIN, ["serve", "--demo", "--listen", listen], { env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stderr.on("data", (d) => (err += d));
@@ -145,4 +145,16 @@ export async function screenshot(page, name) {
 export function isoDate(daysAhead) {
   const d = new Date(Date.now() + daysAhead * 86400000);
   return d.toISOString().slice(0, 10);
+}
+
+/** A free loopback port (bound and released at once). */
+export async function freePort() {
+  const net = await import("node:net");
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }
