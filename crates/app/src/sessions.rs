@@ -485,7 +485,14 @@ impl App {
     /// Every user with the number of their open sessions (administrators).
     pub async fn users(&self, actor: &Actor) -> Result<Vec<UserView>> {
         self.allow(actor, Action::Read, ResourceKind::ApiToken)?;
-        let open: std::collections::HashMap<Uuid, u64> = self.store.open_sessions_by_user().await?.into_iter().collect();
+        let rules = self.active_preset().await?.policy.login;
+        let now = self.now();
+        let mut open: std::collections::HashMap<Uuid, u64> = std::collections::HashMap::new();
+        for (user, created, seen) in self.store.open_sessions().await? {
+            if session_valid(created, seen, now, &rules).is_ok() {
+                *open.entry(user).or_default() += 1;
+            }
+        }
         Ok(self
             .store
             .list_users()

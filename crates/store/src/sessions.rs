@@ -59,14 +59,15 @@ impl Store {
         Ok(())
     }
 
-    /// Live (not ended) sessions per user id, for the administrator's list.
-    pub async fn open_sessions_by_user(&self) -> Result<Vec<(Uuid, u64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT user_id, COUNT(*) FROM web_sessions WHERE ended_at IS NULL AND user_id IS NOT NULL AND stage = 'active' GROUP BY user_id",
+    /// Sessions neither ended nor pending, as (user, created, last seen): the caller
+    /// applies the idle and lifetime limits.
+    pub async fn open_sessions(&self) -> Result<Vec<(Uuid, Timestamp, Timestamp)>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT user_id, created_at, last_seen_at FROM web_sessions WHERE ended_at IS NULL AND user_id IS NOT NULL AND stage = 'active'",
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(|(u, n)| Ok((crate::sql::uuid(&u)?, n as u64))).collect()
+        rows.into_iter().map(|(u, c, l)| Ok((crate::sql::uuid(&u)?, ts(&c)?, ts(&l)?))).collect()
     }
 }
 

@@ -1266,6 +1266,9 @@ struct AuditQuery {
 
 async fn audit_search(State(s): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> Response {
     let actor = actor_or_return!(ctx);
+    if domain::authz::authorize(actor.role, domain::authz::Action::Read, domain::authz::ResourceKind::AuditLog).is_none() {
+        return app_error_page(&ctx, AppError::NotFound);
+    }
     let tr = &ctx.tr;
     let form = FormSpec {
         action: "/audit".into(),

@@ -29,10 +29,14 @@ impl TestApp {
     }
 
     pub async fn spawn_with_preset(b: TestBackend, preset: &str) -> TestApp {
+        Self::spawn_with_clock(b, preset, Arc::new(SystemClock)).await
+    }
+
+    pub async fn spawn_with_clock(b: TestBackend, preset: &str, clock: Arc<dyn domain::time::Clock>) -> TestApp {
         let db = TestDb::new(b).await;
         let store = db.store().await;
         store.migrate().await.unwrap();
-        let app = App::new(store, shipped_presets().unwrap(), preset, Arc::new(SystemClock)).unwrap();
+        let app = App::new(store, shipped_presets().unwrap(), preset, clock).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = portvagt_web::router(app.clone());

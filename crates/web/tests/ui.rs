@@ -1,0 +1,333 @@
+//! The web pages' login, sessions and protections through HTTP, on SQLite and
+//! PostgreSQL: lockout, the second factor, idle and lifetime limits, ending sessions,
+//! CSRF, and a supplier's user reaching into another supplier's pages. (The pages'
+//! flows in a real browser are in `tests/browser/`.)
+
+mod common;
+
+use app::{App, UserInput};
+use common::{TestApp, seed};
+use domain::authz::{Actor, UserRole};
+use domain::time::ManualClock;
+use reqwest::StatusCode;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use store::backend_tests;
+use store::testing::TestBackend;
+use uuid::Uuid;
+
+const PASSWORD: &str = "Portvagt2026Sikker";
+
+/// A browser without a script engine: keeps cookies, follows no redirects, speaks English.
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookies: Mutex<HashMap<String, String>>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+impl Page {
+    /// The first form token on the page.
+    fn csrf(&self) -> String {
+        let at = self.body.find(r#"name="csrf" value=""#).expect("a form token on the page") + r#"name="csrf" value=""#.len();
+        self.body[at..].split('"').next().unwrap().to_string()
+    }
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        Browser {
+            base: base.to_string(),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            cookies: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Page {
+        let cookie: Vec<String> = self.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let res =
+            req.header("Cookie", cookie.join("; ")).header("Accept-Language", "en").header("Accept", "text/html").send().await.unwrap();
+        for v in res.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let (kv, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = kv.split_once('=').unwrap();
+            let mut jar = self.cookies.lock().unwrap();
+            if attrs.contains("Max-Age=0") {
+                jar.remove(k);
+            } else {
+                jar.insert(k.to_string(), val.to_string());
+            }
+        }
+        let status = res.status();
+        let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+        Page { status, location, body: res.text().await.unwrap() }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.send(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.send(self.http.post(format!("{}{path}", self.base)).form(form)).await
+    }
+
+    /// Posts a form with the token of the page at `from`.
+    async fn submit(&self, from: &str, path: &str, form: &[(&str, &str)]) -> Page {
+        let token = self.get(from).await.csrf();
+        let mut fields = form.to_vec();
+        fields.push(("csrf", &token));
+        self.post(path, &fields).await
+    }
+}
+
+async fn create_user(
+    app: &App,
+    username: &str,
+    role: UserRole,
+    supplier: Option<Uuid>,
+    department: Option<Uuid>,
+    person: Option<Uuid>,
+) -> String {
+    let input = UserInput {
+        username: username.into(),
+        display_name: format!("{username} Testesen"),
+        role,
+        supplier_id: supplier,
+        department_id: department,
+        person_id: person,
+        oidc_subject: None,
+    };
+    app.create_user(&Actor::system("test"), input).await.unwrap().1
+}
+
+/// Logs in through the pages, replacing the one-time password and setting up the
+/// authenticator when asked; returns the TOTP secret, if one was set up.
+async fn login(b: &Browser, app: &App, username: &str, one_time: &str) -> Option<String> {
+    let p = b.submit("/login", "/login", &[("username", username), ("password", one_time)]).await;
+    assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/login/password"), "{}", p.body);
+    let p = b.submit("/login/password", "/login/password", &[("new_password", PASSWORD), ("repeat_password", PASSWORD)]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    if p.location == "/login/totp-setup" {
+        let page = b.get("/login/totp-setup").await;
+        let at = page.body.find(r#"id="totp-secret">"#).unwrap() + r#"id="totp-secret">"#.len();
+        let secret = page.body[at..].split('<').next().unwrap().to_string();
+        let code = App::totp_code(&secret, app.now()).unwrap();
+        let p = b.post("/login/totp-setup", &[("code", &code), ("csrf", &page.csrf())]).await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/"), "{}", p.body);
+        return Some(secret);
+    }
+    assert_eq!(p.location, "/");
+    None
+}
+
+async fn failed_logins(app: &App) -> usize {
+    let f = app::AuditFilter { action: Some("login.failed".into()), limit: 500, ..Default::default() };
+    let admin = Actor::system("test");
+    let mut reader = admin.clone();
+    reader.role = UserRole::Auditor;
+    app.audit_events(&reader, &f, false).await.unwrap().items.len()
+}
+
+backend_tests! {
+    /// Five wrong passwords lock the user for 30 minutes (Tårnby); the right password
+    /// does not help meanwhile; every attempt is an audit event.
+    async fn local_login_locks_after_the_configured_failures(b: TestBackend) {
+        // REQ: AUTH-2, AUTH-3, SEC-1
+        let t = TestApp::spawn(b).await;
+        create_user(&t.app, "revisor", UserRole::Auditor, None, None, None).await;
+        let web = Browser::new(&t.base);
+        let before = failed_logins(&t.app).await;
+        for _ in 0..4 {
+            let p = web.submit("/login", "/login", &[("username", "revisor"), ("password", "wrong")]).await;
+            assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+            assert!(p.body.contains("The username or password is wrong."), "{}", p.body);
+        }
+        let p = web.submit("/login", "/login", &[("username", "revisor"), ("password", "wrong")]).await;
+        assert!(p.body.contains("Too many failed attempts") || p.body.contains("locked"), "{}", p.body);
+        assert_eq!(failed_logins(&t.app).await, before + 5);
+        let user = t.app.store().user_by_username("revisor").await.unwrap().unwrap();
+        assert!(user.login.is_locked(t.app.now()));
+        // Unknown names are refused the same way and audited too.
+        let p = web.submit("/login", "/login", &[("username", "nobody"), ("password", "x")]).await;
+        assert!(p.body.contains("The username or password is wrong."));
+        assert_eq!(failed_logins(&t.app).await, before + 6);
+        // Empty fields: a clear message, nothing counted.
+        let p = web.submit("/login", "/login", &[("username", ""), ("password", "")]).await;
+        assert!(p.body.contains("Enter both username and password."));
+        assert_eq!(failed_logins(&t.app).await, before + 6);
+    }
+
+    /// Roles that grant access set up an authenticator at their first login and give its
+    /// code at every later one; wrong codes count towards the lockout. An auditor, who
+    /// grants nothing, logs in with the password alone (X-7 as the Tårnby policy says).
+    async fn roles_that_grant_access_log_in_with_a_second_factor(b: TestBackend) {
+        // REQ: X-7, AUTH-1
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        let pw = create_user(&t.app, "leder", UserRole::DepartmentHead, None, Some(s.department), None).await;
+        let web = Browser::new(&t.base);
+        let secret = login(&web, &t.app, "leder", &pw).await.expect("a department head must set up TOTP");
+        assert_eq!(web.get("/").await.status, StatusCode::OK);
+        let p = web.submit("/", "/logout", &[]).await;
+        assert_eq!(p.location, "/login");
+        assert_eq!(web.get("/").await.status, StatusCode::SEE_OTHER, "logged out");
+
+        let p = web.submit("/login", "/login", &[("username", "leder"), ("password", PASSWORD)]).await;
+        assert_eq!(p.location, "/login/totp");
+        // The password alone does not reach any page.
+        assert_eq!(web.get("/inbox").await.location, "/login/totp");
+        let p = web.submit("/login/totp", "/login/totp", &[("code", "000000")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("The code from your authenticator app is wrong"), "{}", p.body);
+        assert_eq!(t.app.store().user_by_username("leder").await.unwrap().unwrap().login.failed_attempts, 1);
+        let code = App::totp_code(&secret, t.app.now()).unwrap();
+        let p = web.submit("/login/totp", "/login/totp", &[("code", &code)]).await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/"));
+        assert_eq!(t.app.store().user_by_username("leder").await.unwrap().unwrap().login.failed_attempts, 0);
+        // The secret is stored sealed, never as typed.
+        let stored = t.app.store().user_by_username("leder").await.unwrap().unwrap().totp_sealed.unwrap();
+        assert!(!stored.contains(&secret));
+
+        let pw = create_user(&t.app, "revisor", UserRole::Auditor, None, None, None).await;
+        let other = Browser::new(&t.base);
+        assert_eq!(login(&other, &t.app, "revisor", &pw).await, None, "no second factor for an auditor");
+    }
+
+    /// A session ends after 30 idle minutes and after 12 hours however busy (Tårnby), and
+    /// at once when an administrator ends the user's sessions.
+    async fn sessions_end_when_idle_when_too_old_and_by_an_administrator(b: TestBackend) {
+        // REQ: X-8
+        let clock = Arc::new(ManualClock::at("2026-11-23T08:00:00Z"));
+        let t = TestApp::spawn_with_clock(b, "taarnby", clock.clone()).await;
+        let pw = create_user(&t.app, "revisor", UserRole::Auditor, None, None, None).await;
+        let web = Browser::new(&t.base);
+        login(&web, &t.app, "revisor", &pw).await;
+        clock.advance(chrono::Duration::minutes(29));
+        assert_eq!(web.get("/").await.status, StatusCode::OK, "29 idle minutes");
+        clock.advance(chrono::Duration::minutes(30));
+        let p = web.get("/").await;
+        assert_eq!((p.status, p.location.starts_with("/login")), (StatusCode::SEE_OTHER, true), "30 idle minutes end it");
+
+        // Busy all day: every 20 minutes, until the 12 hours are up.
+        let p = web.submit("/login", "/login", &[("username", "revisor"), ("password", PASSWORD)]).await;
+        assert_eq!(p.location, "/");
+        for _ in 0..35 {
+            clock.advance(chrono::Duration::minutes(20));
+            assert_eq!(web.get("/").await.status, StatusCode::OK);
+        }
+        clock.advance(chrono::Duration::minutes(20));
+        assert_eq!(web.get("/").await.status, StatusCode::SEE_OTHER, "twelve hours end it");
+
+        // The administrator ends every session of the user.
+        let p = web.submit("/login", "/login", &[("username", "revisor"), ("password", PASSWORD)]).await;
+        assert_eq!(p.location, "/");
+        let second = Browser::new(&t.base);
+        second.submit("/login", "/login", &[("username", "revisor"), ("password", PASSWORD)]).await;
+        let users = t.app.users(&Actor::system("test")).await.unwrap();
+        let revisor = users.iter().find(|u| u.user.username == "revisor").unwrap();
+        assert_eq!(revisor.open_sessions, 2);
+        let admin_pw = create_user(&t.app, "chef", UserRole::Administrator, None, None, None).await;
+        let admin = Browser::new(&t.base);
+        login(&admin, &t.app, "chef", &admin_pw).await;
+        let page = admin.get("/admin/users").await;
+        assert!(page.body.contains("revisor"));
+        let action = format!("/admin/users/{}/end-sessions", revisor.user.id);
+        let p = admin.post(&action, &[("csrf", &page.csrf())]).await;
+        assert_eq!(p.location, "/admin/users?done=sessions_ended");
+        assert_eq!(web.get("/").await.status, StatusCode::SEE_OTHER);
+        assert_eq!(second.get("/").await.status, StatusCode::SEE_OTHER);
+    }
+
+    /// Every state-changing request needs the session's form token and, when the browser
+    /// says where it comes from, this site; cookies are HttpOnly and SameSite; pages carry
+    /// the security headers.
+    async fn state_changing_requests_without_the_form_token_are_refused(b: TestBackend) {
+        // REQ: AUTH-4
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        let pw = create_user(&t.app, "leder", UserRole::DepartmentHead, None, Some(s.department), None).await;
+        let web = Browser::new(&t.base);
+        // The login form itself needs its token.
+        let p = web.post("/login", &[("username", "leder"), ("password", &pw)]).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert!(p.body.contains("The form has expired"));
+        login(&web, &t.app, "leder", &pw).await;
+
+        let page = web.get("/").await;
+        let csp = "default-src 'none'";
+        assert!(page.body.contains("<html lang=\"en\">"));
+        let res = reqwest::get(format!("{}/login", t.base)).await.unwrap();
+        assert!(res.headers()["content-security-policy"].to_str().unwrap().starts_with(csp));
+        assert_eq!(res.headers()["x-frame-options"], "DENY");
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+
+        let before = t.app.store().user_by_username("leder").await.unwrap().unwrap().language;
+        let p = web.post("/language", &[("lang", "sv"), ("back", "/")]).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "no token");
+        let p = web.post("/language", &[("lang", "sv"), ("back", "/"), ("csrf", "forged")]).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "a wrong token");
+        let token = page.csrf();
+        let cross = web
+            .send(web.http.post(format!("{}/language", t.base)).header("Sec-Fetch-Site", "cross-site").form(&[("lang", "sv"), ("csrf", token.as_str())]))
+            .await;
+        assert_eq!(cross.status, StatusCode::FORBIDDEN, "the right token from another site");
+        assert_eq!(t.app.store().user_by_username("leder").await.unwrap().unwrap().language, before, "nothing changed");
+        let p = web.post("/language", &[("lang", "sv"), ("back", "//evil.example/"), ("csrf", &token)]).await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/"), "never an open redirect");
+        assert_eq!(t.app.store().user_by_username("leder").await.unwrap().unwrap().language.as_deref(), Some("sv"));
+        assert!(web.get("/").await.body.contains("<html lang=\"sv\">"), "the user's language wins over the browser's");
+        // Logging out also needs the token.
+        assert_eq!(web.post("/logout", &[]).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(web.get("/").await.status, StatusCode::OK);
+    }
+
+    /// A supplier's orderer asking for another supplier's request, account or record
+    /// gets the same 404 as for a record that does not exist, and no name leaks; the
+    /// lists show only the own supplier's rows; administrator pages are not there.
+    async fn a_supplier_user_reaches_only_its_own_suppliers_pages(b: TestBackend) {
+        // REQ: AUTH-4
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        // Supplier B's orderer orders an account for B's staff member through the API.
+        let orderer_b = t.scoped_token(UserRole::SupplierOrderer, Some(s.supplier_b), None, Some(s.person_b)).await;
+        for kind in ["no_remote_control_software", "backup_routines"] {
+            t.post(&format!("/api/v1/agreements/{}/attestations", s.agreement_b), &orderer_b, &serde_json::json!({ "kind": kind, "attested_by": "Bo Dahl" })).await;
+        }
+        let start = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+        let res = t
+            .post(
+                "/api/v1/requests",
+                &orderer_b,
+                &serde_json::json!({ "kind": "new_account", "person_id": s.person_b, "system_id": s.system, "agreement_id": s.agreement_b,
+                    "job_profile_id": s.job_profile, "wanted_start": start, "needs_assessment_ref": "Behovsvurdering B" }),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+        let request_b = t.app.store().list_requests(&store::RequestQuery { limit: 10, ..Default::default() }).await.unwrap().0[0].id;
+
+        let pw = create_user(&t.app, "bestiller-a", UserRole::SupplierOrderer, Some(s.supplier_a), None, Some(s.person_a)).await;
+        let web = Browser::new(&t.base);
+        login(&web, &t.app, "bestiller-a", &pw).await;
+        for path in [format!("/requests/{request_b}"), format!("/accounts/{}", Uuid::now_v7()), "/requests/not-an-id".to_string(), "/admin/users".to_string(), "/audit".to_string(), "/tasks".to_string()] {
+            let p = web.get(&path).await;
+            assert_eq!(p.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(!p.body.contains("Bo Dahl"), "{path} leaks a name");
+        }
+        // Deciding on it is just as absent.
+        let token = web.get("/").await.csrf();
+        let p = web.post(&format!("/requests/{request_b}/decide"), &[("step", "cancel"), ("csrf", &token)]).await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND);
+        for path in ["/requests", "/staff", "/accounts", "/"] {
+            let p = web.get(path).await;
+            assert_eq!(p.status, StatusCode::OK, "{path}");
+            assert!(!p.body.contains("Bo Dahl"), "{path} lists another supplier's person");
+        }
+        assert!(web.get("/staff").await.body.contains("Anna Berg"));
+    }
+}
