@@ -59,12 +59,25 @@ impl App {
         Ok(acc)
     }
 
-    /// RPT-1: the dashboard's figures; a supplier's actor sees its own supplier's.
-    pub async fn dashboard(&self, actor: &Actor) -> Result<store::DashboardFigures> {
+    /// RPT-1: the dashboard's figures and when they were counted; a supplier's actor
+    /// sees its own supplier's. Counting runs over every account, so the figures are
+    /// kept for [`crate::DASHBOARD_MAX_AGE_SECS`] per scope.
+    pub async fn dashboard(&self, actor: &Actor) -> Result<(store::DashboardFigures, domain::time::Timestamp)> {
         self.account_scope(actor, Action::Read)?;
-        let today = self.now().date();
+        let now = self.now();
+        let scope = actor.supplier();
+        let cached = self.dashboard_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&scope).cloned();
+        if let Some((at, figures)) = cached
+            && (now.0 - at.0).num_seconds() < crate::DASHBOARD_MAX_AGE_SECS
+            && at <= now
+        {
+            return Ok((figures, at));
+        }
+        let today = now.date();
         let until = domain::time::Date(today.0 + chrono::Duration::days(30));
-        Ok(self.store.dashboard(actor.supplier(), today, until).await?)
+        let figures = self.store.dashboard(scope, today, until).await?;
+        self.dashboard_cache.lock().unwrap_or_else(|e| e.into_inner()).insert(scope, (now, figures.clone()));
+        Ok((figures, now))
     }
 
     /// Lists accounts; a supplier's actor sees only its own.
@@ -116,6 +129,24 @@ impl App {
             }
         }
         Ok(self.store.evidence(person).await?)
+    }
+
+    /// The kinds of evidence recorded for persons the actor has just listed (and so may
+    /// see): one query for a whole page. Persons the actor may not see are left out.
+    pub async fn evidence_kinds(&self, actor: &Actor, persons: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<String>>> {
+        let scope = self.allow(actor, Action::Read, domain::authz::ResourceKind::Person)?;
+        let mut kinds = self.store.evidence_kinds(persons).await?;
+        if scope == Scope::OwnSupplier {
+            let own = actor.supplier();
+            let mut visible = std::collections::HashSet::new();
+            for p in persons {
+                if self.store.get_entry(*p).await?.is_some_and(|e| own.is_some_and(|s| e.owners.contains(&s))) {
+                    visible.insert(*p);
+                }
+            }
+            kinds.retain(|p, _| visible.contains(p));
+        }
+        Ok(kinds)
     }
 
     pub async fn evidence(&self, actor: &Actor, person: Uuid) -> Result<Vec<EvidenceRow>> {

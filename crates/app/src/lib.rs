@@ -90,7 +90,13 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// Connectors by target system code; systems without one get manual tasks.
     connectors: Arc<std::collections::HashMap<String, connectors::Connector>>,
+    /// The dashboard's figures per scope (the municipality, or one supplier) with the
+    /// time they were counted: counted at most every [`DASHBOARD_MAX_AGE_SECS`].
+    dashboard_cache: Arc<std::sync::Mutex<std::collections::HashMap<Option<uuid::Uuid>, (Timestamp, store::DashboardFigures)>>>,
 }
+
+/// How old the dashboard's figures may be; the page says when they were counted.
+pub const DASHBOARD_MAX_AGE_SECS: i64 = 30;
 
 impl App {
     /// `presets` must contain `default_preset`.
@@ -99,7 +105,14 @@ impl App {
             let known: Vec<&str> = presets.iter().map(|p| p.id.as_str()).collect();
             return Err(format!("unknown policy preset '{default_preset}' (known: {})", known.join(", ")));
         }
-        Ok(App { store, presets: Arc::new(presets), default_preset: default_preset.to_string(), clock, connectors: Arc::default() })
+        Ok(App {
+            store,
+            presets: Arc::new(presets),
+            default_preset: default_preset.to_string(),
+            clock,
+            connectors: Arc::default(),
+            dashboard_cache: Arc::default(),
+        })
     }
 
     /// Uses these connectors, by target system code (`AD`), for their systems'

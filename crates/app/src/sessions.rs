@@ -367,7 +367,10 @@ impl App {
 
     /// Confirms the authenticator app with its first code; the login then completes.
     pub async fn confirm_totp(&self, s: &WebSession, code: &str) -> Result<LoginStage> {
-        let user = Self::session_user(s, LoginStage::EnrolTotp)?;
+        let id = Self::session_user(s, LoginStage::EnrolTotp)?.id;
+        // The secret was stored after the session was read: read the user again.
+        let fresh = self.store.user(id).await?.ok_or(AppError::Unauthenticated)?;
+        let user = &fresh;
         if !self.totp_matches(user, code)? {
             return Err(self.count_failure(user, "bad_totp").await?);
         }

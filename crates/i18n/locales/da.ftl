@@ -384,3 +384,4 @@ ui-person-id-hint = Id for personen i registret (bestillere og lokale administra
 ui-oidc-subject-hint = Udfyld, hvis brugeren logger ind via organisationens login.
 ui-user-created = Brugeren { $arg } er oprettet. Engangsadgangskode: { $arg2 } – den vises kun nu.
 cli-login-web = Log ind: { $url }
+ui-dashboard-as-of = Tallene er talt { $arg }.

@@ -384,3 +384,4 @@ ui-person-id-hint = The person's id in the registry (orderers and local administ
 ui-oidc-subject-hint = Fill in when the user logs in through the organisation's login.
 ui-user-created = User { $arg } was created. One-time password: { $arg2 } – shown only now.
 cli-login-web = Log in: { $url }
+ui-dashboard-as-of = Figures counted { $arg }.

@@ -384,3 +384,4 @@ ui-person-id-hint = Id för personen i registret (beställare och lokala adminis
 ui-oidc-subject-hint = Fyll i om användaren loggar in via organisationens inloggning.
 ui-user-created = Användaren { $arg } har skapats. Engångslösenord: { $arg2 } – det visas bara nu.
 cli-login-web = Logga in: { $url }
+ui-dashboard-as-of = Siffrorna räknades { $arg }.

@@ -798,6 +798,7 @@ async fn large(app: &App, preset: &Preset, actor: &Actor, ids: &Ids, rng: &mut S
     for chunk in accounts.chunks(10_000) {
         app.import_accounts(actor, chunk).await.map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
     }
+    app.store().analyze_tables().await?;
     Ok(summary)
 }
 

@@ -463,6 +463,9 @@ fn spawn_checkpoints(app: &App, key: audit::SigningKey, origin: String, secs: u6
             if let Err(e) = purger.store().analyze_log().await {
                 tracing::warn!(error = %e, "audit statistics");
             }
+            if let Err(e) = purger.store().analyze_tables().await {
+                tracing::warn!(error = %e, "table statistics");
+            }
             match purger.purge_audit_log(&purge_key).await {
                 Ok(r) if !r.days.is_empty() => {
                     tracing::info!(days = r.days.len(), deleted = r.events_deleted, held = r.events_held, "audit log purged")

@@ -414,6 +414,8 @@ CREATE TABLE web_sessions (
     ended_at TEXT
 );
 CREATE INDEX web_sessions_user ON web_sessions (user_id);
+CREATE INDEX accounts_username ON accounts (username, id);
+CREATE INDEX accounts_status_username ON accounts (status, username, id);
 "#,
         sqlite: "",
         postgres: "",

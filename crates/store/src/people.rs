@@ -29,6 +29,23 @@ pub struct AuthenticatorRow {
 }
 
 impl Store {
+    /// The kinds of evidence recorded for each of `persons`, in one statement.
+    pub async fn evidence_kinds(&self, persons: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<String>>> {
+        let mut out: std::collections::HashMap<Uuid, Vec<String>> = std::collections::HashMap::new();
+        for chunk in persons.chunks(200) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT DISTINCT person_id, kind FROM person_evidence WHERE person_id IN ({})", list.join(", "));
+            let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+            for p in chunk {
+                q = q.bind(p.to_string());
+            }
+            for (p, kind) in q.fetch_all(&self.pool).await? {
+                out.entry(uuid(&p)?).or_default().push(kind);
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn evidence(&self, person: Uuid) -> Result<Vec<EvidenceRow>> {
         let rows: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
             "SELECT id, person_id, kind, recorded_at, recorded_by, note FROM person_evidence WHERE person_id = $1 ORDER BY recorded_at, id",

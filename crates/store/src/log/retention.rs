@@ -263,6 +263,26 @@ impl Store {
 
     /// Refreshes the planner's statistics of the log's live day tables (run daily with
     /// the purge; a day's tables change only while it is the current day).
+    /// Refreshes the planner's statistics of the registry, account and request tables,
+    /// so supplier-scoped lists are planned from the (small) supplier's rows rather than
+    /// by walking a whole index. Run after bulk loads and daily.
+    pub async fn analyze_tables(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        for table in [
+            "registry_entries",
+            "registry_owners",
+            "registry_refs",
+            "accounts",
+            "account_roles",
+            "requests",
+            "person_evidence",
+            "web_sessions",
+        ] {
+            sqlx::query(&format!("ANALYZE {table}")).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
     pub async fn analyze_log(&self) -> Result<()> {
         let days: Vec<i64> = sqlx::query_scalar("SELECT day FROM audit_days WHERE purged_at IS NULL").fetch_all(&self.pool).await?;
         let mut conn = self.pool.acquire().await?;

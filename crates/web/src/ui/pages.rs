@@ -243,7 +243,7 @@ async fn dashboard(State(s): State<AppState>, ctx: Ctx) -> Response {
         return Redirect::to("/emergency").into_response();
     }
     let tr = &ctx.tr;
-    let figures = match s.app.dashboard(&actor).await {
+    let (figures, counted_at) = match s.app.dashboard(&actor).await {
         Ok(f) => f,
         Err(AppError::Forbidden) => {
             let mut p = page(&ctx, "nav-dashboard", Vec::new());
@@ -306,7 +306,9 @@ async fn dashboard(State(s): State<AppState>, ctx: Ctx) -> Response {
         chart_section(tr.t("ui-chart-waiting"), waiting_rows, tr.t("field-state")),
         chart_section(tr.t("ui-chart-expiring"), expiring_rows, tr.t("field-valid_to")),
     ];
-    render(&page(&ctx, "nav-dashboard", sections))
+    let mut p = page(&ctx, "nav-dashboard", sections);
+    p.intro = Some(tr.t1("ui-dashboard-as-of", &tr.time(&counted_at)));
+    render(&p)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -691,10 +693,14 @@ async fn staff(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
         Ok(l) => l,
         Err(e) => return app_error_page(&ctx, e),
     };
+    let ids: Vec<Uuid> = list.items.iter().map(|p| p.id).collect();
+    let evidence = match s.app.evidence_kinds(&actor, &ids).await {
+        Ok(e) => e,
+        Err(e) => return app_error_page(&ctx, e),
+    };
     let mut rows = Vec::new();
     for p in &list.items {
-        let evidence = s.app.evidence(&actor, p.id).await.unwrap_or_default();
-        let has = |code: &str| evidence.iter().any(|e| e.kind == code);
+        let has = |code: &str| evidence.get(&p.id).is_some_and(|k| k.iter().any(|x| x == code));
         let mut row = vec![cell(p.data.name.to_string())];
         for kind in [EvidenceKind::ConfidentialityDeclaration, EvidenceKind::Training, EvidenceKind::IdentityCheck] {
             let code = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
