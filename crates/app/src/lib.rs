@@ -92,8 +92,11 @@ pub struct App {
     connectors: Arc<std::collections::HashMap<String, connectors::Connector>>,
     /// The dashboard's figures per scope (the municipality, or one supplier) with the
     /// time they were counted: counted at most every [`DASHBOARD_MAX_AGE_SECS`].
-    dashboard_cache: Arc<std::sync::Mutex<std::collections::HashMap<Option<uuid::Uuid>, (Timestamp, store::DashboardFigures)>>>,
+    dashboard_cache: Arc<std::sync::Mutex<DashboardCache>>,
 }
+
+/// Dashboard figures by scope (`None`: the municipality; a supplier) and when counted.
+type DashboardCache = std::collections::HashMap<Option<uuid::Uuid>, (Timestamp, store::DashboardFigures)>;
 
 /// How old the dashboard's figures may be; the page says when they were counted.
 pub const DASHBOARD_MAX_AGE_SECS: i64 = 30;

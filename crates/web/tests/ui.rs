@@ -13,6 +13,7 @@ use reqwest::StatusCode;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use store::backend_tests;
+#[allow(unused_imports)]
 use store::testing::TestBackend;
 use uuid::Uuid;
 

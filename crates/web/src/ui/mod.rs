@@ -4,6 +4,11 @@
 //! state-changing request must carry the session's form token and, when the browser
 //! sends Fetch Metadata, come from this site (CSRF).
 
+// A handler's early exit is the response to send (a redirect to the login, a refused
+// form): `Result<_, Response>` is axum's own pattern, and one response per request is
+// not worth boxing.
+#![allow(clippy::result_large_err)]
+
 mod auth;
 mod charts;
 pub(crate) mod oidc;
