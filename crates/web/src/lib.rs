@@ -1,5 +1,6 @@
-//! Portvagt over HTTP: the JSON API (`/api/v1`, described by OpenAPI at
-//! `/api/v1/openapi.json` and browsable at `/api/docs`), health, and security headers.
+//! Portvagt over HTTP: the web pages (`ui`), the JSON API (`/api/v1`, described by
+//! OpenAPI at `/api/v1/openapi.json` and browsable at `/api/docs`), health, and security
+//! headers.
 //! HTTP types live here and nowhere else.
 
 mod api;
@@ -54,7 +55,7 @@ pub fn router(app: App) -> Router {
 pub fn router_with(app: App, ui_config: ui::UiConfig) -> Router {
     let (api, json) = api_and_document();
     let oidc = ui_config.oidc.clone().map(|s| Arc::new(ui::oidc::Provider::new(s)));
-    let pages = ui::routes(&ui_config);
+    let pages = ui::routes();
     let state = AppState { app, catalog: Arc::new(Catalog::new()), openapi_json: Arc::new(json), ui: Arc::new(ui_config), oidc };
     Router::new()
         .merge(pages)

@@ -39,7 +39,6 @@ pub(super) fn stage_page(stage: LoginStage) -> &'static str {
 pub(super) struct LoginPage {
     pub c: Chrome,
     pub error: Option<String>,
-    pub notice: Option<String>,
     pub oidc: bool,
     pub next: String,
     pub username: String,
@@ -65,19 +64,16 @@ pub(super) fn show_login(s: &AppState, ctx: &mut Ctx, error: Option<String>, nex
         ctx.pre_csrf = Some(random_token());
     }
     let c = ctx.chrome(ctx.tr.t("ui-login-title"));
-    let page = LoginPage { c, error, notice: None, oidc: s.ui.oidc.is_some(), next: safe_next(&next), username };
+    let failed = error.is_some();
+    let page = LoginPage { c, error, oidc: s.ui.oidc.is_some(), next: safe_next(&next), username };
     let mut res = render(&page);
-    if error_status(&page) {
+    if failed {
         *res.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
     }
     if fresh && let Some(t) = &ctx.pre_csrf {
         res.headers_mut().append(header::SET_COOKIE, set_cookie(s, PRE_CSRF_COOKIE, t, None));
     }
     res
-}
-
-fn error_status(p: &LoginPage) -> bool {
-    p.error.is_some()
 }
 
 fn random_token() -> String {

@@ -40,8 +40,7 @@ pub struct UiConfig {
     pub oidc: Option<OidcSettings>,
 }
 
-pub(crate) fn routes(cfg: &UiConfig) -> Router<AppState> {
-    let _ = cfg;
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/{*path}", get(static_asset))
         .route("/language", post(set_language))
