@@ -140,15 +140,7 @@ impl App {
         let now = self.now();
         let policy = self.active_preset().await?.policy;
         let user = self.check_password(username, password).await?;
-        let actor = Actor {
-            kind: ActorKind::User,
-            id: user.id,
-            name: user.username.clone(),
-            role: user.role,
-            organisation: organisation_for(user.role, user.supplier_id).map_err(|_| AppError::Unauthenticated)?,
-            department: user.department_id,
-            person: user.person_id,
-        };
+        let actor = crate::sessions::user_actor(&user)?;
         let mut tx = self.store.begin().await?;
         if user.must_change_password {
             let Some(new) = new_password else {

@@ -108,7 +108,7 @@ pub struct UserView {
     pub open_sessions: u64,
 }
 
-fn user_actor(u: &StoredUser) -> Result<Actor> {
+pub(crate) fn user_actor(u: &StoredUser) -> Result<Actor> {
     Ok(Actor {
         kind: ActorKind::User,
         id: u.id,
@@ -367,43 +367,30 @@ impl App {
 
     /// Confirms the authenticator app with its first code; the login then completes.
     pub async fn confirm_totp(&self, s: &WebSession, code: &str) -> Result<LoginStage> {
-        let id = Self::session_user(s, LoginStage::EnrolTotp)?.id;
-        // The secret was stored after the session was read: read the user again.
-        let fresh = self.store.user(id).await?.ok_or(AppError::Unauthenticated)?;
-        let user = &fresh;
-        if !self.totp_matches(user, code)? {
-            return Err(self.count_failure(user, "bad_totp").await?);
-        }
-        let now = self.now();
-        self.advance(
-            s,
-            user,
-            LoginStage::Active,
-            true,
-            AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "second_factor": "totp" })),
-        )
-        .await
+        self.second_factor(s, LoginStage::EnrolTotp, code).await
     }
 
-    /// The second step of a login with an authenticator app. Wrong codes count towards
-    /// the lockout like wrong passwords.
+    /// The second step of a login with an authenticator app.
     pub async fn verify_totp(&self, s: &WebSession, code: &str) -> Result<LoginStage> {
-        let user = Self::session_user(s, LoginStage::Totp)?;
-        if user.login.is_locked(self.now()) {
-            return Err(AppError::Locked(user.login.locked_until.unwrap_or(self.now())));
-        }
-        if !self.totp_matches(user, code)? {
-            return Err(self.count_failure(user, "bad_totp").await?);
-        }
+        self.second_factor(s, LoginStage::Totp, code).await
+    }
+
+    /// Checks a code from the authenticator app for a session at `stage` (set-up or
+    /// login). Wrong codes count towards the lockout like wrong passwords.
+    async fn second_factor(&self, s: &WebSession, stage: LoginStage, code: &str) -> Result<LoginStage> {
+        let id = Self::session_user(s, stage)?.id;
+        // Read the user again: the set-up stored its secret after the session was read.
+        let user = self.store.user(id).await?.ok_or(AppError::Unauthenticated)?;
         let now = self.now();
-        self.advance(
-            s,
-            user,
-            LoginStage::Active,
-            false,
-            AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "second_factor": "totp" })),
-        )
-        .await
+        if user.login.is_locked(now) {
+            return Err(AppError::Locked(user.login.locked_until.unwrap_or(now)));
+        }
+        if !self.totp_matches(&user, code)? {
+            return Err(self.count_failure(&user, "bad_totp").await?);
+        }
+        let success =
+            AuditRecord::new(&user_actor(&user)?, "login.success", "user", Some(user.id), now).details(json!({ "second_factor": "totp" }));
+        self.advance(s, &user, LoginStage::Active, stage == LoginStage::EnrolTotp, success).await
     }
 
     /// Logs out: the session ends at once.
