@@ -140,9 +140,21 @@ test("an account goes from order to active through the pages of every role", asy
   await page.goto(pv.base + "/registry?kind=agreement");
   await checkAccessibility(page, "registry");
 
+  // Audit search: the results replace only their section (htmx), the page stays.
+  await page.goto(pv.base + "/audit");
+  await page.evaluate(() => (window.__samePage = true));
+  await page.fill("#f-action", "request.approved_by_department");
+  await page.click("form[action='/audit'] button[type=submit]");
+  await page.waitForSelector("#audit-results table");
+  assert.equal(await page.evaluate(() => window.__samePage), true, "a partial update, not a new page");
+  assert.match(await page.textContent("#audit-results"), /afdelingsleder/);
+  assert.match(page.url(), /action=request\.approved_by_department/);
+  await screenshot(page, "audit");
+  await checkAccessibility(page, "audit search");
+
   // The language follows the user: Swedish, then English, on every page.
   await page.getByRole("button", { name: "Svenska" }).click();
-  assert.equal(await page.textContent("h1"), "Register");
+  assert.equal(await page.textContent("h1"), "Logg");
   assert.match(await page.textContent("nav"), /Beställningar/);
   await page.goto(pv.base + "/");
   assert.equal(await page.textContent("h1"), "Översikt");

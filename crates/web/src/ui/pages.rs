@@ -64,6 +64,8 @@ pub(super) struct PageView {
 
 #[derive(Default)]
 pub(super) struct Section {
+    /// The element's id, when a partial update targets it.
+    pub id: Option<&'static str>,
     pub heading: String,
     pub text: Option<String>,
     pub facts: Vec<(String, String)>,
@@ -100,6 +102,9 @@ fn link(text: impl Into<String>, href: String) -> Cell {
 pub(super) struct FormSpec {
     /// `get` for searches; anything else posts with the form token.
     pub method: &'static str,
+    /// A search whose results replace only the element with this id (htmx), keeping the
+    /// page; without JavaScript the form loads the whole page as usual.
+    pub partial: Option<&'static str>,
     pub action: String,
     pub submit: String,
     pub button_class: &'static str,
@@ -161,6 +166,7 @@ fn button(action: String, submit: String, primary: bool, hidden: Vec<(String, St
         hidden,
         fields: Vec::new(),
         method: "post",
+        partial: None,
     }
 }
 
@@ -1229,7 +1235,6 @@ async fn registry(State(s): State<AppState>, ctx: Ctx, Query(q): Query<RegistryQ
         Err(e) => return app_error_page(&ctx, e),
     };
     let kinds = ["supplier", "agreement", "department", "system", "profile", "job_profile", "person"];
-    let tabs = Section { facts: Vec::new(), text: None, table: None, heading: String::new(), svg: None, forms: Vec::new() };
     let links = kinds.iter().map(|k| vec![link(tr.t(&format!("registry-{k}")), format!("/registry?kind={k}"))]).collect();
     let mut p = page(
         &ctx,
@@ -1244,7 +1249,7 @@ async fn registry(State(s): State<AppState>, ctx: Ctx, Query(q): Query<RegistryQ
                     empty: String::new(),
                     more: String::new(),
                 }),
-                ..tabs
+                ..Default::default()
             },
             Section { heading: tr.t(&format!("registry-{kind}")), table: Some(table), ..Default::default() },
         ],
@@ -1344,6 +1349,7 @@ async fn audit_search(State(s): State<AppState>, ctx: Ctx, Query(q): Query<Audit
                     None => String::new(),
                 };
                 sections.push(Section {
+                    id: Some("audit-results"),
                     heading: tr.t("ui-results"),
                     table: Some(TableSpec {
                         caption: tr.t("ui-results"),
@@ -1363,8 +1369,19 @@ async fn audit_search(State(s): State<AppState>, ctx: Ctx, Query(q): Query<Audit
                 });
             }
             Err(e @ (AppError::Forbidden | AppError::NotFound)) => return app_error_page(&ctx, e),
-            Err(e) => error = Some(form_error(&ctx, &s.catalog, e).message),
+            Err(e) => {
+                let msg = form_error(&ctx, &s.catalog, e).message;
+                sections.push(Section {
+                    id: Some("audit-results"),
+                    heading: tr.t("ui-results"),
+                    text: Some(msg.clone()),
+                    ..Default::default()
+                });
+                error = Some(msg);
+            }
         }
+    } else {
+        sections.push(Section { id: Some("audit-results"), ..Default::default() });
     }
     if matches!(actor.role, UserRole::Dpo | UserRole::SecurityOfficer) {
         let form = FormSpec {
@@ -1390,6 +1407,7 @@ async fn audit_search(State(s): State<AppState>, ctx: Ctx, Query(q): Query<Audit
 /// who searched, which the use-case writes itself).
 fn get_form(mut f: FormSpec) -> FormSpec {
     f.method = "get";
+    f.partial = Some("audit-results");
     f
 }
 
