@@ -2,9 +2,10 @@
 // records the evidence and orders an account from a job profile; the department head and
 // the IT security coordinator approve; the IT operator confirms the manual task; the
 // account shows as active; the pages switch to Swedish and English; a local
-// administrator creates an emergency account at night. Every main page is checked with
+// administrator creates an emergency account at night; the orderer reports the
+// newcomer as a leaver and the account ends at once. Every main page is checked with
 // axe-core and photographed into target/screenshots/.
-// REQ: REQ-1, REQ-2, ACC-4, EMG-1, OPS-2, RPT-1, AUTH-1, AUTH-4, X-7
+// REQ: REQ-1, REQ-2, REQ-4, ACC-4, EMG-1, OPS-2, RPT-1, AUTH-1, AUTH-4, X-7
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -186,4 +187,17 @@ test("an account goes from order to active through the pages of every role", asy
   await tpage.waitForSelector("#page-success");
   assert.match(await tpage.textContent("main"), /Vikar Nattevagt/);
   await tablet.close();
+
+  // The newcomer leaves again: the orderer reports it and every account ends at once.
+  const again = await browser.newContext({ locale: "da-DK" });
+  const opage = await again.newPage();
+  await login(opage, pv, orderer);
+  await opage.goto(pv.base + "/staff");
+  opage.once("dialog", (d) => d.accept());
+  await opage.locator("tr", { hasText: "Tove Testesen" }).getByRole("button", { name: "Meld fratrådt" }).click();
+  await opage.waitForSelector("#page-success");
+  assert.match(await opage.textContent("#page-success"), /Alle konti er lukket/);
+  const ended = await api(pv, "GET", `/api/v1/accounts?person_id=${newcomer.id}`);
+  assert.deepEqual(ended.items.map((a) => a.status), ["terminated"], "the leaver's account ended at once");
+  await again.close();
 });

@@ -331,4 +331,35 @@ backend_tests! {
         }
         assert!(web.get("/staff").await.body.contains("Anna Berg"));
     }
+
+    /// The citizen extract from the pages: a DPO creates it (names withheld, no approval
+    /// button for the creator); a second DPO approves, and the names are shown.
+    async fn a_second_person_approves_names_in_a_citizen_extract(b: TestBackend) {
+        // REQ
+        let t = TestApp::spawn(b).await;
+        seed(&t).await;
+        let first = create_user(&t.app, "dpo-a", UserRole::Dpo, None, None, None).await;
+        let second = create_user(&t.app, "dpo-b", UserRole::Dpo, None, None, None).await;
+        let a = Browser::new(&t.base);
+        login(&a, &t.app, "dpo-a", &first).await;
+        let p = a.submit("/audit", "/audit/extracts", &[("subject", "010190-1234")]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let extract = p.location.clone();
+        let page = a.get(&extract).await;
+        assert!(page.body.contains("Person names show once another DPO or security officer approves."), "{}", page.body);
+        assert!(!page.body.contains("approve-names"), "the creator cannot approve");
+        let p = a.post(&format!("{extract}/approve-names"), &[("csrf", &page.csrf())]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "four eyes: {}", p.body);
+
+        let b2 = Browser::new(&t.base);
+        login(&b2, &t.app, "dpo-b", &second).await;
+        let page = b2.get(&extract).await;
+        assert!(page.body.contains("approve-names"));
+        let p = b2.post(&format!("{extract}/approve-names"), &[("csrf", &page.csrf())]).await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, extract.as_str()));
+        assert!(b2.get(&extract).await.body.contains("Names are approved for showing."));
+        // A bad identifier is named, nothing created.
+        let p = a.submit("/audit", "/audit/extracts", &[("subject", "not a cpr")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
 }

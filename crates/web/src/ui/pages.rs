@@ -32,6 +32,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/requests/{id}/decide", post(decide))
         .route("/staff", get(staff))
         .route("/staff/{id}/evidence", post(record_evidence))
+        .route("/staff/{id}/leaver", post(report_leaver))
         .route("/accounts", get(accounts))
         .route("/accounts/{id}", get(account_detail))
         .route("/accounts/{id}/revoke", post(revoke))
@@ -43,6 +44,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/audit", get(audit_search))
         .route("/audit/extracts", post(create_extract))
         .route("/audit/extracts/{id}", get(extract))
+        .route("/audit/extracts/{id}/approve-names", post(approve_extract_names))
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/{id}/end-sessions", post(end_sessions))
 }
@@ -102,6 +104,8 @@ fn link(text: impl Into<String>, href: String) -> Cell {
 pub(super) struct FormSpec {
     /// `get` for searches; anything else posts with the form token.
     pub method: &'static str,
+    /// Asked in a dialog before the form is sent (irreversible actions).
+    pub confirm: Option<String>,
     /// A search whose results replace only the element with this id (htmx), keeping the
     /// page; without JavaScript the form loads the whole page as usual.
     pub partial: Option<&'static str>,
@@ -167,6 +171,7 @@ fn button(action: String, submit: String, primary: bool, hidden: Vec<(String, St
         fields: Vec::new(),
         method: "post",
         partial: None,
+        confirm: None,
     }
 }
 
@@ -723,6 +728,11 @@ async fn staff(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
                 row.push(c);
             }
         }
+        let mut leaver = cell("");
+        let mut f = button(format!("/staff/{}/leaver", p.id), tr.t("ui-report-leaver"), false, Vec::new());
+        f.confirm = Some(tr.t1("ui-report-leaver-confirm", p.data.name.as_str()));
+        leaver.form = Some(f);
+        row.push(leaver);
         rows.push(row);
     }
     let more = if list.page < list.total_pages as u32 { format!("/staff?page={}", list.page + 1) } else { String::new() };
@@ -771,6 +781,41 @@ async fn record_evidence(State(s): State<AppState>, ctx: Ctx, Path(id): Path<Str
     match s.app.record_evidence(&actor, id, kind, None).await {
         Ok(_) => Redirect::to("/staff?done=evidence").into_response(),
         Err(e) => app_error_page(&ctx, e),
+    }
+}
+
+/// REQ-4: the orderer reports that a staff member has left; every account of theirs
+/// ends at once (a termination needs no approval).
+async fn report_leaver(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
+    csrf_or_return!(ctx, &f.csrf);
+    let actor = actor_or_return!(ctx);
+    let id = match parse_id(&ctx, &id) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let input = RequestInput {
+        kind: RequestKind::Termination,
+        person_id: id,
+        system_id: None,
+        account_id: None,
+        agreement_id: None,
+        job_profile_id: None,
+        deviations: Vec::new(),
+        wanted_start: s.app.now().date(),
+        end_date: None,
+        urgent_reason: None,
+        needs_assessment_ref: None,
+        comment: None,
+        draft: false,
+    };
+    match s.app.submit_request(&actor, input).await {
+        Ok(v) => Redirect::to(&format!("/requests/{}?done=leaver", v.id)).into_response(),
+        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
+        Err(AppError::Invalid(fe)) if fe.field == "person_id" => app_error_page(&ctx, AppError::NotFound),
+        Err(e) => {
+            let msg = form_error(&ctx, &s.catalog, e).message;
+            super::error_page(&ctx, axum::http::StatusCode::UNPROCESSABLE_ENTITY, &ctx.tr.t("problem-validation"), &msg)
+        }
     }
 }
 
@@ -1456,10 +1501,17 @@ async fn extract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) ->
             ]
         })
         .collect();
+    let mut forms = Vec::new();
+    if !x.names_approved && x.created_by != actor.id {
+        let mut f = button(format!("/audit/extracts/{id}/approve-names"), tr.t("ui-approve-names"), true, Vec::new());
+        f.confirm = Some(tr.t("ui-approve-names-confirm"));
+        forms.push(f);
+    }
     let p = page(
         &ctx,
         "ui-extract",
         vec![Section {
+            forms,
             text: Some(tr.t(if x.names_approved { "ui-extract-names-approved" } else { "ui-extract-names-pending" })),
             table: Some(TableSpec {
                 caption: tr.t("ui-extract"),
@@ -1472,6 +1524,25 @@ async fn extract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) ->
         }],
     );
     render(&p)
+}
+
+/// a second DPO or security officer approves showing the accessing persons' names
+/// (the use-case refuses the extract's own creator).
+async fn approve_extract_names(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
+    csrf_or_return!(ctx, &f.csrf);
+    let actor = actor_or_return!(ctx);
+    let id = match parse_id(&ctx, &id) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    match s.app.approve_extract_names(&actor, id).await {
+        Ok(()) => Redirect::to(&format!("/audit/extracts/{id}")).into_response(),
+        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
+        Err(e) => {
+            let msg = form_error(&ctx, &s.catalog, e).message;
+            super::error_page(&ctx, axum::http::StatusCode::UNPROCESSABLE_ENTITY, &ctx.tr.t("problem-validation"), &msg)
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
