@@ -92,6 +92,18 @@ export async function launch() {
   });
 }
 
+/** A code for a time step the user has not used yet: Portvagt accepts each code once,
+ * so a second login within the same 30 s waits for the next step. */
+async function freshCode(user) {
+  let step = Math.floor(Date.now() / 30000);
+  if (user.lastStep !== undefined && step <= user.lastStep) {
+    await new Promise((r) => setTimeout(r, (user.lastStep + 1) * 30000 - Date.now() + 200));
+    step = Math.floor(Date.now() / 30000);
+  }
+  user.lastStep = step;
+  return totp(user.secret, step * 30000 + 1000);
+}
+
 /** Logs a user in through the pages: one-time password → own password → TOTP set-up or
  * code. `user.secret` keeps the TOTP secret between logins. */
 export async function login(page, pv, user) {
@@ -107,10 +119,10 @@ export async function login(page, pv, user) {
   }
   if (page.url().endsWith("/login/totp-setup")) {
     user.secret = (await page.textContent("#totp-secret")).trim();
-    await page.fill("#code", totp(user.secret));
+    await page.fill("#code", await freshCode(user));
     await page.click("form[action='/login/totp-setup'] button[type=submit]");
   } else if (page.url().endsWith("/login/totp")) {
-    await page.fill("#code", totp(user.secret));
+    await page.fill("#code", await freshCode(user));
     await page.click("form[action='/login/totp'] button[type=submit]");
   }
   assert.ok(!page.url().includes("/login"), `still on ${page.url()}: ${await page.textContent("main")}`);

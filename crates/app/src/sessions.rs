@@ -279,19 +279,27 @@ impl App {
     }
 
     /// Moves a session to `next` with the audit event of the step; `confirm_totp` also
-    /// marks the user's authenticator as confirmed, in the same transaction.
+    /// marks the user's authenticator as confirmed and `totp_step` records the accepted
+    /// code's time step, in the same transaction.
     async fn advance(
         &self,
         s: &WebSession,
         user: &StoredUser,
         next: LoginStage,
         confirm_totp: bool,
+        totp_step: Option<i64>,
         audit: AuditRecord,
     ) -> Result<LoginStage> {
         let mut tx = self.store.begin().await?;
         if !tx.set_session_stage(&s.id_hash, next.as_str(), self.now()).await? {
             tx.rollback().await?;
             return Err(AppError::Unauthenticated);
+        }
+        if let Some(step) = totp_step
+            && !tx.use_totp_step(user.id, step).await?
+        {
+            tx.rollback().await?;
+            return Err(FieldError::new("code", codes::TOTP_INVALID).into());
         }
         if confirm_totp {
             tx.set_totp(user.id, user.totp_sealed.as_deref(), true).await?;
@@ -356,13 +364,22 @@ impl App {
         Ok(TotpEnrolment { secret: raw, uri })
     }
 
-    fn totp_matches(&self, user: &StoredUser, code: &str) -> Result<bool> {
-        let Some(sealed) = &user.totp_sealed else { return Ok(false) };
+    /// The time step (30 s) whose code `code` is, within one step of clock skew either
+    /// way; `None` when it is no current code.
+    fn totp_step(&self, user: &StoredUser, code: &str) -> Result<Option<i64>> {
+        let Some(sealed) = &user.totp_sealed else { return Ok(None) };
         let encoded = self.store.open_secret(&totp_record(user.id), sealed)?;
         let raw = Secret::Encoded(encoded).to_bytes().map_err(|e| AppError::Internal(format!("{e:?}")))?;
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-        let time = u64::try_from(self.now().0.timestamp()).unwrap_or(0);
-        Ok(code.len() == 6 && totp(&raw)?.check(&code, time))
+        if code.len() != 6 {
+            return Ok(None);
+        }
+        let totp = totp(&raw)?;
+        let now_step = self.now().0.timestamp().div_euclid(30);
+        Ok((now_step - 1..=now_step + 1).find(|step| {
+            let expected = totp.generate(u64::try_from(step * 30).unwrap_or(0));
+            expected.len() == code.len() && expected.bytes().zip(code.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        }))
     }
 
     /// Confirms the authenticator app with its first code; the login then completes.
@@ -385,12 +402,14 @@ impl App {
         if user.login.is_locked(now) {
             return Err(AppError::Locked(user.login.locked_until.unwrap_or(now)));
         }
-        if !self.totp_matches(&user, code)? {
+        // A code counts once: not again, and no older one after a newer (RFC 6238 §5.2).
+        let last = self.store.totp_last_step(user.id).await?;
+        let Some(step) = self.totp_step(&user, code)?.filter(|step| *step > last) else {
             return Err(self.count_failure(&user, "bad_totp").await?);
-        }
+        };
         let success =
             AuditRecord::new(&user_actor(&user)?, "login.success", "user", Some(user.id), now).details(json!({ "second_factor": "totp" }));
-        self.advance(s, &user, LoginStage::Active, stage == LoginStage::EnrolTotp, success).await
+        self.advance(s, &user, LoginStage::Active, stage == LoginStage::EnrolTotp, Some(step), success).await
     }
 
     /// Logs out: the session ends at once.

@@ -184,6 +184,14 @@ impl Store {
         row.map(to_user).transpose()
     }
 
+    /// The last TOTP time step a user's code was accepted for (0: none): a code is
+    /// accepted once.
+    pub async fn totp_last_step(&self, user: Uuid) -> Result<i64> {
+        let step: Option<i64> =
+            sqlx::query_scalar("SELECT totp_last_step FROM users WHERE id = $1").bind(user.to_string()).fetch_optional(&self.pool).await?;
+        Ok(step.unwrap_or(0))
+    }
+
     /// Every local user, by username.
     pub async fn list_users(&self) -> Result<Vec<StoredUser>> {
         let rows: Vec<UserRow> =
@@ -288,6 +296,17 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         Ok(())
+    }
+
+    /// Records the time step of an accepted TOTP code; `false` when that step (or a
+    /// later one) was used already, so two logins racing with one code cannot both win.
+    pub async fn use_totp_step(&mut self, user: Uuid, step: i64) -> Result<bool> {
+        let res = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+            .bind(step)
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(res.rows_affected() == 1)
     }
 
     pub async fn set_user_language(&mut self, user: Uuid, code: &str) -> Result<()> {

@@ -400,6 +400,7 @@ CREATE VIEW audit_index_all AS
         common: r#"
 ALTER TABLE users ADD COLUMN totp_sealed TEXT;
 ALTER TABLE users ADD COLUMN totp_confirmed BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN language TEXT;
 ALTER TABLE users ADD COLUMN oidc_subject TEXT;
 CREATE UNIQUE INDEX users_oidc_subject ON users (oidc_subject);

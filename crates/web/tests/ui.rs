@@ -168,7 +168,8 @@ backend_tests! {
     /// grants nothing, logs in with the password alone (X-7 as the Tårnby policy says).
     async fn roles_that_grant_access_log_in_with_a_second_factor(b: TestBackend) {
         // REQ: X-7, AUTH-1
-        let t = TestApp::spawn(b).await;
+        let clock = Arc::new(ManualClock::at("2026-11-23T08:00:00Z"));
+        let t = TestApp::spawn_with_clock(b, "taarnby", clock.clone()).await;
         let s = seed(&t).await;
         let pw = create_user(&t.app, "leder", UserRole::DepartmentHead, None, Some(s.department), None).await;
         let web = Browser::new(&t.base);
@@ -186,6 +187,11 @@ backend_tests! {
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(p.body.contains("The code from your authenticator app is wrong"), "{}", p.body);
         assert_eq!(t.app.store().user_by_username("leder").await.unwrap().unwrap().login.failed_attempts, 1);
+        // The code of the set-up a second ago counts once only (RFC 6238 §5.2).
+        let reused = App::totp_code(&secret, t.app.now()).unwrap();
+        let p = web.submit("/login/totp", "/login/totp", &[("code", &reused)]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "a used code is refused");
+        clock.advance(chrono::Duration::seconds(30));
         let code = App::totp_code(&secret, t.app.now()).unwrap();
         let p = web.submit("/login/totp", "/login/totp", &[("code", &code)]).await;
         assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/"));
