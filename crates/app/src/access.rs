@@ -49,14 +49,25 @@ pub struct TokenRequest {
     pub expires_at: Option<Timestamp>,
 }
 
-fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+/// SHA-256 in hex: what is stored of a token or a session secret.
+pub(crate) fn hash_token(token: &str) -> String {
+    audit::hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// A random URL-safe secret of 256 bits (session cookies, form tokens).
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+    format!("{TOKEN_PREFIX}{}", random_token())
 }
 
 /// A readable one-time password: four groups of five letters and digits (no look-alikes).

@@ -14,7 +14,7 @@ mod registry;
 mod requests;
 mod sessions;
 
-pub use access::{IssuedToken, TokenRequest};
+pub use access::{IssuedToken, TokenRequest, constant_time_eq, random_token};
 pub use accounts::NewAuthenticator;
 pub use audit_log::{
     AuditEventView, AuditFilter, AuditImportError, AuditPage, CitizenExtract, ExtractEntry, ForwardFormat, HoldInput, LineError, MAX_BATCH,

@@ -3,9 +3,8 @@
 //! active. The cookie holds a random secret; the database only its hash. Every login,
 //! logout and failed attempt is an audit event (SEC-1).
 
+use crate::access::{constant_time_eq, hash_token, random_token};
 use crate::{App, AppError, Result};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::authz::{Action, Actor, ActorKind, ResourceKind, UserRole, check_scope, organisation_for};
 use domain::codes;
 use domain::error::FieldError;
@@ -13,7 +12,6 @@ use domain::login::{LoginState, SessionEnd, second_factor_required, session_vali
 use domain::time::Timestamp;
 use rand::RngCore;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use store::{AuditRecord, NewUser, SessionRow, StoredUser};
 use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
@@ -120,17 +118,6 @@ pub(crate) fn user_actor(u: &StoredUser) -> Result<Actor> {
     })
 }
 
-/// A random URL-safe secret of 256 bits.
-fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn hash_secret(secret: &str) -> String {
-    audit::hex(&Sha256::digest(secret.as_bytes()))
-}
-
 fn totp(secret: &[u8]) -> Result<TOTP> {
     // RFC 6238 as every authenticator app reads it: SHA-1, 6 digits, 30 s; one step of
     // clock skew either way.
@@ -147,7 +134,7 @@ impl App {
     /// and auditing them, unknown user names included (SEC-1).
     pub(crate) async fn check_password(&self, username: &str, password: &str) -> Result<StoredUser> {
         let now = self.now();
-        let Some(user) = self.store.user_by_username(username).await? else {
+        let Some(user) = self.store.user_by_username(&domain::login::normalise_login_name(username)).await? else {
             let mut anon = Actor::system("login");
             anon.name = username.chars().take(100).collect();
             self.store
@@ -205,12 +192,12 @@ impl App {
     /// pending session that ends in the same transaction.
     async fn open_session(&self, user: &StoredUser, stage: LoginStage, method: &str, ending: Option<&str>) -> Result<StartedSession> {
         let now = self.now();
-        let secret = random_secret();
+        let secret = random_token();
         let row = SessionRow {
-            id_hash: hash_secret(&secret),
+            id_hash: hash_token(&secret),
             user_id: Some(user.id),
             stage: stage.as_str().into(),
-            csrf: random_secret(),
+            csrf: random_token(),
             pending: None,
             created_at: now,
             last_seen_at: now,
@@ -240,7 +227,7 @@ impl App {
     /// AUTH-1 fallback: a local login with username and password. The session starts
     /// in the stage the user must pass next.
     pub async fn start_session(&self, username: &str, password: &str) -> Result<StartedSession> {
-        let user = self.check_password(username.trim(), password).await?;
+        let user = self.check_password(username, password).await?;
         let stage = self.stage_after_password(&user).await?;
         self.open_session(&user, stage, "password", None).await
     }
@@ -249,7 +236,7 @@ impl App {
     /// refused alike; a live one is marked as used.
     pub async fn web_session(&self, secret: &str) -> Result<WebSession> {
         let now = self.now();
-        let id_hash = hash_secret(secret);
+        let id_hash = hash_token(secret);
         let row = self.store.session(&id_hash).await?.ok_or(AppError::Unauthenticated)?;
         let rules = self.active_preset().await?.policy.login;
         let alive = match row.ended_at {
@@ -378,7 +365,7 @@ impl App {
         let now_step = self.now().0.timestamp().div_euclid(30);
         Ok((now_step - 1..=now_step + 1).find(|step| {
             let expected = totp.generate(u64::try_from(step * 30).unwrap_or(0));
-            expected.len() == code.len() && expected.bytes().zip(code.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+            constant_time_eq(expected.as_bytes(), code.as_bytes())
         }))
     }
 
@@ -443,13 +430,7 @@ impl App {
     /// must be changed at the first login.
     pub async fn create_user(&self, actor: &Actor, input: UserInput) -> Result<(StoredUser, String)> {
         self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
-        let username = input.username.trim().to_lowercase();
-        if username.is_empty() {
-            return Err(FieldError::new("username", codes::EMPTY).into());
-        }
-        if username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
-            return Err(FieldError::new("username", codes::CODE_FORMAT).into());
-        }
+        let username = domain::login::login_name(&input.username).map_err(|e| e.at("username"))?;
         let display_name = domain::text::Name::parse(&input.display_name).map_err(|e| e.at("display_name"))?;
         if input.role == UserRole::TargetSystem {
             return Err(FieldError::with("role", codes::UNKNOWN_ROLE, input.role.as_str()).into());
@@ -524,12 +505,12 @@ impl App {
     /// must match (`pending` holds state, nonce and PKCE verifier, opaque to this layer).
     pub async fn begin_oidc(&self, pending: String) -> Result<String> {
         let now = self.now();
-        let secret = random_secret();
+        let secret = random_token();
         let row = SessionRow {
-            id_hash: hash_secret(&secret),
+            id_hash: hash_token(&secret),
             user_id: None,
             stage: LoginStage::Oidc.as_str().into(),
-            csrf: random_secret(),
+            csrf: random_token(),
             pending: Some(pending),
             created_at: now,
             last_seen_at: now,
@@ -585,6 +566,12 @@ impl App {
             )
             .await?;
         Ok(())
+    }
+
+    /// Whether the actor may search the audit log (the pages offer the search form
+    /// only then).
+    pub fn may_search_audit(&self, actor: &Actor) -> Result<()> {
+        self.allow(actor, Action::Read, ResourceKind::AuditLog).map(|_| ())
     }
 
     /// For tests and the CLI: the current TOTP code of a secret in base32.

@@ -2,6 +2,7 @@
 //! second factor is required, and when a session ends.
 
 use crate::authz::UserRole;
+use crate::error::{Invalid, codes};
 use crate::policy::LoginRules;
 use crate::time::Timestamp;
 use chrono::Duration;
@@ -35,6 +36,24 @@ impl LoginState {
     pub fn after_success() -> LoginState {
         LoginState::default()
     }
+}
+
+/// How a login name is compared: trimmed, lower-case (`Leder` logs in as `leder`).
+pub fn normalise_login_name(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// A login name for a new user of Portvagt: 1–64 of letters, digits and `._-@`
+/// (e-mail-like names are common), normalised.
+pub fn login_name(s: &str) -> Result<String, Invalid> {
+    let name = normalise_login_name(s);
+    if name.is_empty() {
+        return Err(Invalid::new(codes::EMPTY));
+    }
+    if name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
+        return Err(Invalid::new(codes::CODE_FORMAT));
+    }
+    Ok(name)
 }
 
 /// supplier users always log in with a second factor; the policy can demand one
@@ -120,5 +139,15 @@ mod tests {
         rules.mfa_for_granting_roles.value = false;
         assert!(!second_factor_required(UserRole::DepartmentHead, &rules));
         assert!(second_factor_required(UserRole::SupplierOrderer, &rules), "X-7 holds for supplier users whatever the policy");
+    }
+
+    #[test]
+    fn login_names_are_normalised_and_limited() {
+        // REQ: AUTH-2
+        assert_eq!(login_name("  Leder.Nord@Kommune.dk ").unwrap(), "leder.nord@kommune.dk");
+        assert_eq!(login_name(" ").unwrap_err().code, codes::EMPTY);
+        assert_eq!(login_name("ole olsen").unwrap_err().code, codes::CODE_FORMAT);
+        assert_eq!(login_name(&"a".repeat(65)).unwrap_err().code, codes::CODE_FORMAT);
+        assert_eq!(normalise_login_name(" Leder "), "leder");
     }
 }

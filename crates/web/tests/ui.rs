@@ -298,7 +298,7 @@ backend_tests! {
     /// gets the same 404 as for a record that does not exist, and no name leaks; the
     /// lists show only the own supplier's rows; administrator pages are not there.
     async fn a_supplier_user_reaches_only_its_own_suppliers_pages(b: TestBackend) {
-        // REQ: AUTH-4
+        // REQ: AUTH-4, RPT-1
         let t = TestApp::spawn(b).await;
         let s = seed(&t).await;
         // Supplier B's orderer orders an account for B's staff member through the API.
@@ -336,6 +336,18 @@ backend_tests! {
             assert!(!p.body.contains("Bo Dahl"), "{path} lists another supplier's person");
         }
         assert!(web.get("/staff").await.body.contains("Anna Berg"));
+
+        // RPT-1: the dashboard counts the own supplier's requests only; the
+        // municipality's view counts B's request waiting for the department head.
+        let own = web.get("/").await.body;
+        assert!(own.contains("<dt>Requests waiting</dt><dd>0</dd>"), "{own}");
+        assert!(own.contains("<svg class=\"pv-chart\""), "charts drawn on the server");
+        let pw = create_user(&t.app, "koordinator", UserRole::SecurityCoordinator, None, None, None).await;
+        let coordinator = Browser::new(&t.base);
+        login(&coordinator, &t.app, "koordinator", &pw).await;
+        let all = coordinator.get("/").await.body;
+        assert!(all.contains("<dt>Requests waiting</dt><dd>1</dd>"), "{all}");
+        assert!(all.contains("<td>Waiting for the department head</td>"), "the chart's table");
     }
 
     /// The citizen extract from the pages: a DPO creates it (names withheld, no approval

@@ -61,7 +61,7 @@ pub(super) async fn login_page(State(s): State<AppState>, mut ctx: Ctx, Query(q)
 pub(super) fn show_login(s: &AppState, ctx: &mut Ctx, error: Option<String>, next: String, username: String) -> Response {
     let fresh = ctx.pre_csrf.is_none();
     if fresh {
-        ctx.pre_csrf = Some(random_token());
+        ctx.pre_csrf = Some(app::random_token());
     }
     let c = ctx.chrome(ctx.tr.t("ui-login-title"));
     let failed = error.is_some();
@@ -74,14 +74,6 @@ pub(super) fn show_login(s: &AppState, ctx: &mut Ctx, error: Option<String>, nex
         res.headers_mut().append(header::SET_COOKIE, set_cookie(s, PRE_CSRF_COOKIE, t, None));
     }
     res
-}
-
-fn random_token() -> String {
-    use base64::Engine;
-    use rand::RngCore;
-    let mut b = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
 /// Only a path of this site: never an open redirect.

@@ -226,7 +226,7 @@ impl Ctx {
         let same_site =
             self.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_none_or(|v| matches!(v, "same-origin" | "none"));
         match expected {
-            Some(e) if same_site && !token.is_empty() && constant_time_eq(e.as_bytes(), token.as_bytes()) => Ok(()),
+            Some(e) if same_site && !token.is_empty() && app::constant_time_eq(e.as_bytes(), token.as_bytes()) => Ok(()),
             _ => Err(error_page(self, StatusCode::FORBIDDEN, &self.tr.t("ui-csrf-title"), &self.tr.t("ui-csrf-detail"))),
         }
     }
@@ -260,10 +260,6 @@ fn lang_name(l: Lang) -> &'static str {
         Lang::Sv => "Svenska",
         Lang::En => "English",
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub(crate) fn urlencode(s: &str) -> String {

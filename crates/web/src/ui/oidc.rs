@@ -133,7 +133,7 @@ pub(super) async fn callback(State(s): State<AppState>, mut ctx: Ctx, Query(q): 
         tracing::info!(error = %err, "the provider refused the login");
         return refuse(&s, &mut ctx, "provider_error", "ui-oidc-failed").await;
     }
-    if q.state.is_empty() || !super::constant_time_eq(q.state.as_bytes(), pending.state.as_bytes()) {
+    if q.state.is_empty() || !app::constant_time_eq(q.state.as_bytes(), pending.state.as_bytes()) {
         return refuse(&s, &mut ctx, "state_mismatch", "ui-oidc-failed").await;
     }
     let meta = match provider.metadata().await {

@@ -224,6 +224,16 @@ macro_rules! actor_or_return {
     };
 }
 
+/// The record id in the path; anything else is a page that does not exist.
+macro_rules! id_or_return {
+    ($ctx:expr, $id:expr) => {
+        match parse_id(&$ctx, &$id) {
+            Ok(i) => i,
+            Err(r) => return r,
+        }
+    };
+}
+
 macro_rules! csrf_or_return {
     ($ctx:expr, $token:expr) => {
         if let Err(r) = $ctx.check_csrf($token) {
@@ -406,10 +416,7 @@ fn kind_code(k: RequestKind) -> &'static str {
 
 async fn request_detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
     let actor = actor_or_return!(ctx);
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     show_request(&s, &ctx, &actor, id, done_message(&ctx, &q.done), None).await
 }
 
@@ -540,10 +547,7 @@ struct DecideForm {
 async fn decide(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<DecideForm>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     let step = match f.step.as_str() {
         "approve_as_department" => Step::ApproveAsDepartment,
         "approve_as_coordinator" => Step::ApproveAsCoordinator,
@@ -771,10 +775,7 @@ struct EvidenceForm {
 async fn record_evidence(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<EvidenceForm>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     let Ok(kind) = serde_json::from_value::<EvidenceKind>(serde_json::json!(f.kind)) else {
         return app_error_page(&ctx, AppError::NotFound);
     };
@@ -789,10 +790,7 @@ async fn record_evidence(State(s): State<AppState>, ctx: Ctx, Path(id): Path<Str
 async fn report_leaver(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     let input = RequestInput {
         kind: RequestKind::Termination,
         person_id: id,
@@ -885,10 +883,7 @@ async fn accounts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
 async fn account_detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
     let actor = actor_or_return!(ctx);
     let tr = &ctx.tr;
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     let a = match s.app.account(&actor, id).await {
         Ok(a) => a,
         Err(e) => return app_error_page(&ctx, e),
@@ -939,10 +934,7 @@ struct ReasonForm {
 async fn revoke(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<ReasonForm>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     if f.reason.trim().is_empty() {
         let msg = form_error(&ctx, &s.catalog, AppError::Invalid(domain::error::FieldError::new("reason", domain::codes::REASON_REQUIRED)))
             .message;
@@ -1006,10 +998,7 @@ struct CsrfOnly {
 async fn confirm_task(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     match s.app.confirm_task(&actor, id, None).await {
         Ok(_) => {
             // The account becomes active by the same path a connector's success takes.
@@ -1209,10 +1198,7 @@ async fn create_emergency(State(s): State<AppState>, ctx: Ctx, RawForm(body): Ra
 async fn sign_off(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     match s.app.sign_off_emergency(&actor, id).await {
         Ok(_) => Redirect::to("/emergency?done=signed_off").into_response(),
         Err(e) => app_error_page(&ctx, e),
@@ -1322,8 +1308,8 @@ struct AuditQuery {
 
 async fn audit_search(State(s): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> Response {
     let actor = actor_or_return!(ctx);
-    if domain::authz::authorize(actor.role, domain::authz::Action::Read, domain::authz::ResourceKind::AuditLog).is_none() {
-        return app_error_page(&ctx, AppError::NotFound);
+    if let Err(e) = s.app.may_search_audit(&actor) {
+        return app_error_page(&ctx, e);
     }
     let tr = &ctx.tr;
     let form = FormSpec {
@@ -1480,10 +1466,7 @@ async fn create_extract(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Extra
 async fn extract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
     let actor = actor_or_return!(ctx);
     let tr = &ctx.tr;
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     let x = match s.app.citizen_extract(&actor, id).await {
         Ok(x) => x,
         Err(e) => return app_error_page(&ctx, e),
@@ -1531,10 +1514,7 @@ async fn extract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) ->
 async fn approve_extract_names(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     match s.app.approve_extract_names(&actor, id).await {
         Ok(()) => Redirect::to(&format!("/audit/extracts/{id}")).into_response(),
         Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
@@ -1692,10 +1672,7 @@ async fn create_user(State(s): State<AppState>, ctx: Ctx, Form(f): Form<UserForm
 async fn end_sessions(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
-    let id = match parse_id(&ctx, &id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_or_return!(ctx, id);
     match s.app.end_user_sessions(&actor, id).await {
         Ok(_) => Redirect::to("/admin/users?done=sessions_ended").into_response(),
         Err(e) => app_error_page(&ctx, e),
