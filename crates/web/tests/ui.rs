@@ -380,4 +380,221 @@ backend_tests! {
         let p = a.submit("/audit", "/audit/extracts", &[("subject", "not a cpr")]).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
+
+    /// The registry in the pages: the coordinator creates and edits a supplier and an
+    /// agreement, each bad value named on its field with nothing written, a stale form
+    /// refused; a supplier's orderer attests and accepts its own agreement, adds a staff
+    /// member, and reaches neither another supplier's records nor the forms it may not use.
+    async fn registry_records_are_managed_in_the_pages(b: TestBackend) {
+        // REQ: ORG-1, ORG-3, ORG-4, AGR-2, AGR-4, AGR-5, OPS-3
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        let pw = create_user(&t.app, "koordinator", UserRole::SecurityCoordinator, None, None, None).await;
+        let web = Browser::new(&t.base);
+        login(&web, &t.app, "koordinator", &pw).await;
+        assert!(web.get("/registry?kind=supplier").await.body.contains(r#"href="/registry/supplier/new""#));
+
+        // A bad organisation number is named on its field; nothing is written.
+        let suppliers = t.count("suppliers").await;
+        let p = web.submit("/registry/supplier/new", "/registry/supplier/new", &[("name", "Hjemmehjælp C ApS"), ("org_number", "12345678")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains(r#"id="f-org_number-error""#), "{}", p.body);
+        assert!(p.body.contains(r#"value="Hjemmehjælp C ApS""#), "the form keeps what was typed");
+        let p = web
+            .submit("/registry/supplier/new", "/registry/supplier/new", &[("name", "Hjemmehjælp C ApS"), ("org_number", "35000003"), ("contact.email", "c@example.dk")])
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "an e-mail without the contact's name");
+        assert!(p.body.contains(r#"id="f-contact.name-error""#), "{}", p.body);
+        assert_eq!(t.count("suppliers").await, suppliers);
+        let p = web.submit("/registry/supplier/new", "/registry/supplier/new", &[("name", "Hjemmehjælp C ApS"), ("org_number", "35000003")]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let supplier = p.location.trim_end_matches("?done=created").to_string();
+        let page = web.get(&p.location).await;
+        assert!(page.body.contains("The record was created."));
+        // Two editors: the second saves over a stale version and is refused.
+        let stale = page.csrf();
+        let p = web.submit(&supplier, &supplier, &[("name", "Hjemmehjælp C A/S"), ("org_number", "35000003"), ("version", "1")]).await;
+        assert_eq!(p.location, format!("{supplier}?done=saved"), "{}", p.body);
+        let p = web.post(&supplier, &[("name", "Hjemmehjælp Cee"), ("org_number", "35000003"), ("version", "1"), ("csrf", &stale)]).await;
+        assert!(p.status.is_client_error(), "a stale version: {}", p.status);
+        assert!(web.get(&supplier).await.body.contains("Hjemmehjælp C A/S"));
+
+        // An agreement from the supplier's page: a cap that is not a number is named.
+        let supplier_id = supplier.rsplit('/').next().unwrap().to_string();
+        let system = s.system.to_string();
+        let profile = s.profile.to_string();
+        let mut agreement = vec![
+            ("supplier_id", supplier_id.as_str()),
+            ("title", "Praktisk hjælp"),
+            ("service_type", "practical_help"),
+            ("valid_from", "2026-01-01"),
+            ("valid_to", "2027-12-31"),
+            ("scope.systems", system.as_str()),
+            ("scope.profiles", profile.as_str()),
+            ("scope.user_cap", "fire"),
+        ];
+        let agreements = t.count("agreements").await;
+        let p = web.submit("/registry/agreement/new", "/registry/agreement/new", &agreement).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains(r#"id="f-scope.user_cap-error""#), "{}", p.body);
+        assert!(p.body.contains("Most accounts per system"), "the message names the field");
+        assert_eq!(t.count("agreements").await, agreements);
+        agreement.pop();
+        agreement.push(("scope.user_cap", "3"));
+        let p = web.submit("/registry/agreement/new", "/registry/agreement/new", &agreement).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let stored: serde_json::Value = t.get(&format!("/api/v1/agreements/{}", p.location.split('/').nth(3).unwrap().trim_end_matches("?done=created")), &t.token(UserRole::Auditor, None).await).await.json().await.unwrap();
+        assert_eq!(stored["scope"]["user_cap"], 3);
+        assert_eq!(stored["data_processing"]["dpa_in_place"], false);
+        assert!(web.get(&supplier).await.body.contains("Praktisk hjælp"), "listed on the supplier's page");
+
+        // The municipality's profile picks the policy in force (OPS-3).
+        let muni = "/registry/municipality/new";
+        let base = [("name", "Tårnby Kommune"), ("org_number", "20310413"), ("dpo.name", "DPO Tårnby")];
+        let mut form = base.to_vec();
+        form.push(("policy_preset", "nowhere"));
+        let p = web.submit(muni, muni, &form).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+        assert!(p.body.contains(r#"id="f-policy_preset-error""#));
+        form.pop();
+        form.push(("policy_preset", "viborg"));
+        let p = web.submit(muni, muni, &form).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert_eq!(t.app.active_preset().await.unwrap().id, "viborg");
+
+        // Deactivating keeps the record, marked.
+        let p = web.submit(&supplier, &format!("{supplier}/deactivate"), &[]).await;
+        assert_eq!(p.location, format!("{supplier}?done=deactivated"));
+        assert!(web.get(&supplier).await.body.contains("This record is deactivated."));
+
+        // A supplier's orderer: its own agreement's attestation and acceptance; another
+        // supplier's agreement and the municipality's forms are not there.
+        let pw = create_user(&t.app, "bestiller-a", UserRole::SupplierOrderer, Some(s.supplier_a), None, Some(s.person_a)).await;
+        let orderer = Browser::new(&t.base);
+        login(&orderer, &t.app, "bestiller-a", &pw).await;
+        let own = format!("/registry/agreement/{}", s.agreement_a);
+        let page = orderer.get(&own).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains(r#"name="version""#), "an orderer reads the agreement, does not edit it");
+        let p = orderer.submit(&own, &format!("{own}/attest"), &[("kind", "backup_routines"), ("attested_by", "Anna Berg")]).await;
+        assert_eq!(p.location, format!("{own}?done=attested"), "{}", p.body);
+        let p = orderer.submit(&own, &format!("{own}/accept"), &[("name", "Anna Berg"), ("title", "")]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "a title is needed");
+        let p = orderer.submit(&own, &format!("{own}/accept"), &[("name", "Anna Berg"), ("title", "Direktør")]).await;
+        assert_eq!(p.location, format!("{own}?done=accepted"), "{}", p.body);
+        let page = orderer.get(&own).await.body;
+        assert!(page.contains("Backup routines") && page.contains("Direktør"), "{page}");
+        for path in [format!("/registry/agreement/{}", s.agreement_b), format!("/registry/supplier/{}", s.supplier_b), "/registry/supplier/new".into(), "/registry/nothing/new".into()] {
+            let p = orderer.get(&path).await;
+            assert_eq!(p.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(!p.body.contains("Bo Dahl") && !p.body.contains("Omsorg B"), "{path} leaks");
+        }
+        let p = orderer.submit("/staff", &format!("/registry/agreement/{}/attest", s.agreement_b), &[("kind", "backup_routines"), ("attested_by", "Anna Berg")]).await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND);
+        let suppliers = t.count("suppliers").await;
+        let p = orderer.submit("/staff", "/registry/supplier/new", &[("name", "Ny ApS"), ("org_number", "35000011")]).await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND);
+        assert_eq!(t.count("suppliers").await, suppliers, "nothing written");
+
+        // A new staff member: never under another supplier; under its own, on the staff page.
+        let persons = t.count("persons").await;
+        let supplier_b = s.supplier_b.to_string();
+        let supplier_a = s.supplier_a.to_string();
+        let staff = [("name", "Carla Holm"), ("national_id", "not-a-cpr"), ("affiliations[0].from", "2026-02-01")];
+        let mut form = staff.to_vec();
+        form.push(("affiliations[0].supplier_id", supplier_b.as_str()));
+        let p = orderer.submit("/registry/person/new", "/registry/person/new", &form).await;
+        assert!(p.status.is_client_error(), "{}", p.status);
+        form[1] = ("national_id", "");
+        let p = orderer.submit("/registry/person/new", "/registry/person/new", &form).await;
+        assert!(p.status.is_client_error(), "another supplier's staff: {}", p.status);
+        assert!(!p.body.contains("Omsorg B"), "the other supplier is not offered");
+        assert_eq!(t.count("persons").await, persons);
+        form.pop();
+        form.push(("affiliations[0].supplier_id", supplier_a.as_str()));
+        let p = orderer.submit("/registry/person/new", "/registry/person/new", &form).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert!(orderer.get("/staff").await.body.contains("Carla Holm"));
+    }
+
+    /// Orders about one account from its page: a change of roles (with the deviation's
+    /// reason required), an extension (its end date required) and the end of the account;
+    /// each refusal named on its field with nothing created; another supplier's orderer
+    /// cannot order for the account.
+    async fn orders_about_one_account_from_its_page(b: TestBackend) {
+        // REQ: REQ-1, REQ-4, X-10
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        let orderer_api = t.scoped_token(UserRole::SupplierOrderer, Some(s.supplier_a), None, Some(s.person_a)).await;
+        for kind in ["no_remote_control_software", "backup_routines"] {
+            t.post(&format!("/api/v1/agreements/{}/attestations", s.agreement_a), &orderer_api, &serde_json::json!({ "kind": kind, "attested_by": "Anna Berg" })).await;
+        }
+        let account = Uuid::now_v7();
+        let acc = store::NewAccount {
+            id: account,
+            person_id: s.person_a,
+            system_id: s.system,
+            agreement_id: Some(s.agreement_a),
+            username: "omsab1".into(),
+            status: "active",
+            valid_from: domain::time::Date::parse("2026-01-01").unwrap(),
+            valid_to: Some(domain::time::Date::parse("2026-12-31").unwrap()),
+            roles: vec![(s.role, Some(s.profile))],
+        };
+        t.app.import_accounts(&Actor::system("test"), &[acc]).await.unwrap();
+        let requests = || async { t.app.store().list_requests(&store::RequestQuery { limit: 100, ..Default::default() }).await.unwrap().0 };
+
+        let pw = create_user(&t.app, "bestiller-a", UserRole::SupplierOrderer, Some(s.supplier_a), None, Some(s.person_a)).await;
+        let web = Browser::new(&t.base);
+        login(&web, &t.app, "bestiller-a", &pw).await;
+        let page_path = format!("/accounts/{account}");
+        let order = format!("{page_path}/order");
+        let page = web.get(&page_path).await;
+        assert!(page.body.contains("Order change of roles") && page.body.contains("Order extension"), "{}", page.body);
+        let later = (chrono::Utc::now() + chrono::Duration::days(40)).format("%Y-%m-%d").to_string();
+
+        // Refusals, each on its field, nothing created.
+        let p = web.submit(&page_path, &order, &[("kind", "extension"), ("wanted_start", &later)]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains(r#"id="f-end_date-error""#), "{}", p.body);
+        let profile = s.profile.to_string();
+        let p = web.submit(&page_path, &order, &[("kind", "change_roles"), ("remove_profiles", &profile), ("wanted_start", &later)]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains(r#"id="f-deviation_reason-error""#), "{}", p.body);
+        assert!(p.body.contains(r#"value="{}" checked"#.replace("{}", &profile).as_str()), "the ticked profile stays ticked");
+        let job = s.job_profile.to_string();
+        let p = web.submit(&page_path, &order, &[("kind", "change_roles"), ("job_profile_id", &job), ("wanted_start", &later)]).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "a sensitive role needs the needs assessment (X-10)");
+        assert!(requests().await.is_empty());
+
+        // Another supplier's orderer cannot order for the account.
+        let pw_b = create_user(&t.app, "bestiller-b", UserRole::SupplierOrderer, Some(s.supplier_b), None, Some(s.person_b)).await;
+        let other = Browser::new(&t.base);
+        login(&other, &t.app, "bestiller-b", &pw_b).await;
+        let p = other.submit("/requests", &order, &[("kind", "termination")]).await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND);
+        assert!(requests().await.is_empty());
+
+        // A change of roles and an extension go to approval.
+        let p = web
+            .submit(&page_path, &order, &[("kind", "change_roles"), ("job_profile_id", &job), ("wanted_start", &later), ("needs_assessment_ref", "Behovsvurdering 7")])
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert!(p.location.ends_with("?done=submitted"));
+        let p = web.submit(&page_path, &order, &[("kind", "extension"), ("wanted_start", &later), ("end_date", "2027-06-30")]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let all = requests().await;
+        let kinds: Vec<&str> = all.iter().map(|r| r.body["kind"].as_str().unwrap()).collect();
+        assert!(kinds.contains(&"change_roles") && kinds.contains(&"extension"), "{kinds:?}");
+        assert!(all.iter().all(|r| r.body["account_id"] == account.to_string() && r.body["state"] == "submitted"));
+
+        // Ending the account needs no approval.
+        let p = web.submit(&page_path, &order, &[("kind", "termination")]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert!(p.location.ends_with("?done=account_ended"));
+        assert!(web.get(&p.location).await.body.contains("The account is being ended in every system now."));
+        let ended = requests().await.into_iter().find(|r| r.body["kind"] == "termination").unwrap();
+        assert_eq!(ended.body["account_id"], account.to_string());
+        assert_ne!(ended.body["state"], "submitted", "approved at once");
+    }
 }

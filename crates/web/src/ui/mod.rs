@@ -310,7 +310,8 @@ fn nav_for(role: UserRole) -> Vec<(&'static str, &'static str)> {
     if matches!(role, LocalAdministrator | SecurityCoordinator) {
         v.push(("/emergency", "nav-emergency"));
     }
-    if matches!(role, SecurityCoordinator | Administrator | SecurityOfficer | Dpo | Auditor) {
+    if matches!(role, SecurityCoordinator | Administrator | SecurityOfficer | Dpo | Auditor | DepartmentHead | SupplierOrderer | ItOperator)
+    {
         v.push(("/registry", "nav-registry"));
     }
     if matches!(role, SecurityOfficer | Dpo | SecurityCoordinator | Auditor) {
@@ -364,6 +365,23 @@ pub(crate) struct FormError {
     pub message: String,
 }
 
+/// The label key of a field or of an error's field: indices dropped, dots as dashes
+/// (`affiliations[0].from` → `field-affiliations-from`).
+pub(crate) fn label_key(path: &str) -> String {
+    let mut out = String::from("field-");
+    let mut skip = false;
+    for ch in path.chars() {
+        match ch {
+            '[' => skip = true,
+            ']' => skip = false,
+            '.' if !skip => out.push('-'),
+            c if !skip => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 pub(crate) fn form_error(ctx: &Ctx, catalog: &Catalog, e: AppError) -> FormError {
     let field = match &e {
         AppError::Invalid(fe) | AppError::Conflict(fe) | AppError::Denied(fe) => Some(fe.field.clone()),
@@ -371,8 +389,14 @@ pub(crate) fn form_error(ctx: &Ctx, catalog: &Catalog, e: AppError) -> FormError
     };
     let message = match &e {
         AppError::Invalid(fe) | AppError::Conflict(fe) | AppError::Denied(fe) => {
-            let label_key = format!("field-{}", fe.field.split(['[', '.']).next().unwrap_or(""));
-            let label = if catalog.has(ctx.tr.lang, &label_key) { catalog.text(ctx.tr.lang, &label_key, &[]) } else { fe.field.clone() };
+            // The field's own label (`scope.user_cap`), else its record's (`scope`).
+            let full = label_key(&fe.field);
+            let head = format!("field-{}", fe.field.split(['[', '.']).next().unwrap_or(""));
+            let label = [full, head]
+                .iter()
+                .find(|k| catalog.has(ctx.tr.lang, k))
+                .map(|k| catalog.text(ctx.tr.lang, k, &[]))
+                .unwrap_or_else(|| fe.field.clone());
             let arg = fe.arg.clone().unwrap_or_default();
             let arg2 = fe.arg2.clone().unwrap_or_default();
             catalog.text(ctx.tr.lang, fe.code, &[("field", label.as_str()), ("arg", arg.as_str()), ("arg2", arg2.as_str())])

@@ -3,7 +3,7 @@
 //! a role may not see answers 404, like a record that does not exist.
 
 use super::charts::{Bar, bar_chart};
-use super::{Chrome, Ctx, FormError, Tr, app_error_page, form_error, render};
+use super::{Chrome, Ctx, FormError, Tr, app_error_page, form_error, label_key, render};
 use crate::AppState;
 use app::{AppError, AuditFilter, EmergencyInput, ListFilter, RequestFilter, UserInput};
 use askama::Template;
@@ -36,6 +36,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/accounts", get(accounts))
         .route("/accounts/{id}", get(account_detail))
         .route("/accounts/{id}/revoke", post(revoke))
+        .route("/accounts/{id}/order", post(order_for_account))
         .route("/tasks", get(tasks))
         .route("/tasks/{id}/confirm", post(confirm_task))
         .route("/emergency", get(emergency).post(create_emergency))
@@ -47,6 +48,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/audit/extracts/{id}/approve-names", post(approve_extract_names))
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/{id}/end-sessions", post(end_sessions))
+        .merge(registry::routes())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -760,6 +762,9 @@ async fn staff(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
         }],
     );
     p.intro = Some(tr.t("ui-staff-intro"));
+    if s.app.may(&actor, domain::authz::Action::Create, domain::authz::ResourceKind::Person) {
+        p.actions = vec![("/registry/person/new".into(), tr.t("new-person"))];
+    }
     p.success = done_message(&ctx, &q.done);
     render(&p)
 }
@@ -882,14 +887,28 @@ async fn accounts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
 
 async fn account_detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
     let actor = actor_or_return!(ctx);
-    let tr = &ctx.tr;
     let id = id_or_return!(ctx, id);
-    let a = match s.app.account(&actor, id).await {
+    let done = done_message(&ctx, &q.done);
+    account_page(&s, &ctx, &actor, id, done, None).await
+}
+
+/// An account's page; `refused` is an order form sent back: its kind, values and error.
+async fn account_page(
+    s: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Uuid,
+    success: Option<String>,
+    refused: Option<(HashMap<String, Vec<String>>, FormError)>,
+) -> Response {
+    let tr = &ctx.tr;
+    let a = match s.app.account(actor, id).await {
         Ok(a) => a,
-        Err(e) => return app_error_page(&ctx, e),
+        Err(e) => return app_error_page(ctx, e),
     };
     let mut ids = vec![a.person_id, a.system_id];
     ids.extend(a.roles.iter().map(|r| r.0));
+    ids.extend(a.roles.iter().filter_map(|r| r.1));
     let names = s.app.names(&ids).await.unwrap_or_default();
     let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
     let facts = vec![
@@ -918,9 +937,222 @@ async fn account_detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<Stri
             ..Default::default()
         });
     }
-    let mut p = page(&ctx, "ui-account-title", sections);
-    p.success = done_message(&ctx, &q.done);
-    render(&p)
+    let mut error = None;
+    if a.status.is_live() && s.app.may(actor, domain::authz::Action::Create, domain::authz::ResourceKind::Request) {
+        let current: Vec<(String, String)> = {
+            let mut ps: Vec<Uuid> = a.roles.iter().filter_map(|r| r.1).collect();
+            ps.sort();
+            ps.dedup();
+            ps.iter().map(|p| (p.to_string(), name(p))).collect()
+        };
+        let system_profiles =
+            options::<Profile>(s, actor, ListFilter { active: Some(true), refers_to: Some(a.system_id), ..Default::default() }).await;
+        let job_profiles = options::<JobProfile>(s, actor, active_only()).await;
+        let preset = s.app.active_preset().await.ok();
+        let lead = |days: fn(&domain::policy::LeadTimes) -> u32| {
+            let d = preset.as_ref().map(|p| days(&p.policy.lead_times)).unwrap_or(0);
+            (s.app.now().date().0 + chrono::Duration::days(i64::from(d))).to_string()
+        };
+        let mut forms =
+            order_forms(tr, id, &current, system_profiles, job_profiles, lead(|l| l.change_days.value), lead(|l| l.extension_days.value));
+        if let Some((values, e)) = refused {
+            let kind = values.get("kind").and_then(|v| v.first()).cloned().unwrap_or_default();
+            if let Some(f) = forms.iter_mut().find(|f| f.hidden.iter().any(|(k, v)| k == "kind" && *v == kind)) {
+                refill(f, &values);
+                error = attach_error(std::slice::from_mut(f), e);
+            }
+        }
+        sections.push(Section {
+            heading: tr.t("ui-order-change-heading"),
+            text: Some(tr.t("ui-order-change-intro")),
+            forms,
+            ..Default::default()
+        });
+    }
+    let mut p = page(ctx, "ui-account-title", sections);
+    p.success = success;
+    let failed = error.is_some();
+    p.error = error;
+    let mut res = render(&p);
+    if failed {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
+/// The orders about one account (REQ-1): a change of roles from a job profile or the
+/// current roles with additions and removals (each with the reason), an extension, and
+/// the end of this one account.
+fn order_forms(
+    tr: &Tr,
+    id: Uuid,
+    current: &[(String, String)],
+    system_profiles: Vec<(String, String)>,
+    job_profiles: Vec<(String, String)>,
+    change_start: String,
+    extension_start: String,
+) -> Vec<FormSpec> {
+    let form = |kind: &str, submit: &str, button_class: &'static str, fields: Vec<FieldSpec>| FormSpec {
+        method: "post",
+        action: format!("/accounts/{id}/order"),
+        submit: tr.t(submit),
+        button_class,
+        hidden: vec![("kind".into(), kind.into())],
+        fields,
+        ..Default::default()
+    };
+    let addable: Vec<(String, String)> = system_profiles.into_iter().filter(|(p, _)| !current.iter().any(|(c, _)| c == p)).collect();
+    let change = form(
+        "change_roles",
+        "ui-order-change-roles",
+        "button-primary",
+        vec![
+            FieldSpec::new(tr, "job_profile_id", "select").options(job_profiles, &[]).hint(tr.t("ui-change-job-profile-hint")),
+            FieldSpec::new(tr, "add_profiles", "checkboxes").options(addable, &[]),
+            FieldSpec::new(tr, "remove_profiles", "checkboxes").options(current.to_vec(), &[]),
+            FieldSpec::new(tr, "deviation_reason", "textarea").hint(tr.t("ui-deviation-reason-hint")),
+            FieldSpec::new(tr, "wanted_start", "date").required().value(&change_start),
+            FieldSpec::new(tr, "urgent_reason", "textarea").hint(tr.t("ui-urgent-hint")),
+            FieldSpec::new(tr, "needs_assessment_ref", "text").hint(tr.t("ui-needs-assessment-hint")),
+            FieldSpec::new(tr, "comment", "textarea"),
+        ],
+    );
+    let extension = form(
+        "extension",
+        "ui-order-extension",
+        "button-secondary",
+        vec![
+            FieldSpec::new(tr, "end_date", "date").required(),
+            FieldSpec::new(tr, "wanted_start", "date").required().value(&extension_start),
+            FieldSpec::new(tr, "urgent_reason", "textarea").hint(tr.t("ui-urgent-hint")),
+            FieldSpec::new(tr, "comment", "textarea"),
+        ],
+    );
+    let mut end =
+        form("termination", "ui-order-termination", "button-secondary pv-danger", vec![FieldSpec::new(tr, "comment", "textarea")]);
+    end.confirm = Some(tr.t("ui-order-termination-confirm"));
+    vec![change, extension, end]
+}
+
+/// Puts posted values back into a form that was refused.
+fn refill(f: &mut FormSpec, values: &HashMap<String, Vec<String>>) {
+    for fld in &mut f.fields {
+        let vals = values.get(&fld.name).cloned().unwrap_or_default();
+        if fld.options.is_empty() {
+            fld.value = vals.first().cloned().unwrap_or_default();
+        } else {
+            for o in &mut fld.options {
+                o.2 = vals.contains(&o.0);
+            }
+        }
+    }
+}
+
+/// Parses an order about one account at the edge, naming the field at fault.
+fn parse_account_order(
+    values: &HashMap<String, Vec<String>>,
+    person_id: Uuid,
+    account_id: Uuid,
+    today: Date,
+) -> Result<RequestInput, domain::error::FieldError> {
+    use domain::error::FieldError;
+    let one = |name: &str| values.get(name).and_then(|v| v.first()).map(|v| v.trim().to_string()).unwrap_or_default();
+    let date = |name: &str| -> Result<Option<Date>, FieldError> {
+        match one(name).as_str() {
+            "" => Ok(None),
+            x => Date::parse(x).map(Some).map_err(|e| e.at(name)),
+        }
+    };
+    let text = |name: &str| -> Result<Option<Text>, FieldError> {
+        match one(name).as_str() {
+            "" => Ok(None),
+            x => Text::parse(x).map(Some).map_err(|e| e.at(name)),
+        }
+    };
+    let ids = |name: &str| -> Result<Vec<Uuid>, FieldError> {
+        values
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|v| Uuid::parse_str(v.trim()).map_err(|_| FieldError::new(name, domain::codes::UNKNOWN_REFERENCE)))
+            .collect()
+    };
+    let kind = match one("kind").as_str() {
+        "change_roles" => RequestKind::ChangeRoles,
+        "extension" => RequestKind::Extension,
+        "termination" => RequestKind::Termination,
+        _ => return Err(FieldError::new("kind", domain::codes::MISSING_FIELD)),
+    };
+    let mut deviations = Vec::new();
+    if kind == RequestKind::ChangeRoles {
+        let (add, remove) = (ids("add_profiles")?, ids("remove_profiles")?);
+        if !add.is_empty() || !remove.is_empty() {
+            let reason = text("deviation_reason")?.ok_or(FieldError::new("deviation_reason", domain::codes::REASON_REQUIRED))?;
+            for (list, is_add) in [(add, true), (remove, false)] {
+                deviations.extend(list.into_iter().map(|profile_id| domain::request::Deviation {
+                    profile_id,
+                    add: is_add,
+                    reason: reason.clone(),
+                }));
+            }
+        }
+    }
+    let job_profile_id = match one("job_profile_id").as_str() {
+        "" => None,
+        x => Some(Uuid::parse_str(x).map_err(|_| FieldError::new("job_profile_id", domain::codes::UNKNOWN_REFERENCE))?),
+    };
+    let wanted_start = match kind {
+        RequestKind::Termination => today,
+        _ => date("wanted_start")?.ok_or(FieldError::new("wanted_start", domain::codes::MISSING_FIELD))?,
+    };
+    Ok(RequestInput {
+        kind,
+        person_id,
+        system_id: None,
+        account_id: Some(account_id),
+        agreement_id: None,
+        job_profile_id: if kind == RequestKind::ChangeRoles { job_profile_id } else { None },
+        deviations,
+        wanted_start,
+        end_date: if kind == RequestKind::Extension { date("end_date")? } else { None },
+        urgent_reason: if kind == RequestKind::Termination { None } else { text("urgent_reason")? },
+        needs_assessment_ref: match one("needs_assessment_ref").as_str() {
+            "" => None,
+            x => Some(Name::parse(x).map_err(|e| e.at("needs_assessment_ref"))?),
+        },
+        comment: text("comment")?,
+        draft: false,
+    })
+}
+
+async fn order_for_account(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
+    let mut values: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(&body) {
+        values.entry(k.into_owned()).or_default().push(v.into_owned());
+    }
+    let token = values.get("csrf").and_then(|v| v.first()).cloned().unwrap_or_default();
+    csrf_or_return!(ctx, &token);
+    let actor = actor_or_return!(ctx);
+    let id = id_or_return!(ctx, id);
+    let account = match s.app.account(&actor, id).await {
+        Ok(a) => a,
+        Err(e) => return app_error_page(&ctx, e),
+    };
+    let submitted = match parse_account_order(&values, account.person_id, id, s.app.now().date()) {
+        Ok(input) => s.app.submit_request(&actor, input).await,
+        Err(e) => Err(AppError::Invalid(e)),
+    };
+    match submitted {
+        Ok(v) => {
+            let done = if v.request.kind == RequestKind::Termination { "account_ended" } else { "submitted" };
+            Redirect::to(&format!("/requests/{}?done={done}", v.id)).into_response()
+        }
+        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
+        Err(e) => {
+            let fe = form_error(&ctx, &s.catalog, e);
+            account_page(&s, &ctx, &actor, id, None, Some((values, fe))).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -1206,7 +1438,9 @@ async fn sign_off(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, F
 }
 
 // ---------------------------------------------------------------------------------------
-// The registry, read-only here (records are managed through the API and the CLI).
+// The registry: lists here, each record's page and form in `registry`.
+
+mod registry;
 
 #[derive(Deserialize, Default)]
 struct RegistryQuery {
@@ -1214,28 +1448,44 @@ struct RegistryQuery {
     kind: Option<String>,
     #[serde(default)]
     page: Option<u32>,
+    #[serde(default)]
+    q: Option<String>,
 }
 
 async fn registry_table<R: Record>(
     s: &AppState,
     ctx: &Ctx,
     actor: &Actor,
-    page: PageRequest,
+    q: &RegistryQuery,
     describe: impl Fn(&R) -> String,
 ) -> Result<TableSpec, AppError> {
     let tr = &ctx.tr;
-    let list = s.app.list::<R>(actor, &ListFilter::default(), page).await?;
+    let page = PageRequest::new(q.page, Some(50)).unwrap_or(PageRequest { page: 1, page_size: 50 });
+    let search = q.q.clone().filter(|x| !x.trim().is_empty());
+    let filter = ListFilter { q: search.clone(), ..Default::default() };
+    let list = s.app.list::<R>(actor, &filter, page).await?;
     let kind = R::KIND.as_str();
+    let search_param = search.map(|x| format!("&q={}", super::urlencode(&x))).unwrap_or_default();
     Ok(TableSpec {
         caption: tr.t(&format!("registry-{kind}")),
         headers: vec![tr.t("field-name"), tr.t("ui-details"), tr.t("ui-active")],
         rows: list
             .items
             .iter()
-            .map(|e| vec![cell(e.data.display_name()), cell(describe(&e.data)), cell(tr.t(if e.active { "ui-yes" } else { "ui-no" }))])
+            .map(|e| {
+                vec![
+                    link(e.data.display_name(), registry::href(kind, e.id)),
+                    cell(describe(&e.data)),
+                    cell(tr.t(if e.active { "ui-yes" } else { "ui-no" })),
+                ]
+            })
             .collect(),
         empty: tr.t("ui-none"),
-        more: if list.page < list.total_pages as u32 { format!("/registry?kind={kind}&page={}", list.page + 1) } else { String::new() },
+        more: if list.page < list.total_pages as u32 {
+            format!("/registry?kind={kind}&page={}{search_param}", list.page + 1)
+        } else {
+            String::new()
+        },
     })
 }
 
@@ -1243,18 +1493,24 @@ async fn registry(State(s): State<AppState>, ctx: Ctx, Query(q): Query<RegistryQ
     let actor = actor_or_return!(ctx);
     let tr = &ctx.tr;
     let kind = q.kind.clone().unwrap_or_else(|| "supplier".into());
-    let pr = PageRequest::new(q.page, Some(50)).unwrap_or(PageRequest { page: 1, page_size: 50 });
     let table = match kind.as_str() {
-        "supplier" => registry_table::<Supplier>(&s, &ctx, &actor, pr, |r| String::from(r.org_number.clone())).await,
-        "agreement" => {
-            registry_table::<Agreement>(&s, &ctx, &actor, pr, |r| format!("{} – {}", tr.date(&r.valid_from), tr.date(&r.valid_to))).await
+        "supplier" => registry_table::<Supplier>(&s, &ctx, &actor, &q, |r| String::from(r.org_number.clone())).await,
+        "orderer" => {
+            registry_table::<domain::registry::Orderer>(&s, &ctx, &actor, &q, |r| {
+                format!("{} – {}", tr.date(&r.valid_from), tr.opt_date(&r.valid_to))
+            })
+            .await
         }
-        "system" => registry_table::<System>(&s, &ctx, &actor, pr, |r| r.code.to_string()).await,
-        "profile" => registry_table::<Profile>(&s, &ctx, &actor, pr, |r| r.code.to_string()).await,
-        "job_profile" => registry_table::<JobProfile>(&s, &ctx, &actor, pr, |r| r.code.to_string()).await,
-        "department" => registry_table::<Department>(&s, &ctx, &actor, pr, |_| String::new()).await,
+        "agreement" => {
+            registry_table::<Agreement>(&s, &ctx, &actor, &q, |r| format!("{} – {}", tr.date(&r.valid_from), tr.date(&r.valid_to))).await
+        }
+        "system" => registry_table::<System>(&s, &ctx, &actor, &q, |r| r.code.to_string()).await,
+        "role" => registry_table::<domain::registry::Role>(&s, &ctx, &actor, &q, |r| r.code.to_string()).await,
+        "profile" => registry_table::<Profile>(&s, &ctx, &actor, &q, |r| r.code.to_string()).await,
+        "job_profile" => registry_table::<JobProfile>(&s, &ctx, &actor, &q, |r| r.code.to_string()).await,
+        "department" => registry_table::<Department>(&s, &ctx, &actor, &q, |r| r.code.to_string()).await,
         "person" => {
-            registry_table::<Person>(&s, &ctx, &actor, pr, |r| {
+            registry_table::<Person>(&s, &ctx, &actor, &q, |r| {
                 if r.national_id_on_file { tr.t("ui-national-id-on-file") } else { String::new() }
             })
             .await
@@ -1265,12 +1521,27 @@ async fn registry(State(s): State<AppState>, ctx: Ctx, Query(q): Query<RegistryQ
         Ok(t) => t,
         Err(e) => return app_error_page(&ctx, e),
     };
-    let kinds = ["supplier", "agreement", "department", "system", "profile", "job_profile", "person"];
-    let links = kinds.iter().map(|k| vec![link(tr.t(&format!("registry-{k}")), format!("/registry?kind={k}"))]).collect();
+    let links = registry::KINDS
+        .iter()
+        .map(|k| {
+            let href = if *k == "municipality" { registry::municipality_href() } else { format!("/registry?kind={k}") };
+            vec![link(tr.t(&format!("registry-{k}")), href)]
+        })
+        .collect();
+    let search = FormSpec {
+        method: "get",
+        action: "/registry".into(),
+        submit: tr.t("ui-search"),
+        inline: true,
+        hidden: vec![("kind".into(), kind.clone())],
+        fields: vec![FieldSpec::new(tr, "q", "text").value(q.q.as_deref().unwrap_or(""))],
+        ..Default::default()
+    };
     let mut p = page(
         &ctx,
         "nav-registry",
         vec![
+            Section { heading: tr.t(&format!("registry-{kind}")), table: Some(table), forms: vec![search], ..Default::default() },
             Section {
                 heading: tr.t("ui-registry-kinds"),
                 table: Some(TableSpec {
@@ -1282,9 +1553,12 @@ async fn registry(State(s): State<AppState>, ctx: Ctx, Query(q): Query<RegistryQ
                 }),
                 ..Default::default()
             },
-            Section { heading: tr.t(&format!("registry-{kind}")), table: Some(table), ..Default::default() },
         ],
     );
+    let may_create = registry::kind_of(&kind).is_some_and(|k| s.app.may(&actor, domain::authz::Action::Create, k));
+    if may_create {
+        p.actions = vec![(format!("/registry/{kind}/new"), tr.t(&format!("new-{kind}")))];
+    }
     p.intro = Some(tr.t("ui-registry-intro"));
     render(&p)
 }
