@@ -62,6 +62,16 @@ test("an account goes from order to active through the pages of every role", asy
   await screenshot(page, "staff");
   await checkAccessibility(page, "staff");
 
+  // A new staff member from the staff page (the registry's person form).
+  await page.getByRole("link", { name: "Ny medarbejder" }).click();
+  await page.fill("#f-name", "Sofie Sommer");
+  await page.fill('[id="f-affiliations[0].from"]', isoDate(0));
+  await checkAccessibility(page, "new staff member");
+  await page.click("form[action='/registry/person/new'] button[type=submit]");
+  await page.waitForSelector("#page-success");
+  await page.goto(pv.base + "/staff");
+  assert.equal(await page.locator("tr", { hasText: "Sofie Sommer" }).count(), 1);
+
   await page.goto(pv.base + "/requests/new");
   await page.selectOption("#f-person_id", newcomer.id);
   await page.selectOption("#f-agreement_id", demo.agreement_id);
@@ -140,6 +150,18 @@ test("an account goes from order to active through the pages of every role", asy
   await checkAccessibility(page, "accounts");
   await page.goto(pv.base + "/registry?kind=agreement");
   await checkAccessibility(page, "registry");
+  // Registry management: the agreement's form with its scope, attestations and
+  // acceptances; the supplier's contact is changed and saved.
+  await page.goto(pv.base + `/registry/agreement/${demo.agreement_id}`);
+  assert.ok((await page.locator('input[name="scope.profiles"]').count()) > 0, "the agreement's scope as checkboxes");
+  await screenshot(page, "agreement");
+  await checkAccessibility(page, "agreement");
+  await page.goto(pv.base + `/registry/supplier/${demo.supplier_id}`);
+  await page.fill('[id="f-contact.name"]', "Kirsten Kontakt");
+  await page.click(`form[action='/registry/supplier/${demo.supplier_id}'] button[type=submit]`);
+  await page.waitForSelector("#page-success");
+  assert.equal(await page.inputValue('[id="f-contact.name"]'), "Kirsten Kontakt");
+  await checkAccessibility(page, "supplier");
 
   // Audit search: the results replace only their section (htmx), the page stays.
   await page.goto(pv.base + "/audit");
@@ -192,6 +214,12 @@ test("an account goes from order to active through the pages of every role", asy
   const again = await browser.newContext({ locale: "da-DK" });
   const opage = await again.newPage();
   await login(opage, pv, orderer);
+  // The account's page offers the orders about it.
+  const [account] = (await api(pv, "GET", `/api/v1/accounts?person_id=${newcomer.id}`)).items;
+  await opage.goto(pv.base + `/accounts/${account.id}`);
+  assert.equal(await opage.getByRole("button", { name: "Bestil forlængelse" }).count(), 1);
+  await screenshot(opage, "account-orders");
+  await checkAccessibility(opage, "account (orderer)");
   await opage.goto(pv.base + "/staff");
   opage.once("dialog", (d) => d.accept());
   await opage.locator("tr", { hasText: "Tove Testesen" }).getByRole("button", { name: "Meld fratrådt" }).click();

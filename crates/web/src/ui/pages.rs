@@ -1029,7 +1029,7 @@ fn order_forms(
         ],
     );
     let mut end =
-        form("termination", "ui-order-termination", "button-secondary pv-danger", vec![FieldSpec::new(tr, "comment", "textarea")]);
+        form("termination", "ui-order-termination", "button-primary pv-danger", vec![FieldSpec::new(tr, "comment", "textarea")]);
     end.confirm = Some(tr.t("ui-order-termination-confirm"));
     vec![change, extension, end]
 }

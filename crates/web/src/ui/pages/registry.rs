@@ -825,7 +825,8 @@ fn signatures(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, json: &Value) ->
         }),
         ..Default::default()
     };
-    if may_sign {
+    let party = if actor.supplier().is_some() { domain::registry::Party::Supplier } else { domain::registry::Party::Municipality };
+    if may_sign && !a.acceptances.iter().any(|x| x.party == party) {
         accept.forms.push(FormSpec {
             method: "post",
             action: format!("/registry/agreement/{id}/accept"),
