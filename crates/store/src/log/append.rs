@@ -10,6 +10,9 @@ use sqlx::AnyConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// Bytes of one lookup key as handed to the database: 32 hex digits and 8 decimal ones.
+const KEY_RECORD: usize = 40;
+
 /// An event body in its stored form, hashed and with its lookup keys.
 pub(crate) struct Prepared {
     body: Vec<u8>,
@@ -93,20 +96,37 @@ pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &
         q.execute(&mut *conn).await?;
     }
 
-    // Lookup keys, sorted so the index is filled in order, passed as one JSON array.
-    let mut keys: Vec<(&str, u64, u64)> = Vec::with_capacity(events.len() * 2);
+    // Lookup keys, sorted so the index is filled in order, passed as one value of
+    // fixed-width records (the key's 32 hex digits, the event's offset in the batch as
+    // 8 digits) that the database slices with byte offsets: no JSON to build or parse.
+    let mut keys: Vec<(&str, u32)> = Vec::with_capacity(events.len() * 2);
     for (i, e) in events.iter().enumerate() {
-        let seq = first + i as u64;
-        let chunk = first + (i / CHUNK * CHUNK) as u64;
-        keys.extend(e.keys.iter().map(|k| (k.as_str(), seq, chunk)));
+        keys.extend(e.keys.iter().map(|k| (k.as_str(), i as u32)));
     }
     keys.sort_unstable();
-    let json = serde_json::to_string(&keys).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let expand = match backend {
-        Backend::Sqlite => "SELECT unhex(value->>0), value->>1, value->>2, $2 FROM json_each($1)",
-        Backend::Postgres => "SELECT decode(e->>0, 'hex'), (e->>1)::bigint, (e->>2)::bigint, $2 FROM jsonb_array_elements($1::jsonb) e",
+    let mut packed = Vec::with_capacity(keys.len() * KEY_RECORD);
+    for (k, offset) in &keys {
+        use std::io::Write;
+        packed.extend_from_slice(k.as_bytes());
+        write!(packed, "{offset:08}").map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    }
+    let (series, key, offset) = match backend {
+        Backend::Sqlite => (
+            "(WITH RECURSIVE g(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM g WHERE n + 1 < $2) SELECT n FROM g)",
+            "unhex(CAST(substr($1, n * 40 + 1, 32) AS TEXT))",
+            "CAST(CAST(substr($1, n * 40 + 33, 8) AS TEXT) AS INTEGER)",
+        ),
+        Backend::Postgres => (
+            "(SELECT generate_series(0, $2::int - 1) AS n)",
+            "decode(encode(substr($1, n * 40 + 1, 32), 'escape'), 'hex')",
+            "encode(substr($1, n * 40 + 33, 8), 'escape')::bigint",
+        ),
     };
-    sqlx::query(&format!("INSERT INTO audit_index_stage (key, seq, chunk, day) {expand}")).bind(json).bind(day).execute(&mut *conn).await?;
+    let sql = format!(
+        "INSERT INTO audit_index_stage (key, seq, chunk, day) SELECT {key}, $3 + {offset}, $3 + {offset} / {CHUNK} * {CHUNK}, $4 FROM {series} g"
+    );
+    // Every event has at least its actor's key, so there is always a first record.
+    sqlx::query(&sql).bind(packed).bind(keys.len() as i64).bind(first as i64).bind(day).execute(&mut *conn).await?;
     let mut staged = staged + keys.len() as i64;
     if staged >= super::STAGE_LIMIT || day != head_day {
         super::merge_stage(conn, backend).await?;

@@ -81,13 +81,13 @@ impl Store {
                     let keys: Vec<&String> = std::iter::once(key).chain(&q.alt_keys).collect();
                     let list = (0..keys.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
                     let sql = format!(
-                        "SELECT seq, chunk FROM audit_index_all WHERE key IN ({list}) AND seq < $1 AND day >= $2 ORDER BY seq DESC LIMIT $3"
+                        "SELECT seq, chunk, day FROM audit_index_all WHERE key IN ({list}) AND seq < $1 AND day >= $2 ORDER BY seq DESC LIMIT $3"
                     );
                     let mut query = sqlx::query_as(&sql).bind(cursor).bind(q.day_from()).bind(ROUND);
                     for k in &keys {
                         query = query.bind(audit::event::key_digest(k).to_vec());
                     }
-                    let hits: Vec<(i64, i64)> = query.fetch_all(&self.pool).await?;
+                    let hits: Vec<(i64, i64, i64)> = query.fetch_all(&self.pool).await?;
                     cursor = hits.last().map(|h| h.0).unwrap_or(cursor);
                     // The index holds digests: keep only events that carry a key itself.
                     let events = self
@@ -178,30 +178,34 @@ impl Store {
         Ok(())
     }
 
-    /// The events at `(seq, chunk)` positions, fetching each chunk once.
-    async fn events_at(&self, hits: &[(i64, i64)]) -> Result<Vec<LogEntry>> {
-        let mut chunk_ids: Vec<i64> = hits.iter().map(|h| h.1).collect();
-        chunk_ids.sort_unstable();
-        chunk_ids.dedup();
+    /// The events at `(seq, chunk, day)` positions, fetching each chunk once.
+    async fn events_at(&self, hits: &[(i64, i64, i64)]) -> Result<Vec<LogEntry>> {
+        let mut wanted: Vec<(i64, i64)> = hits.iter().map(|h| (h.1, h.2)).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
         let mut chunks: HashMap<i64, Vec<u8>> = HashMap::new();
-        // Always 16 parameters (padded with -1, which is no chunk): one statement text,
-        // prepared once per connection — PostgreSQL plans a query over every day's
-        // partition in about a millisecond, more than running it takes.
+        // Always 16 chunks and 16 days (padded with -1, which is neither): one statement
+        // text, prepared once per connection. The days let PostgreSQL open only those
+        // days' partitions instead of probing every day's index for every chunk.
         const FETCH: usize = 16;
         let sql = format!(
-            "SELECT first_seq, bodies FROM audit_chunks_all WHERE first_seq IN ({})",
-            (1..=FETCH).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            "SELECT first_seq, bodies FROM audit_chunks_all WHERE day IN ({}) AND first_seq IN ({})",
+            (1..=FETCH).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+            (FETCH + 1..=2 * FETCH).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
         );
-        for part in chunk_ids.chunks(FETCH) {
+        for part in wanted.chunks(FETCH) {
             let mut q = sqlx::query_as(&sql);
             for i in 0..FETCH {
-                q = q.bind(part.get(i).copied().unwrap_or(-1));
+                q = q.bind(part.get(i).map(|w| w.1).unwrap_or(-1));
+            }
+            for i in 0..FETCH {
+                q = q.bind(part.get(i).map(|w| w.0).unwrap_or(-1));
             }
             let rows: Vec<(i64, Vec<u8>)> = q.fetch_all(&self.pool).await?;
             chunks.extend(rows);
         }
         let mut out = Vec::with_capacity(hits.len());
-        for (seq, chunk) in hits {
+        for (seq, chunk, _) in hits {
             let bytes = chunks.get(chunk).ok_or_else(|| StoreError::Corrupt(format!("event {seq}: its chunk {chunk} is missing")))?;
             let bodies = unpack(bytes).ok_or_else(|| StoreError::Corrupt(format!("chunk {chunk} is malformed")))?;
             let body =

@@ -1028,8 +1028,7 @@ fn order_forms(
             FieldSpec::new(tr, "comment", "textarea"),
         ],
     );
-    let mut end =
-        form("termination", "ui-order-termination", "button-primary pv-danger", vec![FieldSpec::new(tr, "comment", "textarea")]);
+    let mut end = form("termination", "ui-order-termination", "button-primary pv-danger", vec![FieldSpec::new(tr, "comment", "textarea")]);
     end.confirm = Some(tr.t("ui-order-termination-confirm"));
     vec![change, extension, end]
 }
