@@ -137,13 +137,13 @@ impl App {
         &self.presets
     }
 
-    /// The one authorisation check before a use-case runs.
     /// Whether the rights table lets the actor take this action on this kind at all (the
     /// pages offer only what would be allowed; the use-case checks again).
     pub fn may(&self, actor: &Actor, action: Action, kind: ResourceKind) -> bool {
         authorize(actor.role, action, kind).is_some()
     }
 
+    /// The one authorisation check before a use-case runs.
     pub(crate) fn allow(&self, actor: &Actor, action: Action, kind: ResourceKind) -> Result<Scope> {
         authorize(actor.role, action, kind).ok_or(AppError::Forbidden)
     }
