@@ -443,6 +443,7 @@ backend_tests! {
         agreement.push(("scope.user_cap", "3"));
         let p = web.submit("/registry/agreement/new", "/registry/agreement/new", &agreement).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let agreement_page = p.location.trim_end_matches("?done=created").to_string();
         let stored: serde_json::Value = t.get(&format!("/api/v1/agreements/{}", p.location.split('/').nth(3).unwrap().trim_end_matches("?done=created")), &t.token(UserRole::Auditor, None).await).await.json().await.unwrap();
         assert_eq!(stored["scope"]["user_cap"], 3);
         assert_eq!(stored["data_processing"]["dpa_in_place"], false);
@@ -466,6 +467,10 @@ backend_tests! {
         let p = web.submit(&supplier, &format!("{supplier}/deactivate"), &[]).await;
         assert_eq!(p.location, format!("{supplier}?done=deactivated"));
         assert!(web.get(&supplier).await.body.contains("This record is deactivated."));
+        // The agreement's form still names its (now inactive) supplier: saving it
+        // unchanged must not move the agreement to another supplier.
+        let page = web.get(&agreement_page).await.body;
+        assert!(page.contains(&format!(r#"<option value="{supplier_id}" selected>Hjemmehjælp C A/S</option>"#)), "{page}");
 
         // A supplier's orderer: its own agreement's attestation and acceptance; another
         // supplier's agreement and the municipality's forms are not there.

@@ -390,7 +390,30 @@ async fn choices(s: &AppState, actor: &Actor, kind: ResourceKind, values: &Value
     }
 }
 
-async fn form_fields(s: &AppState, ctx: &Ctx, actor: &Actor, fields: &[Field], values: &Values, creating: bool) -> Vec<FieldSpec> {
+/// The choices plus what the stored record refers to now, even if that is no longer
+/// active: a form must never change a reference the user did not touch. (Only the
+/// stored record's references: a posted id is never named back.)
+async fn with_current(s: &AppState, mut options: Vec<(String, String)>, stored: Option<&Vec<String>>) -> Vec<(String, String)> {
+    let missing: Vec<Uuid> =
+        stored.into_iter().flatten().filter(|v| !options.iter().any(|(o, _)| o == *v)).filter_map(|v| Uuid::parse_str(v).ok()).collect();
+    if !missing.is_empty() {
+        let names = s.app.names(&missing).await.unwrap_or_default();
+        options.extend(missing.iter().filter_map(|id| names.get(id).map(|n| (id.to_string(), n.clone()))));
+    }
+    options
+}
+
+/// The form's fields with `values` (stored or posted); `stored` is the record as stored,
+/// when it exists.
+async fn form_fields(
+    s: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    fields: &[Field],
+    values: &Values,
+    stored: Option<&Values>,
+    creating: bool,
+) -> Vec<FieldSpec> {
     let tr = &ctx.tr;
     let mut out = Vec::new();
     for f in fields.iter().filter(|f| creating || f.when == When::Always) {
@@ -426,11 +449,13 @@ async fn form_fields(s: &AppState, ctx: &Ctx, actor: &Actor, fields: &[Field], v
             }
             Input::Ref(kind) => {
                 spec.kind = "select";
-                spec = spec.options(choices(s, actor, kind, values).await, &vals);
+                spec =
+                    spec.options(with_current(s, choices(s, actor, kind, values).await, stored.and_then(|v| v.get(f.path))).await, &vals);
             }
             Input::Refs(kind) => {
                 spec.kind = "checkboxes";
-                spec = spec.options(choices(s, actor, kind, values).await, &vals);
+                spec =
+                    spec.options(with_current(s, choices(s, actor, kind, values).await, stored.and_then(|v| v.get(f.path))).await, &vals);
                 if spec.options.is_empty() {
                     spec.hint = Some(tr.t("ui-none"));
                 }
@@ -530,7 +555,7 @@ async fn new_page<R: Record + DeserializeOwned>(
         action: format!("/registry/{kind}/new"),
         submit: tr.t("ui-create"),
         button_class: "button-primary",
-        fields: form_fields(s, ctx, actor, fields_of(R::KIND), &values, true).await,
+        fields: form_fields(s, ctx, actor, fields_of(R::KIND), &values, None, true).await,
         ..Default::default()
     };
     let msg = error.map(|e| attach(&mut form, e));
@@ -615,9 +640,10 @@ async fn detail_page<R: Record + DeserializeOwned>(s: &AppState, ctx: &Ctx, acto
         Outcome::Refused(msg) => (None, Some(msg), None),
     };
     if s.app.may(actor, Action::Update, R::KIND) {
+        let stored = values_from_record(fields, &json);
         let (values, err) = match posted {
             Some((v, e)) => (v, Some(e)),
-            None => (values_from_record(fields, &json), None),
+            None => (stored.clone(), None),
         };
         let mut form = FormSpec {
             method: "post",
@@ -625,7 +651,7 @@ async fn detail_page<R: Record + DeserializeOwned>(s: &AppState, ctx: &Ctx, acto
             submit: tr.t("ui-save"),
             button_class: "button-primary",
             hidden: vec![("version".into(), entry.version.to_string())],
-            fields: form_fields(s, ctx, actor, fields, &values, false).await,
+            fields: form_fields(s, ctx, actor, fields, &values, Some(&stored), false).await,
             ..Default::default()
         };
         if let Some(e) = err {
