@@ -104,6 +104,8 @@ async function freshCode(user) {
   return totp(user.secret, step * 30000 + 1000);
 }
 
+let totpSetupChecked = false;
+
 /** Logs a user in through the pages: one-time password → own password → TOTP set-up or
  * code. `user.secret` keeps the TOTP secret between logins. */
 export async function login(page, pv, user) {
@@ -118,7 +120,19 @@ export async function login(page, pv, user) {
     user.changed = true;
   }
   if (page.url().endsWith("/login/totp-setup")) {
+    assert.ok(await page.isVisible(".pv-qr svg"), "the key as a QR code for the app's camera");
+    if (!totpSetupChecked) {
+      totpSetupChecked = true;
+      await screenshot(page, "totp-setup");
+      await checkAccessibility(page, "TOTP set-up");
+    }
     user.secret = (await page.textContent("#totp-secret")).trim();
+    if (totpSetupChecked === true) {
+      // The QR code, read back from the screenshot, is the key the page shows.
+      totpSetupChecked = "read";
+      const uri = execFileSync("zbarimg", ["-q", "--raw", join(SCREENSHOTS, "totp-setup.png")], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+      assert.match(uri, new RegExp(`^otpauth://totp/Portvagt:.*[?&]secret=${user.secret}(&|$)`));
+    }
     await page.fill("#code", await freshCode(user));
     await page.click("form[action='/login/totp-setup'] button[type=submit]");
   } else if (page.url().endsWith("/login/totp")) {

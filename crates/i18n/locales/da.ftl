@@ -521,3 +521,5 @@ field-deviation_reason = Begrundelse for afvigelsen fra jobprofilen
 field-deviations = Afvigelser fra jobprofilen
 field-account_id = Bruger
 done-account_ended = Brugeren lukkes nu i alle systemer.
+ui-totp-scan = Scan koden med godkendelsesappen, eller indtast nøglen nedenfor:
+ui-totp-qr-label = QR-kode til godkendelsesappen

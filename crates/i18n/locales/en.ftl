@@ -521,3 +521,5 @@ field-deviation_reason = Reason for the deviation from the job profile
 field-deviations = Deviations from the job profile
 field-account_id = Account
 done-account_ended = The account is being ended in every system now.
+ui-totp-scan = Scan the code with the authenticator app, or type the key below:
+ui-totp-qr-label = QR code for the authenticator app

@@ -521,3 +521,5 @@ field-deviation_reason = Skäl till avvikelsen från yrkesprofilen
 field-deviations = Avvikelser från yrkesprofilen
 field-account_id = Konto
 done-account_ended = Kontot avslutas nu i alla system.
+ui-totp-scan = Skanna koden med autentiseringsappen, eller skriv in nyckeln nedan:
+ui-totp-qr-label = QR-kod för autentiseringsappen

@@ -115,6 +115,9 @@ async fn login(b: &Browser, app: &App, username: &str, one_time: &str) -> Option
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     if p.location == "/login/totp-setup" {
         let page = b.get("/login/totp-setup").await;
+        // The key as a QR code for the app's camera, and as text.
+        let qr = page.body.find(r#"<div class="pv-qr" role="img""#).expect("a QR code");
+        assert!(page.body[qr..].contains("<svg"), "drawn as SVG on the server");
         let at = page.body.find(r#"id="totp-secret">"#).unwrap() + r#"id="totp-secret">"#.len();
         let secret = page.body[at..].split('<').next().unwrap().to_string();
         let code = App::totp_code(&secret, app.now()).unwrap();

@@ -135,6 +135,8 @@ struct StepPage {
     password_change: bool,
     totp_secret: Option<String>,
     totp_uri: String,
+    /// The otpauth URI as a QR code (SVG drawn here), for the app's camera.
+    totp_qr: Option<String>,
 }
 
 /// The session at `stage`, or where to go instead.
@@ -155,6 +157,7 @@ fn step_page(ctx: &Ctx, title: &str, intro: &str, action: &'static str, error: O
         password_change: action == "/login/password",
         totp_secret: None,
         totp_uri: String::new(),
+        totp_qr: None,
     }
 }
 
@@ -204,6 +207,14 @@ async fn enrol_page(State(s): State<AppState>, ctx: Ctx) -> Response {
     enrol_view(&s, &ctx, None).await
 }
 
+/// A QR code of `text` as inline SVG (without the XML declaration), or `None` if the
+/// text does not fit one.
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
+    Some(svg.find("<svg").map(|at| svg[at..].to_string()).unwrap_or(svg))
+}
+
 async fn enrol_view(s: &AppState, ctx: &Ctx, error: Option<String>) -> Response {
     let session = match at_stage(ctx, LoginStage::EnrolTotp) {
         Ok(s) => s.clone(),
@@ -214,6 +225,7 @@ async fn enrol_view(s: &AppState, ctx: &Ctx, error: Option<String>) -> Response 
             let failed = error.is_some();
             let mut page = step_page(ctx, "ui-totp-setup-title", "ui-totp-setup-intro", "/login/totp-setup", error);
             page.totp_secret = Some(e.secret);
+            page.totp_qr = qr_svg(&e.uri);
             page.totp_uri = e.uri;
             with_status(render(&page), failed)
         }
