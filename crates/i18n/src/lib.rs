@@ -5,6 +5,8 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use unic_langid::LanguageIdentifier;
 
+pub use chrono_tz::Tz;
+
 /// A language of the user interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -71,14 +73,20 @@ pub fn format_date(lang: Lang, d: chrono::NaiveDate) -> String {
     }
 }
 
-/// A moment in UTC, written the language's way.
-pub fn format_datetime(lang: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
+/// A moment in the given time zone, written the language's way with the zone's abbreviation
+/// (`23.11.2026 kl. 14.47 CET`).
+pub fn format_datetime(lang: Lang, tz: Tz, t: chrono::DateTime<chrono::Utc>) -> String {
+    let t = t.with_timezone(&tz);
     match lang {
-        Lang::Da => t.format("%d.%m.%Y kl. %H.%M UTC").to_string(),
-        Lang::Sv => t.format("%Y-%m-%d %H:%M UTC").to_string(),
-        Lang::En => t.format("%-d %b %Y, %H:%M UTC").to_string(),
+        Lang::Da => t.format("%d.%m.%Y kl. %H.%M %Z").to_string(),
+        Lang::Sv => t.format("%Y-%m-%d %H:%M %Z").to_string(),
+        Lang::En => t.format("%-d %b %Y, %H:%M %Z").to_string(),
     }
 }
+
+/// The time zone times are shown in unless configured otherwise (Denmark and Sweden
+/// keep the same clock).
+pub const DEFAULT_TIME_ZONE: Tz = Tz::Europe__Copenhagen;
 
 /// A count with the language's thousands separator: `12.345` (da), `12 345` (sv, a
 /// no-break space), `12,345` (en).
@@ -187,6 +195,20 @@ mod tests {
         assert_eq!(format_count(Lang::Sv, 12_345), "12\u{a0}345");
         assert_eq!(format_count(Lang::En, 999), "999");
         assert_eq!(format_count(Lang::En, 1000), "1,000");
+    }
+
+    #[test]
+    fn times_are_shown_on_the_local_clock_winter_and_summer() {
+        // REQ: OPS-2
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc);
+        let winter = at("2026-11-23T13:47:00Z");
+        assert_eq!(format_datetime(Lang::Da, DEFAULT_TIME_ZONE, winter), "23.11.2026 kl. 14.47 CET");
+        assert_eq!(format_datetime(Lang::Sv, Tz::Europe__Stockholm, winter), "2026-11-23 14:47 CET");
+        assert_eq!(format_datetime(Lang::En, DEFAULT_TIME_ZONE, winter), "23 Nov 2026, 14:47 CET");
+        // Summer time starts on the last Sunday of March at 01:00 UTC.
+        assert_eq!(format_datetime(Lang::Da, DEFAULT_TIME_ZONE, at("2026-03-29T00:59:00Z")), "29.03.2026 kl. 01.59 CET");
+        assert_eq!(format_datetime(Lang::Da, DEFAULT_TIME_ZONE, at("2026-03-29T01:00:00Z")), "29.03.2026 kl. 03.00 CEST");
+        assert_eq!(format_datetime(Lang::En, Tz::UTC, winter), "23 Nov 2026, 13:47 UTC");
     }
 
     #[test]

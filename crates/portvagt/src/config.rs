@@ -51,7 +51,7 @@ pub fn mask_url(url: &str) -> String {
 
 /// The settings, as named in the TOML file and (upper-cased, `PORTVAGT_` prefixed) in
 /// the environment.
-const SETTINGS: [&str; 19] = [
+const SETTINGS: [&str; 20] = [
     "data_dir",
     "database_url",
     "database_url_file",
@@ -70,6 +70,7 @@ const SETTINGS: [&str; 19] = [
     "oidc_client_id",
     "oidc_client_secret",
     "oidc_client_secret_file",
+    "time_zone",
     "log",
 ];
 
@@ -134,6 +135,10 @@ pub struct Config {
     pub oidc_client_secret: Option<Secret>,
     #[serde(default)]
     pub oidc_client_secret_file: Option<PathBuf>,
+    /// The IANA time zone the pages show times in (`Europe/Copenhagen`,
+    /// `Europe/Stockholm`).
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
     /// Log level: error, warn, info, debug, trace.
     pub log: String,
     /// Connectors by target system code (`[connectors.AD]`); a system without one gets
@@ -249,10 +254,15 @@ impl Default for Config {
             oidc_client_id: None,
             oidc_client_secret: None,
             oidc_client_secret_file: None,
+            time_zone: default_time_zone(),
             log: "info".into(),
             connectors: Default::default(),
         }
     }
+}
+
+fn default_time_zone() -> String {
+    i18n::DEFAULT_TIME_ZONE.name().to_string()
 }
 
 /// Values given on the command line, which win over everything else.
@@ -291,6 +301,9 @@ impl Config {
             let secret = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("oidc_client_secret_file {}: {e}", path.display()))?;
             config.oidc_client_secret = Some(Secret::new(secret.trim()));
         }
+        if config.time_zone.parse::<i18n::Tz>().is_err() {
+            anyhow::bail!("configuration: time_zone '{}' is not an IANA time zone name (such as Europe/Copenhagen)", config.time_zone);
+        }
         if config.oidc_issuer.is_some() && config.oidc_client_id.is_none() {
             anyhow::bail!("configuration: oidc_issuer is set but oidc_client_id is not");
         }
@@ -322,6 +335,7 @@ impl Config {
         let base = base.trim_end_matches('/').to_string();
         web::ui::UiConfig {
             secure_cookies: base.starts_with("https://"),
+            time_zone: self.time_zone.parse().unwrap_or(i18n::DEFAULT_TIME_ZONE),
             oidc: match (&self.oidc_issuer, &self.oidc_client_id) {
                 (Some(issuer), Some(client_id)) => Some(web::ui::OidcSettings {
                     issuer: issuer.clone(),

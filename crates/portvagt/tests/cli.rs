@@ -192,6 +192,14 @@ fn configuration_layers_and_secrets_are_never_printed() {
     let out = portvagt(dir.path()).env("PORTVAGT_LISTEN", "not an address").arg("config").output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).to_lowercase().contains("listen"), "the error names the setting");
+    // The pages' clock: Copenhagen unless configured; an unknown zone stops the start.
+    let out = portvagt(dir.path()).arg("config").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("time_zone = \"Europe/Copenhagen\""));
+    let out = portvagt(dir.path()).env("PORTVAGT_TIME_ZONE", "Europe/Stockholm").arg("config").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("time_zone = \"Europe/Stockholm\""));
+    let out = portvagt(dir.path()).env("PORTVAGT_TIME_ZONE", "Mars/Olympus").arg("config").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("time_zone") && err.contains("Mars/Olympus"), "{err}");
 }
 
 backend_tests! {

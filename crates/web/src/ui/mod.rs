@@ -31,13 +31,21 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 /// How the pages behave in this deployment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct UiConfig {
     /// Mark cookies `Secure` (and use the `__Host-` prefix): on whenever Portvagt is
     /// reached over HTTPS.
     pub secure_cookies: bool,
     /// Log in through this OpenID Connect provider (AUTH-1).
     pub oidc: Option<OidcSettings>,
+    /// The clock times are shown on.
+    pub time_zone: i18n::Tz,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig { secure_cookies: false, oidc: None, time_zone: i18n::DEFAULT_TIME_ZONE }
+    }
 }
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -139,6 +147,7 @@ pub(crate) const PRE_CSRF_COOKIE: &str = "pv_csrf";
 pub struct Tr {
     catalog: Arc<Catalog>,
     pub lang: Lang,
+    tz: i18n::Tz,
 }
 
 impl Tr {
@@ -160,7 +169,7 @@ impl Tr {
         d.as_ref().map(|d| self.date(d)).unwrap_or_else(|| "–".into())
     }
     pub fn time(&self, t: &domain::time::Timestamp) -> String {
-        i18n::format_datetime(self.lang, t.0)
+        i18n::format_datetime(self.lang, self.tz, t.0)
     }
     pub fn opt_time(&self, t: &Option<domain::time::Timestamp>) -> String {
         t.as_ref().map(|t| self.time(t)).unwrap_or_else(|| "–".into())
@@ -201,7 +210,7 @@ impl FromRequestParts<AppState> for Ctx {
             .or_else(|| read_cookie(&headers, &cookie_name(state, LANG_COOKIE)).as_deref().and_then(Lang::parse))
             .unwrap_or_else(|| Lang::negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())));
         Ok(Ctx {
-            tr: Tr { catalog: state.catalog.clone(), lang },
+            tr: Tr { catalog: state.catalog.clone(), lang, tz: state.ui.time_zone },
             session,
             path: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
             pre_csrf: read_cookie(&headers, &cookie_name(state, PRE_CSRF_COOKIE)),
