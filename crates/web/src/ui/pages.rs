@@ -1125,10 +1125,7 @@ fn parse_account_order(
 }
 
 async fn order_for_account(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
-    let mut values: HashMap<String, Vec<String>> = HashMap::new();
-    for (k, v) in form_urlencoded::parse(&body) {
-        values.entry(k.into_owned()).or_default().push(v.into_owned());
-    }
+    let values = registry::values_from_post(&body);
     let token = values.get("csrf").and_then(|v| v.first()).cloned().unwrap_or_default();
     csrf_or_return!(ctx, &token);
     let actor = actor_or_return!(ctx);

@@ -289,7 +289,8 @@ fn set_at(root: &mut Value, path: &str, value: Option<Value>) {
     go(root, &segments(path), value)
 }
 
-type Values = HashMap<String, Vec<String>>;
+/// A form's values by field name, several for checkboxes.
+pub(super) type Values = HashMap<String, Vec<String>>;
 
 /// The form's values from a stored record.
 fn values_from_record(fields: &[Field], json: &Value) -> Values {
@@ -323,7 +324,7 @@ fn scalar(v: &Value) -> String {
 }
 
 /// The form's values as posted (and the form token and version beside them).
-fn values_from_post(body: &[u8]) -> Values {
+pub(super) fn values_from_post(body: &[u8]) -> Values {
     let mut out = Values::new();
     for (k, v) in form_urlencoded::parse(body) {
         out.entry(k.into_owned()).or_default().push(v.into_owned());
