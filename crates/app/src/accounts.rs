@@ -138,12 +138,15 @@ impl App {
         let mut kinds = self.store.evidence_kinds(persons).await?;
         if scope == Scope::OwnSupplier {
             let own = actor.supplier();
-            let mut visible = std::collections::HashSet::new();
-            for p in persons {
-                if self.store.get_entry(*p).await?.is_some_and(|e| own.is_some_and(|s| e.owners.contains(&s))) {
-                    visible.insert(*p);
-                }
-            }
+            // One read for the whole page of persons, not one per person.
+            let visible: std::collections::HashSet<Uuid> = self
+                .store
+                .get_entries(persons)
+                .await?
+                .into_iter()
+                .filter(|e| own.is_some_and(|s| e.owners.contains(&s)))
+                .map(|e| e.id)
+                .collect();
             kinds.retain(|p, _| visible.contains(p));
         }
         Ok(kinds)
