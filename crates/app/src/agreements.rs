@@ -13,7 +13,7 @@ impl App {
     /// Records the acceptance of the current terms by the actor's party: a supplier's
     /// actor accepts for the supplier, a municipal one for the municipality.
     pub async fn accept_agreement(&self, actor: &Actor, id: Uuid, name: Name, title: Name) -> Result<Entry<Agreement>> {
-        let party = if actor.supplier().is_some() { Party::Supplier } else { Party::Municipality };
+        let party = Party::of(actor);
         self.sign(actor, id, "agreement.accept", json!({ "party": party }), |a, now| a.accept(party, name, title, now)).await
     }
 

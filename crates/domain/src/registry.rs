@@ -6,7 +6,7 @@
 //! fields and across records. The application layer runs those rules; the store keeps the
 //! record as validated JSON beside relational keys, owners and references.
 
-use crate::authz::ResourceKind;
+use crate::authz::{Actor, ResourceKind};
 use crate::codes;
 use crate::error::FieldError;
 use crate::ident::{NationalId, OrgNumber};
@@ -434,6 +434,14 @@ pub enum Party {
     Supplier,
 }
 
+impl Party {
+    /// The party an actor signs for: a supplier's actor for the supplier, anyone else
+    /// for the municipality.
+    pub fn of(actor: &Actor) -> Party {
+        if actor.supplier().is_some() { Party::Supplier } else { Party::Municipality }
+    }
+}
+
 /// AGR-5: one party's digital acceptance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -479,7 +487,11 @@ pub struct Agreement {
 impl Agreement {
     /// Both parties have accepted the current terms.
     pub fn fully_accepted(&self) -> bool {
-        [Party::Municipality, Party::Supplier].iter().all(|p| self.acceptances.iter().any(|a| a.party == *p))
+        [Party::Municipality, Party::Supplier].iter().all(|p| self.accepted_by(*p))
+    }
+    /// This party has accepted the current terms.
+    pub fn accepted_by(&self, party: Party) -> bool {
+        self.acceptances.iter().any(|a| a.party == party)
     }
     /// Active on `day`: within its validity period.
     pub fn covers_date(&self, day: Date) -> bool {
@@ -491,7 +503,7 @@ impl Agreement {
     }
     /// Records a party's acceptance of the current terms (AGR-5).
     pub fn accept(&mut self, party: Party, name: Name, title: Name, now: Timestamp) -> Result<(), FieldError> {
-        if self.acceptances.iter().any(|a| a.party == party) {
+        if self.accepted_by(party) {
             return Err(FieldError::new("party", codes::ALREADY_ACCEPTED));
         }
         self.acceptances.push(Acceptance { party, name, title, accepted_at: now });

@@ -899,7 +899,7 @@ async fn account_page(
     actor: &Actor,
     id: Uuid,
     success: Option<String>,
-    refused: Option<(HashMap<String, Vec<String>>, FormError)>,
+    refused: Option<(registry::Values, FormError)>,
 ) -> Response {
     let tr = &ctx.tr;
     let a = match s.app.account(actor, id).await {
@@ -1034,7 +1034,7 @@ fn order_forms(
 }
 
 /// Puts posted values back into a form that was refused.
-fn refill(f: &mut FormSpec, values: &HashMap<String, Vec<String>>) {
+fn refill(f: &mut FormSpec, values: &registry::Values) {
     for fld in &mut f.fields {
         let vals = values.get(&fld.name).cloned().unwrap_or_default();
         if fld.options.is_empty() {
@@ -1049,7 +1049,7 @@ fn refill(f: &mut FormSpec, values: &HashMap<String, Vec<String>>) {
 
 /// Parses an order about one account at the edge, naming the field at fault.
 fn parse_account_order(
-    values: &HashMap<String, Vec<String>>,
+    values: &registry::Values,
     person_id: Uuid,
     account_id: Uuid,
     today: Date,

@@ -852,8 +852,8 @@ fn signatures(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, json: &Value) ->
         }),
         ..Default::default()
     };
-    let party = if actor.supplier().is_some() { domain::registry::Party::Supplier } else { domain::registry::Party::Municipality };
-    if may_sign && !a.acceptances.iter().any(|x| x.party == party) {
+    // Offered to a party that may sign and has not accepted the current terms yet.
+    if may_sign && !a.accepted_by(domain::registry::Party::of(actor)) {
         accept.forms.push(FormSpec {
             method: "post",
             action: format!("/registry/agreement/{id}/accept"),
@@ -962,8 +962,18 @@ mod tests {
             record_from_post::<Supplier>(SUPPLIER, &post("name=Omsorg&org_number=29403473&contact.email=a%40b.dk"), Value::Null, true)
                 .unwrap_err();
         assert_eq!(err.field, "contact.name", "an e-mail without the contact's name");
-        let err = record_from_post::<Agreement>(AGREEMENT, &post("scope.user_cap=four"), Value::Null, true).unwrap_err();
-        assert!(!err.field.is_empty());
+        let agreement = "supplier_id=0190a0e0-0000-7000-8000-000000000001&title=Pleje&service_type=personal_care&valid_from=2026-01-01\
+                         &valid_to=2027-12-31&scope.systems=0190a0e0-0000-7000-8000-000000000002\
+                         &scope.profiles=0190a0e0-0000-7000-8000-000000000003";
+        let err =
+            record_from_post::<Agreement>(AGREEMENT, &post(&format!("{agreement}&scope.user_cap=four")), Value::Null, true).unwrap_err();
+        assert_eq!(err.field, "scope.user_cap", "a cap that is not a number");
+        let ok: Agreement = record_from_post(AGREEMENT, &post(&format!("{agreement}&scope.user_cap=4")), Value::Null, true).unwrap();
+        assert_eq!(
+            (ok.scope.user_cap, ok.data_processing.dpa_in_place, ok.consultant_engagement),
+            (4, false, false),
+            "unticked boxes are false"
+        );
         // An update keeps what the form does not show.
         let base = serde_json::json!({ "name": "Old", "org_number": "29403473", "address": "Vej 1" });
         let kept: Supplier = record_from_post(SUPPLIER, &post("name=New&org_number=29403473&address=Vej+2"), base, false).unwrap();
