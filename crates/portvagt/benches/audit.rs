@@ -7,7 +7,8 @@
 //!
 //! `cargo bench -p portvagt --bench audit` (SQLite; PostgreSQL too when
 //! `PORTVAGT_TEST_POSTGRES_URL` names a server). `PORTVAGT_BENCH_EVENTS` sets the total
-//! (default 10,000,000; one day holds 1,000,000).
+//! (default 10,000,000; one day holds 1,000,000); `PORTVAGT_BENCH_BACKEND=sqlite` or
+//! `=postgres` runs one backend only.
 
 use audit::SigningKey;
 use domain::authz::Actor;
@@ -79,6 +80,10 @@ async fn main() {
     let mut backends = vec![TestBackend::Sqlite];
     if std::env::var(POSTGRES_ENV).is_ok() {
         backends.push(TestBackend::Postgres);
+    }
+    // `PORTVAGT_BENCH_BACKEND=sqlite` or `=postgres` runs one of them only.
+    if let Ok(only) = std::env::var("PORTVAGT_BENCH_BACKEND") {
+        backends.retain(|b| format!("{b:?}").eq_ignore_ascii_case(&only));
     }
     println!("audit log benchmark on {} cores, {total} events", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     for b in backends {
