@@ -421,6 +421,50 @@ CREATE INDEX accounts_status_username ON accounts (status, username, id);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 7,
+        name: "audit log lookup keys in sorted runs: each batch's keys and each merge of them appended as a run",
+        common: r#"
+CREATE TABLE audit_runs (
+    staged BIGINT NOT NULL,
+    day BIGINT NOT NULL,
+    run BIGINT NOT NULL,
+    PRIMARY KEY (staged, day, run)
+);
+INSERT INTO audit_runs (staged, day, run) SELECT 0, day, 0 FROM audit_days WHERE purged_at IS NULL;
+"#,
+        sqlite: r#"
+DROP VIEW audit_index_all;
+ALTER TABLE audit_index_stage RENAME TO audit_index_stage_v6;
+CREATE TABLE audit_index_stage (
+    run BIGINT NOT NULL,
+    key BLOB NOT NULL,
+    seq BIGINT NOT NULL,
+    chunk BIGINT NOT NULL,
+    day BIGINT NOT NULL,
+    PRIMARY KEY (run, key, seq)
+) WITHOUT ROWID;
+INSERT INTO audit_index_stage (run, key, seq, chunk, day)
+    SELECT (SELECT MIN(seq) FROM audit_index_stage_v6), key, seq, chunk, day FROM audit_index_stage_v6;
+DROP TABLE audit_index_stage_v6;
+INSERT INTO audit_runs (staged, day, run) SELECT DISTINCT 1, day, run FROM audit_index_stage;
+"#,
+        postgres: r#"
+DROP VIEW audit_index_all;
+ALTER TABLE audit_index_stage ADD COLUMN run BIGINT NOT NULL DEFAULT 0;
+UPDATE audit_index_stage SET run = (SELECT MIN(seq) FROM audit_index_stage);
+ALTER TABLE audit_index_stage DROP CONSTRAINT audit_index_stage_pkey;
+ALTER TABLE audit_index_stage ADD PRIMARY KEY (run, key, seq);
+INSERT INTO audit_runs (staged, day, run) SELECT DISTINCT 1, day, run FROM audit_index_stage;
+ALTER TABLE audit_index ADD COLUMN run BIGINT NOT NULL DEFAULT 0;
+DROP INDEX audit_index_key;
+CREATE INDEX audit_index_run_key ON audit_index (run, key, seq);
+CREATE VIEW audit_index_all AS
+    SELECT i.key, i.seq, i.chunk, i.day FROM audit_runs r JOIN audit_index i ON i.day = r.day AND i.run = r.run WHERE r.staged = 0
+    UNION ALL SELECT key, seq, chunk, day FROM audit_index_held
+    UNION ALL SELECT s.key, s.seq, s.chunk, s.day FROM audit_runs r JOIN audit_index_stage s ON s.run = r.run WHERE r.staged = 1;
+"#,
+    },
 ];
 
 /// What `migrate` did.
@@ -486,8 +530,38 @@ impl Store {
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");
         }
-        self.adopt_legacy_audit().await?;
+        // The log's code writes the newest schema: the steps below wait for it.
+        if target == MIGRATIONS.last().map(|m| m.version).unwrap_or(0) {
+            self.upgrade_day_indexes().await?;
+            self.adopt_legacy_audit().await?;
+        }
         Ok(MigrationReport { from, to: self.schema_version().await? })
+    }
+
+    /// SQLite has no partitioned parent to add a column to: the day indexes made before
+    /// version 7 get their `run` column here (all their keys are run 0, registered by
+    /// the migration; their primary key stays `(key, seq)`), and the lookup views are
+    /// rebuilt over the runs.
+    async fn upgrade_day_indexes(&self) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        let days: Vec<i64> =
+            sqlx::query_scalar("SELECT day FROM audit_days WHERE purged_at IS NULL ORDER BY day").fetch_all(&mut *tx).await?;
+        for day in days {
+            let table = crate::log::index_table(day);
+            let has_run: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = 'run'")
+                .bind(&table)
+                .fetch_one(&mut *tx)
+                .await?;
+            if has_run == 0 {
+                sqlx::query(&format!("ALTER TABLE {table} ADD COLUMN run BIGINT NOT NULL DEFAULT 0")).execute(&mut *tx).await?;
+            }
+        }
+        crate::log::refresh_views(&mut tx, self.backend).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Moves the audit events of schema versions before 5 into the Merkle log (in their

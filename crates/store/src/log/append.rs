@@ -122,11 +122,13 @@ pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &
             "encode(substr($1, n * 40 + 33, 8), 'escape')::bigint",
         ),
     };
+    // The batch's keys are one run, named by the batch's first sequence number.
     let sql = format!(
-        "INSERT INTO audit_index_stage (key, seq, chunk, day) SELECT {key}, $3 + {offset}, $3 + {offset} / {CHUNK} * {CHUNK}, $4 FROM {series} g"
+        "INSERT INTO audit_index_stage (run, key, seq, chunk, day) SELECT $3, {key}, $3 + {offset}, $3 + {offset} / {CHUNK} * {CHUNK}, $4 FROM {series} g"
     );
     // Every event has at least its actor's key, so there is always a first record.
     sqlx::query(&sql).bind(packed).bind(keys.len() as i64).bind(first as i64).bind(day).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO audit_runs (staged, day, run) VALUES (1, $1, $2)").bind(day).bind(first as i64).execute(&mut *conn).await?;
     let mut staged = staged + keys.len() as i64;
     if staged >= super::STAGE_LIMIT || day != head_day {
         super::merge_stage(conn, backend).await?;

@@ -13,6 +13,12 @@
 //!   PostgreSQL they are partitions of `audit_chunks`/`audit_index`; on SQLite plain
 //!   tables behind the views `audit_chunks_all`/`audit_index_all`. Purging a day drops
 //!   its two tables: no scan, and the cost does not grow with what else is stored.
+//! - Lookup keys are kept in sorted *runs* (`audit_runs`), ordered by `(run, key, seq)`:
+//!   a batch appends its sorted keys to `audit_index_stage` as a run, and every
+//!   `STAGE_LIMIT` keys the staged runs are merged into one run appended to the day's
+//!   index. Every write goes to the right edge of its B-tree, so a batch writes only
+//!   new pages (random keys in one B-tree would rewrite most of its pages per batch);
+//!   a lookup seeks each of the few runs of a day.
 //! - `audit_head`: the tree's frontier, locked by every append, which makes sequence
 //!   numbers gap-free and in commit order on both engines.
 //!
@@ -82,19 +88,28 @@ pub(crate) async fn stamp_once(
 /// Lookup keys staged before they are merged into their day's index.
 pub(crate) const STAGE_LIMIT: i64 = 200_000;
 
-/// Moves the staged lookup keys into their days' indexes, in key order, so that each
-/// page of a day's index is written once per merge instead of once per batch (a
-/// B-tree takes random keys badly: every batch would touch most of its pages).
+/// Merges the staged runs of each day into one run, in key order, appended to that
+/// day's index; the stage is emptied. The merged run takes the id of the first staged
+/// run, so a day's runs are appended in increasing order.
 pub(crate) async fn merge_stage(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
-    let days: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT day FROM audit_index_stage").fetch_all(&mut *conn).await?;
-    for day in days {
+    let runs: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT day, MIN(run) FROM audit_runs WHERE staged = 1 GROUP BY day").fetch_all(&mut *conn).await?;
+    for (day, run) in runs {
         sqlx::query(&format!(
-            "INSERT INTO {} (key, seq, chunk, day) SELECT key, seq, chunk, day FROM audit_index_stage WHERE day = $1 ORDER BY key, seq",
+            "INSERT INTO {} (run, key, seq, chunk, day) SELECT $2, key, seq, chunk, day FROM audit_index_stage WHERE day = $1 ORDER BY key, seq",
             index_table(day)
         ))
         .bind(day)
+        .bind(run)
         .execute(&mut *conn)
         .await?;
+        // A day made before runs existed is registered as run 0, which a stage of such
+        // a day can also start at.
+        sqlx::query("INSERT INTO audit_runs (staged, day, run) VALUES (0, $1, $2) ON CONFLICT DO NOTHING")
+            .bind(day)
+            .bind(run)
+            .execute(&mut *conn)
+            .await?;
     }
     // PostgreSQL's DELETE leaves 200,000 dead rows for lookups to step over until a
     // vacuum; TRUNCATE does not (SQLite's DELETE without WHERE truncates anyway).
@@ -103,6 +118,7 @@ pub(crate) async fn merge_stage(conn: &mut AnyConnection, backend: Backend) -> R
         Backend::Postgres => "TRUNCATE audit_index_stage",
     };
     sqlx::query(empty).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM audit_runs WHERE staged = 1").execute(&mut *conn).await?;
     sqlx::query("UPDATE audit_head SET staged = 0 WHERE id = 1").execute(&mut *conn).await?;
     Ok(())
 }
@@ -122,7 +138,7 @@ pub(crate) async fn ensure_day(conn: &mut AnyConnection, backend: Backend, day: 
         ),
         Backend::Sqlite => format!(
             "CREATE TABLE {c} (first_seq INTEGER PRIMARY KEY, day BIGINT NOT NULL, count BIGINT NOT NULL, bodies BLOB NOT NULL);
-             CREATE TABLE {i} (key BLOB NOT NULL, seq BIGINT NOT NULL, chunk BIGINT NOT NULL, day BIGINT NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;"
+             CREATE TABLE {i} (run BIGINT NOT NULL, key BLOB NOT NULL, seq BIGINT NOT NULL, chunk BIGINT NOT NULL, day BIGINT NOT NULL, PRIMARY KEY (run, key, seq)) WITHOUT ROWID;"
         ),
     };
     exec_all(conn, &ddl).await?;
@@ -144,13 +160,17 @@ pub(crate) async fn refresh_views(conn: &mut AnyConnection, backend: Backend) ->
     let days: Vec<i64> =
         sqlx::query_scalar("SELECT day FROM audit_days WHERE purged_at IS NULL ORDER BY day").fetch_all(&mut *conn).await?;
     let mut chunks = vec!["SELECT first_seq, day, count, bodies FROM audit_chunks_held".to_string()];
+    // Each table's arm names its runs, so a lookup seeks `(run, key)` once per run.
     let mut index = vec![
         "SELECT key, seq, chunk, day FROM audit_index_held".to_string(),
-        "SELECT key, seq, chunk, day FROM audit_index_stage".to_string(),
+        "SELECT key, seq, chunk, day FROM audit_index_stage WHERE run IN (SELECT run FROM audit_runs WHERE staged = 1)".to_string(),
     ];
     for d in &days {
         chunks.push(format!("SELECT first_seq, day, count, bodies FROM {}", chunks_table(*d)));
-        index.push(format!("SELECT key, seq, chunk, day FROM {}", index_table(*d)));
+        index.push(format!(
+            "SELECT key, seq, chunk, day FROM {} WHERE run IN (SELECT run FROM audit_runs WHERE staged = 0 AND day = {d})",
+            index_table(*d)
+        ));
     }
     let sql = format!(
         "DROP VIEW IF EXISTS audit_chunks_all; DROP VIEW IF EXISTS audit_index_all;

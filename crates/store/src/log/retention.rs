@@ -171,8 +171,9 @@ impl Store {
                     crate::Backend::Postgres => "SELECT decode(jsonb_array_elements_text($1::jsonb), 'hex')",
                 };
                 let hits: Vec<(i64, i64)> =
-                    sqlx::query_as(&format!("SELECT DISTINCT seq, chunk FROM {} WHERE key IN ({expand}) ORDER BY seq", index_table(day)))
+                    sqlx::query_as(&format!("SELECT DISTINCT seq, chunk FROM {} WHERE run IN (SELECT run FROM audit_runs WHERE staged = 0 AND day = $2) AND key IN ({expand}) ORDER BY seq", index_table(day)))
                         .bind(json)
+                        .bind(day)
                         .fetch_all(&mut *tx.tx)
                         .await?;
                 for (seq, chunk) in hits {
@@ -203,6 +204,7 @@ impl Store {
                 }
             }
             super::exec_all(&mut tx.tx, &format!("DROP TABLE {}; DROP TABLE {};", chunks_table(day), index_table(day))).await?;
+            sqlx::query("DELETE FROM audit_runs WHERE day = $1").bind(day).execute(&mut *tx.tx).await?;
             let at = now.to_string();
             sqlx::query("UPDATE audit_days SET purged_at = $1, held = $2, signature = $3 WHERE day = $4")
                 .bind(&at)
