@@ -10,21 +10,31 @@ use sqlx::AnyConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Bytes of one lookup key as handed to the database: 32 hex digits and 8 decimal ones.
-const KEY_RECORD: usize = 40;
+/// Bytes of one lookup key as handed to the database: the key's 16 bytes and the
+/// event's offset in the batch as 8 decimal digits.
+const KEY_RECORD: usize = 24;
 
 /// An event body in its stored form, hashed and with its lookup keys.
 pub(crate) struct Prepared {
     body: Vec<u8>,
     leaf: Hash,
-    /// Lookup keys as stored (hex of their 16-byte digests).
-    keys: Vec<String>,
+    /// Lookup keys as stored (16-byte digests).
+    keys: Vec<[u8; 16]>,
 }
 
 fn prepare_one(b: &EventBody) -> Prepared {
     let body = b.to_bytes();
-    let keys = b.index_keys().iter().map(|k| audit::hex(&audit::event::key_digest(k))).collect();
+    let keys = b.index_keys().iter().map(|k| audit::event::key_digest(k)).collect();
     Prepared { leaf: leaf_hash(&body), keys, body }
+}
+
+/// A UUID v7 for an event, its random part from the thread's CSPRNG (`Uuid::now_v7`
+/// asks the operating system for every id: a system call per event).
+fn event_id(rng: &mut impl rand::RngCore) -> Uuid {
+    let millis = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    let mut random = [0u8; 10];
+    rng.fill_bytes(&mut random);
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
 }
 
 /// Maps `f` over `items`, split across every core for large batches (sealing,
@@ -96,30 +106,30 @@ pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &
         q.execute(&mut *conn).await?;
     }
 
-    // Lookup keys, sorted so the index is filled in order, passed as one value of
-    // fixed-width records (the key's 32 hex digits, the event's offset in the batch as
-    // 8 digits) that the database slices with byte offsets: no JSON to build or parse.
-    let mut keys: Vec<(&str, u32)> = Vec::with_capacity(events.len() * 2);
+    // Lookup keys, sorted so the run is written in order, passed as one value of
+    // fixed-width records (the key's 16 bytes, the event's offset in the batch as 8
+    // digits) that the database slices with byte offsets: no JSON to build or parse.
+    let mut keys: Vec<(&[u8; 16], u32)> = Vec::with_capacity(events.len() * 2);
     for (i, e) in events.iter().enumerate() {
-        keys.extend(e.keys.iter().map(|k| (k.as_str(), i as u32)));
+        keys.extend(e.keys.iter().map(|k| (k, i as u32)));
     }
     keys.sort_unstable();
     let mut packed = Vec::with_capacity(keys.len() * KEY_RECORD);
     for (k, offset) in &keys {
         use std::io::Write;
-        packed.extend_from_slice(k.as_bytes());
+        packed.extend_from_slice(*k);
         write!(packed, "{offset:08}").map_err(|e| StoreError::Corrupt(e.to_string()))?;
     }
     let (series, key, offset) = match backend {
         Backend::Sqlite => (
             "(WITH RECURSIVE g(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM g WHERE n + 1 < $2) SELECT n FROM g)",
-            "unhex(CAST(substr($1, n * 40 + 1, 32) AS TEXT))",
-            "CAST(CAST(substr($1, n * 40 + 33, 8) AS TEXT) AS INTEGER)",
+            "substr($1, n * 24 + 1, 16)",
+            "CAST(CAST(substr($1, n * 24 + 17, 8) AS TEXT) AS INTEGER)",
         ),
         Backend::Postgres => (
             "(SELECT generate_series(0, $2::int - 1) AS n)",
-            "decode(encode(substr($1, n * 40 + 1, 32), 'escape'), 'hex')",
-            "encode(substr($1, n * 40 + 33, 8), 'escape')::bigint",
+            "substr($1, n * 24 + 1, 16)",
+            "encode(substr($1, n * 24 + 17, 8), 'escape')::bigint",
         ),
     };
     // The batch's keys are one run, named by the batch's first sequence number.
@@ -214,7 +224,7 @@ fn prepare_inbound(
     recorded: &str,
 ) -> Result<Vec<Prepared>> {
     let build = |e: &InboundEvent| -> Result<EventBody> {
-        let id = Uuid::now_v7().to_string();
+        let id = event_id(&mut rand::thread_rng()).to_string();
         let known = accounts.get(&e.username.to_lowercase());
         let subject = e.subject.as_ref().map(|s| key.seal(&id, s)).transpose()?;
         let criterion = e.criterion.as_ref().map(|s| key.seal(&id, s)).transpose()?;
@@ -343,5 +353,24 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_are_time_ordered_v7_and_distinct() {
+        let mut rng = rand::thread_rng();
+        let ids: Vec<Uuid> = (0..10_000).map(|_| event_id(&mut rng)).collect();
+        assert!(ids.iter().all(|id| id.get_version_num() == 7));
+        let now = chrono::Utc::now().timestamp_millis() as u64;
+        let (secs, nanos) = ids[0].get_timestamp().expect("v7 has a time").to_unix();
+        assert!(now.abs_diff(secs * 1000 + u64::from(nanos) / 1_000_000) < 5_000, "the id carries the current time");
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
     }
 }

@@ -13,12 +13,14 @@
 //!   PostgreSQL they are partitions of `audit_chunks`/`audit_index`; on SQLite plain
 //!   tables behind the views `audit_chunks_all`/`audit_index_all`. Purging a day drops
 //!   its two tables: no scan, and the cost does not grow with what else is stored.
-//! - Lookup keys are kept in sorted *runs* (`audit_runs`), ordered by `(run, key, seq)`:
-//!   a batch appends its sorted keys to `audit_index_stage` as a run, and every
-//!   `STAGE_LIMIT` keys the staged runs are merged into one run appended to the day's
-//!   index. Every write goes to the right edge of its B-tree, so a batch writes only
-//!   new pages (random keys in one B-tree would rewrite most of its pages per batch);
-//!   a lookup seeks each of the few runs of a day.
+//! - Lookup keys are kept in sorted *runs* (`audit_runs`): a batch's keys are one run
+//!   in `audit_index_stage`, and every `STAGE_LIMIT` keys the staged runs of a day are
+//!   merged into one run of the day's index. On SQLite the tables are ordered by
+//!   `(run, key, seq)`, so every write goes to the right edge of its B-tree and a batch
+//!   writes only new pages (random keys in one B-tree rewrite most of its pages, and
+//!   SQLite's WAL takes whole pages); a lookup seeks each of the few runs of a day,
+//!   which the views name. PostgreSQL logs rows, not pages, and its indexes stay on
+//!   `(key, seq)`.
 //! - `audit_head`: the tree's frontier, locked by every append, which makes sequence
 //!   numbers gap-free and in commit order on both engines.
 //!
