@@ -88,7 +88,7 @@ pub(crate) async fn stamp_once(
 }
 
 /// Lookup keys staged before they are merged into their day's index.
-pub(crate) const STAGE_LIMIT: i64 = 200_000;
+pub(crate) const STAGE_LIMIT: i64 = 400_000;
 
 /// Merges the staged runs of each day into one run, in key order, appended to that
 /// day's index; the stage is emptied. The merged run takes the id of the first staged

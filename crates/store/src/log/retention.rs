@@ -158,8 +158,16 @@ impl Store {
         .await?;
         for (day, first, last) in days {
             let mut tx = self.begin().await?;
-            // Staged keys of the day go into its index first, so holds see them.
-            super::merge_stage(&mut tx.tx, self.backend).await?;
+            // Staged keys of the day go into its index first, so holds see them (the
+            // stage holds only the newest day's keys, which a purge does not reach, so
+            // this is a safeguard that costs one look-up).
+            let staged: Option<i64> = sqlx::query_scalar("SELECT run FROM audit_runs WHERE staged = 1 AND day = $1 LIMIT 1")
+                .bind(day)
+                .fetch_optional(&mut *tx.tx)
+                .await?;
+            if staged.is_some() {
+                super::merge_stage(&mut tx.tx, self.backend).await?;
+            }
             let keys: Vec<String> =
                 active.iter().filter(|h| h.from_day <= day && day <= h.to_day).flat_map(|h| h.keys.iter().cloned()).collect();
             let mut held = 0u64;
