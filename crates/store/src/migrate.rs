@@ -541,18 +541,30 @@ impl Store {
         if self.backend != Backend::Sqlite {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        // Read first and write only when something is missing: every command migrates,
+        // also while a server is writing to the same database.
         let days: Vec<i64> =
-            sqlx::query_scalar("SELECT day FROM audit_days WHERE purged_at IS NULL ORDER BY day").fetch_all(&mut *tx).await?;
+            sqlx::query_scalar("SELECT day FROM audit_days WHERE purged_at IS NULL ORDER BY day").fetch_all(&self.pool).await?;
+        let mut without_run = Vec::new();
         for day in days {
             let table = crate::log::index_table(day);
             let has_run: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = 'run'")
                 .bind(&table)
-                .fetch_one(&mut *tx)
+                .fetch_one(&self.pool)
                 .await?;
             if has_run == 0 {
-                sqlx::query(&format!("ALTER TABLE {table} ADD COLUMN run BIGINT NOT NULL DEFAULT 0")).execute(&mut *tx).await?;
+                without_run.push(table);
             }
+        }
+        let view: Option<String> = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'audit_index_all'")
+            .fetch_optional(&self.pool)
+            .await?;
+        if without_run.is_empty() && view.is_some_and(|v| v.contains("audit_runs")) {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for table in without_run {
+            sqlx::query(&format!("ALTER TABLE {table} ADD COLUMN run BIGINT NOT NULL DEFAULT 0")).execute(&mut *tx).await?;
         }
         crate::log::refresh_views(&mut tx, self.backend).await?;
         tx.commit().await?;
