@@ -449,15 +449,23 @@ INSERT INTO audit_index_stage (run, key, seq, chunk, day)
 DROP TABLE audit_index_stage_v6;
 INSERT INTO audit_runs (staged, day, run) SELECT DISTINCT 1, day, run FROM audit_index_stage;
 "#,
-        // PostgreSQL writes its WAL per row, not per page, so keys in key order cost it
-        // no more than runs do, and its planner cannot seek a day's runs one by one as
-        // cheaply as SQLite: its indexes stay on (key, seq); the runs are recorded the
-        // same way.
+        // PostgreSQL logs rows, not pages, and its planner cannot seek every run of
+        // every day as cheaply as SQLite: the days' indexes stay on (key, seq), and only
+        // the stage is ordered by run. Chunks are LZ4-compressed already: EXTERNAL keeps
+        // PostgreSQL from trying to compress them again on their way to TOAST.
         postgres: r#"
+DROP VIEW audit_index_all;
 ALTER TABLE audit_index_stage ADD COLUMN run BIGINT NOT NULL DEFAULT 0;
 UPDATE audit_index_stage SET run = (SELECT MIN(seq) FROM audit_index_stage);
+ALTER TABLE audit_index_stage DROP CONSTRAINT audit_index_stage_pkey;
+ALTER TABLE audit_index_stage ADD PRIMARY KEY (run, key, seq);
 INSERT INTO audit_runs (staged, day, run) SELECT DISTINCT 1, day, run FROM audit_index_stage;
 ALTER TABLE audit_index ADD COLUMN run BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE audit_chunks ALTER COLUMN bodies SET STORAGE EXTERNAL;
+CREATE VIEW audit_index_all AS
+    SELECT key, seq, chunk, day FROM audit_index
+    UNION ALL SELECT key, seq, chunk, day FROM audit_index_held
+    UNION ALL SELECT key, seq, chunk, day FROM audit_index_stage WHERE run = ANY (ARRAY(SELECT run FROM audit_runs WHERE staged = 1));
 "#,
     },
 ];

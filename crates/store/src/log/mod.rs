@@ -14,13 +14,12 @@
 //!   tables behind the views `audit_chunks_all`/`audit_index_all`. Purging a day drops
 //!   its two tables: no scan, and the cost does not grow with what else is stored.
 //! - Lookup keys are kept in sorted *runs* (`audit_runs`): a batch's keys are one run
-//!   in `audit_index_stage`, and every `STAGE_LIMIT` keys the staged runs of a day are
-//!   merged into one run of the day's index. On SQLite the tables are ordered by
-//!   `(run, key, seq)`, so every write goes to the right edge of its B-tree and a batch
-//!   writes only new pages (random keys in one B-tree rewrite most of its pages, and
-//!   SQLite's WAL takes whole pages); a lookup seeks each of the few runs of a day,
-//!   which the views name. PostgreSQL logs rows, not pages, and its indexes stay on
-//!   `(key, seq)`.
+//!   in `audit_index_stage`, ordered by `(run, key, seq)`, so a batch writes only new
+//!   pages at the right edge of the stage's B-tree (random keys in one B-tree rewrite
+//!   most of its pages); every `STAGE_LIMIT` keys the staged runs of a day are merged
+//!   into one run of the day's index. On SQLite the days' tables are in run order too
+//!   and a lookup seeks each of a day's few runs, which the views name; PostgreSQL
+//!   logs rows rather than whole pages, and its days' indexes stay on `(key, seq)`.
 //! - `audit_head`: the tree's frontier, locked by every append, which makes sequence
 //!   numbers gap-free and in commit order on both engines.
 //!
@@ -96,6 +95,10 @@ pub(crate) const STAGE_LIMIT: i64 = 400_000;
 pub(crate) async fn merge_stage(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
     let runs: Vec<(i64, i64)> =
         sqlx::query_as("SELECT day, MIN(run) FROM audit_runs WHERE staged = 1 GROUP BY day").fetch_all(&mut *conn).await?;
+    if backend == Backend::Postgres && !runs.is_empty() {
+        // The stage is in run order: the merge sorts it, in memory rather than on disk.
+        sqlx::query("SET LOCAL work_mem = '128MB'").execute(&mut *conn).await?;
+    }
     for (day, run) in runs {
         sqlx::query(&format!(
             "INSERT INTO {} (run, key, seq, chunk, day) SELECT $2, key, seq, chunk, day FROM audit_index_stage WHERE day = $1 ORDER BY key, seq",
@@ -133,8 +136,11 @@ pub(crate) async fn ensure_day(conn: &mut AnyConnection, backend: Backend, day: 
     }
     let (c, i) = (chunks_table(day), index_table(day));
     let ddl = match backend {
+        // Chunks are LZ4-compressed already: EXTERNAL keeps PostgreSQL from trying to
+        // compress them again on their way to TOAST.
         Backend::Postgres => format!(
             "CREATE TABLE {c} PARTITION OF audit_chunks FOR VALUES FROM ({day}) TO ({next});
+             ALTER TABLE {c} ALTER COLUMN bodies SET STORAGE EXTERNAL;
              CREATE TABLE {i} PARTITION OF audit_index FOR VALUES FROM ({day}) TO ({next});",
             next = day + 1
         ),

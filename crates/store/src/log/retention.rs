@@ -271,8 +271,6 @@ impl Store {
         Ok(report)
     }
 
-    /// Refreshes the planner's statistics of the log's live day tables (run daily with
-    /// the purge; a day's tables change only while it is the current day).
     /// Refreshes the planner's statistics of the registry, account and request tables,
     /// so supplier-scoped lists are planned from the (small) supplier's rows rather than
     /// by walking a whole index. Run after bulk loads and daily.
@@ -293,12 +291,21 @@ impl Store {
         Ok(())
     }
 
+    /// Refreshes the planner's statistics of the log's live day tables (run daily with
+    /// the purge; a day's tables change only while it is the current day). On
+    /// PostgreSQL the tables are vacuumed as well: they are only ever inserted into, so
+    /// this marks their pages all-visible once instead of leaving it to an autovacuum
+    /// that would start at some later hour and compete with look-ups.
     pub async fn analyze_log(&self) -> Result<()> {
         let days: Vec<i64> = sqlx::query_scalar("SELECT day FROM audit_days WHERE purged_at IS NULL").fetch_all(&self.pool).await?;
         let mut conn = self.pool.acquire().await?;
         for d in days {
             for table in [chunks_table(d), index_table(d)] {
-                sqlx::query(&format!("ANALYZE {table}")).execute(&mut *conn).await?;
+                let sql = match self.backend {
+                    crate::Backend::Sqlite => format!("ANALYZE {table}"),
+                    crate::Backend::Postgres => format!("VACUUM (ANALYZE) {table}"),
+                };
+                sqlx::query(&sql).execute(&mut *conn).await?;
             }
         }
         Ok(())
