@@ -98,8 +98,11 @@ backend_tests! {
         assert_eq!(scan.entries.len(), 200);
         // No plaintext identifier anywhere in the database file's tables.
         let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_index_d{DAY1} WHERE key LIKE '%0000000003%'")).fetch_one(&pool).await.unwrap();
+        let keys = format!("(SELECT key FROM audit_index_d{DAY1} UNION ALL SELECT key FROM audit_index_stage) k");
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {keys} WHERE key LIKE '%0000000003%'")).fetch_one(&pool).await.unwrap();
         assert_eq!(n, 0);
+        let stored: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {keys}")).fetch_one(&pool).await.unwrap();
+        assert!(stored >= 400, "the lookup keys are stored (merged or staged): {stored}");
         assert!(store.verify_log(&[key.verifying_key()], ORIGIN).await.unwrap().ok());
     }
 

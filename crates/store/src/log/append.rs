@@ -139,8 +139,10 @@ pub(crate) async fn append(conn: &mut AnyConnection, backend: Backend, events: &
     // Every event has at least its actor's key, so there is always a first record.
     sqlx::query(&sql).bind(packed).bind(keys.len() as i64).bind(first as i64).bind(day).execute(&mut *conn).await?;
     sqlx::query("INSERT INTO audit_runs (staged, day, run) VALUES (1, $1, $2)").bind(day).bind(first as i64).execute(&mut *conn).await?;
+    // Staged runs carry their day, so a new day does not force a merge: the first event
+    // of a day, often a state change a user waits for, does not pay for the last one's.
     let mut staged = staged + keys.len() as i64;
-    if staged >= super::STAGE_LIMIT || day != head_day {
+    if staged >= super::STAGE_LIMIT {
         super::merge_stage(conn, backend).await?;
         staged = 0;
     }

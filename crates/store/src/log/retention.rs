@@ -158,9 +158,8 @@ impl Store {
         .await?;
         for (day, first, last) in days {
             let mut tx = self.begin().await?;
-            // Staged keys of the day go into its index first, so holds see them (the
-            // stage holds only the newest day's keys, which a purge does not reach, so
-            // this is a safeguard that costs one look-up).
+            // Staged keys of the day go into its index first, so holds see them (only
+            // when the stage holds some: a day is usually merged long before its purge).
             let staged: Option<i64> = sqlx::query_scalar("SELECT run FROM audit_runs WHERE staged = 1 AND day = $1 LIMIT 1")
                 .bind(day)
                 .fetch_optional(&mut *tx.tx)
