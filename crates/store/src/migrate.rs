@@ -423,7 +423,7 @@ CREATE INDEX accounts_status_username ON accounts (status, username, id);
     },
     Migration {
         version: 7,
-        name: "audit log lookup keys recorded as runs (a batch's keys, a merge of them); SQLite orders them by run",
+        name: "audit log lookup keys recorded as runs (a batch's keys, a merge of them) and written in run order",
         common: r#"
 CREATE TABLE audit_runs (
     staged BIGINT NOT NULL,

@@ -116,7 +116,7 @@ pub(crate) async fn merge_stage(conn: &mut AnyConnection, backend: Backend) -> R
             .execute(&mut *conn)
             .await?;
     }
-    // PostgreSQL's DELETE leaves 200,000 dead rows for lookups to step over until a
+    // PostgreSQL's DELETE leaves the staged rows dead for lookups to step over until a
     // vacuum; TRUNCATE does not (SQLite's DELETE without WHERE truncates anyway).
     let empty = match backend {
         Backend::Sqlite => "DELETE FROM audit_index_stage",
