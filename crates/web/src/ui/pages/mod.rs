@@ -1,0 +1,260 @@
+//! The pages of each role. Every handler goes through the same use-cases as the API, so
+//! the rights table and the supplier scoping (AUTH-4) apply here exactly as there: what
+//! a role may not see answers 404, like a record that does not exist.
+
+use super::charts::{Bar, bar_chart};
+use super::{Chrome, Ctx, FormError, Tr, app_error_page, error_page, form_error, label_key, render, urlencode};
+use crate::AppState;
+use app::{AppError, AuditFilter, EmergencyInput, ListFilter, RequestFilter, UserInput};
+use askama::Template;
+use axum::extract::{Path, Query, RawForm, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use domain::account::EvidenceKind;
+use domain::authz::{Actor, UserRole};
+use domain::paging::PageRequest;
+use domain::registry::{Agreement, Department, JobProfile, Person, Profile, Record, Supplier, System};
+use domain::request::{RequestInput, RequestKind, RequestState, Step};
+use domain::text::{Name, Text};
+use domain::time::Date;
+use serde::Deserialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(accounts::routes())
+        .merge(audit::routes())
+        .merge(dashboard::routes())
+        .merge(emergency::routes())
+        .merge(registry_list::routes())
+        .merge(requests::routes())
+        .merge(staff::routes())
+        .merge(tasks::routes())
+        .merge(users::routes())
+        .merge(registry::routes())
+}
+
+// ---------------------------------------------------------------------------------------
+// The generic page: sections of facts, charts, tables and forms.
+
+#[derive(Template)]
+#[template(path = "page.html")]
+pub(super) struct PageView {
+    pub c: Chrome,
+    pub intro: Option<String>,
+    pub success: Option<String>,
+    pub error: Option<String>,
+    /// Links shown as buttons under the heading: (href, label).
+    pub actions: Vec<(String, String)>,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Default)]
+pub(super) struct Section {
+    /// The element's id, when a partial update targets it.
+    pub id: Option<&'static str>,
+    pub heading: String,
+    pub text: Option<String>,
+    pub facts: Vec<(String, String)>,
+    pub svg: Option<String>,
+    pub table: Option<TableSpec>,
+    pub forms: Vec<FormSpec>,
+}
+
+pub(super) struct TableSpec {
+    pub caption: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    pub empty: String,
+    /// Link to the next page, if any.
+    pub more: String,
+}
+
+#[derive(Default)]
+pub(super) struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+    pub form: Option<FormSpec>,
+}
+
+fn cell(text: impl Into<String>) -> Cell {
+    Cell { text: text.into(), ..Default::default() }
+}
+
+fn link(text: impl Into<String>, href: String) -> Cell {
+    Cell { text: text.into(), href: Some(href), form: None }
+}
+
+#[derive(Default)]
+pub(super) struct FormSpec {
+    /// `get` for searches; anything else posts with the form token.
+    pub method: &'static str,
+    /// Asked in a dialog before the form is sent (irreversible actions).
+    pub confirm: Option<String>,
+    /// A search whose results replace only the element with this id (htmx), keeping the
+    /// page; without JavaScript the form loads the whole page as usual.
+    pub partial: Option<&'static str>,
+    pub action: String,
+    pub submit: String,
+    pub button_class: &'static str,
+    pub inline: bool,
+    pub hidden: Vec<(String, String)>,
+    pub fields: Vec<FieldSpec>,
+}
+
+pub(super) struct FieldSpec {
+    pub name: String,
+    pub label: String,
+    /// `text`, `date`, `password`, `select`, `textarea`, `checkboxes`.
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<(String, String, bool)>,
+    pub hint: Option<String>,
+    pub error: Option<String>,
+    pub required: bool,
+}
+
+impl FieldSpec {
+    fn new(tr: &Tr, name: &str, kind: &'static str) -> FieldSpec {
+        FieldSpec {
+            name: name.into(),
+            label: tr.t(&format!("field-{name}")),
+            kind,
+            value: String::new(),
+            options: Vec::new(),
+            hint: None,
+            error: None,
+            required: false,
+        }
+    }
+    fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    fn value(mut self, v: &str) -> Self {
+        self.value = v.to_string();
+        self
+    }
+    fn options(mut self, opts: Vec<(String, String)>, selected: &[String]) -> Self {
+        self.options = opts.into_iter().map(|(v, l)| (v.clone(), l, selected.contains(&v))).collect();
+        self
+    }
+    fn hint(mut self, h: String) -> Self {
+        self.hint = Some(h);
+        self
+    }
+}
+
+/// A one-button form (approve, confirm, sign off…).
+fn button(action: String, submit: String, primary: bool, hidden: Vec<(String, String)>) -> FormSpec {
+    FormSpec {
+        action,
+        submit,
+        button_class: if primary { "button-primary" } else { "button-secondary" },
+        inline: true,
+        hidden,
+        fields: Vec::new(),
+        method: "post",
+        partial: None,
+        confirm: None,
+    }
+}
+
+/// Puts a use-case's refusal on the field it names, or on the page.
+fn attach_error(forms: &mut [FormSpec], e: FormError) -> Option<String> {
+    if let Some(field) = &e.field {
+        let name = field.split(['[', '.']).next().unwrap_or("");
+        for f in forms.iter_mut() {
+            if let Some(fld) = f.fields.iter_mut().find(|x| x.name == name) {
+                fld.error = Some(e.message.clone());
+            }
+        }
+    }
+    Some(e.message)
+}
+
+fn page(ctx: &Ctx, title_key: &str, sections: Vec<Section>) -> PageView {
+    PageView { c: ctx.chrome(ctx.tr.t(title_key)), intro: None, success: None, error: None, actions: Vec::new(), sections }
+}
+
+fn done_message(ctx: &Ctx, done: &Option<String>) -> Option<String> {
+    let key = format!("done-{}", done.as_deref()?);
+    ctx.tr.catalog.has(ctx.tr.lang, &key).then(|| ctx.tr.t(&key))
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    page: Option<u32>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+fn page_request(q: &ListQuery) -> PageRequest {
+    PageRequest::new(q.page, Some(50)).unwrap_or(PageRequest { page: 1, page_size: 50 })
+}
+
+fn parse_id(ctx: &Ctx, s: &str) -> Result<Uuid, Response> {
+    Uuid::parse_str(s).map_err(|_| app_error_page(ctx, AppError::NotFound))
+}
+
+macro_rules! actor_or_return {
+    ($ctx:expr) => {
+        match $ctx.actor() {
+            Ok(a) => a,
+            Err(r) => return r,
+        }
+    };
+}
+
+/// The record id in the path; anything else is a page that does not exist.
+macro_rules! id_or_return {
+    ($ctx:expr, $id:expr) => {
+        match parse_id(&$ctx, &$id) {
+            Ok(i) => i,
+            Err(r) => return r,
+        }
+    };
+}
+
+macro_rules! csrf_or_return {
+    ($ctx:expr, $token:expr) => {
+        if let Err(r) = $ctx.check_csrf($token) {
+            return r;
+        }
+    };
+}
+
+/// Every record of a kind the actor may see, for a select list.
+async fn options<R: Record>(s: &AppState, actor: &Actor, filter: ListFilter) -> Vec<(String, String)> {
+    let page = PageRequest { page: 1, page_size: domain::paging::MAX_PAGE_SIZE };
+    match s.app.list::<R>(actor, &filter, page).await {
+        Ok(p) => p.items.into_iter().filter(|e| e.active).map(|e| (e.id.to_string(), e.data.display_name())).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn active_only() -> ListFilter {
+    ListFilter { active: Some(true), ..Default::default() }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+mod accounts;
+mod audit;
+mod dashboard;
+mod emergency;
+mod registry;
+mod registry_list;
+mod requests;
+mod staff;
+mod tasks;
+mod users;
