@@ -92,6 +92,21 @@ pub(crate) fn verify_password(pw: &str, hash: &str) -> bool {
 }
 
 impl App {
+    /// EMG-1: at most the configured number of persons act as local administrators,
+    /// counting page users and API tokens alike; one more token or user for a person who
+    /// already is one does not count twice.
+    pub(crate) async fn check_local_administrator_cap(&self, role: UserRole, person: Option<Uuid>) -> Result<()> {
+        if role != UserRole::LocalAdministrator {
+            return Ok(());
+        }
+        let max = self.active_preset().await?.policy.emergency.max_local_administrators.value as usize;
+        let current = self.store.local_administrators(self.now()).await?;
+        if person.is_some_and(|p| !current.contains(&p)) && current.len() >= max {
+            return Err(FieldError::with("role", codes::TOO_MANY_LOCAL_ADMINISTRATORS, max).into());
+        }
+        Ok(())
+    }
+
     /// The actor behind a bearer token; revoked, expired and unknown tokens are refused
     /// alike.
     pub async fn authenticate(&self, token: &str) -> Result<Actor> {
@@ -232,14 +247,7 @@ impl App {
                 .filter(|e| e.kind == "person" && e.active)
                 .ok_or(FieldError::new("person_id", codes::UNKNOWN_REFERENCE))?;
         }
-        // EMG-1: at most the configured number of local administrators.
-        if req.role == UserRole::LocalAdministrator {
-            let max = self.active_preset().await?.policy.emergency.max_local_administrators.value as usize;
-            let current = self.store.local_administrators(self.now()).await?;
-            if req.person_id.is_some_and(|p| !current.contains(&p)) && current.len() >= max {
-                return Err(FieldError::with("role", codes::TOO_MANY_LOCAL_ADMINISTRATORS, max).into());
-            }
-        }
+        self.check_local_administrator_cap(req.role, req.person_id).await?;
         if let Organisation::Supplier(s) = org {
             let supplier =
                 self.store.get_entry(s).await?.filter(|e| e.kind == <Supplier as domain::registry::Record>::KIND.as_str() && e.active);

@@ -206,11 +206,15 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         self.end_account(&mut tx, actor, &acc, (AccountStatus::Locked, reason.as_str()), None, now).await?;
+        tx.set_locked_from(id, acc.status).await?;
         tx.commit(AuditRecord::new(actor, "account.lock_ordered", "account", Some(id), now)).await?;
         self.account(actor, id).await
     }
 
-    /// Lifts a lock: the account is enabled again.
+    /// Lifts a lock: the account returns to the state it was locked from (ACC-4, ACC-9).
+    /// One that was still waiting for its evidence waits again, and becomes active only
+    /// when nothing stands before it any more; only an account that returns to active is
+    /// enabled in its target system.
     pub async fn unlock_account(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
         if actor.role != UserRole::SecurityCoordinator {
             return Err(AppError::Forbidden);
@@ -221,9 +225,17 @@ impl App {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        tx.set_account_status(id, AccountStatus::Active, None, acc.version, now).await?;
-        tx.enqueue(&action("enable", &acc, None, json!({})), now).await?;
-        tx.commit(AuditRecord::new(actor, "account.unlock", "account", Some(id), now)).await?;
+        let back_to = match tx.locked_from(id).await? {
+            Some(AccountStatus::AwaitingActivation) => AccountStatus::AwaitingActivation,
+            _ => AccountStatus::Active,
+        };
+        let version = tx.set_account_status(id, back_to, None, acc.version, now).await?;
+        if back_to == AccountStatus::Active {
+            tx.enqueue(&action("enable", &acc, None, json!({})), now).await?;
+        } else {
+            self.try_activate(&mut tx, actor, &AccountRow { status: back_to, version, ..acc.clone() }, now).await?;
+        }
+        tx.commit(AuditRecord::new(actor, "account.unlock", "account", Some(id), now).details(json!({ "to": back_to.as_str() }))).await?;
         self.account(actor, id).await
     }
 

@@ -69,7 +69,7 @@ pub fn subject(v: &serde_json::Value) -> Option<String> {
     let cpr = || Cpr::parse(value).ok().map(|c| format!("cpr:{c}"));
     let pnr = || Personnummer::parse(value).ok().map(|p| format!("personnummer:{p}"));
     match kind {
-        None => cpr().or_else(pnr),
+        None => domain::ident::NationalId::parse(value).ok().map(|n| n.canonical()),
         Some("cpr") => cpr(),
         Some("personnummer") => pnr(),
         Some("other") if !value.trim().is_empty() && value.len() <= 200 => Some(format!("other:{}", value.trim())),

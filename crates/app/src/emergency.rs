@@ -20,9 +20,23 @@ use uuid::Uuid;
 pub struct EmergencyInput {
     /// The temp's name; a person is created for them.
     pub name: Name,
+    /// The temp's employer, when a supplier: recorded as the person's affiliation.
+    pub supplier_id: Option<Uuid>,
+    /// Why the temp is needed now; the unit's leader reads it before signing off.
+    pub reason: Option<Text>,
     pub profiles: Vec<Uuid>,
     /// The last day of the temp account.
     pub valid_to: Date,
+    /// Create it although a live temp account has the same name (another person).
+    pub same_name_confirmed: bool,
+}
+
+/// What the local administrator hands over after creating a temp account (EMG-1): the
+/// accounts, one per system, and the initial password, shown this once.
+#[derive(Debug, Clone)]
+pub struct EmergencyReceipt {
+    pub accounts: Vec<AccountRow>,
+    pub initial_password: String,
 }
 
 /// A support account to request (EMG-3).
@@ -36,18 +50,29 @@ pub struct SupportInput {
     pub purpose: Text,
 }
 
-/// A line of the coordinator's emergency reconciliation (EMG-2).
+/// A line of the coordinator's emergency reconciliation, and of a unit leader's
+/// sign-offs (EMG-2).
 #[derive(Debug, Clone, Serialize)]
 pub struct EmergencyLine {
     pub account_id: Uuid,
     pub username: String,
     pub person_name: String,
+    pub system_name: String,
     pub status: AccountStatus,
+    pub valid_to: Option<Date>,
+    /// Why the temp account was made, as the local administrator wrote it.
+    pub reason: Option<String>,
     pub created_by: Option<String>,
     pub created_at: Timestamp,
+    pub department_id: Option<Uuid>,
+    pub department_name: String,
+    /// Who signs off: the unit's leader as the registry names them (their substitute in
+    /// brackets), when the department record names one.
+    pub signer: Option<String>,
     pub signoff_due: Option<Timestamp>,
     pub signed_off_by: Option<String>,
     pub signed_off_at: Option<Timestamp>,
+    pub reminded_at: Option<Timestamp>,
     /// No sign-off and the deadline has passed.
     pub overdue: bool,
 }
@@ -55,15 +80,24 @@ pub struct EmergencyLine {
 impl App {
     /// EMG-1: a local administrator creates a temp account at any hour, limited to the
     /// emergency scope. It is active at once; the unit leader signs it off afterwards.
-    pub async fn create_emergency_account(&self, actor: &Actor, input: EmergencyInput) -> Result<Vec<AccountRow>> {
+    pub async fn create_emergency_account(&self, actor: &Actor, input: EmergencyInput) -> Result<EmergencyReceipt> {
         if actor.role != UserRole::LocalAdministrator {
             return Err(AppError::Forbidden);
         }
         let department = actor.department.ok_or(AppError::Forbidden)?;
         let policy = self.active_preset().await?.policy;
         let now = self.now();
-        if input.valid_to < now.date() {
-            return Err(FieldError::new("valid_to", codes::ENDS_BEFORE_START).into());
+        account::check_emergency_validity(now.date(), input.valid_to, &policy)?;
+        if let Some(supplier) = input.supplier_id {
+            self.record::<domain::registry::Supplier>(supplier)
+                .await
+                .map_err(|_| FieldError::new("supplier_id", codes::UNKNOWN_REFERENCE))?;
+        }
+        if !input.same_name_confirmed {
+            let same = self.live_emergency_usernames_of(input.name.as_str()).await?;
+            if !same.is_empty() {
+                return Err(FieldError::with("name", codes::EMERGENCY_NAME_EXISTS, same.join(", ")).into());
+            }
         }
         let mut profiles: Vec<(Uuid, Profile)> = Vec::new();
         for (i, id) in input.profiles.iter().enumerate() {
@@ -73,7 +107,18 @@ impl App {
         let codes_: Vec<String> = profiles.iter().map(|(_, p)| p.code.to_string()).collect();
         account::check_emergency_scope(&policy, &codes_)?;
         let person_id = Uuid::now_v7();
-        let person = Person { name: input.name.clone(), email: None, affiliations: vec![], national_id: None, national_id_on_file: false };
+        let affiliations = input
+            .supplier_id
+            .map(|supplier_id| domain::registry::Affiliation {
+                supplier_id,
+                from: now.date(),
+                to: Some(input.valid_to),
+                employee_ref: None,
+            })
+            .into_iter()
+            .collect();
+        let person = Person { name: input.name.clone(), email: None, affiliations, national_id: None, national_id_on_file: false };
+        let password = account::generate_password(&policy.target_password, &mut rand::rngs::OsRng);
         let mut by_system: HashMap<Uuid, Vec<(Uuid, Profile)>> = HashMap::new();
         for (id, p) in profiles {
             by_system.entry(p.system_id).or_default().push((id, p));
@@ -118,18 +163,37 @@ impl App {
                 request_id: None,
                 created_by: actor.name.clone(),
                 department_id: Some(department),
-                purpose: None,
+                purpose: input.reason.as_ref().map(|r| r.to_string()),
                 signoff_due: Some(account::signoff_due(now, &policy)),
                 roles,
             };
-            self.create_account(&mut tx, actor, &insert, None, true, now).await?;
+            self.create_account(&mut tx, actor, &insert, None, (true, Some(&password)), now).await?;
             ids.push(insert.id);
         }
         tx.commit(AuditRecord::new(actor, "emergency.create", "person", Some(person_id), now).details(json!({ "accounts": ids }))).await?;
-        let mut out = Vec::new();
+        let mut accounts = Vec::new();
         for id in ids {
-            out.extend(self.store.account(id).await?);
+            accounts.extend(self.store.account(id).await?);
         }
+        Ok(EmergencyReceipt { accounts, initial_password: password })
+    }
+
+    /// The usernames of live temp accounts whose person has this name (any case).
+    async fn live_emergency_usernames_of(&self, name: &str) -> Result<Vec<String>> {
+        let (accounts, _) = self
+            .store
+            .list_accounts(&AccountQuery { kind: Some(AccountKind::Emergency.as_str()), limit: 10_000, ..Default::default() })
+            .await?;
+        let live: Vec<AccountRow> = accounts.into_iter().filter(|a| a.status.is_live()).collect();
+        let names = self.names(&live.iter().map(|a| a.person_id).collect::<Vec<_>>()).await?;
+        let wanted = name.trim().to_lowercase();
+        let mut out: Vec<String> = live
+            .into_iter()
+            .filter(|a| names.get(&a.person_id).is_some_and(|n| n.trim().to_lowercase() == wanted))
+            .map(|a| a.username)
+            .collect();
+        out.sort();
+        out.dedup();
         Ok(out)
     }
 
@@ -154,13 +218,10 @@ impl App {
 
     /// EMG-2: the unit's leader signs off a temp account's creation or deletion.
     pub async fn sign_off_emergency(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
-        let acc = self.store.account(id).await?.filter(|a| a.kind == AccountKind::Emergency).ok_or(AppError::NotFound)?;
-        if actor.role != UserRole::DepartmentHead || actor.department.is_none() || actor.department != acc.department_id {
-            return Err(FieldError::new("department", codes::NOT_YOUR_AREA).into());
-        }
+        let acc = self.signoff_of_own_unit(actor, id).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        if !tx.sign_off_account(id, &actor.name, now).await? {
+        if !tx.sign_off_account(acc.id, &actor.name, now).await? {
             tx.rollback().await?;
             return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
         }
@@ -168,31 +229,121 @@ impl App {
         self.store.account(id).await?.ok_or(AppError::NotFound)
     }
 
-    /// EMG-2: the coordinator's reconciliation of temp accounts against sign-offs;
-    /// unsigned ones past their deadline are flagged.
-    pub async fn emergency_reconciliation(&self, actor: &Actor) -> Result<Vec<EmergencyLine>> {
-        if !matches!(actor.role, UserRole::SecurityCoordinator | UserRole::SecurityOfficer | UserRole::Auditor) {
-            return Err(AppError::Forbidden);
+    /// EMG-2: instead of signing off, the unit's leader orders a temp account deleted: it
+    /// ends at once (closed in its target system like any ending), and the leader's
+    /// decision is its sign-off. The reason is required and kept in the audit trail.
+    pub async fn order_emergency_deletion(&self, actor: &Actor, id: Uuid, reason: Text) -> Result<AccountRow> {
+        let acc = self.signoff_of_own_unit(actor, id).await?;
+        if acc.status == AccountStatus::Terminated {
+            return Err(FieldError::with("id", codes::ILLEGAL_TRANSITION, acc.status.as_str()).into());
         }
         let now = self.now();
-        let (accounts, _) = self
+        let mut tx = self.store.begin().await?;
+        self.end_account(&mut tx, actor, &acc, (AccountStatus::Terminated, "deletion ordered by the unit's leader"), None, now).await?;
+        if !tx.sign_off_account(acc.id, &actor.name, now).await? {
+            tx.rollback().await?;
+            return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
+        }
+        tx.commit(
+            AuditRecord::new(actor, "emergency.deletion_ordered", "account", Some(id), now).details(json!({ "reason": reason.as_str() })),
+        )
+        .await?;
+        self.store.account(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// An emergency account waiting for the sign-off of the actor's own unit: another
+    /// unit's, or one already signed off, is refused.
+    async fn signoff_of_own_unit(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
+        let acc = self.store.account(id).await?.filter(|a| a.kind == AccountKind::Emergency).ok_or(AppError::NotFound)?;
+        if actor.role != UserRole::DepartmentHead || actor.department.is_none() || actor.department != acc.department_id {
+            return Err(FieldError::new("department", codes::NOT_YOUR_AREA).into());
+        }
+        if acc.signed_off_at.is_some() {
+            return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
+        }
+        Ok(acc)
+    }
+
+    /// EMG-2: the coordinator reminds the unit's leader of a sign-off that waits. The
+    /// reminder is recorded on the account and in the audit trail, and queued as a
+    /// notification for the leader (without personal data).
+    pub async fn remind_emergency_signoff(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
+        if actor.role != UserRole::SecurityCoordinator {
+            return Err(AppError::Forbidden);
+        }
+        let acc = self.store.account(id).await?.filter(|a| a.kind == AccountKind::Emergency).ok_or(AppError::NotFound)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if !tx.remind_signoff(id, now).await? {
+            tx.rollback().await?;
+            return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
+        }
+        let note =
+            json!({ "kind": "emergency_signoff_reminder", "account_id": id, "department_id": acc.department_id, "due": acc.signoff_due });
+        tx.enqueue(&store::OutboxMessage { id: Uuid::now_v7(), topic: "notify".into(), payload: note.clone() }, now).await?;
+        tx.commit(AuditRecord::new(actor, "emergency.remind", "account", Some(id), now).details(note)).await?;
+        self.store.account(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// EMG-2: the coordinator's reconciliation of temp accounts against sign-offs
+    /// (unsigned ones past their deadline flagged, with who must sign); a unit leader
+    /// sees only their own unit's.
+    pub async fn emergency_reconciliation(&self, actor: &Actor) -> Result<Vec<EmergencyLine>> {
+        let own_unit = match actor.role {
+            UserRole::SecurityCoordinator | UserRole::SecurityOfficer | UserRole::Auditor => None,
+            UserRole::DepartmentHead => Some(actor.department.ok_or(AppError::Forbidden)?),
+            _ => return Err(AppError::Forbidden),
+        };
+        let now = self.now();
+        let (mut accounts, _) = self
             .store
             .list_accounts(&AccountQuery { kind: Some(AccountKind::Emergency.as_str()), limit: 10_000, ..Default::default() })
             .await?;
-        let names = self.names(&accounts.iter().map(|a| a.person_id).collect::<Vec<_>>()).await?;
+        if let Some(unit) = own_unit {
+            accounts.retain(|a| a.department_id == Some(unit));
+        }
+        let mut ids: Vec<Uuid> = accounts.iter().flat_map(|a| [a.person_id, a.system_id]).collect();
+        ids.sort();
+        ids.dedup();
+        let names = self.names(&ids).await?;
+        let mut units: HashMap<Uuid, (String, Option<String>)> = HashMap::new();
+        for unit in accounts.iter().filter_map(|a| a.department_id) {
+            if let std::collections::hash_map::Entry::Vacant(e) = units.entry(unit)
+                && let Ok(d) = self.record::<domain::registry::Department>(unit).await
+            {
+                let signer = match (&d.head, &d.substitute) {
+                    (Some(h), Some(s)) => Some(format!("{} ({})", h.name, s.name)),
+                    (Some(h), None) => Some(h.name.to_string()),
+                    (None, Some(s)) => Some(s.name.to_string()),
+                    (None, None) => None,
+                };
+                e.insert((d.name.to_string(), signer));
+            }
+        }
+        let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
         let mut lines: Vec<EmergencyLine> = accounts
             .into_iter()
-            .map(|a| EmergencyLine {
-                account_id: a.id,
-                person_name: names.get(&a.person_id).cloned().unwrap_or_default(),
-                username: a.username,
-                status: a.status,
-                created_by: a.created_by,
-                created_at: a.created_at,
-                signoff_due: a.signoff_due,
-                overdue: a.signed_off_at.is_none() && a.signoff_due.is_some_and(|d| d < now),
-                signed_off_by: a.signed_off_by,
-                signed_off_at: a.signed_off_at,
+            .map(|a| {
+                let (department_name, signer) = a.department_id.and_then(|d| units.get(&d).cloned()).unwrap_or_default();
+                EmergencyLine {
+                    account_id: a.id,
+                    person_name: name(&a.person_id),
+                    system_name: name(&a.system_id),
+                    username: a.username,
+                    status: a.status,
+                    valid_to: a.valid_to,
+                    reason: a.purpose,
+                    created_by: a.created_by,
+                    created_at: a.created_at,
+                    department_id: a.department_id,
+                    department_name,
+                    signer,
+                    signoff_due: a.signoff_due,
+                    overdue: a.signed_off_at.is_none() && a.signoff_due.is_some_and(|d| d < now),
+                    signed_off_by: a.signed_off_by,
+                    signed_off_at: a.signed_off_at,
+                    reminded_at: a.signoff_reminded_at,
+                }
             })
             .collect();
         lines.sort_by_key(|l| (!l.overdue, l.signed_off_at.is_some(), l.created_at));

@@ -20,7 +20,7 @@ pub use audit_log::{
     AuditEventView, AuditFilter, AuditImportError, AuditPage, CitizenExtract, ExtractEntry, ForwardFormat, HoldInput, LineError, MAX_BATCH,
     ProofView, csv_export, digest, parse_csv_batch, parse_json_batch,
 };
-pub use emergency::{EmergencyInput, EmergencyLine, SupportInput};
+pub use emergency::{EmergencyInput, EmergencyLine, EmergencyReceipt, SupportInput};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
 pub use registry::ListFilter;
 pub use requests::{CheckResult, RequestFilter, RequestView};

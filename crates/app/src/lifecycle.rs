@@ -22,6 +22,7 @@ use uuid::Uuid;
 pub struct LifecycleReport {
     pub disabled_end_date: usize,
     pub disabled_agreement_ended: usize,
+    pub disabled_affiliation_ended: usize,
     pub disabled_inactive: usize,
     pub support_activated: usize,
     pub usernames_released: u64,
@@ -59,13 +60,25 @@ impl App {
         let mut agreement_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.agreement_id).collect();
         agreement_ids.sort();
         agreement_ids.dedup();
-        let agreements: HashMap<Uuid, (Date, bool)> = self
+        let agreements: HashMap<Uuid, (Date, bool, Uuid)> = self
             .store
             .get_entries(&agreement_ids)
             .await?
             .into_iter()
-            .filter_map(|e| serde_json::from_value::<Agreement>(e.body).ok().map(|a| (e.id, (a.valid_to, e.active))))
+            .filter_map(|e| serde_json::from_value::<Agreement>(e.body).ok().map(|a| (e.id, (a.valid_to, e.active, a.supplier_id))))
             .collect();
+        // ORG-4: each person's affiliations, for the leavers nobody reported.
+        let mut person_ids: Vec<Uuid> = rows.iter().filter(|r| r.agreement_id.is_some()).map(|r| r.person_id).collect();
+        person_ids.sort();
+        person_ids.dedup();
+        let mut affiliations: HashMap<Uuid, Vec<domain::registry::Affiliation>> = HashMap::new();
+        for chunk in person_ids.chunks(1000) {
+            for e in self.store.get_entries(chunk).await? {
+                if let Ok(p) = serde_json::from_value::<domain::registry::Person>(e.body) {
+                    affiliations.insert(e.id, p.affiliations);
+                }
+            }
+        }
         let view: Vec<LifecycleAccount> = rows
             .iter()
             .map(|r| LifecycleAccount {
@@ -73,7 +86,11 @@ impl App {
                 status: r.status,
                 kind: r.kind,
                 valid_to: r.valid_to,
-                agreement: r.agreement_id.and_then(|a| agreements.get(&a).copied()),
+                agreement: r.agreement_id.and_then(|a| agreements.get(&a)).map(|(end, active, _)| (*end, *active)),
+                affiliation_to: r
+                    .agreement_id
+                    .and_then(|a| agreements.get(&a))
+                    .and_then(|(_, _, supplier)| account::affiliation_end(affiliations.get(&r.person_id)?, *supplier)),
                 // Only a recorded sign-on counts: an account nobody has reported on is not
                 // taken for unused.
                 last_activity: r.last_activity_at,
@@ -83,7 +100,7 @@ impl App {
         let by_id: HashMap<Uuid, &store::LifecycleRow> = rows.iter().map(|r| (r.id, r)).collect();
         let mut tx = self.store.begin().await?;
         let reason_name = |r: &DisableReason| serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-        for reason in [DisableReason::EndDate, DisableReason::AgreementEnded, DisableReason::Inactive] {
+        for reason in [DisableReason::EndDate, DisableReason::AgreementEnded, DisableReason::AffiliationEnded, DisableReason::Inactive] {
             let ids: Vec<Uuid> = to_disable.iter().filter(|(_, r)| *r == reason).map(|(id, _)| *id).collect();
             for chunk in ids.chunks(100) {
                 tx.disable_accounts(chunk, &reason_name(&reason), now).await?;
@@ -106,6 +123,7 @@ impl App {
             match reason {
                 DisableReason::EndDate => report.disabled_end_date = ids.len(),
                 DisableReason::AgreementEnded => report.disabled_agreement_ended = ids.len(),
+                DisableReason::AffiliationEnded => report.disabled_affiliation_ended = ids.len(),
                 _ => report.disabled_inactive = ids.len(),
             }
         }

@@ -53,7 +53,12 @@ async fn failpoint_after_send() {
 fn retry_payload(payload: &Value, attempt: i64) -> Value {
     let mut p = payload.clone();
     p["attempt"] = json!(attempt + 1);
-    if let Some(o) = p.as_object_mut() {
+    // A password already handed to a person (an emergency account's receipt) must be
+    // the one set, whichever attempt succeeds; any other is made afresh each attempt.
+    let handed_over = p.get("password_handed_over").and_then(|v| v.as_bool()).unwrap_or(false);
+    if let Some(o) = p.as_object_mut()
+        && !handed_over
+    {
         o.remove("initial_password");
     }
     p
@@ -128,7 +133,7 @@ impl App {
                     signoff_due: None,
                     roles,
                 };
-                self.create_account(tx, actor, &insert, Some(request_id), false, now).await?;
+                self.create_account(tx, actor, &insert, Some(request_id), (false, None), now).await?;
                 Ok(1)
             }
             RequestKind::ChangeRoles => {
@@ -221,13 +226,18 @@ impl App {
         actor: &Actor,
         a: &AccountInsert,
         request_id: Option<Uuid>,
-        enabled: bool,
+        (enabled, handed_over_password): (bool, Option<&str>),
         now: Timestamp,
     ) -> Result<()> {
         tx.insert_account(a, now).await?;
         let row = self.account_stub(a);
         let codes = self.role_codes(&a.roles).await?;
-        let extra = json!({ "roles": codes, "valid_to": a.valid_to, "enabled": enabled, "must_change_password": true });
+        let mut extra = json!({ "roles": codes, "valid_to": a.valid_to, "enabled": enabled, "must_change_password": true });
+        if let Some(pw) = handed_over_password {
+            // Sealed with the data key while it waits in the outbox.
+            extra["initial_password"] = json!(self.store.seal_secret(&a.id.to_string(), pw)?);
+            extra["password_handed_over"] = json!(true);
+        }
         tx.enqueue(&action("create", &row, request_id, extra), now).await?;
         tx.append_audit(
             &AuditRecord::new(actor, "account.create", "account", Some(a.id), now)
@@ -260,6 +270,7 @@ impl App {
             signoff_due: a.signoff_due,
             signed_off_by: None,
             signed_off_at: None,
+            signoff_reminded_at: None,
             created_at: self.now(),
             roles: a.roles.clone(),
         }
@@ -379,7 +390,9 @@ impl App {
             // ACC-8: the initial password is made when the action is carried out, to the
             // target system's rules, and is set with "must change at next logon".
             let mut details = p.clone();
-            if p.get("action").and_then(|v| v.as_str()) == Some("create") {
+            if let Some(pw) = self.handed_over_password(p, account_id)? {
+                details["initial_password"] = json!(pw);
+            } else if p.get("action").and_then(|v| v.as_str()) == Some("create") {
                 let policy = self.active_preset().await?.policy;
                 details["initial_password"] = json!(account::generate_password(&policy.target_password, &mut rand::rngs::OsRng));
             }
@@ -502,6 +515,18 @@ impl App {
         Ok(())
     }
 
+    /// The initial password a create action carries because it was handed to the
+    /// person already (an emergency account's receipt), opened from its seal.
+    fn handed_over_password(&self, p: &Value, account_id: Uuid) -> Result<Option<String>> {
+        if !p.get("password_handed_over").and_then(|v| v.as_bool()).unwrap_or(false) {
+            return Ok(None);
+        }
+        match p.get("initial_password").and_then(|v| v.as_str()) {
+            Some(sealed) => Ok(Some(self.store.open_secret(&account_id.to_string(), sealed)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Carries one action out through a connector.
     async fn run_connector(&self, connector: &Connector, p: &Value, account_id: Uuid) -> std::result::Result<(), ConnectorError> {
         let username = p.get("username").and_then(|v| v.as_str()).unwrap_or_default().to_string();
@@ -523,9 +548,16 @@ impl App {
                 spec.groups = groups(p);
                 spec.valid_to = valid_to;
                 spec.enabled = p.get("enabled").and_then(|v| v.as_bool()).unwrap_or(false);
-                // ACC-8: made now, to the target's rules, set with "must change".
-                let policy = self.active_preset().await.map_err(|e| ConnectorError::Unavailable(e.to_string()))?.policy;
-                spec.initial_password = Some(account::generate_password(&policy.target_password, &mut rand::rngs::OsRng));
+                // ACC-8: made now, to the target's rules, set with "must change" — unless
+                // one was handed to the person already.
+                spec.initial_password =
+                    match self.handed_over_password(p, account_id).map_err(|e| ConnectorError::Unavailable(e.to_string()))? {
+                        Some(pw) => Some(pw),
+                        None => {
+                            let policy = self.active_preset().await.map_err(|e| ConnectorError::Unavailable(e.to_string()))?.policy;
+                            Some(account::generate_password(&policy.target_password, &mut rand::rngs::OsRng))
+                        }
+                    };
                 connector.create(&spec).await
             }
             "enable" => connector.set_enabled(&username, true).await,

@@ -436,6 +436,7 @@ impl App {
             return Err(FieldError::with("role", codes::UNKNOWN_ROLE, input.role.as_str()).into());
         }
         check_scope(input.role, input.supplier_id, input.department_id, input.person_id)?;
+        self.check_local_administrator_cap(input.role, input.person_id).await?;
         for (field, id, kind) in [
             ("supplier_id", input.supplier_id, "supplier"),
             ("department_id", input.department_id, "department"),

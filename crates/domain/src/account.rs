@@ -241,6 +241,9 @@ pub struct LifecycleAccount {
     pub valid_to: Option<Date>,
     /// The agreement's last day and whether its record is active.
     pub agreement: Option<(Date, bool)>,
+    /// The last day of the person's affiliation with the agreement's supplier, when it
+    /// has one (`None`: open-ended, or no affiliation recorded).
+    pub affiliation_to: Option<Date>,
     /// The last recorded sign-on; `None` when none was ever reported, which never
     /// counts as inactivity.
     pub last_activity: Option<Timestamp>,
@@ -255,6 +258,9 @@ pub enum DisableReason {
     EndDate,
     /// AGR-1: the agreement ended or was deactivated.
     AgreementEnded,
+    /// ORG-4, ACC-6: the person's affiliation with the supplier ended — a leaver
+    /// nobody reported.
+    AffiliationEnded,
     /// unused for the configured number of days.
     Inactive,
     /// ACC-9.
@@ -280,6 +286,9 @@ pub fn daily_disable(accounts: &[LifecycleAccount], policy: &Policy, now: Timest
             if a.agreement.is_some_and(|(end, active)| !active || end < today) {
                 return Some((a.id, DisableReason::AgreementEnded));
             }
+            if a.affiliation_to.is_some_and(|end| end < today) {
+                return Some((a.id, DisableReason::AffiliationEnded));
+            }
             if a.valid_to.is_some_and(|end| end < today) {
                 return Some((a.id, DisableReason::EndDate));
             }
@@ -292,6 +301,16 @@ pub fn daily_disable(accounts: &[LifecycleAccount], policy: &Policy, now: Timest
             None
         })
         .collect()
+}
+
+/// ORG-4: the last day of a person's affiliation with a supplier: the latest `to` of
+/// their affiliations with it, `None` when one of them is open-ended or there is none.
+pub fn affiliation_end(affiliations: &[crate::registry::Affiliation], supplier: Uuid) -> Option<Date> {
+    let with: Vec<&crate::registry::Affiliation> = affiliations.iter().filter(|a| a.supplier_id == supplier).collect();
+    if with.is_empty() || with.iter().any(|a| a.to.is_none()) {
+        return None;
+    }
+    with.iter().filter_map(|a| a.to).max()
 }
 
 /// EMG-1: every profile of a temp account must be inside the emergency scope.
@@ -314,6 +333,29 @@ pub fn check_emergency_scope(policy: &Policy, profile_codes: &[String]) -> Resul
 /// EMG-2: when the unit leader's sign-off is due.
 pub fn signoff_due(created: Timestamp, policy: &Policy) -> Timestamp {
     Timestamp(created.0 + Duration::hours(i64::from(policy.emergency.signoff_deadline_hours.value)))
+}
+
+/// EMG-1: the last day a temp account is valid to when the local administrator keeps
+/// the offered date.
+pub fn emergency_default_valid_to(today: Date, policy: &Policy) -> Date {
+    Date(today.0 + Duration::days(i64::from(policy.emergency.validity_default_days.value)))
+}
+
+/// EMG-1: the last day a temp account may be valid to.
+pub fn emergency_latest_valid_to(today: Date, policy: &Policy) -> Date {
+    Date(today.0 + Duration::days(i64::from(policy.emergency.validity_max_days.value)))
+}
+
+/// EMG-1: a temp account ends today or later, and no later than the policy allows.
+pub fn check_emergency_validity(today: Date, valid_to: Date, policy: &Policy) -> Result<(), FieldError> {
+    if valid_to < today {
+        return Err(FieldError::new("valid_to", codes::ENDS_BEFORE_START));
+    }
+    let latest = emergency_latest_valid_to(today, policy);
+    if valid_to > latest {
+        return Err(FieldError::with("valid_to", codes::EMERGENCY_TOO_LONG, policy.emergency.validity_max_days.value));
+    }
+    Ok(())
 }
 
 /// EMG-3: a support period must be within the policy's maximum.
@@ -393,7 +435,7 @@ mod tests {
 
     #[test]
     fn the_daily_run_disables_at_end_date_agreement_end_and_inactivity() {
-        // REQ: ACC-5, AGR-1, X-3
+        // REQ: ACC-5, AGR-1, X-3, ORG-4
         let p = policy("viborg");
         let now = Timestamp::parse("2026-07-01T02:00:00Z").unwrap();
         let acc = |status, valid_to: Option<&str>, agreement: Option<(&str, bool)>, last: Option<&str>| LifecycleAccount {
@@ -402,8 +444,13 @@ mod tests {
             kind: AccountKind::Regular,
             valid_to: valid_to.map(|d| Date::parse(d).unwrap()),
             agreement: agreement.map(|(d, a)| (Date::parse(d).unwrap(), a)),
+            affiliation_to: None,
             last_activity: last.map(|t| Timestamp::parse(t).unwrap()),
         };
+        let mut left = acc(AccountStatus::Active, None, Some(("2027-01-01", true)), None);
+        left.affiliation_to = Some(Date::parse("2026-06-30").unwrap());
+        let mut leaving_today = acc(AccountStatus::Locked, None, Some(("2027-01-01", true)), None);
+        leaving_today.affiliation_to = Some(Date::parse("2026-07-01").unwrap());
         let accounts = vec![
             acc(AccountStatus::Active, Some("2026-06-30"), None, None),
             acc(AccountStatus::Active, Some("2026-07-01"), None, None),
@@ -412,6 +459,8 @@ mod tests {
             acc(AccountStatus::Active, None, None, Some("2026-03-01T00:00:00Z")),
             acc(AccountStatus::Active, None, None, Some("2026-05-01T00:00:00Z")),
             acc(AccountStatus::Terminated, Some("2020-01-01"), None, None),
+            left,
+            leaving_today,
         ];
         let out = daily_disable(&accounts, &p, now);
         let reasons: Vec<(usize, DisableReason)> =
@@ -422,9 +471,26 @@ mod tests {
                 (0, DisableReason::EndDate),
                 (2, DisableReason::AgreementEnded),
                 (3, DisableReason::AgreementEnded),
-                (4, DisableReason::Inactive)
+                (4, DisableReason::Inactive),
+                (7, DisableReason::AffiliationEnded)
             ]
         );
+    }
+
+    #[test]
+    fn an_affiliation_ends_on_the_last_day_of_the_persons_affiliations_with_the_supplier() {
+        // REQ: ORG-4, ACC-6
+        let (s, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let aff = |supplier, to: Option<&str>| crate::registry::Affiliation {
+            supplier_id: supplier,
+            from: Date::parse("2025-01-01").unwrap(),
+            to: to.map(|d| Date::parse(d).unwrap()),
+            employee_ref: None,
+        };
+        assert_eq!(affiliation_end(&[aff(s, Some("2026-03-31")), aff(other, None)], s), Some(Date::parse("2026-03-31").unwrap()));
+        assert_eq!(affiliation_end(&[aff(s, Some("2026-03-31")), aff(s, Some("2026-09-30"))], s), Some(Date::parse("2026-09-30").unwrap()));
+        assert_eq!(affiliation_end(&[aff(s, Some("2026-03-31")), aff(s, None)], s), None, "rehired, open-ended");
+        assert_eq!(affiliation_end(&[aff(other, Some("2026-03-31"))], s), None, "no affiliation with this supplier");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod codes {
     pub const CPR_FORMAT: &str = "cpr-format";
     pub const CPR_DATE: &str = "cpr-date";
     pub const PERSONNUMMER_FORMAT: &str = "personnummer-format";
+    pub const NATIONAL_ID_FORMAT: &str = "national-id-format";
     pub const PERSONNUMMER_DATE: &str = "personnummer-date";
     pub const PERSONNUMMER_CHECKSUM: &str = "personnummer-checksum";
     pub const COUNTRY: &str = "country";
@@ -105,6 +106,8 @@ pub mod codes {
     pub const TOO_MANY_LOCAL_ADMINISTRATORS: &str = "too-many-local-administrators";
     pub const USERNAME_EXHAUSTED: &str = "username-exhausted";
     pub const PERIOD_TOO_LONG: &str = "period-too-long";
+    pub const EMERGENCY_TOO_LONG: &str = "emergency-too-long";
+    pub const EMERGENCY_NAME_EXISTS: &str = "emergency-name-exists";
     pub const ALREADY_SIGNED_OFF: &str = "already-signed-off";
     pub const NOT_ENDED: &str = "not-ended";
     pub const NO_CONNECTOR: &str = "no-connector";
@@ -126,6 +129,7 @@ pub mod codes {
         CPR_FORMAT,
         CPR_DATE,
         PERSONNUMMER_FORMAT,
+        NATIONAL_ID_FORMAT,
         PERSONNUMMER_DATE,
         PERSONNUMMER_CHECKSUM,
         COUNTRY,
@@ -189,6 +193,8 @@ pub mod codes {
         TOO_MANY_LOCAL_ADMINISTRATORS,
         USERNAME_EXHAUSTED,
         PERIOD_TOO_LONG,
+        EMERGENCY_TOO_LONG,
+        EMERGENCY_NAME_EXISTS,
         ALREADY_SIGNED_OFF,
         NOT_ENDED,
         NO_CONNECTOR,

@@ -195,15 +195,90 @@ string_newtype!(
 
 /// A person's national identity number. Never shown back through the API: it is stored
 /// encrypted and found through a keyed blind index.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "snake_case", deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+///
+/// Typed as people write it, a plain string whose format tells the kind
+/// ([`NationalId::parse`]); the older `{"kind": "cpr", "value": "…"}` form is still read.
+/// It serialises in that tagged form, which names the kind without guessing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum NationalId {
     Cpr(Cpr),
     Personnummer(Personnummer),
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for NationalId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "A Danish CPR number written DDMMYY-SSSS (the dash optional), or a Swedish personnummer or \
+                 samordningsnummer written YYYYMMDD-NNNN (or YYMMDD-NNNN, `+` for those over 100). The format \
+                 tells the kind: ten digits that form a valid CPR date are a CPR number, anything else a \
+                 personnummer. Write-only.",
+            ))
+            .examples(["010190-1234"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for NationalId {}
+
+impl<'de> serde::Deserialize<'de> for NationalId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Kind {
+            Cpr,
+            Personnummer,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Tagged {
+            kind: Kind,
+            value: String,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Text(String),
+            Tagged(Tagged),
+        }
+        let parsed = match Either::deserialize(d).map_err(|_| serde::de::Error::custom(Invalid::new(codes::NATIONAL_ID_FORMAT)))? {
+            Either::Text(s) => NationalId::parse(&s),
+            Either::Tagged(Tagged { kind: Kind::Cpr, value }) => Cpr::parse(&value).map(NationalId::Cpr),
+            Either::Tagged(Tagged { kind: Kind::Personnummer, value }) => Personnummer::parse(&value).map(NationalId::Personnummer),
+        };
+        parsed.map_err(serde::de::Error::custom)
+    }
+}
+
 impl NationalId {
+    /// A CPR number or personnummer as people write it, the kind told by the format: ten
+    /// digits (a dash or space allowed) that form a date by the CPR century rule are a
+    /// CPR number; twelve digits, a `+`, or ten digits that are no CPR date but a valid
+    /// personnummer are a personnummer (samordningsnummer included). The error names
+    /// what is wrong: a CPR date that does not exist, a personnummer's date or check
+    /// digit, or else the expected format.
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Err(Invalid::new(codes::EMPTY));
+        }
+        let digits = t.chars().filter(char::is_ascii_digit).count();
+        let plausible = t.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '));
+        if !plausible || !(digits == 10 || digits == 12) {
+            return Err(Invalid::new(codes::NATIONAL_ID_FORMAT));
+        }
+        if digits == 12 || t.contains('+') {
+            return Personnummer::parse(t).map(NationalId::Personnummer);
+        }
+        match Cpr::parse(t) {
+            Ok(c) => Ok(NationalId::Cpr(c)),
+            Err(cpr_error) => Personnummer::parse(t).map(NationalId::Personnummer).map_err(|_| cpr_error),
+        }
+    }
     /// Canonical text, the input of the blind index and the plaintext that is encrypted.
     pub fn canonical(&self) -> String {
         match self {
@@ -276,6 +351,37 @@ mod tests {
         let id = NationalId::Personnummer(Personnummer::parse("121212-1212").unwrap());
         assert_eq!(NationalId::from_canonical(&id.canonical()), Some(id.clone()));
         assert_eq!(id.masked(), "121212-xxxx");
+    }
+
+    #[test]
+    fn a_national_id_is_typed_as_people_write_it_and_the_format_tells_the_kind() {
+        // REQ: ORG-4
+        let cpr = |s: &str| matches!(NationalId::parse(s), Ok(NationalId::Cpr(_)));
+        let pnr = |s: &str| matches!(NationalId::parse(s), Ok(NationalId::Personnummer(_)));
+        assert!(cpr("010190-1235") && cpr("0101901235") && cpr(" 010190 1235 "));
+        assert_eq!(NationalId::parse("0101901235").unwrap().canonical(), "cpr:010190-1235");
+        assert!(pnr("19121212-1212") && pnr("191212121212") && pnr("121212+1212"));
+        assert!(pnr("19701063-2391"), "samordningsnummer, day + 60");
+        // Ten digits that are no CPR date (month 13) but a valid personnummer.
+        assert!(pnr("701063-2391"));
+        assert_eq!(NationalId::parse("123").unwrap_err().code, codes::NATIONAL_ID_FORMAT);
+        assert_eq!(NationalId::parse("01-01-90-12a5").unwrap_err().code, codes::NATIONAL_ID_FORMAT);
+        assert_eq!(NationalId::parse("").unwrap_err().code, codes::EMPTY);
+        assert_eq!(NationalId::parse("310290-1234").unwrap_err().code, codes::CPR_DATE);
+        assert_eq!(NationalId::parse("19121212-1213").unwrap_err().code, codes::PERSONNUMMER_CHECKSUM);
+    }
+
+    #[test]
+    fn a_national_id_reads_from_a_plain_string_or_the_tagged_form() {
+        // REQ: ORG-4
+        let read = |j: &str| serde_json::from_str::<NationalId>(j);
+        assert!(matches!(read(r#""010190-1235""#), Ok(NationalId::Cpr(_))));
+        assert!(matches!(read(r#"{"kind":"personnummer","value":"121212-1212"}"#), Ok(NationalId::Personnummer(_))));
+        let tagged = serde_json::to_string(&NationalId::parse("0101901235").unwrap()).unwrap();
+        assert_eq!(tagged, r#"{"kind":"cpr","value":"010190-1235"}"#);
+        assert!(matches!(read(&tagged), Ok(NationalId::Cpr(_))));
+        assert!(read(r#""123""#).unwrap_err().to_string().contains(codes::NATIONAL_ID_FORMAT));
+        assert!(read("42").unwrap_err().to_string().contains(codes::NATIONAL_ID_FORMAT));
     }
 
     fn luhn_digit(body: &[u32]) -> u32 {

@@ -79,6 +79,11 @@ pub struct Emergency {
     pub signoff_deadline_hours: Setting<u32>,
     /// EMG-3: the longest a supplier support account may be approved for.
     pub support_access_max_days: Setting<u32>,
+    /// EMG-1: days a temp account is valid when the local administrator keeps the
+    /// offered date (1: until the end of tomorrow, the next shift).
+    pub validity_default_days: Setting<u32>,
+    /// EMG-1: the most days ahead a temp account may be valid to.
+    pub validity_max_days: Setting<u32>,
 }
 
 /// Password rules, for Portvagt's local accounts (AUTH-2) and for initial passwords set
@@ -254,6 +259,9 @@ impl Preset {
         }
         if p.emergency.max_local_administrators.value > 0 && p.emergency.signoff_deadline_hours.value == 0 {
             return e("policy.emergency.signoff_deadline_hours.value", "must be at least 1");
+        }
+        if p.emergency.validity_default_days.value > p.emergency.validity_max_days.value {
+            return e("policy.emergency.validity_default_days.value", "is longer than validity_max_days");
         }
         if p.incidents.nis2_early_warning_hours.value > p.incidents.nis2_notification_hours.value {
             return e("policy.incidents.nis2_early_warning_hours.value", "is later than nis2_notification_hours");

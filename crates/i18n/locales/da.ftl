@@ -33,6 +33,7 @@ cvr-checksum = { $field } er ikke et gyldigt CVR-nummer: kontrolcifferet er fork
 se-org-number-checksum = { $field } er ikke et gyldigt svensk organisationsnummer: kontrolcifferet er forkert.
 cpr-format = { $field } skal være et CPR-nummer skrevet DDMMÅÅ-LLLL.
 cpr-date = { $field } er ikke et gyldigt CPR-nummer: datoen findes ikke.
+national-id-format = Skriv { $field } som DDMMÅÅ-XXXX, med eller uden bindestreg (et svensk personnummer som ÅÅÅÅMMDD-XXXX).
 personnummer-format = { $field } skal være et svensk personnummer skrevet ÅÅMMDD-NNNN eller ÅÅÅÅMMDDNNNN.
 personnummer-date = { $field } er ikke et gyldigt personnummer: datoen findes ikke.
 personnummer-checksum = { $field } er ikke et gyldigt personnummer: kontrolcifferet er forkert.
@@ -53,8 +54,19 @@ substitute-is-head = { $field }: stedfortræderen skal være en anden end ledere
 duplicate-key = Der findes allerede en post med dette { $field }.
 unknown-field = { $field } er ikke et kendt felt.
 missing-field = { $field } skal udfyldes.
-wrong-type = { $field } har forkert type: { $arg }.
-invalid-value = { $field } har en ugyldig værdi: { $arg }.
+wrong-type = { $field } { $arg ->
+    [number] skal være et tal.
+    [boolean] skal være ja eller nej.
+    [list] skal være en liste.
+    [text] skal være tekst.
+    [choice] skal være en af de mulige værdier.
+   *[other] har et forkert format.
+}
+invalid-value = { $field } { $arg ->
+    [number] skal være et tal, der ikke er negativt eller for stort.
+    [choice] skal være en af de mulige værdier.
+   *[other] har en værdi, der ikke kan bruges.
+}
 malformed-body = Indholdet er ikke gyldig JSON: { $arg }.
 body-too-large = Indholdet er større end { $arg } byte.
 page-past-end = { $field } ligger efter sidste side ({ $arg }).
@@ -104,6 +116,8 @@ account-not-active = { $field }: kontoen er { $arg }.
 outside-emergency-scope = { $field } ligger uden for nødadgangens omfang ({ $arg }).
 too-many-local-administrators = { $field }: der må højst være { $arg } lokale administratorer.
 username-exhausted = { $field }: der er intet ledigt brugernavn tilbage efter dette mønster.
+emergency-too-long = { $field }: en nødkonto må højst gælde { $arg } dage frem. Har vikaren brug for adgang længere, så bestil en almindelig konto.
+emergency-name-exists = Der findes allerede en nødkonto for en med dette navn ({ $arg }). Sæt kryds i »Opret alligevel«, hvis det er en anden person.
 period-too-long = { $field }: perioden må højst være { $arg } dage.
 already-signed-off = { $field } er allerede godkendt.
 not-ended = { $field }: opgaven er ikke afsluttet endnu (den slutter { $arg }).
@@ -491,6 +505,7 @@ ui-deactivate-heading = Deaktiver posten
 ui-deactivate-intro = En deaktiveret post bliver i historikken, men kan ikke længere vælges i nye bestillinger.
 ui-deactivate-confirm = Deaktiver { $arg }?
 ui-record-inactive = Posten er deaktiveret.
+ui-secret-hint-new = Skriv som DDMMÅÅ-XXXX. Nummeret gemmes krypteret og vises ikke igen.
 ui-secret-hint = Gemmes krypteret og vises aldrig; lad feltet stå tomt for at beholde det gemte nummer.
 ui-codes-hint = Koder adskilt af kommaer.
 ui-attestations = Sikkerhedserklæringer

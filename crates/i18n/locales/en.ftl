@@ -33,6 +33,7 @@ cvr-checksum = { $field } is not a valid CVR number: the check digit is wrong.
 se-org-number-checksum = { $field } is not a valid Swedish organisation number: the check digit is wrong.
 cpr-format = { $field } must be a CPR number written DDMMYY-SSSS.
 cpr-date = { $field } is not a valid CPR number: the date does not exist.
+national-id-format = Write { $field } as DDMMYY-XXXX for a Danish CPR number or YYYYMMDD-XXXX for a Swedish personnummer or samordningsnummer.
 personnummer-format = { $field } must be a personnummer written YYMMDD-NNNN or YYYYMMDDNNNN.
 personnummer-date = { $field } is not a valid personnummer: the date does not exist.
 personnummer-checksum = { $field } is not a valid personnummer: the check digit is wrong.
@@ -53,8 +54,19 @@ substitute-is-head = { $field }: the substitute must be another person than the 
 duplicate-key = A record with this { $field } exists already.
 unknown-field = { $field } is not a known field.
 missing-field = { $field } is required.
-wrong-type = { $field } has the wrong type: { $arg }.
-invalid-value = { $field } has an invalid value: { $arg }.
+wrong-type = { $field } { $arg ->
+    [number] must be a number.
+    [boolean] must be yes or no.
+    [list] must be a list.
+    [text] must be text.
+    [choice] must be one of the possible values.
+   *[other] has the wrong format.
+}
+invalid-value = { $field } { $arg ->
+    [number] must be a number that is neither negative nor too large.
+    [choice] must be one of the possible values.
+   *[other] has a value that cannot be used.
+}
 malformed-body = The body is not valid JSON: { $arg }.
 body-too-large = The body is larger than { $arg } bytes.
 page-past-end = { $field } is past the last page ({ $arg }).
@@ -104,6 +116,8 @@ account-not-active = { $field }: the account is { $arg }.
 outside-emergency-scope = { $field } is outside the emergency scope ({ $arg }).
 too-many-local-administrators = { $field }: there may be at most { $arg } local administrators.
 username-exhausted = { $field }: no free username is left for this pattern.
+emergency-too-long = { $field }: an emergency account may be valid at most { $arg } days ahead. If the temp needs access for longer, order an ordinary account.
+emergency-name-exists = There is already an emergency account for someone with this name ({ $arg }). Tick “Create anyway” if this is another person.
 period-too-long = { $field }: the period may be at most { $arg } days.
 already-signed-off = { $field } is signed off already.
 not-ended = { $field }: the engagement has not ended yet (it ends { $arg }).
@@ -491,6 +505,7 @@ ui-deactivate-heading = Deactivate the record
 ui-deactivate-intro = A deactivated record stays in the history but can no longer be chosen for new orders.
 ui-deactivate-confirm = Deactivate { $arg }?
 ui-record-inactive = This record is deactivated.
+ui-secret-hint-new = Write it as DDMMYY-XXXX (CPR) or YYYYMMDD-XXXX (personnummer). It is stored encrypted and not shown again.
 ui-secret-hint = Stored encrypted and never shown; leave it empty to keep the stored number.
 ui-codes-hint = Codes separated by commas.
 ui-attestations = Security attestations

@@ -33,6 +33,7 @@ cvr-checksum = { $field } är inte ett giltigt CVR-nummer: kontrollsiffran är f
 se-org-number-checksum = { $field } är inte ett giltigt organisationsnummer: kontrollsiffran är fel.
 cpr-format = { $field } ska vara ett danskt CPR-nummer skrivet DDMMÅÅ-NNNN.
 cpr-date = { $field } är inte ett giltigt CPR-nummer: datumet finns inte.
+national-id-format = Skriv { $field } som ÅÅÅÅMMDD-XXXX (samordningsnummer likadant, ett danskt CPR-nummer som DDMMÅÅ-XXXX).
 personnummer-format = { $field } ska vara ett personnummer skrivet ÅÅMMDD-NNNN eller ÅÅÅÅMMDDNNNN.
 personnummer-date = { $field } är inte ett giltigt personnummer: datumet finns inte.
 personnummer-checksum = { $field } är inte ett giltigt personnummer: kontrollsiffran är fel.
@@ -53,8 +54,19 @@ substitute-is-head = { $field }: ersättaren måste vara en annan person än che
 duplicate-key = Det finns redan en post med detta { $field }.
 unknown-field = { $field } är inte ett känt fält.
 missing-field = { $field } måste anges.
-wrong-type = { $field } har fel typ: { $arg }.
-invalid-value = { $field } har ett ogiltigt värde: { $arg }.
+wrong-type = { $field } { $arg ->
+    [number] ska vara ett tal.
+    [boolean] ska vara ja eller nej.
+    [list] ska vara en lista.
+    [text] ska vara text.
+    [choice] ska vara ett av de möjliga värdena.
+   *[other] har fel format.
+}
+invalid-value = { $field } { $arg ->
+    [number] ska vara ett tal som inte är negativt eller för stort.
+    [choice] ska vara ett av de möjliga värdena.
+   *[other] har ett värde som inte kan användas.
+}
 malformed-body = Innehållet är inte giltig JSON: { $arg }.
 body-too-large = Innehållet är större än { $arg } byte.
 page-past-end = { $field } ligger efter sista sidan ({ $arg }).
@@ -104,6 +116,8 @@ account-not-active = { $field }: kontot är { $arg }.
 outside-emergency-scope = { $field } ligger utanför nödåtkomstens omfattning ({ $arg }).
 too-many-local-administrators = { $field }: det får finnas högst { $arg } lokala administratörer.
 username-exhausted = { $field }: inget ledigt användarnamn finns kvar enligt detta mönster.
+emergency-too-long = { $field }: ett nödkonto får gälla högst { $arg } dagar framåt. Behöver vikarien åtkomst längre, beställ ett vanligt konto.
+emergency-name-exists = Det finns redan ett nödkonto för någon med det här namnet ({ $arg }). Kryssa i »Skapa ändå« om det är en annan person.
 period-too-long = { $field }: perioden får vara högst { $arg } dagar.
 already-signed-off = { $field } är redan attesterat.
 not-ended = { $field }: uppdraget har inte avslutats ännu (det slutar { $arg }).
@@ -491,6 +505,7 @@ ui-deactivate-heading = Inaktivera posten
 ui-deactivate-intro = En inaktiverad post finns kvar i historiken men kan inte längre väljas i nya beställningar.
 ui-deactivate-confirm = Inaktivera { $arg }?
 ui-record-inactive = Posten är inaktiverad.
+ui-secret-hint-new = Skriv som ÅÅÅÅMMDD-XXXX. Numret sparas krypterat och visas inte igen.
 ui-secret-hint = Sparas krypterat och visas aldrig; lämna fältet tomt för att behålla det sparade numret.
 ui-codes-hint = Koder åtskilda av kommatecken.
 ui-attestations = Säkerhetsintyg

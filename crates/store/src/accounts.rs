@@ -109,13 +109,15 @@ pub struct AccountRow {
     pub signoff_due: Option<Timestamp>,
     pub signed_off_by: Option<String>,
     pub signed_off_at: Option<Timestamp>,
+    /// When the coordinator last reminded the signer of a sign-off (EMG-2).
+    pub signoff_reminded_at: Option<Timestamp>,
     pub created_at: Timestamp,
     /// (role, profile it came from)
     pub roles: Vec<(Uuid, Option<Uuid>)>,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, person_id, system_id, agreement_id, username, status, kind, valid_from, valid_to, request_id, version, status_reason, \
-     activated_at, disabled_at, last_activity_at, created_by, department_id, purpose, signoff_due, signed_off_by, signed_off_at, created_at";
+     activated_at, disabled_at, last_activity_at, created_by, department_id, purpose, signoff_due, signed_off_by, signed_off_at, signoff_reminded_at, created_at";
 
 fn account_row(r: &AnyRow) -> Result<AccountRow> {
     let g = |c: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(c)?) };
@@ -143,6 +145,7 @@ fn account_row(r: &AnyRow) -> Result<AccountRow> {
         signoff_due: opt_ts(g("signoff_due")?)?,
         signed_off_by: g("signed_off_by")?,
         signed_off_at: opt_ts(g("signed_off_at")?)?,
+        signoff_reminded_at: opt_ts(g("signoff_reminded_at")?)?,
         created_at: ts(&r.try_get::<String, _>("created_at")?)?,
         roles: Vec::new(),
     })
@@ -166,6 +169,7 @@ pub struct AccountQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LifecycleRow {
     pub id: Uuid,
+    pub person_id: Uuid,
     pub system_id: Uuid,
     pub username: String,
     pub status: AccountStatus,
@@ -239,7 +243,7 @@ impl Store {
     /// Accounts the daily lifecycle may act on (not terminated or disabled).
     pub async fn lifecycle_accounts(&self) -> Result<Vec<LifecycleRow>> {
         let rows = sqlx::query(
-            "SELECT id, system_id, username, status, kind, valid_to, agreement_id, last_activity_at, activated_at FROM accounts \
+            "SELECT id, person_id, system_id, username, status, kind, valid_to, agreement_id, last_activity_at, activated_at FROM accounts \
              WHERE status IN ('provisioning', 'awaiting_activation', 'active', 'locked')",
         )
         .fetch_all(&self.pool)
@@ -250,6 +254,7 @@ impl Store {
                 let kind: String = r.try_get("kind")?;
                 Ok(LifecycleRow {
                     id: uuid(&r.try_get::<String, _>("id")?)?,
+                    person_id: uuid(&r.try_get::<String, _>("person_id")?)?,
                     system_id: uuid(&r.try_get::<String, _>("system_id")?)?,
                     username: r.try_get("username")?,
                     status: AccountStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(status.clone()))?,
@@ -447,6 +452,34 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         Ok(())
+    }
+
+    /// ACC-9: the state a lock interrupts, which an unlock returns the account to.
+    pub async fn set_locked_from(&mut self, id: Uuid, status: AccountStatus) -> Result<()> {
+        sqlx::query("UPDATE accounts SET locked_from = $1 WHERE id = $2")
+            .bind(status.as_str().to_string())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The state an account was locked from (`None`: locked before this was recorded).
+    pub async fn locked_from(&mut self, id: Uuid) -> Result<Option<AccountStatus>> {
+        let v: Option<Option<String>> =
+            sqlx::query_scalar("SELECT locked_from FROM accounts WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *self.tx).await?;
+        Ok(v.flatten().as_deref().and_then(AccountStatus::parse))
+    }
+
+    /// EMG-2: records that the signer of an open sign-off was reminded; false when it
+    /// was signed off meanwhile.
+    pub async fn remind_signoff(&mut self, id: Uuid, now: Timestamp) -> Result<bool> {
+        let res = sqlx::query("UPDATE accounts SET signoff_reminded_at = $1 WHERE id = $2 AND signed_off_at IS NULL")
+            .bind(now.to_string())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(res.rows_affected() == 1)
     }
 
     pub async fn sign_off_account(&mut self, id: Uuid, by: &str, now: Timestamp) -> Result<bool> {

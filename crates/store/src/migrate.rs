@@ -468,6 +468,13 @@ CREATE VIEW audit_index_all AS
     UNION ALL SELECT key, seq, chunk, day FROM audit_index_stage WHERE run = ANY (ARRAY(SELECT run FROM audit_runs WHERE staged = 1));
 "#,
     },
+    Migration {
+        version: 8,
+        name: "when the signer of an emergency account's sign-off was last reminded; the state a locked account returns to",
+        common: "ALTER TABLE accounts ADD COLUMN signoff_reminded_at TEXT;\nALTER TABLE accounts ADD COLUMN locked_from TEXT;",
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// What `migrate` did.

@@ -111,6 +111,42 @@ impl Store {
             .collect()
     }
 
+    /// Every outbox row of `topic` not carried out yet, due or waiting for a retry.
+    pub async fn unfinished_messages(&self, topic: &str) -> Result<Vec<FailingMessage>> {
+        let rows: Vec<(String, String, i64, Option<String>, String)> = sqlx::query_as(
+            "SELECT id, payload, attempts, last_error, available_at FROM outbox WHERE completed_at IS NULL AND topic = $1 ORDER BY seq",
+        )
+        .bind(topic.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, payload, attempts, error, at)| {
+                Ok(FailingMessage {
+                    id: uuid(&id)?,
+                    payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    attempts,
+                    last_error: error.unwrap_or_default(),
+                    next_attempt_at: ts(&at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The open manual tasks of these accounts.
+    pub async fn open_tasks_of(&self, accounts: &[Uuid]) -> Result<Vec<TaskRow>> {
+        if accounts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut w = Where::default();
+        w.and("state = 'open'".to_string());
+        let list: Vec<String> = accounts.iter().map(|a| w.arg(Arg::Text(a.to_string()))).collect();
+        w.and(format!("account_id IN ({})", list.join(", ")));
+        let rows = sqlx::query_with(&format!("SELECT {TASK_COLUMNS} FROM manual_tasks{} ORDER BY created_at, id", w.sql()), args(&w.args))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| task_row(r).and_then(|t| self.open_task(t))).collect()
+    }
+
     pub async fn task(&self, id: Uuid) -> Result<Option<TaskRow>> {
         let row = sqlx::query(&format!("SELECT {TASK_COLUMNS} FROM manual_tasks WHERE id = $1"))
             .bind(id.to_string())

@@ -81,6 +81,7 @@ fn fixture(version: i64) -> &'static str {
         }
         // Version 7 only reorganises the audit log's lookup keys (checked below).
         7 => "SELECT 1",
+        8 => "UPDATE accounts SET signoff_reminded_at = '2026-01-02T00:00:00.000000Z' WHERE id = '00000000-0000-0000-0000-000000000101'",
         _ => panic!("no fixture for schema version {version}: add one when adding a migration"),
     }
 }
@@ -114,6 +115,7 @@ backend_tests! {
         assert_eq!(store.holds().await.unwrap()[0].case_ref, "SAG-1");
         let account = store.account(Uuid::from_u128(0x101)).await.unwrap().unwrap();
         assert_eq!((account.kind, account.version), (domain::account::AccountKind::Emergency, 1), "columns added with defaults");
+        assert!(account.signoff_reminded_at.is_some(), "version 8 records a sign-off reminder");
         assert_eq!(store.evidence(Uuid::from_u128(0xb1)).await.unwrap().len(), 1);
     }
 

@@ -96,10 +96,29 @@ pub fn field_error_from_message(path: &str, msg: &str) -> FieldError {
     if msg.starts_with("missing field") {
         return FieldError::new(join(&ticked(msg)), codes::MISSING_FIELD);
     }
-    if msg.starts_with("invalid type") {
-        return FieldError::with(if path.is_empty() { "body" } else { path }, codes::WRONG_TYPE, msg);
+    let code = if msg.starts_with("invalid type") { codes::WRONG_TYPE } else { codes::INVALID_VALUE };
+    FieldError::with(if path.is_empty() { "body" } else { path }, code, expected_kind(msg))
+}
+
+/// What a deserializer expected, as one word the message catalogues choose their text
+/// by (`number`, `boolean`, `list`, `text`, `choice`, `other`): its own wording
+/// (`invalid type: string "x", expected u32`) is never shown to anyone.
+fn expected_kind(msg: &str) -> &'static str {
+    let expected = msg.rsplit_once("expected").map(|(_, e)| e.trim()).unwrap_or("");
+    let is = |words: &[&str]| words.iter().any(|w| expected.contains(w));
+    if msg.starts_with("unknown variant") || is(&["one of", "variant"]) {
+        "choice"
+    } else if is(&["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize", "f32", "f64", "integer", "number"]) {
+        "number"
+    } else if is(&["bool"]) {
+        "boolean"
+    } else if is(&["sequence", "array", "list"]) {
+        "list"
+    } else if is(&["string", "str"]) {
+        "text"
+    } else {
+        "other"
     }
-    FieldError::with(if path.is_empty() { "body" } else { path }, codes::INVALID_VALUE, msg)
 }
 
 /// A JSON body, parsed into `T` with every error naming its field. Nothing is written
@@ -202,5 +221,17 @@ mod tests {
         assert_eq!(err(r#"{"name":"  ","inner":{"cap":1,"org":"29189838"}}"#), FieldError::new("name", codes::EMPTY));
         assert_eq!(err(r#"{"name":"x","#).code, codes::MALFORMED_BODY);
         assert_eq!(err(r#"{"name":"x","inner":{"cap":-1,"org":"29189838"}}"#).code, codes::INVALID_VALUE);
+    }
+
+    #[test]
+    fn no_parser_text_reaches_a_message_only_what_was_expected() {
+        // REQ: OPS-2
+        let wrong = err(r#"{"name":"x","inner":{"cap":"many","org":"29189838"}}"#);
+        assert_eq!((wrong.code, wrong.arg.as_deref()), (codes::WRONG_TYPE, Some("number")));
+        assert_eq!(err(r#"{"name":"x","inner":{"cap":-1,"org":"29189838"}}"#).arg.as_deref(), Some("number"));
+        assert_eq!(err(r#"{"name":7,"inner":{"cap":1,"org":"29189838"}}"#).arg.as_deref(), Some("text"));
+        assert_eq!(field_error_from_message("kind", "unknown variant `x`, expected one of `a`, `b`").arg.as_deref(), Some("choice"));
+        assert_eq!(field_error_from_message("on", "invalid type: string \"y\", expected a boolean").arg.as_deref(), Some("boolean"));
+        assert_eq!(field_error_from_message("xs", "invalid type: map, expected a sequence").arg.as_deref(), Some("list"));
     }
 }

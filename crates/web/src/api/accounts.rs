@@ -157,9 +157,19 @@ pub struct ActivationOut {
 #[serde(deny_unknown_fields)]
 pub struct EmergencyIn {
     pub name: Name,
+    /// The temp's employer, when a supplier.
+    #[serde(default)]
+    pub supplier_id: Option<Uuid>,
+    /// Why the temp is needed now, for the unit's leader who signs off.
+    #[serde(default)]
+    pub reason: Option<Text>,
     /// Profiles within the policy's emergency scope.
     pub profiles: Vec<Uuid>,
+    /// At most the policy's `emergency.validity_max_days` ahead.
     pub valid_to: Date,
+    /// Create it although a live temp account has the same name (another person).
+    #[serde(default)]
+    pub same_name_confirmed: bool,
 }
 
 /// EMG-3: a supplier support account for one task and period.
@@ -181,12 +191,22 @@ pub struct EmergencyLineDoc {
     account_id: Uuid,
     username: String,
     person_name: String,
+    system_name: String,
     status: AccountStatus,
+    valid_to: Option<Date>,
+    /// Why the temp account was made.
+    reason: Option<String>,
     created_by: Option<String>,
     created_at: Timestamp,
+    department_id: Option<Uuid>,
+    department_name: String,
+    /// The unit's leader who signs off (their substitute in brackets).
+    signer: Option<String>,
     signoff_due: Option<Timestamp>,
     signed_off_by: Option<String>,
     signed_off_at: Option<Timestamp>,
+    /// When the coordinator last reminded the signer.
+    reminded_at: Option<Timestamp>,
     overdue: bool,
 }
 
@@ -304,6 +324,8 @@ pub struct TerminationReportDoc {
 pub struct LifecycleReportDoc {
     disabled_end_date: usize,
     disabled_agreement_ended: usize,
+    /// Persons whose affiliation with the supplier ended (ORG-4).
+    disabled_affiliation_ended: usize,
     disabled_inactive: usize,
     support_activated: usize,
     usernames_released: u64,
@@ -434,12 +456,16 @@ async fn get_authenticators(State(s): State<AppState>, caller: Caller, Path(id):
 }
 
 async fn create_emergency(State(s): State<AppState>, caller: Caller, JsonBody(e): JsonBody<EmergencyIn>) -> Res {
-    let rows = s
-        .app
-        .create_emergency_account(&caller.actor, EmergencyInput { name: e.name, profiles: e.profiles, valid_to: e.valid_to })
-        .await
-        .map_err(caller.problem(&s))?;
-    Ok((StatusCode::CREATED, Json(rows.into_iter().map(AccountOut::from).collect::<Vec<_>>())).into_response())
+    let input = EmergencyInput {
+        name: e.name,
+        supplier_id: e.supplier_id,
+        reason: e.reason,
+        profiles: e.profiles,
+        valid_to: e.valid_to,
+        same_name_confirmed: e.same_name_confirmed,
+    };
+    let receipt = s.app.create_emergency_account(&caller.actor, input).await.map_err(caller.problem(&s))?;
+    Ok((StatusCode::CREATED, Json(receipt.accounts.into_iter().map(AccountOut::from).collect::<Vec<_>>())).into_response())
 }
 
 async fn sign_off(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {

@@ -171,14 +171,14 @@ async fn create_emergency(State(s): State<AppState>, ctx: Ctx, RawForm(body): Ra
                 Uuid::parse_str(p).map_err(|_| domain::error::FieldError::new(format!("profiles[{i}]"), domain::codes::UNKNOWN_REFERENCE))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(EmergencyInput { name, profiles, valid_to })
+        Ok(EmergencyInput { name, supplier_id: None, reason: None, profiles, valid_to, same_name_confirmed: false })
     })();
     let result = match parsed {
         Ok(input) => s.app.create_emergency_account(&actor, input).await,
         Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
-        Ok(_) => Redirect::to("/emergency?done=emergency").into_response(),
+        Ok(_receipt) => Redirect::to("/emergency?done=emergency").into_response(),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => app_error_page(&ctx, e),
         Err(e) => {
             let fe = form_error(&ctx, &s.catalog, e);

@@ -428,7 +428,7 @@ async fn form_fields(
             Input::Secret => {
                 spec.kind = "password";
                 spec.value = String::new();
-                spec.hint = Some(tr.t("ui-secret-hint"));
+                spec.hint = Some(tr.t(if creating { "ui-secret-hint-new" } else { "ui-secret-hint" }));
             }
             Input::Area => spec.kind = "textarea",
             Input::Date => spec.kind = "date",

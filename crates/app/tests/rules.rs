@@ -1,0 +1,101 @@
+//! Rules that could be bypassed, each pinned by the way it was bypassed (ACC-4, EMG-1,
+//! ORG-4), on SQLite and PostgreSQL.
+
+mod world;
+
+use chrono::Duration;
+use domain::account::{AccountStatus, EvidenceKind};
+use domain::authz::{Organisation, UserRole};
+use domain::registry::{Affiliation, Person};
+use domain::text::Text;
+use portvagt_app::UserInput;
+use world::*;
+
+store::backend_tests! {
+    /// An account locked while it still waited for its evidence went active when
+    /// unlocked; it now returns to waiting, and activates only once the evidence is in.
+    async fn unlocking_returns_an_account_to_the_state_it_was_locked_from(b: TestBackend) {
+        // REQ: ACC-4, ACC-9
+        let w = world(b, "viborg", "2026-05-04T08:00:00Z", "2027-06-30").await;
+        let r = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-05-20")).await.unwrap();
+        w.approve(r.id).await;
+        w.confirm_all().await;
+        let acc = w.accounts_of(w.staff).await.remove(0);
+        assert_eq!(acc.status, AccountStatus::AwaitingActivation, "no evidence recorded");
+        let coordinator = w.coordinator();
+        w.app.lock_account(&coordinator, acc.id, Text::parse("Mistanke om delt adgangskode").unwrap()).await.unwrap();
+        let unlocked = w.app.unlock_account(&coordinator, acc.id).await.unwrap();
+        assert_eq!(unlocked.status, AccountStatus::AwaitingActivation, "back to waiting, not active");
+        w.app.process_outbox().await.unwrap();
+        let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
+        assert!(!tasks.iter().any(|t| t.account_id == acc.id && t.action == "enable"), "nothing enabled in the target system");
+
+        for kind in [EvidenceKind::ConfidentialityDeclaration, EvidenceKind::Training, EvidenceKind::IdentityCheck] {
+            w.app.record_evidence(&w.orderer, w.staff, kind, None).await.unwrap();
+        }
+        assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::Active, "active once the evidence is complete");
+        // An active account locked and unlocked is active again, and enabled.
+        w.app.lock_account(&coordinator, acc.id, Text::parse("Kontrol").unwrap()).await.unwrap();
+        assert_eq!(w.app.unlock_account(&coordinator, acc.id).await.unwrap().status, AccountStatus::Active);
+    }
+
+    /// Tårnby allows five local administrators; a sixth page user was accepted. The cap
+    /// counts users and tokens alike, and a second user for one of the five is no sixth.
+    async fn the_cap_of_local_administrators_holds_for_page_users(b: TestBackend) {
+        // REQ: EMG-1
+        let w = world(b, "taarnby", "2026-11-21T10:00:00Z", "2028-12-31").await;
+        let administrator = actor(UserRole::Administrator, Organisation::Municipality, None, None);
+        let mut persons = Vec::new();
+        for i in 0..6 {
+            let p = Person { name: name(&format!("Lokal Admin {i}")), email: None, affiliations: vec![], national_id: None, national_id_on_file: false };
+            persons.push(w.app.create(&w.admin, p).await.unwrap().id);
+        }
+        let user = |i: usize, person| UserInput {
+            username: format!("lokal{i}"),
+            display_name: format!("Lokal Admin {i}"),
+            role: UserRole::LocalAdministrator,
+            supplier_id: None,
+            department_id: Some(w.care),
+            person_id: Some(person),
+            oidc_subject: None,
+        };
+        for (i, p) in persons.iter().take(5).enumerate() {
+            w.app.create_user(&administrator, user(i, *p)).await.unwrap();
+        }
+        let before = w.counts().await;
+        let e = w.app.create_user(&administrator, user(5, persons[5])).await.unwrap_err();
+        assert_eq!(invalid(e), ("role".into(), "too-many-local-administrators"));
+        assert_eq!(w.counts().await, before, "nothing written");
+        w.app.create_user(&administrator, user(6, persons[0])).await.expect("a second login for one of the five");
+    }
+
+    /// A person whose affiliation with the supplier ended kept live accounts until the
+    /// agreement ended; the daily run now disables them the day after, like a leaver.
+    async fn an_ended_affiliation_disables_the_persons_accounts(b: TestBackend) {
+        // REQ: ORG-4, ACC-6
+        let w = world(b, "viborg", "2026-05-04T08:00:00Z", "2027-06-30").await;
+        let r = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-05-20")).await.unwrap();
+        w.approve(r.id).await;
+        w.confirm_all().await;
+        for kind in [EvidenceKind::ConfidentialityDeclaration, EvidenceKind::Training, EvidenceKind::IdentityCheck] {
+            w.app.record_evidence(&w.orderer, w.staff, kind, None).await.unwrap();
+        }
+        assert_eq!(w.accounts_of(w.staff).await[0].status, AccountStatus::Active);
+        let entry = w.app.get::<Person>(&w.admin, w.staff).await.unwrap();
+        let mut person = entry.data;
+        person.affiliations = vec![Affiliation { supplier_id: w.supplier, from: date("2025-01-01"), to: Some(date("2026-05-31")), employee_ref: None }];
+        w.app.update(&w.admin, w.staff, person, None).await.unwrap();
+
+        w.clock.set("2026-05-31T22:00:00Z");
+        assert_eq!(w.app.run_lifecycle().await.unwrap().disabled_affiliation_ended, 0, "the last day is still a working day");
+        w.clock.advance(Duration::hours(4));
+        let report = w.app.run_lifecycle().await.unwrap();
+        assert_eq!(report.disabled_affiliation_ended, 1);
+        let acc = &w.accounts_of(w.staff).await[0];
+        assert_eq!((acc.status, acc.status_reason.as_deref()), (AccountStatus::Disabled, Some("affiliation_ended")));
+        w.app.process_outbox().await.unwrap();
+        let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
+        assert!(tasks.iter().any(|t| t.account_id == acc.id && t.action == "disable"), "the target system is told");
+        assert_eq!(w.app.run_lifecycle().await.unwrap().disabled_affiliation_ended, 0, "idempotent");
+    }
+}
