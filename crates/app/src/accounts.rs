@@ -194,9 +194,20 @@ impl App {
         Ok(self.store.authenticators(person).await?)
     }
 
+    /// REQ-7: who closes accounts at once, bypassing approvals: the security officer.
+    /// The pages show the action only to them.
+    pub fn may_revoke(&self, actor: &Actor) -> bool {
+        actor.role == UserRole::SecurityOfficer
+    }
+
+    /// ACC-9: who locks and unlocks accounts: the IT security coordinator.
+    pub fn may_lock(&self, actor: &Actor) -> bool {
+        actor.role == UserRole::SecurityCoordinator
+    }
+
     /// ACC-9: the coordinator locks an account at once on suspected compromise.
     pub async fn lock_account(&self, actor: &Actor, id: Uuid, reason: Text) -> Result<AccountRow> {
-        if actor.role != UserRole::SecurityCoordinator {
+        if !self.may_lock(actor) {
             return Err(AppError::Forbidden);
         }
         let acc = self.account(actor, id).await?;
@@ -216,7 +227,7 @@ impl App {
     /// when nothing stands before it any more; only an account that returns to active is
     /// enabled in its target system.
     pub async fn unlock_account(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
-        if actor.role != UserRole::SecurityCoordinator {
+        if !self.may_lock(actor) {
             return Err(AppError::Forbidden);
         }
         let acc = self.account(actor, id).await?;
@@ -242,7 +253,7 @@ impl App {
     /// REQ-7: the security officer revokes any account at once, bypassing approvals,
     /// with a reason.
     pub async fn revoke_account(&self, actor: &Actor, id: Uuid, reason: &str) -> Result<AccountRow> {
-        if actor.role != UserRole::SecurityOfficer {
+        if !self.may_revoke(actor) {
             return Err(AppError::Forbidden);
         }
         if reason.trim().is_empty() {
@@ -257,5 +268,40 @@ impl App {
         self.end_account(&mut tx, actor, &acc, (AccountStatus::Terminated, reason.trim()), None, now).await?;
         tx.commit(AuditRecord::new(actor, "account.revoke", "account", Some(id), now).details(json!({ "reason": reason.trim() }))).await?;
         self.account(actor, id).await
+    }
+
+    /// REQ-7, ACC-6: the security officer closes every live account of a person at once
+    /// (an incident), in one transaction with one audit event per account. Returns the
+    /// person's accounts afterwards.
+    pub async fn revoke_person(&self, actor: &Actor, person: Uuid, reason: &str) -> Result<Vec<AccountRow>> {
+        if !self.may_revoke(actor) {
+            return Err(AppError::Forbidden);
+        }
+        if reason.trim().is_empty() {
+            return Err(FieldError::new("reason", codes::REASON_REQUIRED).into());
+        }
+        self.get::<Person>(actor, person).await?;
+        let query = AccountQuery { person_id: Some(person), limit: 1000, ..Default::default() };
+        let (accounts, _) = self.list_accounts(actor, query.clone()).await?;
+        let live: Vec<&AccountRow> = accounts.iter().filter(|a| a.status != AccountStatus::Terminated).collect();
+        if live.is_empty() {
+            return Err(FieldError::new("person_id", codes::NOTHING_TO_CLOSE).into());
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        for acc in &live {
+            self.end_account(&mut tx, actor, acc, (AccountStatus::Terminated, reason.trim()), None, now).await?;
+            tx.append_audit(
+                &AuditRecord::new(actor, "account.revoke", "account", Some(acc.id), now)
+                    .details(json!({ "reason": reason.trim(), "all_of_person": true })),
+            )
+            .await?;
+        }
+        tx.commit(
+            AuditRecord::new(actor, "person.revoke_all", "person", Some(person), now)
+                .details(json!({ "reason": reason.trim(), "accounts": live.iter().map(|a| a.id).collect::<Vec<_>>() })),
+        )
+        .await?;
+        Ok(self.list_accounts(actor, query).await?.0)
     }
 }

@@ -9,6 +9,7 @@ mod audit_log;
 mod emergency;
 mod lifecycle;
 mod policy;
+mod progress;
 mod provisioning;
 mod registry;
 mod requests;
@@ -22,6 +23,7 @@ pub use audit_log::{
 };
 pub use emergency::{EmergencyInput, EmergencyLine, EmergencyReceipt, SupportInput};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
+pub use progress::{Outstanding, OutstandingBy};
 pub use registry::ListFilter;
 pub use requests::{CheckResult, RequestFilter, RequestView};
 pub use sessions::{LoginStage, StartedSession, TotpEnrolment, UserInput, UserView, WebSession};

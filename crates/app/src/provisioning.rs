@@ -355,8 +355,7 @@ impl App {
             // back-off while the target is down.
             let system = self.store.get_entry(system_id).await?.map(|e| e.body);
             let code = system.as_ref().and_then(|b| b.get("code").and_then(|c| c.as_str()).map(String::from));
-            let kind = system.as_ref().and_then(|b| b.get("connector")).and_then(|c| c.as_str()).unwrap_or("manual").to_string();
-            if let Some(connector) = code.as_deref().and_then(|c| self.connectors.get(c)).filter(|c| c.kind() == kind) {
+            if let Some(connector) = self.connector_for(system.as_ref()) {
                 let outcome = self.run_connector(connector, p, account_id).await;
                 failpoint_after_send().await;
                 let mut tx = self.store.begin().await?;
@@ -513,6 +512,15 @@ impl App {
             self.fulfil(tx, actor, request_id, now).await?;
         }
         Ok(())
+    }
+
+    /// The connector that carries out a system's actions: the one configured for its code,
+    /// when it is of the kind the system's record names. `None`: manual tasks.
+    pub(crate) fn connector_for(&self, system: Option<&Value>) -> Option<&Connector> {
+        let system = system?;
+        let code = system.get("code").and_then(|c| c.as_str())?;
+        let kind = system.get("connector").and_then(|c| c.as_str()).unwrap_or("manual");
+        self.connectors.get(code).filter(|c| c.kind() == kind)
     }
 
     /// The initial password a create action carries because it was handed to the

@@ -303,6 +303,12 @@ pub fn daily_disable(accounts: &[LifecycleAccount], policy: &Policy, now: Timest
         .collect()
 }
 
+/// How an account's state reads to a person: an active account whose first day is still
+/// ahead is "created, active from …", never "active" (it is not usable before then).
+pub fn shown_status(status: AccountStatus, valid_from: Date, today: Date) -> (&'static str, Option<Date>) {
+    if status == AccountStatus::Active && valid_from > today { ("active_from", Some(valid_from)) } else { (status.as_str(), None) }
+}
+
 /// ORG-4: the last day of a person's affiliation with a supplier: the latest `to` of
 /// their affiliations with it, `None` when one of them is open-ended or there is none.
 pub fn affiliation_end(affiliations: &[crate::registry::Affiliation], supplier: Uuid) -> Option<Date> {
@@ -475,6 +481,15 @@ mod tests {
                 (7, DisableReason::AffiliationEnded)
             ]
         );
+    }
+
+    #[test]
+    fn an_account_is_not_shown_active_before_its_first_day() {
+        // REQ: ACC-5
+        let d = |s: &str| Date::parse(s).unwrap();
+        assert_eq!(shown_status(AccountStatus::Active, d("2026-12-20"), d("2026-12-01")), ("active_from", Some(d("2026-12-20"))));
+        assert_eq!(shown_status(AccountStatus::Active, d("2026-12-01"), d("2026-12-01")), ("active", None));
+        assert_eq!(shown_status(AccountStatus::Locked, d("2026-12-20"), d("2026-12-01")), ("locked", None));
     }
 
     #[test]

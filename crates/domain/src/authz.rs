@@ -247,6 +247,8 @@ enum Covers {
     Catalogue,
     /// Suppliers, orderers, agreements, persons.
     SupplierData,
+    /// The supplier records only (names and numbers, no persons).
+    Suppliers,
     /// Persons only.
     Persons,
     /// Agreements only.
@@ -269,6 +271,7 @@ impl Covers {
             Covers::SupplierData => kind.is_supplier_owned(),
             Covers::Requests => kind == ResourceKind::Request,
             Covers::Accounts => kind == ResourceKind::Account,
+            Covers::Suppliers => kind == ResourceKind::Supplier,
             Covers::Persons => kind == ResourceKind::Person,
             Covers::Agreements => kind == ResourceKind::Agreement,
         }
@@ -322,6 +325,8 @@ const RIGHTS: &[(UserRole, &[Action], Covers, Scope)] = &[
     (LocalAdministrator, DEACTIVATE, Accounts, Scope::All),
     (ItOperator, UPDATE, Accounts, Scope::All),
     (LocalAdministrator, READ, Catalogue, Scope::All),
+    // EMG-1: a temp's employer is picked from the suppliers.
+    (LocalAdministrator, READ, Suppliers, Scope::All),
     (ItOperator, READ, Catalogue, Scope::All),
     (ItOperator, READ, SupplierData, Scope::All),
     (Dpo, READ, Catalogue, Scope::All),

@@ -107,6 +107,7 @@ pub mod codes {
     pub const USERNAME_EXHAUSTED: &str = "username-exhausted";
     pub const PERIOD_TOO_LONG: &str = "period-too-long";
     pub const EMERGENCY_TOO_LONG: &str = "emergency-too-long";
+    pub const NOTHING_TO_CLOSE: &str = "nothing-to-close";
     pub const EMERGENCY_NAME_EXISTS: &str = "emergency-name-exists";
     pub const ALREADY_SIGNED_OFF: &str = "already-signed-off";
     pub const NOT_ENDED: &str = "not-ended";
@@ -194,6 +195,7 @@ pub mod codes {
         USERNAME_EXHAUSTED,
         PERIOD_TOO_LONG,
         EMERGENCY_TOO_LONG,
+        NOTHING_TO_CLOSE,
         EMERGENCY_NAME_EXISTS,
         ALREADY_SIGNED_OFF,
         NOT_ENDED,

@@ -283,14 +283,21 @@ pub struct Person {
     pub email: Option<Email>,
     #[serde(default)]
     pub affiliations: Vec<Affiliation>,
-    /// CPR or personnummer. Write-only: stored encrypted, never returned; leave it out
-    /// of an update to keep the stored one.
-    #[serde(default, skip_serializing)]
+    /// CPR number or personnummer, typed as people write it (`010190-1234`,
+    /// `0101901234`, `19121212-1212`). Write-only: stored encrypted, never returned; leave
+    /// it out of an update to keep the stored one.
+    #[serde(default, skip_serializing_if = "never_shown")]
+    #[cfg_attr(feature = "openapi", schema(write_only))]
     pub national_id: Option<NationalId>,
     /// Whether a national identity number is stored for the person.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(read_only))]
     pub national_id_on_file: bool,
+}
+
+/// A national identity number is never serialised back (it is stored sealed).
+fn never_shown<T>(_: &T) -> bool {
+    true
 }
 
 impl Record for Person {

@@ -86,9 +86,13 @@ backend_tests! {
             ("suppliers", json!({ "name": "X", "org_number": "29189838", "colour": "red" }), StatusCode::UNPROCESSABLE_ENTITY, "unknown-field", "colour"),
             ("suppliers", json!({ "name": 42, "org_number": "29189838" }), StatusCode::UNPROCESSABLE_ENTITY, "wrong-type", "name"),
             ("suppliers", json!({ "org_number": "29189838" }), StatusCode::UNPROCESSABLE_ENTITY, "missing-field", "name"),
-            ("persons", person_body("P", s.supplier_a, "01019-1234"), StatusCode::UNPROCESSABLE_ENTITY, "cpr-format", "national_id.value"),
-            ("persons", person_body("P", s.supplier_a, "310290-1234"), StatusCode::UNPROCESSABLE_ENTITY, "cpr-date", "national_id.value"),
-            ("persons", json!({ "name": "P", "national_id": { "kind": "personnummer", "value": "121212-1213" } }), StatusCode::UNPROCESSABLE_ENTITY, "personnummer-checksum", "national_id.value"),
+            ("persons", person_body("P", s.supplier_a, "01019-1234"), StatusCode::UNPROCESSABLE_ENTITY, "cpr-format", "national_id"),
+            ("persons", person_body("P", s.supplier_a, "310290-1234"), StatusCode::UNPROCESSABLE_ENTITY, "cpr-date", "national_id"),
+            ("persons", json!({ "name": "P", "national_id": { "kind": "personnummer", "value": "121212-1213" } }), StatusCode::UNPROCESSABLE_ENTITY, "personnummer-checksum", "national_id"),
+            // As people write it: a plain string, the kind from its format.
+            ("persons", json!({ "name": "P", "national_id": "123" }), StatusCode::UNPROCESSABLE_ENTITY, "national-id-format", "national_id"),
+            ("persons", json!({ "name": "P", "national_id": "310290-1234" }), StatusCode::UNPROCESSABLE_ENTITY, "cpr-date", "national_id"),
+            ("persons", json!({ "name": "P", "national_id": "19121212-1213" }), StatusCode::UNPROCESSABLE_ENTITY, "personnummer-checksum", "national_id"),
             ("agreements", json!({ "valid_to": "2025-12-31" }), StatusCode::UNPROCESSABLE_ENTITY, "ends-before-start", "valid_to"),
             ("agreements", json!({ "scope": { "systems": [uuid::Uuid::now_v7()], "profiles": [], "user_cap": 4 } }), StatusCode::UNPROCESSABLE_ENTITY, "unknown-reference", "scope.systems[0]"),
             ("agreements", json!({ "scope": { "systems": [s.system], "profiles": [s.supplier_a], "user_cap": 4 } }), StatusCode::UNPROCESSABLE_ENTITY, "unknown-reference", "scope.profiles[0]"),
@@ -347,7 +351,7 @@ backend_tests! {
     }
 
     async fn national_ids_are_write_only(b: TestBackend) {
-        // REQ: ORG-4
+        // REQ: ORG-4, LOG-5
         let t = TestApp::spawn(b).await;
         let s = seed(&t).await;
         let p: Value = t.get(&format!("/api/v1/persons/{}", s.person_a), &t.coordinator).await.json().await.unwrap();
@@ -361,7 +365,19 @@ backend_tests! {
         let found: Value = t.post("/api/v1/persons/lookup", &t.coordinator, &json!({ "national_id": { "kind": "cpr", "value": "010190-1234" } })).await.json().await.unwrap();
         assert_eq!(found["items"][0]["name"], "Anna Berg-Holm");
         let v = problem(t.post("/api/v1/persons/lookup", &t.coordinator, &json!({ "national_id": { "kind": "cpr", "value": "999999-9999" } })).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert_eq!(v["field"], "national_id.value");
+        assert_eq!(v["field"], "national_id");
+        // Typed as people write it: with or without the dash, the kind from the format.
+        let found: Value = t.post("/api/v1/persons/lookup", &t.coordinator, &json!({ "national_id": "0101901234" })).await.json().await.unwrap();
+        assert_eq!(found["items"][0]["name"], "Anna Berg-Holm");
+        let body = json!({ "name": "Sven Svensson", "national_id": "19121212-1212", "affiliations": [{ "supplier_id": s.supplier_a, "from": "2026-01-01" }] });
+        let created: Value = t.post("/api/v1/persons", &t.coordinator, &body).await.json().await.unwrap();
+        assert_eq!(created["national_id_on_file"], true);
+        let found: Value = t.post("/api/v1/persons/lookup", &t.coordinator, &json!({ "national_id": "191212121212" })).await.json().await.unwrap();
+        assert_eq!(found["items"][0]["name"], "Sven Svensson", "a personnummer with or without the dash");
+        let v = problem(t.post("/api/v1/persons/lookup", &t.coordinator, &json!({ "national_id": "12 34" })).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("national-id-format"), Some("national_id")));
+        assert!(v["detail"].as_str().unwrap().contains("DDMMYY-XXXX"), "the expected form: {v}");
+        assert!(!v["detail"].as_str().unwrap().contains("expected"), "no parser text: {v}");
     }
 }
 

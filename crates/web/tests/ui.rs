@@ -600,7 +600,7 @@ backend_tests! {
         let p = web.submit(&page_path, &order, &[("kind", "termination")]).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
         assert!(p.location.ends_with("?done=account_ended"));
-        assert!(web.get(&p.location).await.body.contains("The account is being ended in every system now."));
+        assert!(web.get(&p.location).await.body.contains("The account is closed in Portvagt."));
         let ended = requests().await.into_iter().find(|r| r.body["kind"] == "termination").unwrap();
         assert_eq!(ended.body["account_id"], account.to_string());
         assert_ne!(ended.body["state"], "submitted", "approved at once");

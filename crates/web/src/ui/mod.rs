@@ -371,6 +371,8 @@ fn internal(state: &AppState, lang: Lang, e: AppError) -> Response {
 /// A use-case's refusal as the user reads it: the field's label, the rule's text.
 pub(crate) struct FormError {
     pub field: Option<String>,
+    /// The rule's code (`emergency-name-exists`), for a form that reacts to one.
+    pub code: &'static str,
     pub message: String,
 }
 
@@ -392,9 +394,9 @@ pub(crate) fn label_key(path: &str) -> String {
 }
 
 pub(crate) fn form_error(ctx: &Ctx, catalog: &Catalog, e: AppError) -> FormError {
-    let field = match &e {
-        AppError::Invalid(fe) | AppError::Conflict(fe) | AppError::Denied(fe) => Some(fe.field.clone()),
-        _ => None,
+    let (field, code) = match &e {
+        AppError::Invalid(fe) | AppError::Conflict(fe) | AppError::Denied(fe) => (Some(fe.field.clone()), fe.code),
+        _ => (None, ""),
     };
     let message = match &e {
         AppError::Invalid(fe) | AppError::Conflict(fe) | AppError::Denied(fe) => {
@@ -412,7 +414,7 @@ pub(crate) fn form_error(ctx: &Ctx, catalog: &Catalog, e: AppError) -> FormError
         }
         _ => Problem::from_app(catalog, ctx.tr.lang, e).detail,
     };
-    FormError { field, message }
+    FormError { field, code, message }
 }
 
 /// Maps a use-case error to a page: not found and forbidden look the same (AUTH-4).

@@ -1,18 +1,26 @@
-//! Accounts, their orders, and revocation (security officer).
+//! Accounts: the list, an account's page with its state in every target system, and the
+//! security officer's and coordinator's actions on it — close it or all of the person's
+//! accounts at once (REQ-7), lock and unlock it (ACC-9).
 
 use super::*;
+use app::Outstanding;
+use domain::account::AccountStatus;
+use store::AccountRow;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/accounts", get(accounts))
         .route("/accounts/{id}", get(account_detail))
         .route("/accounts/{id}/revoke", post(revoke))
-        .route("/accounts/{id}/order", post(order_for_account))
+        .route("/accounts/{id}/revoke-all", post(revoke_all))
+        .route("/accounts/{id}/lock", post(lock))
+        .route("/accounts/{id}/unlock", post(unlock))
 }
 
 async fn accounts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
     let actor = actor_or_return!(ctx);
     let tr = &ctx.tr;
+    let today = s.app.now().date();
     let pr = page_request(&q);
     let status: Vec<&'static str> = match q.state.as_deref().and_then(domain::account::AccountStatus::parse) {
         Some(st) => vec![st.as_str()],
@@ -33,7 +41,7 @@ async fn accounts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
                 link(a.username.clone(), format!("/accounts/{}", a.id)),
                 cell(name(&a.person_id)),
                 cell(name(&a.system_id)),
-                cell(tr.t(&format!("status-{}", a.status.as_str()))),
+                cell(state::status_text(tr, a, today)),
                 cell(tr.date(&a.valid_from)),
                 cell(tr.opt_date(&a.valid_to)),
             ]
@@ -73,56 +81,77 @@ async fn accounts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
 async fn account_detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
     let actor = actor_or_return!(ctx);
     let id = id_or_return!(ctx, id);
-    let done = done_message(&ctx, &q.done);
-    account_page(&s, &ctx, &actor, id, done, None).await
+    account_page(&s, &ctx, &actor, id, q.done.clone(), None).await
 }
 
-/// An account's page; `refused` is an order form sent back: its kind, values and error.
-async fn account_page(
+/// A form of the account's page sent back: which one (its `kind`), what was typed, why.
+pub(super) type Refused = (registry::Values, FormError);
+
+/// An account's page: its facts and state in Portvagt and in its target system, the
+/// person's other accounts with theirs, and the actions this actor may take, each behind
+/// its own heading. `done` names what just happened; the confirmation is built from the
+/// state as it is now, so it says what is true.
+pub(super) async fn account_page(
     s: &AppState,
     ctx: &Ctx,
     actor: &Actor,
     id: Uuid,
-    success: Option<String>,
-    refused: Option<(registry::Values, FormError)>,
+    done: Option<String>,
+    refused: Option<Refused>,
 ) -> Response {
     let tr = &ctx.tr;
+    let today = s.app.now().date();
     let a = match s.app.account(actor, id).await {
         Ok(a) => a,
         Err(e) => return app_error_page(ctx, e),
     };
+    // The person's accounts (this one among them) as this actor may see them.
+    let query = store::AccountQuery { person_id: Some(a.person_id), limit: 200, ..Default::default() };
+    let siblings = s.app.list_accounts(actor, query).await.map(|x| x.0).unwrap_or_else(|_| vec![a.clone()]);
+    let outstanding = s.app.outstanding(&siblings).await.unwrap_or_default();
     let mut ids = vec![a.person_id, a.system_id];
+    ids.extend(siblings.iter().map(|x| x.system_id));
     ids.extend(a.roles.iter().map(|r| r.0));
     ids.extend(a.roles.iter().filter_map(|r| r.1));
     let names = s.app.names(&ids).await.unwrap_or_default();
     let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
+    let none: Vec<Outstanding> = Vec::new();
+    let target = |x: &AccountRow| state::target_text(tr, &name(&x.system_id), x, outstanding.get(&x.id).unwrap_or(&none));
+    let person = name(&a.person_id);
     let facts = vec![
         (tr.t("field-username"), a.username.clone()),
-        (tr.t("field-person_id"), name(&a.person_id)),
+        (tr.t("field-person_id"), person.clone()),
         (tr.t("field-system_id"), name(&a.system_id)),
-        (tr.t("field-status"), tr.t(&format!("status-{}", a.status.as_str()))),
+        (tr.t("field-status"), state::status_text(tr, &a, today)),
+        (tr.t("ui-in-target"), target(&a)),
         (tr.t("field-valid_from"), tr.date(&a.valid_from)),
         (tr.t("field-valid_to"), tr.opt_date(&a.valid_to)),
         (tr.t("ui-roles"), a.roles.iter().map(|r| name(&r.0)).collect::<Vec<_>>().join(", ")),
         (tr.t("ui-last-activity"), tr.opt_time(&a.last_activity_at)),
     ];
     let mut sections = vec![Section { heading: tr.t("ui-account-facts"), facts, ..Default::default() }];
-    // SEC-3: immediate revocation by the security officer (and the coordinator).
-    if matches!(actor.role, UserRole::SecurityOfficer | UserRole::SecurityCoordinator)
-        && a.status != domain::account::AccountStatus::Terminated
-    {
-        let mut f = button(format!("/accounts/{id}/revoke"), tr.t("ui-revoke"), true, Vec::new());
-        f.inline = false;
-        f.button_class = "button-primary pv-danger";
-        f.fields.push(FieldSpec::new(tr, "reason", "textarea").required());
+    if siblings.len() > 1 {
+        let rows = siblings
+            .iter()
+            .map(|x| {
+                let user = if x.id == a.id { cell(x.username.clone()) } else { link(x.username.clone(), format!("/accounts/{}", x.id)) };
+                vec![user, cell(name(&x.system_id)), cell(state::status_text(tr, x, today)), cell(target(x))]
+            })
+            .collect();
         sections.push(Section {
-            heading: tr.t("ui-revoke-heading"),
-            text: Some(tr.t("ui-revoke-intro")),
-            forms: vec![f],
+            heading: tr.t1("ui-person-accounts", &person),
+            table: Some(TableSpec {
+                caption: tr.t1("ui-person-accounts", &person),
+                headers: vec![tr.t("field-username"), tr.t("field-system_id"), tr.t("field-status"), tr.t("ui-in-target")],
+                rows,
+                empty: tr.t("ui-none"),
+                more: String::new(),
+            }),
             ..Default::default()
         });
     }
-    let mut error = None;
+    // Each action this actor may take, behind its own heading; a form sent back opens.
+    let mut actions: Vec<(String, Option<String>, FormSpec)> = Vec::new();
     if a.status.is_live() && s.app.may(actor, domain::authz::Action::Create, domain::authz::ResourceKind::Request) {
         let current: Vec<(String, String)> = {
             let mut ps: Vec<Uuid> = a.roles.iter().filter_map(|r| r.1).collect();
@@ -136,26 +165,68 @@ async fn account_page(
         let preset = s.app.active_preset().await.ok();
         let lead = |days: fn(&domain::policy::LeadTimes) -> u32| {
             let d = preset.as_ref().map(|p| days(&p.policy.lead_times)).unwrap_or(0);
-            (s.app.now().date().0 + chrono::Duration::days(i64::from(d))).to_string()
+            (today.0 + chrono::Duration::days(i64::from(d))).to_string()
         };
-        let mut forms =
-            order_forms(tr, id, &current, system_profiles, job_profiles, lead(|l| l.change_days.value), lead(|l| l.extension_days.value));
-        if let Some((values, e)) = refused {
-            let kind = values.get("kind").and_then(|v| v.first()).cloned().unwrap_or_default();
-            if let Some(f) = forms.iter_mut().find(|f| f.hidden.iter().any(|(k, v)| k == "kind" && *v == kind)) {
-                refill(f, &values);
-                error = attach_error(std::slice::from_mut(f), e);
-            }
+        let forms = account_orders::order_forms(
+            tr,
+            id,
+            &current,
+            system_profiles,
+            job_profiles,
+            lead(|l| l.change_days.value),
+            lead(|l| l.extension_days.value),
+        );
+        for (f, heading) in forms.into_iter().zip(["ui-action-change-roles", "ui-action-extension", "ui-action-termination"]) {
+            actions.push((tr.t(heading), None, f));
         }
-        sections.push(Section {
-            heading: tr.t("ui-order-change-heading"),
-            text: Some(tr.t("ui-order-change-intro")),
-            forms,
-            ..Default::default()
-        });
+    }
+    if s.app.may_lock(actor) && matches!(a.status, AccountStatus::Active | AccountStatus::AwaitingActivation) {
+        let mut f = action_form(tr, id, "lock", "ui-lock", "button-secondary");
+        f.fields.push(FieldSpec::new(tr, "reason", "textarea").required().hint(tr.t("ui-lock-hint")));
+        actions.push((tr.t("ui-lock-heading"), Some(tr.t("ui-lock-intro")), f));
+    }
+    if s.app.may_lock(actor) && a.status == AccountStatus::Locked {
+        actions.push((
+            tr.t("ui-unlock-heading"),
+            Some(tr.t("ui-unlock-intro")),
+            action_form(tr, id, "unlock", "ui-unlock", "button-primary"),
+        ));
+    }
+    if s.app.may_revoke(actor) && a.status != AccountStatus::Terminated {
+        let mut f = action_form(tr, id, "revoke", "ui-revoke", "button-primary pv-danger");
+        f.fields.push(FieldSpec::new(tr, "reason", "textarea").required());
+        f.confirm =
+            Some(tr.catalog.text(tr.lang, "ui-revoke-confirm", &[("arg", a.username.as_str()), ("arg2", name(&a.system_id).as_str())]));
+        actions.push((tr.t("ui-revoke-heading"), Some(tr.t("ui-revoke-intro")), f));
+    }
+    let live_of_person = siblings.iter().filter(|x| x.status != AccountStatus::Terminated).count() as u64;
+    if s.app.may_revoke(actor) && live_of_person > 0 {
+        let mut f = action_form(tr, id, "revoke_all", "ui-revoke-all", "button-primary pv-danger");
+        f.fields.push(FieldSpec::new(tr, "reason", "textarea").required());
+        f.confirm = Some(tr.catalog.text(
+            tr.lang,
+            "ui-revoke-all-confirm",
+            &[("arg", person.as_str()), ("arg2", tr.num(&live_of_person).as_str())],
+        ));
+        let intro =
+            tr.catalog.text(tr.lang, "ui-revoke-all-intro", &[("arg", person.as_str()), ("arg2", tr.num(&live_of_person).as_str())]);
+        actions.push((tr.t1("ui-revoke-all-heading", &person), Some(intro), f));
+    }
+    let mut error = None;
+    let refused_kind = refused.as_ref().and_then(|(v, _)| v.get("kind").and_then(|k| k.first()).cloned());
+    let mut refused = refused;
+    for (heading, text, mut f) in actions {
+        let kind = f.hidden.iter().find(|(k, _)| k == "kind").map(|(_, v)| v.clone()).unwrap_or_default();
+        let open = refused_kind.as_deref() == Some(kind.as_str());
+        if open && let Some((values, e)) = refused.take() {
+            account_orders::refill(&mut f, &values);
+            error = attach_error(std::slice::from_mut(&mut f), e);
+        }
+        sections.push(Section { heading, text, forms: vec![f], collapsible: Some(open), ..Default::default() });
     }
     let mut p = page(ctx, "ui-account-title", sections);
-    p.success = success;
+    p.c.title = tr.catalog.text(tr.lang, "ui-account-title-of", &[("arg", a.username.as_str()), ("arg2", name(&a.system_id).as_str())]);
+    p.success = done.as_deref().and_then(|d| confirmation(tr, d, &a, &siblings, &outstanding, &name));
     let failed = error.is_some();
     p.error = error;
     let mut res = render(&p);
@@ -165,196 +236,108 @@ async fn account_page(
     res
 }
 
-/// The orders about one account (REQ-1): a change of roles from a job profile or the
-/// current roles with additions and removals (each with the reason), an extension, and
-/// the end of this one account.
-fn order_forms(
+/// What just happened, as it stands now: closed in Portvagt, and per target system
+/// whether it is closed there too or who still has to do it.
+fn confirmation(
     tr: &Tr,
-    id: Uuid,
-    current: &[(String, String)],
-    system_profiles: Vec<(String, String)>,
-    job_profiles: Vec<(String, String)>,
-    change_start: String,
-    extension_start: String,
-) -> Vec<FormSpec> {
-    let form = |kind: &str, submit: &str, button_class: &'static str, fields: Vec<FieldSpec>| FormSpec {
+    done: &str,
+    a: &AccountRow,
+    siblings: &[AccountRow],
+    outstanding: &HashMap<Uuid, Vec<Outstanding>>,
+    name: &dyn Fn(&Uuid) -> String,
+) -> Option<String> {
+    let none: Vec<Outstanding> = Vec::new();
+    let target = |x: &AccountRow| state::target_text(tr, &name(&x.system_id), x, outstanding.get(&x.id).unwrap_or(&none));
+    match done {
+        "revoked" | "locked" | "unlocked" => Some(format!("{} {}", tr.t(&format!("done-{done}")), target(a))),
+        "revoked_all" => {
+            let closed: Vec<&AccountRow> = siblings.iter().filter(|x| x.status == AccountStatus::Terminated).collect();
+            let everywhere = closed.iter().all(|x| state::settled(outstanding, x.id));
+            let head = tr.t(if everywhere { "done-revoked_all-everywhere" } else { "done-revoked_all" });
+            let waiting: Vec<String> = closed.iter().filter(|x| !state::settled(outstanding, x.id)).map(|x| target(x)).collect();
+            Some(if waiting.is_empty() { head } else { format!("{head} {}", waiting.join(" · ")) })
+        }
+        other => {
+            let key = format!("done-{other}");
+            tr.catalog.has(tr.lang, &key).then(|| tr.t(&key))
+        }
+    }
+}
+
+/// A form of the account's page: posts to `/accounts/{id}/{path}` with its kind.
+fn action_form(tr: &Tr, id: Uuid, kind: &str, submit: &str, button_class: &'static str) -> FormSpec {
+    FormSpec {
         method: "post",
-        action: format!("/accounts/{id}/order"),
+        action: format!("/accounts/{id}/{}", kind.replace('_', "-")),
         submit: tr.t(submit),
         button_class,
         hidden: vec![("kind".into(), kind.into())],
-        fields,
         ..Default::default()
-    };
-    let addable: Vec<(String, String)> = system_profiles.into_iter().filter(|(p, _)| !current.iter().any(|(c, _)| c == p)).collect();
-    let change = form(
-        "change_roles",
-        "ui-order-change-roles",
-        "button-primary",
-        vec![
-            FieldSpec::new(tr, "job_profile_id", "select").options(job_profiles, &[]).hint(tr.t("ui-change-job-profile-hint")),
-            FieldSpec::new(tr, "add_profiles", "checkboxes").options(addable, &[]),
-            FieldSpec::new(tr, "remove_profiles", "checkboxes").options(current.to_vec(), &[]),
-            FieldSpec::new(tr, "deviation_reason", "textarea").hint(tr.t("ui-deviation-reason-hint")),
-            FieldSpec::new(tr, "wanted_start", "date").required().value(&change_start),
-            FieldSpec::new(tr, "urgent_reason", "textarea").hint(tr.t("ui-urgent-hint")),
-            FieldSpec::new(tr, "needs_assessment_ref", "text").hint(tr.t("ui-needs-assessment-hint")),
-            FieldSpec::new(tr, "comment", "textarea"),
-        ],
-    );
-    let extension = form(
-        "extension",
-        "ui-order-extension",
-        "button-secondary",
-        vec![
-            FieldSpec::new(tr, "end_date", "date").required(),
-            FieldSpec::new(tr, "wanted_start", "date").required().value(&extension_start),
-            FieldSpec::new(tr, "urgent_reason", "textarea").hint(tr.t("ui-urgent-hint")),
-            FieldSpec::new(tr, "comment", "textarea"),
-        ],
-    );
-    let mut end = form("termination", "ui-order-termination", "button-primary pv-danger", vec![FieldSpec::new(tr, "comment", "textarea")]);
-    end.confirm = Some(tr.t("ui-order-termination-confirm"));
-    vec![change, extension, end]
-}
-
-/// Puts posted values back into a form that was refused.
-fn refill(f: &mut FormSpec, values: &registry::Values) {
-    for fld in &mut f.fields {
-        let vals = values.get(&fld.name).cloned().unwrap_or_default();
-        if fld.options.is_empty() {
-            fld.value = vals.first().cloned().unwrap_or_default();
-        } else {
-            for o in &mut fld.options {
-                o.2 = vals.contains(&o.0);
-            }
-        }
     }
 }
 
-/// Parses an order about one account at the edge, naming the field at fault.
-fn parse_account_order(
-    values: &registry::Values,
-    person_id: Uuid,
-    account_id: Uuid,
-    today: Date,
-) -> Result<RequestInput, domain::error::FieldError> {
-    use domain::error::FieldError;
-    let one = |name: &str| values.get(name).and_then(|v| v.first()).map(|v| v.trim().to_string()).unwrap_or_default();
-    let date = |name: &str| -> Result<Option<Date>, FieldError> {
-        match one(name).as_str() {
-            "" => Ok(None),
-            x => Date::parse(x).map(Some).map_err(|e| e.at(name)),
-        }
-    };
-    let text = |name: &str| -> Result<Option<Text>, FieldError> {
-        match one(name).as_str() {
-            "" => Ok(None),
-            x => Text::parse(x).map(Some).map_err(|e| e.at(name)),
-        }
-    };
-    let ids = |name: &str| -> Result<Vec<Uuid>, FieldError> {
-        values
-            .get(name)
-            .into_iter()
-            .flatten()
-            .map(|v| Uuid::parse_str(v.trim()).map_err(|_| FieldError::new(name, domain::codes::UNKNOWN_REFERENCE)))
-            .collect()
-    };
-    let kind = match one("kind").as_str() {
-        "change_roles" => RequestKind::ChangeRoles,
-        "extension" => RequestKind::Extension,
-        "termination" => RequestKind::Termination,
-        _ => return Err(FieldError::new("kind", domain::codes::MISSING_FIELD)),
-    };
-    let mut deviations = Vec::new();
-    if kind == RequestKind::ChangeRoles {
-        let (add, remove) = (ids("add_profiles")?, ids("remove_profiles")?);
-        if !add.is_empty() || !remove.is_empty() {
-            let reason = text("deviation_reason")?.ok_or(FieldError::new("deviation_reason", domain::codes::REASON_REQUIRED))?;
-            for (list, is_add) in [(add, true), (remove, false)] {
-                deviations.extend(list.into_iter().map(|profile_id| domain::request::Deviation {
-                    profile_id,
-                    add: is_add,
-                    reason: reason.clone(),
-                }));
-            }
-        }
-    }
-    let job_profile_id = match one("job_profile_id").as_str() {
-        "" => None,
-        x => Some(Uuid::parse_str(x).map_err(|_| FieldError::new("job_profile_id", domain::codes::UNKNOWN_REFERENCE))?),
-    };
-    let wanted_start = match kind {
-        RequestKind::Termination => today,
-        _ => date("wanted_start")?.ok_or(FieldError::new("wanted_start", domain::codes::MISSING_FIELD))?,
-    };
-    Ok(RequestInput {
-        kind,
-        person_id,
-        system_id: None,
-        account_id: Some(account_id),
-        agreement_id: None,
-        job_profile_id: if kind == RequestKind::ChangeRoles { job_profile_id } else { None },
-        deviations,
-        wanted_start,
-        end_date: if kind == RequestKind::Extension { date("end_date")? } else { None },
-        urgent_reason: if kind == RequestKind::Termination { None } else { text("urgent_reason")? },
-        needs_assessment_ref: match one("needs_assessment_ref").as_str() {
-            "" => None,
-            x => Some(Name::parse(x).map_err(|e| e.at("needs_assessment_ref"))?),
-        },
-        comment: text("comment")?,
-        draft: false,
-    })
-}
-
-async fn order_for_account(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
-    let values = registry::values_from_post(&body);
+/// The posted form of an action: its values, the form token checked.
+fn posted(ctx: &Ctx, body: &[u8]) -> Result<registry::Values, Response> {
+    let values = registry::values_from_post(body);
     let token = values.get("csrf").and_then(|v| v.first()).cloned().unwrap_or_default();
-    csrf_or_return!(ctx, &token);
+    ctx.check_csrf(&token)?;
+    Ok(values)
+}
+
+fn one(values: &registry::Values, name: &str) -> String {
+    values.get(name).and_then(|v| v.first()).map(|v| v.trim().to_string()).unwrap_or_default()
+}
+
+/// Runs an action on the account: on success to the account's page with what happened,
+/// on a refusal back to the page with the form open and the error on its field.
+async fn act<F, Fut>(s: &AppState, ctx: &Ctx, id: String, body: &[u8], done: &str, run: F) -> Response
+where
+    F: FnOnce(Actor, Uuid, registry::Values) -> Fut,
+    Fut: std::future::Future<Output = Result<(), AppError>>,
+{
+    let values = match posted(ctx, body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let actor = actor_or_return!(ctx);
     let id = id_or_return!(ctx, id);
-    let account = match s.app.account(&actor, id).await {
-        Ok(a) => a,
-        Err(e) => return app_error_page(&ctx, e),
-    };
-    let submitted = match parse_account_order(&values, account.person_id, id, s.app.now().date()) {
-        Ok(input) => s.app.submit_request(&actor, input).await,
-        Err(e) => Err(AppError::Invalid(e)),
-    };
-    match submitted {
-        Ok(v) => {
-            let done = if v.request.kind == RequestKind::Termination { "account_ended" } else { "submitted" };
-            Redirect::to(&format!("/requests/{}?done={done}", v.id)).into_response()
-        }
-        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
+    match run(actor.clone(), id, values.clone()).await {
+        Ok(()) => Redirect::to(&format!("/accounts/{id}?done={done}")).into_response(),
+        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(ctx, e),
         Err(e) => {
-            let fe = form_error(&ctx, &s.catalog, e);
-            account_page(&s, &ctx, &actor, id, None, Some((values, fe))).await
+            let fe = form_error(ctx, &s.catalog, e);
+            account_page(s, ctx, &actor, id, None, Some((values, fe))).await
         }
     }
 }
 
-#[derive(Deserialize)]
-struct ReasonForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    reason: String,
+async fn revoke(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
+    let app = s.app.clone();
+    act(&s, &ctx, id, &body, "revoked", |actor, id, v| async move { app.revoke_account(&actor, id, &one(&v, "reason")).await.map(|_| ()) })
+        .await
 }
 
-async fn revoke(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<ReasonForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
-    if f.reason.trim().is_empty() {
-        let msg = form_error(&ctx, &s.catalog, AppError::Invalid(domain::error::FieldError::new("reason", domain::codes::REASON_REQUIRED)))
-            .message;
-        return error_page(&ctx, axum::http::StatusCode::UNPROCESSABLE_ENTITY, &ctx.tr.t("problem-validation"), &msg);
-    }
-    match s.app.revoke_account(&actor, id, f.reason.trim()).await {
-        Ok(_) => Redirect::to(&format!("/accounts/{id}?done=revoked")).into_response(),
-        Err(e) => app_error_page(&ctx, e),
-    }
+/// REQ-7: every account of the account's person, closed at once.
+async fn revoke_all(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
+    let app = s.app.clone();
+    act(&s, &ctx, id, &body, "revoked_all", |actor, id, v| async move {
+        let acc = app.account(&actor, id).await?;
+        app.revoke_person(&actor, acc.person_id, &one(&v, "reason")).await.map(|_| ())
+    })
+    .await
+}
+
+async fn lock(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
+    let app = s.app.clone();
+    act(&s, &ctx, id, &body, "locked", |actor, id, v| async move {
+        let reason =
+            Text::parse(&one(&v, "reason")).map_err(|_| domain::error::FieldError::new("reason", domain::codes::REASON_REQUIRED))?;
+        app.lock_account(&actor, id, reason).await.map(|_| ())
+    })
+    .await
+}
+
+async fn unlock(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
+    let app = s.app.clone();
+    act(&s, &ctx, id, &body, "unlocked", |actor, id, _| async move { app.unlock_account(&actor, id).await.map(|_| ()) }).await
 }

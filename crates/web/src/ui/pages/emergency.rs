@@ -1,190 +1,431 @@
-//! Emergency temp accounts (EMG-1/2): the local administrator's page, usable on a tablet
-//! at night; the coordinator's reconciliation.
+//! Emergency temp accounts (EMG-1, EMG-2): the local administrator's page, made for a
+//! tablet at night, with the receipt to hand over; the unit leader's sign-offs (in their
+//! inbox); the coordinator's reconciliation with who must sign by when, and reminders.
 
 use super::*;
+use app::{EmergencyLine, EmergencyReceipt};
+use domain::account::AccountStatus;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/emergency", get(emergency).post(create_emergency)).route("/emergency/{id}/sign-off", post(sign_off))
+    Router::new()
+        .route("/emergency", get(emergency).post(create_emergency))
+        .route("/emergency/{id}/sign-off", post(sign_off))
+        .route("/emergency/{id}/delete", post(order_deletion))
+        .route("/emergency/{id}/remind", post(remind))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Default, Clone)]
 struct EmergencyForm {
-    csrf: String,
     name: String,
+    supplier_id: String,
+    reason: String,
     valid_to: String,
     profiles: Vec<String>,
+    same_name_confirmed: bool,
 }
 
-fn parse_emergency_form(body: &[u8]) -> EmergencyForm {
-    let mut f = EmergencyForm::default();
-    for (k, v) in form_urlencoded::parse(body) {
-        match k.as_ref() {
-            "csrf" => f.csrf = v.into_owned(),
-            "name" => f.name = v.into_owned(),
-            "valid_to" => f.valid_to = v.into_owned(),
-            "profiles" => f.profiles.push(v.into_owned()),
-            _ => {}
-        }
+fn parse_emergency_form(values: &registry::Values) -> EmergencyForm {
+    let one = |k: &str| values.get(k).and_then(|v| v.first()).cloned().unwrap_or_default();
+    EmergencyForm {
+        name: one("name"),
+        supplier_id: one("supplier_id"),
+        reason: one("reason"),
+        valid_to: one("valid_to"),
+        profiles: values.get("profiles").cloned().unwrap_or_default(),
+        same_name_confirmed: one("same_name_confirmed") == "true",
     }
-    f
+}
+
+/// Parses the form at the edge; every field's error at once.
+fn emergency_input(f: &EmergencyForm) -> Result<EmergencyInput, Vec<domain::error::FieldError>> {
+    use domain::error::FieldError;
+    let mut errors = Vec::new();
+    let name = Name::parse(&f.name).map_err(|e| errors.push(e.at("name"))).ok();
+    let reason = Text::parse(&f.reason).map_err(|_| errors.push(FieldError::new("reason", domain::codes::REASON_REQUIRED))).ok();
+    let valid_to = Date::parse(&f.valid_to).map_err(|e| errors.push(e.at("valid_to"))).ok();
+    let supplier_id = match f.supplier_id.trim() {
+        "" => None,
+        x => Uuid::parse_str(x).map_err(|_| errors.push(FieldError::new("supplier_id", domain::codes::UNKNOWN_REFERENCE))).ok(),
+    };
+    let profiles: Vec<Uuid> = f.profiles.iter().filter_map(|p| Uuid::parse_str(p).ok()).collect();
+    if profiles.len() != f.profiles.len() {
+        errors.push(FieldError::new("profiles", domain::codes::UNKNOWN_REFERENCE));
+    }
+    match (name, reason, valid_to) {
+        (Some(name), Some(reason), Some(valid_to)) if errors.is_empty() => {
+            Ok(EmergencyInput { name, supplier_id, reason: Some(reason), profiles, valid_to, same_name_confirmed: f.same_name_confirmed })
+        }
+        _ => Err(errors),
+    }
 }
 
 async fn emergency(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
     let actor = actor_or_return!(ctx);
-    let f = EmergencyForm { valid_to: s.app.now().date().to_string(), ..Default::default() };
-    emergency_page(&s, &ctx, &actor, &f, None, done_message(&ctx, &q.done)).await
+    if actor.role != UserRole::LocalAdministrator {
+        return reconciliation_page(&s, &ctx, &actor, done_message(&ctx, &q.done)).await;
+    }
+    let policy = match s.app.active_preset().await {
+        Ok(p) => p.policy,
+        Err(e) => return app_error_page(&ctx, e),
+    };
+    let today = s.app.now().date();
+    let f = EmergencyForm {
+        valid_to: domain::account::emergency_default_valid_to(today, &policy).to_string(),
+        // Every profile in the emergency scope is what a temp needs: ticked from the start.
+        profiles: scope_profiles(&s, &actor, &policy).await.into_iter().map(|(id, _)| id).collect(),
+        ..Default::default()
+    };
+    local_admin_page(&s, &ctx, &actor, &f, Vec::new(), None).await
 }
 
-async fn emergency_page(
+/// The profiles of the emergency scope, as (id, name).
+async fn scope_profiles(s: &AppState, actor: &Actor, policy: &domain::policy::Policy) -> Vec<(String, String)> {
+    let page_all = PageRequest { page: 1, page_size: domain::paging::MAX_PAGE_SIZE };
+    let scope = &policy.emergency.scope.value;
+    match s.app.list::<Profile>(actor, &active_only(), page_all).await {
+        Ok(p) => p
+            .items
+            .into_iter()
+            .filter(|e| scope.iter().any(|c| c.eq_ignore_ascii_case(e.data.code.as_str())))
+            .map(|e| (e.id.to_string(), e.data.display_name()))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Who signs off the actor's unit's temp accounts: the department's head as the registry
+/// names them, else the unit's name.
+async fn signer_of(s: &AppState, actor: &Actor) -> String {
+    let Some(unit) = actor.department else { return String::new() };
+    match s.app.get::<Department>(actor, unit).await {
+        Ok(d) => d.data.head.map(|h| h.name.to_string()).unwrap_or_else(|| d.data.name.to_string()),
+        Err(_) => String::new(),
+    }
+}
+
+/// The local administrator's page: the form (the receipt above it right after a
+/// creation), then the temp accounts with their state in every system.
+async fn local_admin_page(
     s: &AppState,
     ctx: &Ctx,
     actor: &Actor,
     f: &EmergencyForm,
-    error: Option<FormError>,
-    success: Option<String>,
+    errors: Vec<FormError>,
+    receipt: Option<Section>,
 ) -> Response {
     let tr = &ctx.tr;
-    let mut sections = Vec::new();
-    if actor.role == UserRole::LocalAdministrator {
-        let scope = s.app.active_preset().await.map(|p| p.policy.emergency.scope.value).unwrap_or_default();
-        let page_all = PageRequest { page: 1, page_size: domain::paging::MAX_PAGE_SIZE };
-        let profiles: Vec<(String, String)> = match s.app.list::<Profile>(actor, &active_only(), page_all).await {
-            Ok(p) => p
-                .items
-                .into_iter()
-                .filter(|e| scope.iter().any(|c| c.eq_ignore_ascii_case(e.data.code.as_str())))
-                .map(|e| (e.id.to_string(), e.data.display_name()))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        let form = FormSpec {
-            action: "/emergency".into(),
-            submit: tr.t("ui-create-emergency"),
-            button_class: "button-primary",
-            fields: vec![
-                FieldSpec::new(tr, "name", "text").required().value(&f.name),
-                FieldSpec::new(tr, "profiles", "checkboxes").options(profiles, &f.profiles).hint(tr.t("ui-emergency-scope-hint")),
-                FieldSpec::new(tr, "valid_to", "date").required().value(&f.valid_to),
-            ],
-            ..Default::default()
-        };
-        let mut forms = [form];
-        let msg = error.and_then(|e| attach_error(&mut forms, e));
-        sections.push(Section {
-            heading: tr.t("ui-new-emergency"),
-            text: Some(tr.t("ui-emergency-intro")),
-            forms: forms.into_iter().collect(),
-            ..Default::default()
-        });
-        let mut p_error = msg;
-        let query = store::AccountQuery { kind: Some("emergency"), limit: 50, ..Default::default() };
-        if let Ok((rows, _)) = s.app.list_accounts(actor, query).await {
-            let names = s.app.names(&rows.iter().map(|a| a.person_id).collect::<Vec<_>>()).await.unwrap_or_default();
-            sections.push(Section {
-                heading: tr.t("ui-emergency-list"),
-                table: Some(TableSpec {
-                    caption: tr.t("ui-emergency-list"),
-                    headers: vec![tr.t("field-name"), tr.t("field-username"), tr.t("field-status"), tr.t("field-valid_to")],
-                    rows: rows
-                        .iter()
-                        .map(|a| {
-                            vec![
-                                cell(names.get(&a.person_id).cloned().unwrap_or_default()),
-                                cell(a.username.clone()),
-                                cell(tr.t(&format!("status-{}", a.status.as_str()))),
-                                cell(tr.opt_date(&a.valid_to)),
-                            ]
-                        })
-                        .collect(),
-                    empty: tr.t("ui-none"),
-                    more: String::new(),
-                }),
-                ..Default::default()
-            });
-        }
-        let mut p = page(ctx, "nav-emergency", sections);
-        p.success = success;
-        p.error = p_error.take();
-        let failed = p.error.is_some();
-        let mut res = render(&p);
-        if failed {
-            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        }
-        return res;
+    let policy = match s.app.active_preset().await {
+        Ok(p) => p.policy,
+        Err(e) => return app_error_page(ctx, e),
+    };
+    let today = s.app.now().date();
+    let latest = domain::account::emergency_latest_valid_to(today, &policy);
+    let signer = signer_of(s, actor).await;
+    let suppliers = options::<Supplier>(s, actor, active_only()).await;
+    let mut fields = vec![
+        FieldSpec::new(tr, "name", "text").required().value(&f.name).hint(tr.t("ui-emergency-name-hint")),
+        FieldSpec::new(tr, "supplier_id", "select")
+            .options(suppliers, std::slice::from_ref(&f.supplier_id))
+            .placeholder(tr.t("ui-emergency-no-supplier")),
+        FieldSpec::new(tr, "reason", "textarea").required().value(&f.reason).hint(tr.t("ui-emergency-reason-hint")),
+        FieldSpec::new(tr, "profiles", "checkboxes")
+            .options(scope_profiles(s, actor, &policy).await, &f.profiles)
+            .hint(tr.t("ui-emergency-scope-hint")),
+        FieldSpec::new(tr, "valid_to", "date").required().value(&f.valid_to).hint(tr.catalog.text(
+            tr.lang,
+            "ui-emergency-valid-hint",
+            &[("arg", tr.date(&latest).as_str()), ("arg2", tr.num(&u64::from(policy.emergency.validity_max_days.value)).as_str())],
+        )),
+    ];
+    fields[1].label = tr.t("field-employer");
+    let same_name = errors.iter().any(|e| e.field.as_deref() == Some("name") && e.code == domain::codes::EMERGENCY_NAME_EXISTS);
+    if same_name {
+        fields.push(
+            FieldSpec::new(tr, "same_name_confirmed", "checkboxes").options(vec![("true".into(), tr.t("ui-emergency-same-name"))], &[]),
+        );
     }
-    // The coordinator's reconciliation and sign-off (EMG-2).
+    let form = FormSpec {
+        action: "/emergency".into(),
+        submit: tr.t("ui-create-emergency"),
+        button_class: "button-primary",
+        fields,
+        ..Default::default()
+    };
+    let mut forms = [form];
+    let msg = attach_errors(&mut forms, errors);
+    let mut sections = Vec::new();
+    sections.extend(receipt);
+    let intro = tr.catalog.text(
+        tr.lang,
+        "ui-emergency-intro",
+        &[("arg", signer.as_str()), ("arg2", tr.num(&u64::from(policy.emergency.signoff_deadline_hours.value)).as_str())],
+    );
+    sections.push(Section {
+        heading: tr.t("ui-new-emergency"),
+        text: Some(intro),
+        forms: forms.into_iter().collect(),
+        ..Default::default()
+    });
+    sections.push(temp_list(s, ctx, actor).await);
+    let mut p = page(ctx, "nav-emergency", sections);
+    let failed = msg.is_some();
+    p.error = msg;
+    let mut res = render(&p);
+    if failed {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
+/// The temp accounts, one row per temp with their systems and the state in each.
+async fn temp_list(s: &AppState, ctx: &Ctx, actor: &Actor) -> Section {
+    let tr = &ctx.tr;
+    let today = s.app.now().date();
+    let query = store::AccountQuery { kind: Some("emergency"), limit: 200, ..Default::default() };
+    let rows = s.app.list_accounts(actor, query).await.map(|x| x.0).unwrap_or_default();
+    let outstanding = s.app.outstanding(&rows).await.unwrap_or_default();
+    let mut ids: Vec<Uuid> = rows.iter().flat_map(|a| [a.person_id, a.system_id]).collect();
+    ids.dedup();
+    let names = s.app.names(&ids).await.unwrap_or_default();
+    let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
+    let mut persons: Vec<Uuid> = Vec::new();
+    for a in &rows {
+        if !persons.contains(&a.person_id) {
+            persons.push(a.person_id);
+        }
+    }
+    let none = Vec::new();
+    let table_rows = persons
+        .iter()
+        .map(|p| {
+            let of: Vec<&store::AccountRow> = rows.iter().filter(|a| a.person_id == *p).collect();
+            let usernames: Vec<String> =
+                of.iter().map(|a| a.username.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let systems: Vec<String> =
+                of.iter().map(|a| state::target_text(tr, &name(&a.system_id), a, outstanding.get(&a.id).unwrap_or(&none))).collect();
+            let signed = of.iter().all(|a| a.signed_off_at.is_some());
+            let first = of[0];
+            let signoff =
+                if signed { tr.t("ui-emergency-signed") } else { tr.t1("ui-emergency-awaiting-signoff", &tr.opt_time(&first.signoff_due)) };
+            vec![
+                cell(name(p)),
+                cell(usernames.join(", ")),
+                cell(state::status_text(tr, first, today)),
+                cell(systems.join(" · ")),
+                cell(tr.opt_date(&first.valid_to)),
+                cell(signoff),
+            ]
+        })
+        .collect();
+    Section {
+        heading: tr.t("ui-emergency-list"),
+        table: Some(TableSpec {
+            caption: tr.t("ui-emergency-list"),
+            headers: vec![
+                tr.t("field-name"),
+                tr.t("field-username"),
+                tr.t("field-status"),
+                tr.t("ui-in-target"),
+                tr.t("field-valid_to"),
+                tr.t("ui-signoff"),
+            ],
+            rows: table_rows,
+            empty: tr.t("ui-emergency-none"),
+            more: String::new(),
+        }),
+        ..Default::default()
+    }
+}
+
+/// What the local administrator hands over: username, the initial password (this once),
+/// validity, who signs off by when, and whether each system is ready yet.
+async fn receipt_section(s: &AppState, ctx: &Ctx, actor: &Actor, name: &str, r: &EmergencyReceipt) -> Section {
+    let tr = &ctx.tr;
+    let outstanding = s.app.outstanding(&r.accounts).await.unwrap_or_default();
+    let names = s.app.names(&r.accounts.iter().map(|a| a.system_id).collect::<Vec<_>>()).await.unwrap_or_default();
+    let none = Vec::new();
+    let mut facts: Vec<(String, String)> = r
+        .accounts
+        .iter()
+        .map(|a| {
+            let system = names.get(&a.system_id).cloned().unwrap_or_default();
+            (tr.t1("ui-username-in", &system), a.username.clone())
+        })
+        .collect();
+    let first = &r.accounts[0];
+    facts.push((tr.t("field-valid_to"), tr.opt_date(&first.valid_to)));
+    facts.push((
+        tr.t("ui-signoff"),
+        tr.catalog.text(
+            tr.lang,
+            "ui-emergency-signoff-by",
+            &[("arg", signer_of(s, actor).await.as_str()), ("arg2", tr.opt_time(&first.signoff_due).as_str())],
+        ),
+    ));
+    let ready = r.accounts.iter().all(|a| state::settled(&outstanding, a.id));
+    let states: Vec<String> = r
+        .accounts
+        .iter()
+        .map(|a| state::target_text(tr, &names.get(&a.system_id).cloned().unwrap_or_default(), a, outstanding.get(&a.id).unwrap_or(&none)))
+        .collect();
+    facts.push((tr.t("ui-in-target"), states.join(" · ")));
+    Section {
+        id: Some("receipt"),
+        heading: tr.t1("ui-emergency-receipt", name),
+        text: Some(tr.t(if ready { "ui-emergency-ready" } else { "ui-emergency-not-ready" })),
+        facts,
+        secrets: vec![(tr.t("ui-initial-password"), r.initial_password.clone())],
+        ..Default::default()
+    }
+}
+
+async fn create_emergency(State(s): State<AppState>, ctx: Ctx, RawForm(body): RawForm) -> Response {
+    let values = registry::values_from_post(&body);
+    let token = values.get("csrf").and_then(|v| v.first()).cloned().unwrap_or_default();
+    csrf_or_return!(ctx, &token);
+    let actor = actor_or_return!(ctx);
+    let f = parse_emergency_form(&values);
+    let input = match emergency_input(&f) {
+        Ok(i) => i,
+        Err(errors) => {
+            let errors = errors.into_iter().map(|e| form_error(&ctx, &s.catalog, AppError::Invalid(e))).collect();
+            return local_admin_page(&s, &ctx, &actor, &f, errors, None).await;
+        }
+    };
+    let name = input.name.to_string();
+    match s.app.create_emergency_account(&actor, input).await {
+        Ok(receipt) => {
+            let section = receipt_section(&s, &ctx, &actor, &name, &receipt).await;
+            let policy = s.app.active_preset().await.map(|p| p.policy);
+            let fresh = EmergencyForm {
+                valid_to: policy
+                    .as_ref()
+                    .map(|p| domain::account::emergency_default_valid_to(s.app.now().date(), p).to_string())
+                    .unwrap_or_default(),
+                profiles: f.profiles.clone(),
+                ..Default::default()
+            };
+            local_admin_page(&s, &ctx, &actor, &fresh, Vec::new(), Some(section)).await
+        }
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => app_error_page(&ctx, e),
+        Err(e) => {
+            let fe = form_error(&ctx, &s.catalog, e);
+            local_admin_page(&s, &ctx, &actor, &f, vec![fe], None).await
+        }
+    }
+}
+
+/// EMG-2: the coordinator's (and security officer's, auditor's) reconciliation: every
+/// temp account, who must sign it off by when, and a reminder for the coordinator.
+async fn reconciliation_page(s: &AppState, ctx: &Ctx, actor: &Actor, success: Option<String>) -> Response {
+    let tr = &ctx.tr;
     let lines = match s.app.emergency_reconciliation(actor).await {
         Ok(l) => l,
         Err(e) => return app_error_page(ctx, e),
     };
+    let may_remind = actor.role == UserRole::SecurityCoordinator;
     let rows = lines
         .iter()
         .map(|l| {
-            let mut action = cell(l.signed_off_by.clone().map(|b| format!("{} {}", tr.t("ui-signed-off-by"), b)).unwrap_or_default());
-            if l.signed_off_at.is_none() {
-                action.form = Some(button(format!("/emergency/{}/sign-off", l.account_id), tr.t("ui-sign-off"), true, Vec::new()));
+            let due = due_text(tr, l);
+            let mut state = cell(match (&l.signed_off_by, &l.reminded_at) {
+                (Some(by), _) => format!("{} {by} {}", tr.t("ui-signed-off-by"), tr.opt_time(&l.signed_off_at)),
+                (None, Some(at)) => tr.t1("ui-reminded-at", &tr.time(at)),
+                (None, None) => tr.t("ui-not-signed"),
+            });
+            if may_remind && l.signed_off_at.is_none() {
+                let mut b = button(format!("/emergency/{}/remind", l.account_id), tr.t("ui-remind"), false, Vec::new());
+                b.confirm = None;
+                state.form = Some(b);
             }
             vec![
                 cell(l.person_name.clone()),
-                cell(l.username.clone()),
-                cell(l.created_by.clone().unwrap_or_default()),
-                cell(tr.time(&l.created_at)),
-                cell(tr.opt_time(&l.signoff_due) + if l.overdue { " ⚑" } else { "" }),
-                action,
+                cell(format!("{} ({})", l.username, l.system_name)),
+                cell(l.department_name.clone()),
+                cell(l.reason.clone().unwrap_or_else(|| "–".into())),
+                cell(format!("{}, {}", l.created_by.clone().unwrap_or_default(), tr.time(&l.created_at))),
+                cell(format!("{} – {due}", l.signer.clone().unwrap_or_else(|| tr.t("ui-no-signer")))),
+                state,
             ]
         })
         .collect();
-    sections.push(Section {
+    let sections = vec![Section {
+        text: Some(tr.t("ui-reconciliation-intro")),
         table: Some(TableSpec {
             caption: tr.t("ui-reconciliation"),
             headers: vec![
                 tr.t("field-name"),
                 tr.t("field-username"),
+                tr.t("field-department_id"),
+                tr.t("field-reason"),
                 tr.t("ui-created-by"),
-                tr.t("ui-when"),
-                tr.t("ui-signoff-due"),
-                String::new(),
+                tr.t("ui-signoff-who-due"),
+                tr.t("ui-signoff"),
             ],
             rows,
-            empty: tr.t("ui-none"),
+            empty: tr.t("ui-emergency-none"),
             more: String::new(),
         }),
         ..Default::default()
-    });
+    }];
     let mut p = page(ctx, "ui-reconciliation", sections);
     p.success = success;
     render(&p)
 }
 
-async fn create_emergency(State(s): State<AppState>, ctx: Ctx, RawForm(body): RawForm) -> Response {
-    let f = parse_emergency_form(&body);
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let parsed = (|| -> Result<EmergencyInput, domain::error::FieldError> {
-        let name = Name::parse(&f.name).map_err(|e| e.at("name"))?;
-        let valid_to = Date::parse(&f.valid_to).map_err(|e| e.at("valid_to"))?;
-        let profiles = f
-            .profiles
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                Uuid::parse_str(p).map_err(|_| domain::error::FieldError::new(format!("profiles[{i}]"), domain::codes::UNKNOWN_REFERENCE))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(EmergencyInput { name, supplier_id: None, reason: None, profiles, valid_to, same_name_confirmed: false })
-    })();
-    let result = match parsed {
-        Ok(input) => s.app.create_emergency_account(&actor, input).await,
-        Err(e) => Err(AppError::Invalid(e)),
-    };
-    match result {
-        Ok(_receipt) => Redirect::to("/emergency?done=emergency").into_response(),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => app_error_page(&ctx, e),
-        Err(e) => {
-            let fe = form_error(&ctx, &s.catalog, e);
-            emergency_page(&s, &ctx, &actor, &f, Some(fe), None).await
-        }
+/// EMG-2: the unit leader's temp accounts waiting for their sign-off, one card each with
+/// what they need to decide, for their inbox. `None` for anyone else.
+pub(super) async fn signoff_sections(s: &AppState, ctx: &Ctx, actor: &Actor) -> Vec<Section> {
+    if actor.role != UserRole::DepartmentHead {
+        return Vec::new();
     }
+    let tr = &ctx.tr;
+    let lines: Vec<EmergencyLine> =
+        s.app.emergency_reconciliation(actor).await.unwrap_or_default().into_iter().filter(|l| l.signed_off_at.is_none()).collect();
+    let mut out = vec![Section {
+        heading: tr.t1("ui-signoffs-waiting", &tr.num(&(lines.len() as u64))),
+        text: Some(tr.t(if lines.is_empty() { "ui-signoffs-none" } else { "ui-signoffs-intro" })),
+        ..Default::default()
+    }];
+    for l in &lines {
+        let due = due_text(tr, l);
+        let what = if l.status == AccountStatus::Terminated { tr.t("ui-signoff-deletion") } else { tr.t("ui-signoff-creation") };
+        let mut facts = vec![
+            (tr.t("ui-signoff-what"), what),
+            (tr.t("field-reason"), l.reason.clone().unwrap_or_else(|| "–".into())),
+            (tr.t("ui-created-by"), format!("{}, {}", l.created_by.clone().unwrap_or_default(), tr.time(&l.created_at))),
+            (tr.t("field-valid_to"), tr.opt_date(&l.valid_to)),
+            (tr.t("ui-signoff-due"), due),
+        ];
+        if let Some(at) = l.reminded_at {
+            facts.push((tr.t("ui-reminder"), tr.t1("ui-reminded-at", &tr.time(&at))));
+        }
+        let mut forms = vec![button(format!("/emergency/{}/sign-off", l.account_id), tr.t("ui-sign-off"), true, Vec::new())];
+        if l.status != AccountStatus::Terminated {
+            let mut delete = button(format!("/emergency/{}/delete", l.account_id), tr.t("ui-order-deletion"), false, Vec::new());
+            delete.inline = false;
+            delete.button_class = "button-secondary";
+            let mut reason = FieldSpec::new(tr, "reason", "textarea").required();
+            reason.name = format!("reason-{}", l.account_id);
+            reason.label = tr.t("ui-deletion-reason");
+            delete.fields.push(reason);
+            delete.confirm = Some(tr.t1("ui-order-deletion-confirm", &l.username));
+            forms.push(delete);
+        }
+        out.push(Section {
+            heading: format!("{} – {} ({})", l.person_name, l.system_name, l.username),
+            facts,
+            forms,
+            ..Default::default()
+        });
+    }
+    out
+}
+
+/// When the sign-off is due, marked in words when the deadline has passed.
+fn due_text(tr: &Tr, l: &EmergencyLine) -> String {
+    let due = tr.opt_time(&l.signoff_due);
+    if l.overdue { format!("{due} {}", tr.t("ui-overdue-suffix")) } else { due }
 }
 
 async fn sign_off(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
@@ -192,7 +433,52 @@ async fn sign_off(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, F
     let actor = actor_or_return!(ctx);
     let id = id_or_return!(ctx, id);
     match s.app.sign_off_emergency(&actor, id).await {
-        Ok(_) => Redirect::to("/emergency?done=signed_off").into_response(),
-        Err(e) => app_error_page(&ctx, e),
+        Ok(_) => Redirect::to("/inbox?done=signed_off").into_response(),
+        Err(e) => decided_elsewhere(&s, &ctx, e),
+    }
+}
+
+/// EMG-2: the unit's leader orders a temp account deleted, with the reason.
+async fn order_deletion(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
+    let values = registry::values_from_post(&body);
+    let token = values.get("csrf").and_then(|v| v.first()).cloned().unwrap_or_default();
+    csrf_or_return!(ctx, &token);
+    let actor = actor_or_return!(ctx);
+    let id = id_or_return!(ctx, id);
+    let reason = values.get(&format!("reason-{id}")).and_then(|v| v.first()).cloned().unwrap_or_default();
+    let Ok(reason) = Text::parse(&reason) else {
+        return Redirect::to("/inbox?error=deletion_reason_missing").into_response();
+    };
+    match s.app.order_emergency_deletion(&actor, id, reason).await {
+        Ok(_) => Redirect::to("/inbox?done=deletion_ordered").into_response(),
+        Err(e) => decided_elsewhere(&s, &ctx, e),
+    }
+}
+
+async fn remind(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
+    csrf_or_return!(ctx, &f.csrf);
+    let actor = actor_or_return!(ctx);
+    let id = id_or_return!(ctx, id);
+    match s.app.remind_emergency_signoff(&actor, id).await {
+        Ok(_) => Redirect::to("/emergency?done=reminded").into_response(),
+        Err(e) => decided_elsewhere(&s, &ctx, e),
+    }
+}
+
+/// A sign-off another tab or person decided meanwhile reads as what it is, not as a
+/// form error; anything not one's own is a page that does not exist.
+fn decided_elsewhere(s: &AppState, ctx: &Ctx, e: AppError) -> Response {
+    match e {
+        AppError::Invalid(fe) | AppError::Conflict(fe) | AppError::Denied(fe) if fe.code == domain::codes::NOT_YOUR_AREA => {
+            app_error_page(ctx, AppError::NotFound)
+        }
+        AppError::Invalid(fe) if fe.code == domain::codes::ALREADY_SIGNED_OFF => {
+            let back = if ctx.path.contains("/remind") { "/emergency" } else { "/inbox" };
+            Redirect::to(&format!("{back}?error=already_signed_off")).into_response()
+        }
+        other => {
+            let msg = form_error(ctx, &s.catalog, other).message;
+            error_page(ctx, axum::http::StatusCode::UNPROCESSABLE_ENTITY, &ctx.tr.t("problem-validation"), &msg)
+        }
     }
 }

@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
+        .merge(account_orders::routes())
         .merge(accounts::routes())
         .merge(audit::routes())
         .merge(dashboard::routes())
@@ -61,6 +62,11 @@ pub(super) struct Section {
     pub svg: Option<String>,
     pub table: Option<TableSpec>,
     pub forms: Vec<FormSpec>,
+    /// One-time secrets (an initial password): shown in monospace with a copy button.
+    pub secrets: Vec<(String, String)>,
+    /// An action behind its heading, opened on demand (`Some(true)`: open, as when its
+    /// form was sent back with an error).
+    pub collapsible: Option<bool>,
 }
 
 pub(super) struct TableSpec {
@@ -114,6 +120,8 @@ pub(super) struct FieldSpec {
     pub hint: Option<String>,
     pub error: Option<String>,
     pub required: bool,
+    /// The empty first option of a select ("Vælg …"), so nothing is chosen by default.
+    pub placeholder: Option<String>,
 }
 
 impl FieldSpec {
@@ -127,7 +135,12 @@ impl FieldSpec {
             hint: None,
             error: None,
             required: false,
+            placeholder: None,
         }
+    }
+    fn placeholder(mut self, p: String) -> Self {
+        self.placeholder = Some(p);
+        self
     }
     fn required(mut self) -> Self {
         self.required = true;
@@ -175,12 +188,24 @@ fn attach_error(forms: &mut [FormSpec], e: FormError) -> Option<String> {
     Some(e.message)
 }
 
+/// Puts every refusal of a form on its field at once; the page's summary lists them all.
+fn attach_errors(forms: &mut [FormSpec], errors: Vec<FormError>) -> Option<String> {
+    let messages: Vec<String> = errors.into_iter().filter_map(|e| attach_error(forms, e)).collect();
+    (!messages.is_empty()).then(|| messages.join(" "))
+}
+
 fn page(ctx: &Ctx, title_key: &str, sections: Vec<Section>) -> PageView {
     PageView { c: ctx.chrome(ctx.tr.t(title_key)), intro: None, success: None, error: None, actions: Vec::new(), sections }
 }
 
 fn done_message(ctx: &Ctx, done: &Option<String>) -> Option<String> {
     let key = format!("done-{}", done.as_deref()?);
+    ctx.tr.catalog.has(ctx.tr.lang, &key).then(|| ctx.tr.t(&key))
+}
+
+/// A refusal carried over a redirect (`?error=…`), in the user's words.
+fn error_message(ctx: &Ctx, error: &Option<String>) -> Option<String> {
+    let key = format!("error-{}", error.as_deref()?);
     ctx.tr.catalog.has(ctx.tr.lang, &key).then(|| ctx.tr.t(&key))
 }
 
@@ -192,6 +217,8 @@ struct ListQuery {
     state: Option<String>,
     #[serde(default)]
     done: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
 }
 
 fn page_request(q: &ListQuery) -> PageRequest {
@@ -248,6 +275,7 @@ struct CsrfOnly {
     csrf: String,
 }
 
+mod account_orders;
 mod accounts;
 mod audit;
 mod dashboard;
@@ -256,5 +284,6 @@ mod registry;
 mod registry_list;
 mod requests;
 mod staff;
+mod state;
 mod tasks;
 mod users;

@@ -73,8 +73,21 @@ async fn request_list(s: AppState, ctx: Ctx, q: ListQuery, inbox: bool) -> Respo
         }),
         ..Default::default()
     }];
+    let mut sections = sections;
+    if inbox {
+        // EMG-2: the unit leader's temp accounts waiting for sign-off come first.
+        let mut signoffs = emergency::signoff_sections(&s, &ctx, &actor).await;
+        if !signoffs.is_empty() {
+            if let Some(first) = sections.first_mut() {
+                first.heading = tr.t("ui-requests-waiting-heading");
+            }
+            signoffs.append(&mut sections);
+            sections = signoffs;
+        }
+    }
     let mut p = page(&ctx, title, sections);
     p.success = done_message(&ctx, &q.done);
+    p.error = error_message(&ctx, &q.error);
     if matches!(actor.role, UserRole::SupplierOrderer | UserRole::DepartmentHead) && !inbox {
         p.actions.push(("/requests/new".into(), tr.t("ui-order-title")));
     }
