@@ -67,8 +67,17 @@ test("an account goes from order to active through the pages of every role", asy
   await page.fill("#f-name", "Sofie Sommer");
   await page.fill('[id="f-affiliations[0].from"]', isoDate(0));
   await checkAccessibility(page, "new staff member");
+  // The CPR number as people write it; a wrong one is named in words, never parser text.
+  await page.fill("#f-national_id", "123");
+  await page.click("form[action='/registry/person/new'] button[type=submit]");
+  assert.match(await page.textContent("#f-national_id-error"), /Skriv CPR-nummer som DDMMÅÅ-XXXX/);
+  assert.doesNotMatch(await page.textContent("main"), /invalid type|expected/);
+  await screenshot(page, "staff-cpr-error");
+  await page.fill("#f-national_id", "0101901235");
   await page.click("form[action='/registry/person/new'] button[type=submit]");
   await page.waitForSelector("#page-success");
+  await page.goto(pv.base + "/registry?kind=person&q=Sofie");
+  assert.match(await page.locator("tr", { hasText: "Sofie Sommer" }).textContent(), /CPR-nr\. registreret/);
   await page.goto(pv.base + "/staff");
   assert.equal(await page.locator("tr", { hasText: "Sofie Sommer" }).count(), 1);
 
@@ -141,7 +150,8 @@ test("an account goes from order to active through the pages of every role", asy
     const all = await api(pv, "GET", `/api/v1/accounts?person_id=${newcomer.id}`);
     assert.fail(`the new account is not active: ${JSON.stringify(all)}`);
   }
-  assert.match(await accountRow.textContent(), /Aktiv/);
+  // Its first day is ahead: created, not yet active.
+  assert.match(await accountRow.textContent(), /Oprettet – aktiv fra/);
   await accountRow.getByRole("link").click();
   await screenshot(page, "account");
   await checkAccessibility(page, "account");
@@ -201,13 +211,12 @@ test("an account goes from order to active through the pages of every role", asy
   await login(tpage, pv, localAdmin);
   assert.ok(tpage.url().endsWith("/emergency"), "the local administrator starts on the emergency page");
   await tpage.fill("#f-name", "Vikar Nattevagt");
-  await tpage.locator("input[name=profiles]").first().check();
+  await tpage.fill("#f-reason", "Akut sygdom på nattevagten");
   await tpage.fill("#f-valid_to", isoDate(2));
   await screenshot(tpage, "emergency");
   await checkAccessibility(tpage, "emergency");
   await tpage.click("form[action='/emergency'] button[type=submit]");
-  await tpage.waitForSelector("#page-success");
-  assert.match(await tpage.textContent("main"), /Vikar Nattevagt/);
+  assert.match(await tpage.textContent("#receipt"), /Nødkonto oprettet for Vikar Nattevagt/);
   await tablet.close();
 
   // The newcomer leaves again: the orderer reports it and every account ends at once.
@@ -217,6 +226,9 @@ test("an account goes from order to active through the pages of every role", asy
   // The account's page offers the orders about it.
   const [account] = (await api(pv, "GET", `/api/v1/accounts?person_id=${newcomer.id}`)).items;
   await opage.goto(pv.base + `/accounts/${account.id}`);
+  // One action at a time, each behind its heading.
+  assert.equal(await opage.getByRole("button", { name: "Bestil forlængelse" }).count(), 0, "closed until chosen");
+  await opage.getByText("Forlæng kontoen").click();
   assert.equal(await opage.getByRole("button", { name: "Bestil forlængelse" }).count(), 1);
   await screenshot(opage, "account-orders");
   await checkAccessibility(opage, "account (orderer)");

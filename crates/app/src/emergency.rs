@@ -55,6 +55,8 @@ pub struct SupportInput {
 #[derive(Debug, Clone, Serialize)]
 pub struct EmergencyLine {
     pub account_id: Uuid,
+    /// The temp: one person per creation, with an account per system.
+    pub person_id: Uuid,
     pub username: String,
     pub person_name: String,
     pub system_name: String,
@@ -75,6 +77,14 @@ pub struct EmergencyLine {
     pub reminded_at: Option<Timestamp>,
     /// No sign-off and the deadline has passed.
     pub overdue: bool,
+}
+
+/// EMG-2: only the leader of the unit a temp account was made in decides on it.
+fn own_unit(actor: &Actor, acc: &AccountRow) -> Result<()> {
+    if actor.role != UserRole::DepartmentHead || actor.department.is_none() || actor.department != acc.department_id {
+        return Err(FieldError::new("department", codes::NOT_YOUR_AREA).into());
+    }
+    Ok(())
 }
 
 impl App {
@@ -219,13 +229,7 @@ impl App {
     /// EMG-2: the unit's leader signs off a temp account's creation or deletion.
     pub async fn sign_off_emergency(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
         let acc = self.signoff_of_own_unit(actor, id).await?;
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        if !tx.sign_off_account(acc.id, &actor.name, now).await? {
-            tx.rollback().await?;
-            return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
-        }
-        tx.commit(AuditRecord::new(actor, "emergency.sign_off", "account", Some(id), now)).await?;
+        self.decide_signoffs(actor, &[acc], None).await?;
         self.store.account(id).await?.ok_or(AppError::NotFound)
     }
 
@@ -237,31 +241,83 @@ impl App {
         if acc.status == AccountStatus::Terminated {
             return Err(FieldError::with("id", codes::ILLEGAL_TRANSITION, acc.status.as_str()).into());
         }
+        self.decide_signoffs(actor, &[acc], Some(&reason)).await?;
+        self.store.account(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// EMG-2: the unit's leader signs off one temp — every account of theirs that waits,
+    /// one per system — at once, as the paper form covered the temp.
+    pub async fn sign_off_emergency_temp(&self, actor: &Actor, person: Uuid) -> Result<Vec<AccountRow>> {
+        let accounts = self.waiting_signoffs_of(actor, person).await?;
+        self.decide_signoffs(actor, &accounts, None).await
+    }
+
+    /// EMG-2: the unit's leader orders every account of one temp deleted, with the reason.
+    pub async fn order_emergency_deletion_temp(&self, actor: &Actor, person: Uuid, reason: Text) -> Result<Vec<AccountRow>> {
+        let accounts = self.waiting_signoffs_of(actor, person).await?;
+        self.decide_signoffs(actor, &accounts, Some(&reason)).await
+    }
+
+    /// Signs the accounts off in one transaction, each with its audit event; with a
+    /// reason, ends the live ones first (the deletion the leader orders).
+    async fn decide_signoffs(&self, actor: &Actor, accounts: &[AccountRow], deletion: Option<&Text>) -> Result<Vec<AccountRow>> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        self.end_account(&mut tx, actor, &acc, (AccountStatus::Terminated, "deletion ordered by the unit's leader"), None, now).await?;
-        if !tx.sign_off_account(acc.id, &actor.name, now).await? {
-            tx.rollback().await?;
-            return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
+        for acc in accounts {
+            if deletion.is_some() && acc.status != AccountStatus::Terminated {
+                self.end_account(&mut tx, actor, acc, (AccountStatus::Terminated, "deletion ordered by the unit's leader"), None, now)
+                    .await?;
+            }
+            if !tx.sign_off_account(acc.id, &actor.name, now).await? {
+                tx.rollback().await?;
+                return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
+            }
+            let event = match deletion {
+                Some(reason) => AuditRecord::new(actor, "emergency.deletion_ordered", "account", Some(acc.id), now)
+                    .details(json!({ "reason": reason.as_str() })),
+                None => AuditRecord::new(actor, "emergency.sign_off", "account", Some(acc.id), now),
+            };
+            tx.append_audit(&event).await?;
         }
+        let ids: Vec<Uuid> = accounts.iter().map(|a| a.id).collect();
         tx.commit(
-            AuditRecord::new(actor, "emergency.deletion_ordered", "account", Some(id), now).details(json!({ "reason": reason.as_str() })),
+            AuditRecord::new(actor, "emergency.signoffs_decided", "account", ids.first().copied(), now).details(json!({ "accounts": ids })),
         )
         .await?;
-        self.store.account(id).await?.ok_or(AppError::NotFound)
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend(self.store.account(id).await?);
+        }
+        Ok(out)
     }
 
     /// An emergency account waiting for the sign-off of the actor's own unit: another
     /// unit's, or one already signed off, is refused.
     async fn signoff_of_own_unit(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
         let acc = self.store.account(id).await?.filter(|a| a.kind == AccountKind::Emergency).ok_or(AppError::NotFound)?;
-        if actor.role != UserRole::DepartmentHead || actor.department.is_none() || actor.department != acc.department_id {
-            return Err(FieldError::new("department", codes::NOT_YOUR_AREA).into());
-        }
+        own_unit(actor, &acc)?;
         if acc.signed_off_at.is_some() {
             return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
         }
         Ok(acc)
+    }
+
+    /// A temp's accounts that wait for a sign-off; none (all decided) is refused, and so
+    /// is any of another unit.
+    async fn waiting_signoffs_of(&self, actor: &Actor, person: Uuid) -> Result<Vec<AccountRow>> {
+        let query = AccountQuery { person_id: Some(person), kind: Some(AccountKind::Emergency.as_str()), limit: 100, ..Default::default() };
+        let (accounts, _) = self.store.list_accounts(&query).await?;
+        if accounts.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        for acc in &accounts {
+            own_unit(actor, acc)?;
+        }
+        let waiting: Vec<AccountRow> = accounts.into_iter().filter(|a| a.signed_off_at.is_none()).collect();
+        if waiting.is_empty() {
+            return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
+        }
+        Ok(waiting)
     }
 
     /// EMG-2: the coordinator reminds the unit's leader of a sign-off that waits. The
@@ -327,6 +383,7 @@ impl App {
                 let (department_name, signer) = a.department_id.and_then(|d| units.get(&d).cloned()).unwrap_or_default();
                 EmergencyLine {
                     account_id: a.id,
+                    person_id: a.person_id,
                     person_name: name(&a.person_id),
                     system_name: name(&a.system_id),
                     username: a.username,

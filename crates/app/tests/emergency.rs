@@ -118,6 +118,15 @@ store::backend_tests! {
         assert!(ended.signed_off_at.is_some(), "the leader's decision is the sign-off");
         let lines = w.app.emergency_reconciliation(&coordinator).await.unwrap();
         assert!(lines.iter().all(|l| l.signed_off_at.is_some()), "nothing left to sign");
+
+        // A temp with two systems is decided at once: every account of theirs.
+        let third = w.app.create_emergency_account(&local_admin, temp("Vikar Dam", vec![w.ad_logon, w.omsorg], "2026-11-22")).await.unwrap();
+        let person = third.accounts[0].person_id;
+        assert_eq!(invalid(w.app.sign_off_emergency_temp(&w.head(w.pension), person).await.unwrap_err()).1, "not-your-area");
+        let ended = w.app.order_emergency_deletion_temp(&leader, person, Text::parse("Vikaren mødte ikke op").unwrap()).await.unwrap();
+        assert_eq!(ended.len(), 2);
+        assert!(ended.iter().all(|a| a.status == AccountStatus::Terminated && a.signed_off_at.is_some()));
+        assert_eq!(invalid(w.app.sign_off_emergency_temp(&leader, person).await.unwrap_err()).1, "already-signed-off");
         w.app.process_outbox().await.unwrap();
         let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
         assert!(tasks.iter().any(|t| t.account_id == b_ && t.action == "disable"), "closed in the target system too");

@@ -189,6 +189,8 @@ pub struct SupportIn {
 #[allow(dead_code)]
 pub struct EmergencyLineDoc {
     account_id: Uuid,
+    /// The temp: one person per creation, with an account per system.
+    person_id: Uuid,
     username: String,
     person_name: String,
     system_name: String,

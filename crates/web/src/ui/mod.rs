@@ -316,7 +316,7 @@ fn nav_for(role: UserRole) -> Vec<(&'static str, &'static str)> {
     if matches!(role, ItOperator | SecurityCoordinator | Administrator) {
         v.push(("/tasks", "nav-tasks"));
     }
-    if matches!(role, LocalAdministrator | SecurityCoordinator) {
+    if matches!(role, LocalAdministrator | SecurityCoordinator | SecurityOfficer | Auditor) {
         v.push(("/emergency", "nav-emergency"));
     }
     if matches!(role, SecurityCoordinator | Administrator | SecurityOfficer | Dpo | Auditor | DepartmentHead | SupplierOrderer | ItOperator)

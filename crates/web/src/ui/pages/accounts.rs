@@ -33,6 +33,7 @@ async fn accounts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
     };
     let ids: Vec<Uuid> = rows.iter().flat_map(|a| [a.person_id, a.system_id]).collect();
     let names = s.app.names(&ids).await.unwrap_or_default();
+    let outstanding = s.app.outstanding(&rows).await.unwrap_or_default();
     let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
     let table_rows = rows
         .iter()
@@ -41,7 +42,7 @@ async fn accounts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
                 link(a.username.clone(), format!("/accounts/{}", a.id)),
                 cell(name(&a.person_id)),
                 cell(name(&a.system_id)),
-                cell(state::status_text(tr, a, today)),
+                cell(state::status_text(tr, a, today, outstanding.get(&a.id).map_or(&[], Vec::as_slice))),
                 cell(tr.date(&a.valid_from)),
                 cell(tr.opt_date(&a.valid_to)),
             ]
@@ -122,7 +123,7 @@ pub(super) async fn account_page(
         (tr.t("field-username"), a.username.clone()),
         (tr.t("field-person_id"), person.clone()),
         (tr.t("field-system_id"), name(&a.system_id)),
-        (tr.t("field-status"), state::status_text(tr, &a, today)),
+        (tr.t("field-status"), state::status_text(tr, &a, today, outstanding.get(&a.id).map_or(&[], Vec::as_slice))),
         (tr.t("ui-in-target"), target(&a)),
         (tr.t("field-valid_from"), tr.date(&a.valid_from)),
         (tr.t("field-valid_to"), tr.opt_date(&a.valid_to)),
@@ -135,7 +136,12 @@ pub(super) async fn account_page(
             .iter()
             .map(|x| {
                 let user = if x.id == a.id { cell(x.username.clone()) } else { link(x.username.clone(), format!("/accounts/{}", x.id)) };
-                vec![user, cell(name(&x.system_id)), cell(state::status_text(tr, x, today)), cell(target(x))]
+                vec![
+                    user,
+                    cell(name(&x.system_id)),
+                    cell(state::status_text(tr, x, today, outstanding.get(&x.id).map_or(&[], Vec::as_slice))),
+                    cell(target(x)),
+                ]
             })
             .collect();
         sections.push(Section {

@@ -9,8 +9,8 @@ use domain::account::AccountStatus;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/emergency", get(emergency).post(create_emergency))
-        .route("/emergency/{id}/sign-off", post(sign_off))
-        .route("/emergency/{id}/delete", post(order_deletion))
+        .route("/emergency/temps/{id}/sign-off", post(sign_off))
+        .route("/emergency/temps/{id}/delete", post(order_deletion))
         .route("/emergency/{id}/remind", post(remind))
 }
 
@@ -36,13 +36,22 @@ fn parse_emergency_form(values: &registry::Values) -> EmergencyForm {
     }
 }
 
-/// Parses the form at the edge; every field's error at once.
-fn emergency_input(f: &EmergencyForm) -> Result<EmergencyInput, Vec<domain::error::FieldError>> {
+/// Parses the form at the edge, with the policy's validity rule, so that every field's
+/// error shows at once.
+fn emergency_input(
+    f: &EmergencyForm,
+    today: Date,
+    policy: &domain::policy::Policy,
+) -> Result<EmergencyInput, Vec<domain::error::FieldError>> {
     use domain::error::FieldError;
     let mut errors = Vec::new();
     let name = Name::parse(&f.name).map_err(|e| errors.push(e.at("name"))).ok();
     let reason = Text::parse(&f.reason).map_err(|_| errors.push(FieldError::new("reason", domain::codes::REASON_REQUIRED))).ok();
-    let valid_to = Date::parse(&f.valid_to).map_err(|e| errors.push(e.at("valid_to"))).ok();
+    let valid_to = Date::parse(&f.valid_to)
+        .map_err(|e| e.at("valid_to"))
+        .and_then(|d| domain::account::check_emergency_validity(today, d, policy).map(|()| d))
+        .map_err(|e| errors.push(e))
+        .ok();
     let supplier_id = match f.supplier_id.trim() {
         "" => None,
         x => Uuid::parse_str(x).map_err(|_| errors.push(FieldError::new("supplier_id", domain::codes::UNKNOWN_REFERENCE))).ok(),
@@ -210,7 +219,12 @@ async fn temp_list(s: &AppState, ctx: &Ctx, actor: &Actor) -> Section {
             vec![
                 cell(name(p)),
                 cell(usernames.join(", ")),
-                cell(state::status_text(tr, first, today)),
+                cell(state::status_text(
+                    tr,
+                    first,
+                    today,
+                    &of.iter().flat_map(|a| outstanding.get(&a.id).cloned().unwrap_or_default()).collect::<Vec<_>>(),
+                )),
                 cell(systems.join(" · ")),
                 cell(tr.opt_date(&first.valid_to)),
                 cell(signoff),
@@ -285,7 +299,11 @@ async fn create_emergency(State(s): State<AppState>, ctx: Ctx, RawForm(body): Ra
     csrf_or_return!(ctx, &token);
     let actor = actor_or_return!(ctx);
     let f = parse_emergency_form(&values);
-    let input = match emergency_input(&f) {
+    let policy = match s.app.active_preset().await {
+        Ok(p) => p.policy,
+        Err(e) => return app_error_page(&ctx, e),
+    };
+    let input = match emergency_input(&f, s.app.now().date(), &policy) {
         Ok(i) => i,
         Err(errors) => {
             let errors = errors.into_iter().map(|e| form_error(&ctx, &s.catalog, AppError::Invalid(e))).collect();
@@ -296,12 +314,8 @@ async fn create_emergency(State(s): State<AppState>, ctx: Ctx, RawForm(body): Ra
     match s.app.create_emergency_account(&actor, input).await {
         Ok(receipt) => {
             let section = receipt_section(&s, &ctx, &actor, &name, &receipt).await;
-            let policy = s.app.active_preset().await.map(|p| p.policy);
             let fresh = EmergencyForm {
-                valid_to: policy
-                    .as_ref()
-                    .map(|p| domain::account::emergency_default_valid_to(s.app.now().date(), p).to_string())
-                    .unwrap_or_default(),
+                valid_to: domain::account::emergency_default_valid_to(s.app.now().date(), &policy).to_string(),
                 profiles: f.profiles.clone(),
                 ..Default::default()
             };
@@ -340,7 +354,7 @@ async fn reconciliation_page(s: &AppState, ctx: &Ctx, actor: &Actor, success: Op
             }
             vec![
                 cell(l.person_name.clone()),
-                cell(format!("{} ({})", l.username, l.system_name)),
+                link(format!("{} ({})", l.username, l.system_name), format!("/accounts/{}", l.account_id)),
                 cell(l.department_name.clone()),
                 cell(l.reason.clone().unwrap_or_else(|| "–".into())),
                 cell(format!("{}, {}", l.created_by.clone().unwrap_or_default(), tr.time(&l.created_at))),
@@ -373,8 +387,9 @@ async fn reconciliation_page(s: &AppState, ctx: &Ctx, actor: &Actor, success: Op
     render(&p)
 }
 
-/// EMG-2: the unit leader's temp accounts waiting for their sign-off, one card each with
-/// what they need to decide, for their inbox. `None` for anyone else.
+/// EMG-2: the unit leader's temps waiting for their sign-off, one card each (with every
+/// system the temp got) holding what they need to decide, for their inbox. Empty for
+/// anyone else.
 pub(super) async fn signoff_sections(s: &AppState, ctx: &Ctx, actor: &Actor) -> Vec<Section> {
     if actor.role != UserRole::DepartmentHead {
         return Vec::new();
@@ -382,42 +397,47 @@ pub(super) async fn signoff_sections(s: &AppState, ctx: &Ctx, actor: &Actor) -> 
     let tr = &ctx.tr;
     let lines: Vec<EmergencyLine> =
         s.app.emergency_reconciliation(actor).await.unwrap_or_default().into_iter().filter(|l| l.signed_off_at.is_none()).collect();
+    let mut temps: Vec<Uuid> = Vec::new();
+    for l in &lines {
+        if !temps.contains(&l.person_id) {
+            temps.push(l.person_id);
+        }
+    }
     let mut out = vec![Section {
-        heading: tr.t1("ui-signoffs-waiting", &tr.num(&(lines.len() as u64))),
-        text: Some(tr.t(if lines.is_empty() { "ui-signoffs-none" } else { "ui-signoffs-intro" })),
+        heading: tr.t1("ui-signoffs-waiting", &tr.num(&(temps.len() as u64))),
+        text: Some(tr.t(if temps.is_empty() { "ui-signoffs-none" } else { "ui-signoffs-intro" })),
         ..Default::default()
     }];
-    for l in &lines {
-        let due = due_text(tr, l);
-        let what = if l.status == AccountStatus::Terminated { tr.t("ui-signoff-deletion") } else { tr.t("ui-signoff-creation") };
+    for person in temps {
+        let of: Vec<&EmergencyLine> = lines.iter().filter(|l| l.person_id == person).collect();
+        let l = of[0];
+        let deleted = of.iter().all(|x| x.status == AccountStatus::Terminated);
+        let systems: Vec<String> = of.iter().map(|x| format!("{} ({})", x.system_name, x.username)).collect();
         let mut facts = vec![
-            (tr.t("ui-signoff-what"), what),
+            (tr.t("ui-signoff-what"), tr.t(if deleted { "ui-signoff-deletion" } else { "ui-signoff-creation" })),
+            (tr.t("field-system_id"), systems.join(", ")),
             (tr.t("field-reason"), l.reason.clone().unwrap_or_else(|| "–".into())),
             (tr.t("ui-created-by"), format!("{}, {}", l.created_by.clone().unwrap_or_default(), tr.time(&l.created_at))),
             (tr.t("field-valid_to"), tr.opt_date(&l.valid_to)),
-            (tr.t("ui-signoff-due"), due),
+            (tr.t("ui-signoff-due"), due_text(tr, l)),
         ];
-        if let Some(at) = l.reminded_at {
+        if let Some(at) = of.iter().filter_map(|x| x.reminded_at).max() {
             facts.push((tr.t("ui-reminder"), tr.t1("ui-reminded-at", &tr.time(&at))));
         }
-        let mut forms = vec![button(format!("/emergency/{}/sign-off", l.account_id), tr.t("ui-sign-off"), true, Vec::new())];
-        if l.status != AccountStatus::Terminated {
-            let mut delete = button(format!("/emergency/{}/delete", l.account_id), tr.t("ui-order-deletion"), false, Vec::new());
+        let mut sign = button(format!("/emergency/temps/{person}/sign-off"), tr.t("ui-sign-off"), true, Vec::new());
+        sign.inline = false;
+        let mut forms = vec![sign];
+        if !deleted {
+            let mut delete = button(format!("/emergency/temps/{person}/delete"), tr.t("ui-order-deletion"), false, Vec::new());
             delete.inline = false;
-            delete.button_class = "button-secondary";
             let mut reason = FieldSpec::new(tr, "reason", "textarea").required();
-            reason.name = format!("reason-{}", l.account_id);
+            reason.name = format!("reason-{person}");
             reason.label = tr.t("ui-deletion-reason");
             delete.fields.push(reason);
-            delete.confirm = Some(tr.t1("ui-order-deletion-confirm", &l.username));
+            delete.confirm = Some(tr.t1("ui-order-deletion-confirm", &l.person_name));
             forms.push(delete);
         }
-        out.push(Section {
-            heading: format!("{} – {} ({})", l.person_name, l.system_name, l.username),
-            facts,
-            forms,
-            ..Default::default()
-        });
+        out.push(Section { heading: l.person_name.clone(), facts, forms, ..Default::default() });
     }
     out
 }
@@ -432,7 +452,7 @@ async fn sign_off(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, F
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
     let id = id_or_return!(ctx, id);
-    match s.app.sign_off_emergency(&actor, id).await {
+    match s.app.sign_off_emergency_temp(&actor, id).await {
         Ok(_) => Redirect::to("/inbox?done=signed_off").into_response(),
         Err(e) => decided_elsewhere(&s, &ctx, e),
     }
@@ -449,7 +469,7 @@ async fn order_deletion(State(s): State<AppState>, ctx: Ctx, Path(id): Path<Stri
     let Ok(reason) = Text::parse(&reason) else {
         return Redirect::to("/inbox?error=deletion_reason_missing").into_response();
     };
-    match s.app.order_emergency_deletion(&actor, id, reason).await {
+    match s.app.order_emergency_deletion_temp(&actor, id, reason).await {
         Ok(_) => Redirect::to("/inbox?done=deletion_ordered").into_response(),
         Err(e) => decided_elsewhere(&s, &ctx, e),
     }

@@ -12,8 +12,12 @@ fn text(tr: &Tr, key: &str, args: &[(&str, &str)]) -> String {
 }
 
 /// The account's state in Portvagt: "Aktiv", or "Oprettet – aktiv fra 20.12.2026" while
-/// its first day is ahead.
-pub(super) fn status_text(tr: &Tr, a: &AccountRow, today: Date) -> String {
+/// its first day is ahead, or "Oprettes" while its creation in the target system is
+/// outstanding (nothing is active that cannot yet be used).
+pub(super) fn status_text(tr: &Tr, a: &AccountRow, today: Date, outstanding: &[Outstanding]) -> String {
+    if a.status.is_live() && outstanding.iter().any(|o| o.action == "create") {
+        return tr.t("status-provisioning");
+    }
     match shown_status(a.status, a.valid_from, today) {
         (key, Some(from)) => tr.t1(&format!("status-{key}"), &tr.date(&from)),
         (key, None) => tr.t(&format!("status-{key}")),
