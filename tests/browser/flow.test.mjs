@@ -127,16 +127,38 @@ test("an account goes from order to active through the pages of every role", asy
 
   // The IT operator carries out the manual tasks and confirms them.
   await login(page, pv, operator);
-  await page.goto(pv.base + "/tasks");
+  await page.getByRole("link", { name: "Manuelle opgaver" }).click();
   await screenshot(page, "tasks");
   await checkAccessibility(page, "tasks");
-  for (let i = 0; i < 20; i++) {
-    const button = page.getByRole("button", { name: "Bekræft udført" }).first();
-    if ((await button.count()) === 0) break;
-    await button.click();
+  // Another person's task could not be done: the reason is required, then recorded.
+  const other = page.locator("section").filter({ has: page.locator("table") }).filter({ hasNotText: "Tove Testesen" }).first();
+  await other.locator("a[href^='/tasks/']").first().click();
+  await page.getByText("Kunne ikke udføres", { exact: true }).first().click();
+  await page.getByRole("button", { name: "Kunne ikke udføres" }).click();
+  assert.match(await page.textContent("#f-reason-error"), /angiv en begrundelse/);
+  await page.fill("#f-reason", "KMD Nexus afviste brugernavnet");
+  await page.getByRole("button", { name: "Kunne ikke udføres" }).click();
+  assert.match(await page.textContent("#page-success"), /registreret som ikke udført/);
+  // The newcomer's tasks, each done from its own page with what it needs.
+  for (let i = 0; i < 5; i++) {
+    const group = page.locator("section", { hasText: "Tove Testesen" });
+    if ((await group.count()) === 0) break;
+    await group.first().locator("a[href^='/tasks/']").first().click();
+    const facts = await page.textContent("main");
+    assert.match(facts, /Tove Testesen/);
+    assert.match(facts, /Omsorgsgruppen|ApS|A\/S/, "the supplier");
+    if (i === 0) {
+      assert.match(facts, /Opret konto i KMD Nexus/);
+      assert.match(facts, /Grupper \(roller\) at tildele/);
+      assert.ok((await page.locator("code.pv-secret").textContent()).trim().length >= 8, "the initial password to set");
+      assert.equal(await page.getByRole("link", { name: "Se bestillingen" }).count(), 1);
+      await screenshot(page, "task");
+      await checkAccessibility(page, "task");
+    }
+    await page.getByRole("button", { name: "Markér som udført" }).click();
     await page.waitForSelector("#page-success");
   }
-  assert.match(await page.textContent("main"), /Der er ingen åbne opgaver/);
+  assert.equal(await page.locator("section", { hasText: "Tove Testesen" }).count(), 0, "the newcomer's tasks are done");
   await logout(page);
 
   // The account is active; the coordinator sees it.

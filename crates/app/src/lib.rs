@@ -14,6 +14,7 @@ mod provisioning;
 mod registry;
 mod requests;
 mod sessions;
+mod tasks;
 
 pub use access::{IssuedToken, TokenRequest, constant_time_eq, random_token};
 pub use accounts::NewAuthenticator;
@@ -27,6 +28,7 @@ pub use progress::{Outstanding, OutstandingBy};
 pub use registry::ListFilter;
 pub use requests::{CheckResult, RequestFilter, RequestView};
 pub use sessions::{LoginStage, StartedSession, TotpEnrolment, UserInput, UserView, WebSession};
+pub use tasks::TaskView;
 
 use domain::authz::{Action, Actor, ResourceKind, Scope, authorize};
 use domain::error::FieldError;

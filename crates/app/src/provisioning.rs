@@ -71,7 +71,7 @@ fn retry_at(now: Timestamp, attempt: i64) -> Timestamp {
 }
 
 /// The manual task list belongs to the IT operator; the coordinator follows it.
-fn may_handle_tasks(actor: &Actor) -> Result<()> {
+pub(crate) fn may_handle_tasks(actor: &Actor) -> Result<()> {
     use domain::authz::UserRole::*;
     if matches!(actor.role, ItOperator | SecurityCoordinator | Administrator) { Ok(()) } else { Err(AppError::Forbidden) }
 }

@@ -1,59 +1,190 @@
-//! Manual provisioning tasks (IT operator).
+//! Manual provisioning tasks (IT operator, PRV-1): the open tasks grouped by person and
+//! request, and each task's page with everything needed to carry it out by hand — the
+//! initial password in monospace with a copy button — then "done" or "could not be
+//! done" with the reason.
 
 use super::*;
+use app::TaskView;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/tasks", get(tasks)).route("/tasks/{id}/confirm", post(confirm_task))
+    Router::new()
+        .route("/tasks", get(tasks))
+        .route("/tasks/{id}", get(task))
+        .route("/tasks/{id}/confirm", post(confirm_task))
+        .route("/tasks/{id}/fail", post(fail_task))
 }
 
 async fn tasks(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
     let actor = actor_or_return!(ctx);
     let tr = &ctx.tr;
-    let list = match s.app.list_tasks(&actor, Some("open")).await {
+    let views = match s.app.open_task_views(&actor).await {
         Ok(l) => l,
         Err(e) => return app_error_page(&ctx, e),
     };
-    let ids: Vec<Uuid> = list.iter().map(|t| t.system_id).collect();
-    let names = s.app.names(&ids).await.unwrap_or_default();
-    let rows = list
-        .iter()
-        .map(|t| {
-            let username = t.details.get("username").and_then(|v| v.as_str()).unwrap_or("").to_string();
-            let mut confirm = cell("");
-            confirm.form = Some(button(format!("/tasks/{}/confirm", t.id), tr.t("ui-confirm-done"), true, Vec::new()));
-            vec![
-                cell(names.get(&t.system_id).cloned().unwrap_or_default()),
-                cell(tr.t(&format!("action-{}", t.action))),
-                cell(username),
-                cell(tr.time(&t.created_at)),
-                confirm,
-            ]
-        })
-        .collect();
-    let mut p = page(
-        &ctx,
-        "nav-tasks",
-        vec![Section {
+    let mut sections = Vec::new();
+    let mut i = 0;
+    while i < views.len() {
+        let group: Vec<&TaskView> = views[i..].iter().take_while(|v| same_group(v, &views[i])).collect();
+        i += group.len();
+        let first = group[0];
+        let rows = group
+            .iter()
+            .map(|v| {
+                vec![
+                    link(tr.t(&format!("action-{}", v.task.action)), format!("/tasks/{}", v.task.id)),
+                    cell(v.system.clone()),
+                    cell(username(v)),
+                    cell(v.account.as_ref().map(|a| tr.date(&a.valid_from)).unwrap_or_default()),
+                    cell(tr.time(&v.task.created_at)),
+                ]
+            })
+            .collect();
+        let heading = match &first.supplier {
+            Some(sup) => format!("{} – {sup}", first.person),
+            None => first.person.clone(),
+        };
+        sections.push(Section {
             table: Some(TableSpec {
-                caption: tr.t("nav-tasks"),
-                headers: vec![tr.t("field-system_id"), tr.t("ui-task"), tr.t("field-username"), tr.t("ui-when"), String::new()],
+                caption: heading.clone(),
+                headers: vec![tr.t("ui-task"), tr.t("field-system_id"), tr.t("field-username"), tr.t("ui-do-from"), tr.t("ui-when")],
                 rows,
-                empty: tr.t("ui-no-tasks"),
+                empty: String::new(),
                 more: String::new(),
             }),
+            heading,
             ..Default::default()
-        }],
-    );
+        });
+    }
+    if sections.is_empty() {
+        sections.push(Section { text: Some(tr.t("ui-no-tasks")), ..Default::default() });
+    }
+    let mut p = page(&ctx, "nav-tasks", sections);
     p.intro = Some(tr.t("ui-tasks-intro"));
     p.success = done_message(&ctx, &q.done);
     render(&p)
 }
 
-async fn confirm_task(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
+fn same_group(a: &TaskView, b: &TaskView) -> bool {
+    match (a.task.request_id, b.task.request_id) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => a.account.as_ref().map(|x| x.person_id) == b.account.as_ref().map(|x| x.person_id),
+        _ => false,
+    }
+}
+
+fn username(v: &TaskView) -> String {
+    v.task
+        .details
+        .get("username")
+        .and_then(|u| u.as_str())
+        .map(String::from)
+        .or_else(|| v.account.as_ref().map(|a| a.username.clone()))
+        .unwrap_or_default()
+}
+
+async fn task(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let actor = actor_or_return!(ctx);
+    let id = id_or_return!(ctx, id);
+    task_page(&s, &ctx, &actor, id, None).await
+}
+
+/// A task's page; `refused` is its "could not be done" form sent back without a reason.
+async fn task_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, refused: Option<FormError>) -> Response {
+    let tr = &ctx.tr;
+    let v = match s.app.task_view(actor, id).await {
+        Ok(v) => v,
+        Err(e) => return app_error_page(ctx, e),
+    };
+    let action = tr.t(&format!("action-{}", v.task.action));
+    let mut facts = vec![
+        (tr.t("ui-task"), action.clone()),
+        (tr.t("field-system_id"), v.system.clone()),
+        (tr.t("field-username"), username(&v)),
+        (tr.t("field-person_id"), v.person.clone()),
+        (tr.t("field-supplier_id"), v.supplier.clone().unwrap_or_else(|| "–".into())),
+    ];
+    if let Some(a) = &v.account {
+        facts.push((tr.t("ui-do-from"), tr.date(&a.valid_from)));
+        facts.push((tr.t("field-valid_to"), tr.opt_date(&a.valid_to)));
+    }
+    if matches!(v.task.action.as_str(), "create" | "set_groups") {
+        let groups: Vec<String> = v.roles.iter().map(|(code, name)| format!("{name} ({code})")).collect();
+        facts.push((tr.t("ui-groups-to-grant"), if groups.is_empty() { "–".into() } else { groups.join(", ") }));
+        facts.push((tr.t("field-profiles"), if v.profiles.is_empty() { "–".into() } else { v.profiles.join(", ") }));
+    }
+    if v.task.details.get("must_change_password").and_then(|m| m.as_bool()).unwrap_or(false) {
+        facts.push((tr.t("ui-must-change"), tr.t("ui-yes")));
+    }
+    if v.task.attempt > 1 {
+        facts.push((tr.t("ui-attempt"), tr.num(&(v.task.attempt as u64))));
+    }
+    let mut sections = Vec::new();
+    let secrets: Vec<(String, String)> = v
+        .task
+        .details
+        .get("initial_password")
+        .and_then(|p| p.as_str())
+        .map(|p| (tr.t("ui-task-password"), p.to_string()))
+        .into_iter()
+        .collect();
+    let open = v.task.state == "open";
+    sections.push(Section {
+        heading: tr.t("ui-task-facts"),
+        text: Some(tr.t(if open { "ui-task-howto" } else { "ui-task-decided" })),
+        facts,
+        secrets,
+        ..Default::default()
+    });
+    let mut p = page(ctx, "ui-task", sections);
+    p.c.title = tr.catalog.text(tr.lang, "ui-task-title", &[("arg", action.as_str()), ("arg2", v.system.as_str())]);
+    if let Some(r) = v.task.request_id {
+        p.actions.push((format!("/requests/{r}"), tr.t("ui-open-request")));
+    }
+    if let Some(a) = &v.account {
+        p.actions.push((format!("/accounts/{}", a.id), tr.t("ui-open-account")));
+    }
+    if open {
+        let mut done = button(format!("/tasks/{id}/confirm"), tr.t("ui-confirm-done"), true, Vec::new());
+        done.inline = false;
+        done.fields.push(FieldSpec::new(tr, "note", "textarea").hint(tr.t("ui-task-note-hint")));
+        let mut fail = button(format!("/tasks/{id}/fail"), tr.t("ui-task-fail"), false, Vec::new());
+        fail.inline = false;
+        let mut reason = FieldSpec::new(tr, "reason", "textarea").required().hint(tr.t("ui-task-fail-hint"));
+        reason.error = refused.as_ref().map(|e| e.message.clone());
+        fail.fields.push(reason);
+        p.sections.push(Section { heading: tr.t("ui-task-done-heading"), forms: vec![done], ..Default::default() });
+        p.sections.push(Section {
+            heading: tr.t("ui-task-fail-heading"),
+            forms: vec![fail],
+            collapsible: Some(refused.is_some()),
+            ..Default::default()
+        });
+    }
+    let failed = refused.is_some();
+    p.error = refused.map(|e| e.message);
+    let mut res = render(&p);
+    if failed {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
+#[derive(Deserialize)]
+struct TaskForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn confirm_task(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<TaskForm>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
     let id = id_or_return!(ctx, id);
-    match s.app.confirm_task(&actor, id, None).await {
+    let note = Some(f.note.trim().to_string()).filter(|n| !n.is_empty());
+    match s.app.confirm_task(&actor, id, note).await {
         Ok(_) => {
             // The account becomes active by the same path a connector's success takes.
             if let Err(e) = s.app.process_outbox().await {
@@ -62,5 +193,25 @@ async fn confirm_task(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String
             Redirect::to("/tasks?done=task").into_response()
         }
         Err(e) => app_error_page(&ctx, e),
+    }
+}
+
+/// The operator could not carry the task out: it goes back on the queue with back-off
+/// and shows as failing to the coordinator; the reason is required.
+async fn fail_task(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<TaskForm>) -> Response {
+    csrf_or_return!(ctx, &f.csrf);
+    let actor = actor_or_return!(ctx);
+    let id = id_or_return!(ctx, id);
+    let failed = match f.reason.trim() {
+        "" => Err(AppError::Invalid(domain::error::FieldError::new("reason", domain::codes::REASON_REQUIRED))),
+        reason => s.app.fail_task(&actor, id, reason.to_string()).await.map(|_| ()),
+    };
+    match failed {
+        Ok(()) => Redirect::to("/tasks?done=task_failed").into_response(),
+        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
+        Err(e) => {
+            let fe = form_error(&ctx, &s.catalog, e);
+            task_page(&s, &ctx, &actor, id, Some(fe)).await
+        }
     }
 }
