@@ -100,14 +100,27 @@ test("an account goes from order to active through the pages of every role", asy
 
   // The department head approves from the inbox.
   await login(page, pv, head);
-  await page.goto(pv.base + "/inbox");
+  await page.getByRole("link", { name: "Til godkendelse" }).click();
+  // The demo's late order says how late, against what, and why.
+  await page.locator("tr", { hasText: "⚑" }).first().getByRole("link").click();
+  assert.match(await page.textContent("main"), /Kort varsel: \d+ dage \(reglerne kræver \d+\) – begrundelse: Vikar til akut sygdomsdækning/);
+  assert.doesNotMatch(await page.textContent("main"), /Alle regler er opfyldt/);
+  await page.getByRole("link", { name: "Til godkendelse" }).click();
   await page.getByRole("link", { name: "Tove Testesen" }).click();
-  assert.match(await page.textContent("main"), /Alle regler er opfyldt/);
+  const facts = await page.textContent("main");
+  assert.match(facts, /Alle regler er opfyldt/);
+  assert.match(facts, /Omsorgsgruppen Nord ApS/, "the supplier");
+  assert.doesNotMatch(facts, /Aftale\s*–/, "the agreement is named");
+  assert.match(facts, /Behovsvurdering 2026-17/, "the needs assessment");
+  assert.equal((facts.match(/✓/g) || []).length, 3, "each kind of evidence with its date");
   await screenshot(page, "request-approval");
   await checkAccessibility(page, "request (department head)");
+  await page.fill("#f-comment", "Aftalt med teamleder");
   await page.getByRole("button", { name: "Godkend" }).click();
   await page.waitForSelector("#page-success");
   assert.match(await page.textContent("main"), /Venter på IT-sikkerhedskoordinator/);
+  assert.match(await page.textContent("main"), /Aftalt med teamleder/, "the comment in the history");
+  assert.equal(await page.getByRole("link", { name: /Næste til godkendelse/ }).count(), 1, "on to the next in the inbox");
   await logout(page);
 
   // The coordinator approves; the dashboard shows charts with tables.
@@ -128,6 +141,11 @@ test("an account goes from order to active through the pages of every role", asy
   // The IT operator carries out the manual tasks and confirms them.
   await login(page, pv, operator);
   await page.getByRole("link", { name: "Manuelle opgaver" }).click();
+  // The worker puts the approved order's task on the list within seconds.
+  for (let i = 0; i < 20 && (await page.locator("section", { hasText: "Tove Testesen" }).count()) === 0; i++) {
+    await page.waitForTimeout(1000);
+    await page.reload();
+  }
   await screenshot(page, "tasks");
   await checkAccessibility(page, "tasks");
   // Another person's task could not be done: the reason is required, then recorded.
@@ -140,9 +158,11 @@ test("an account goes from order to active through the pages of every role", asy
   await page.getByRole("button", { name: "Kunne ikke udføres" }).click();
   assert.match(await page.textContent("#page-success"), /registreret som ikke udført/);
   // The newcomer's tasks, each done from its own page with what it needs.
+  let done = 0;
   for (let i = 0; i < 5; i++) {
     const group = page.locator("section", { hasText: "Tove Testesen" });
     if ((await group.count()) === 0) break;
+    done++;
     await group.first().locator("a[href^='/tasks/']").first().click();
     const facts = await page.textContent("main");
     assert.match(facts, /Tove Testesen/);
@@ -158,6 +178,7 @@ test("an account goes from order to active through the pages of every role", asy
     await page.getByRole("button", { name: "Markér som udført" }).click();
     await page.waitForSelector("#page-success");
   }
+  assert.ok(done >= 1, "the newcomer's task was on the list");
   assert.equal(await page.locator("section", { hasText: "Tove Testesen" }).count(), 0, "the newcomer's tasks are done");
   await logout(page);
 

@@ -497,14 +497,17 @@ impl App {
         self.get_request(actor, id).await
     }
 
-    /// Names of records for display, by id.
+    /// Names of records for display, by id (an agreement's is its title).
     pub async fn names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
         Ok(self
             .store
             .get_entries(ids)
             .await?
             .into_iter()
-            .map(|r| (r.id, r.body.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string()))
+            .map(|r| {
+                let name = r.body.get("name").or_else(|| r.body.get("title")).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                (r.id, name)
+            })
             .collect())
     }
 }

@@ -30,6 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(dashboard::routes())
         .merge(emergency::routes())
         .merge(registry_list::routes())
+        .merge(request_page::routes())
         .merge(requests::routes())
         .merge(staff::routes())
         .merge(tasks::routes())
@@ -282,6 +283,7 @@ mod dashboard;
 mod emergency;
 mod registry;
 mod registry_list;
+mod request_page;
 mod requests;
 mod staff;
 mod state;

@@ -3,12 +3,7 @@
 use super::*;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/inbox", get(inbox))
-        .route("/requests", get(requests))
-        .route("/requests/new", get(order_form).post(order))
-        .route("/requests/{id}", get(request_detail))
-        .route("/requests/{id}/decide", post(decide))
+    Router::new().route("/inbox", get(inbox)).route("/requests", get(requests)).route("/requests/new", get(order_form).post(order))
 }
 
 async fn inbox(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
@@ -94,167 +89,12 @@ async fn request_list(s: AppState, ctx: Ctx, q: ListQuery, inbox: bool) -> Respo
     render(&p)
 }
 
-fn kind_code(k: RequestKind) -> &'static str {
+pub(super) fn kind_code(k: RequestKind) -> &'static str {
     match k {
         RequestKind::NewAccount => "new_account",
         RequestKind::ChangeRoles => "change_roles",
         RequestKind::Extension => "extension",
         RequestKind::Termination => "termination",
-    }
-}
-
-async fn request_detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
-    show_request(&s, &ctx, &actor, id, done_message(&ctx, &q.done), None).await
-}
-
-async fn show_request(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success: Option<String>, error: Option<String>) -> Response {
-    let tr = &ctx.tr;
-    let view = match s.app.get_request(actor, id).await {
-        Ok(v) => v,
-        Err(e) => return app_error_page(ctx, e),
-    };
-    let r = &view.request;
-    let mut ids = vec![r.person_id, r.department_id];
-    ids.extend(r.system_id);
-    ids.extend(r.agreement_id);
-    ids.extend(r.job_profile_id);
-    ids.extend(r.profiles.iter().copied());
-    let names = s.app.names(&ids).await.unwrap_or_default();
-    let name = |id: &Uuid| names.get(id).cloned().unwrap_or_else(|| id.to_string());
-    let mut facts = vec![
-        (tr.t("field-person_id"), name(&r.person_id)),
-        (tr.t("field-kind"), tr.t(&format!("kind-{}", kind_code(r.kind)))),
-        (tr.t("field-state"), tr.t(&format!("state-{}", r.state.as_str()))),
-        (tr.t("field-department_id"), name(&r.department_id)),
-    ];
-    if let Some(x) = r.system_id {
-        facts.push((tr.t("field-system_id"), name(&x)));
-    }
-    if let Some(x) = r.agreement_id {
-        facts.push((tr.t("field-agreement_id"), name(&x)));
-    }
-    if let Some(x) = r.job_profile_id {
-        facts.push((tr.t("field-job_profile_id"), name(&x)));
-    }
-    facts.push((tr.t("field-profiles"), r.profiles.iter().map(&name).collect::<Vec<_>>().join(", ")));
-    facts.push((tr.t("field-wanted_start"), tr.date(&r.wanted_start)));
-    facts.push((tr.t("field-end_date"), tr.opt_date(&r.end_date)));
-    if r.late {
-        facts.push((tr.t("ui-late"), r.urgent_reason.as_ref().map(|t| t.to_string()).unwrap_or_default()));
-    }
-    facts.push((tr.t("ui-requested-by"), r.requested_by.name.clone()));
-    let mut sections = vec![Section { heading: tr.t("ui-request-facts"), facts, ..Default::default() }];
-    // The policy checks as they stand now (REQ-*), for the approver.
-    if r.state.is_open() {
-        let text = if view.checks.is_empty() {
-            tr.t("ui-checks-pass")
-        } else {
-            view.checks
-                .iter()
-                .map(|c| {
-                    let label = tr.t(&format!("field-{}", c.field.split(['[', '.']).next().unwrap_or("")));
-                    tr.catalog.text(
-                        tr.lang,
-                        c.code,
-                        &[("field", label.as_str()), ("arg", c.arg.as_deref().unwrap_or("")), ("arg2", c.arg2.as_deref().unwrap_or(""))],
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" · ")
-        };
-        sections.push(Section { heading: tr.t("ui-checks"), text: Some(text), ..Default::default() });
-    }
-    // What this actor may do now.
-    let step = match (actor.role, r.state) {
-        (UserRole::DepartmentHead, RequestState::Submitted) => Some("approve_as_department"),
-        (UserRole::SecurityCoordinator, RequestState::DepartmentApproved) => Some("approve_as_coordinator"),
-        _ => None,
-    };
-    let mut forms = Vec::new();
-    let version = vec![("version".to_string(), view.version.to_string())];
-    if let Some(step) = step {
-        let mut approve = button(format!("/requests/{id}/decide"), tr.t("ui-approve"), true, version.clone());
-        approve.hidden.push(("step".into(), step.into()));
-        approve.inline = false;
-        forms.push(approve);
-        let mut reject = button(format!("/requests/{id}/decide"), tr.t("ui-reject"), false, version.clone());
-        reject.hidden.push(("step".into(), "reject".into()));
-        reject.inline = false;
-        reject.fields.push(FieldSpec::new(tr, "comment", "textarea").hint(tr.t("ui-reject-hint")));
-        forms.push(reject);
-    }
-    if r.state.is_open() && r.requested_by.id == actor.id {
-        let mut cancel = button(format!("/requests/{id}/decide"), tr.t("ui-cancel-request"), false, version);
-        cancel.hidden.push(("step".into(), "cancel".into()));
-        forms.push(cancel);
-    }
-    if !forms.is_empty() {
-        sections.push(Section { heading: tr.t("ui-decision"), forms, ..Default::default() });
-    }
-    sections.push(Section {
-        heading: tr.t("ui-history"),
-        table: Some(TableSpec {
-            caption: tr.t("ui-history"),
-            headers: vec![tr.t("ui-when"), tr.t("ui-who"), tr.t("field-state"), tr.t("field-comment")],
-            rows: r
-                .history
-                .iter()
-                .map(|h| {
-                    vec![
-                        cell(tr.time(&h.at)),
-                        cell(format!("{} ({})", h.by.name, tr.role(&h.by.role))),
-                        cell(tr.t(&format!("state-{}", h.state.as_str()))),
-                        cell(h.comment.clone().unwrap_or_default()),
-                    ]
-                })
-                .collect(),
-            empty: tr.t("ui-none"),
-            more: String::new(),
-        }),
-        ..Default::default()
-    });
-    let mut p = page(ctx, "ui-request-title", sections);
-    p.success = success;
-    p.error = error;
-    render(&p)
-}
-
-#[derive(Deserialize)]
-struct DecideForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    step: String,
-    #[serde(default)]
-    version: Option<i64>,
-    #[serde(default)]
-    comment: String,
-}
-
-async fn decide(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<DecideForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
-    let step = match f.step.as_str() {
-        "approve_as_department" => Step::ApproveAsDepartment,
-        "approve_as_coordinator" => Step::ApproveAsCoordinator,
-        "reject" => Step::Reject,
-        "cancel" => Step::Cancel,
-        "submit" => Step::Submit,
-        _ => return app_error_page(&ctx, AppError::NotFound),
-    };
-    let comment = Some(f.comment.trim().to_string()).filter(|c| !c.is_empty());
-    match s.app.decide_request(&actor, id, step, comment, f.version).await {
-        Ok(_) => Redirect::to(&format!("/requests/{id}?done={}", f.step)).into_response(),
-        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
-        Err(e) => {
-            let msg = form_error(&ctx, &s.catalog, e).message;
-            let mut res = show_request(&s, &ctx, &actor, id, None, Some(msg)).await;
-            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            res
-        }
     }
 }
 
