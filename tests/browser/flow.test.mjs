@@ -81,9 +81,25 @@ test("an account goes from order to active through the pages of every role", asy
   await page.goto(pv.base + "/staff");
   assert.equal(await page.locator("tr", { hasText: "Sofie Sommer" }).count(), 1);
 
-  await page.goto(pv.base + "/requests/new");
+  await page.getByRole("link", { name: "Bestillinger" }).click();
+  await page.getByRole("link", { name: "Bestil en ny konto" }).click();
+  if ((await page.locator("form[method=get] #f-agreement_id").count()) > 0) {
+    await page.selectOption("#f-agreement_id", demo.agreement_id);
+    await page.getByRole("button", { name: "Fortsæt" }).click();
+  }
+  // Nothing chosen for them: every select starts on "Vælg …"; the start date offered is
+  // the earliest without an urgency reason, and the page says which that is.
+  assert.equal(await page.inputValue("#f-person_id"), "");
+  assert.equal(await page.inputValue("#f-job_profile_id"), "");
+  assert.equal(await page.inputValue("#f-wanted_start"), isoDate(lead));
+  assert.match(await page.textContent("#f-wanted_start-hint"), /Tidligste startdato uden hastebegrundelse/);
+  // Sent empty: every missing field at once, each on its field.
+  await page.click("form[action='/requests/new'] button[type=submit]");
+  assert.ok((await page.locator(".form-error-message").count()) >= 2, "person and job profile at once");
+  assert.equal(await page.locator("#f-person_id-error").count(), 1);
+  assert.equal(await page.locator("#f-job_profile_id-error").count(), 1);
+  await screenshot(page, "order-errors");
   await page.selectOption("#f-person_id", newcomer.id);
-  await page.selectOption("#f-agreement_id", demo.agreement_id);
   await page.selectOption("#f-job_profile_id", demo.job_profile_id);
   await page.selectOption("#f-system_id", demo.system_id);
   await page.fill("#f-wanted_start", isoDate(lead + 5));

@@ -164,7 +164,56 @@ impl App {
         self.submit(actor, input, true).await
     }
 
+    /// Every rule an order breaks, at once, so a form can show them all on their fields
+    /// (nothing is written). A problem that stops the order from being read at all —
+    /// an unknown person or system, a missing job profile — comes alone, as an error.
+    pub async fn order_problems(&self, actor: &Actor, input: RequestInput) -> Result<Vec<FieldError>> {
+        let (_, _, violations, _) = self.build_request(actor, input, false).await?;
+        Ok(violations)
+    }
+
     async fn submit(&self, actor: &Actor, input: RequestInput, reported_by_hr: bool) -> Result<RequestView> {
+        let now = self.now();
+        let draft = input.draft;
+        let comment = input.comment.clone();
+        let (mut req, loaded, violations, late) = self.build_request(actor, input, reported_by_hr).await?;
+        if let Some(first) = violations.into_iter().next() {
+            return Err(first.into());
+        }
+        req.late = late;
+        let comment = comment.map(|c| c.to_string());
+        req.history.push(domain::request::HistoryEntry {
+            at: now,
+            by: actor.into(),
+            action: "created".into(),
+            state: RequestState::Draft,
+            comment: comment.clone(),
+        });
+        if !draft {
+            req.apply(Step::Submit, actor, None, now)?;
+        }
+        let id = Uuid::now_v7();
+        let mut tx = self.store.begin().await?;
+        let body = serde_json::to_value(&req).map_err(|e| AppError::Internal(e.to_string()))?;
+        tx.insert_request(id, &body, now).await?;
+        let mut details = json!({ "kind": req.kind, "state": req.state, "late": req.late });
+        if req.state == RequestState::Approved {
+            // A termination: carried out now, in this transaction.
+            let n = self.carry_out(&mut tx, actor, id, &req, &loaded, now).await?;
+            details["accounts"] = json!(n);
+        }
+        tx.commit(AuditRecord::new(actor, "request.submit", "request", Some(id), now).details(details)).await?;
+        self.get_request(actor, id).await
+    }
+
+    /// Reads an order into a draft request with what its checks need, and runs them:
+    /// the request, its context, every violation, and whether it is late.
+    async fn build_request(
+        &self,
+        actor: &Actor,
+        input: RequestInput,
+        reported_by_hr: bool,
+    ) -> Result<(AccessRequest, Loaded, Vec<FieldError>, bool)> {
         let scope = self.request_scope(actor, Action::Create)?;
         let now = self.now();
         // The person must be one the actor may see (a supplier: its own staff).
@@ -309,7 +358,7 @@ impl App {
             _ => None,
         };
         let wanted_start = if input.kind == RequestKind::Termination { now.date() } else { input.wanted_start };
-        let mut req = AccessRequest {
+        let req = AccessRequest {
             kind: input.kind,
             state: RequestState::Draft,
             person_id: input.person_id,
@@ -336,33 +385,7 @@ impl App {
         };
         let loaded = self.load_context(&req).await?;
         let (violations, late) = self.run_checks(&req, &loaded).await?;
-        if let Some(first) = violations.into_iter().next() {
-            return Err(first.into());
-        }
-        req.late = late;
-        let comment = input.comment.map(|c| c.to_string());
-        req.history.push(domain::request::HistoryEntry {
-            at: now,
-            by: actor.into(),
-            action: "created".into(),
-            state: RequestState::Draft,
-            comment: comment.clone(),
-        });
-        if !input.draft {
-            req.apply(Step::Submit, actor, None, now)?;
-        }
-        let id = Uuid::now_v7();
-        let mut tx = self.store.begin().await?;
-        let body = serde_json::to_value(&req).map_err(|e| AppError::Internal(e.to_string()))?;
-        tx.insert_request(id, &body, now).await?;
-        let mut details = json!({ "kind": req.kind, "state": req.state, "late": req.late });
-        if req.state == RequestState::Approved {
-            // A termination: carried out now, in this transaction.
-            let n = self.carry_out(&mut tx, actor, id, &req, &loaded, now).await?;
-            details["accounts"] = json!(n);
-        }
-        tx.commit(AuditRecord::new(actor, "request.submit", "request", Some(id), now).details(details)).await?;
-        self.get_request(actor, id).await
+        Ok((req, loaded, violations, late))
     }
 
     /// Reads a request, with its policy checks re-run if it is still open.

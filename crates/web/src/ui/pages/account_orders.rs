@@ -39,8 +39,8 @@ pub(super) fn order_forms(
             FieldSpec::new(tr, "remove_profiles", "checkboxes").options(current.to_vec(), &[]),
             FieldSpec::new(tr, "deviation_reason", "textarea").hint(tr.t("ui-deviation-reason-hint")),
             FieldSpec::new(tr, "wanted_start", "date").required().value(&change_start),
-            FieldSpec::new(tr, "urgent_reason", "textarea").hint(tr.t("ui-urgent-hint")),
-            FieldSpec::new(tr, "needs_assessment_ref", "text").hint(tr.t("ui-needs-assessment-hint")),
+            FieldSpec::new(tr, "urgent_reason", "textarea").hint(tr.t1("ui-urgent-hint", &shown(tr, &change_start))),
+            FieldSpec::new(tr, "needs_assessment_ref", "text").hint(tr.t("ui-needs-assessment-hint-short")),
             FieldSpec::new(tr, "comment", "textarea"),
         ],
     );
@@ -51,13 +51,18 @@ pub(super) fn order_forms(
         vec![
             FieldSpec::new(tr, "end_date", "date").required(),
             FieldSpec::new(tr, "wanted_start", "date").required().value(&extension_start),
-            FieldSpec::new(tr, "urgent_reason", "textarea").hint(tr.t("ui-urgent-hint")),
+            FieldSpec::new(tr, "urgent_reason", "textarea").hint(tr.t1("ui-urgent-hint", &shown(tr, &extension_start))),
             FieldSpec::new(tr, "comment", "textarea"),
         ],
     );
     let mut end = form("termination", "ui-order-termination", "button-primary pv-danger", vec![FieldSpec::new(tr, "comment", "textarea")]);
     end.confirm = Some(tr.t("ui-order-termination-confirm"));
     vec![change, extension, end]
+}
+
+/// An ISO date as the user's language writes it.
+fn shown(tr: &Tr, iso: &str) -> String {
+    Date::parse(iso).map(|d| tr.date(&d)).unwrap_or_else(|_| iso.to_string())
 }
 
 /// Puts posted values back into a form that was refused.

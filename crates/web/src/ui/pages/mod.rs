@@ -30,6 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(dashboard::routes())
         .merge(emergency::routes())
         .merge(registry_list::routes())
+        .merge(order::routes())
         .merge(request_page::routes())
         .merge(requests::routes())
         .merge(staff::routes())
@@ -281,6 +282,7 @@ mod accounts;
 mod audit;
 mod dashboard;
 mod emergency;
+mod order;
 mod registry;
 mod registry_list;
 mod request_page;
