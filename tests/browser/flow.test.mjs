@@ -52,13 +52,28 @@ test("an account goes from order to active through the pages of every role", asy
   await login(page, pv, orderer);
   assert.equal(await page.textContent("h1"), "Overblik");
   await checkAccessibility(page, "dashboard (orderer)");
-  await page.goto(pv.base + "/staff");
-  const row = page.locator("tr", { hasText: "Tove Testesen" });
-  for (const label of ["Registrér erklæring", "Registrér uddannelse", "Registrér kontrol"]) {
-    await row.getByRole("button", { name: label }).click();
-    await page.waitForSelector("#page-success");
+  await page.getByRole("link", { name: "Mine medarbejdere" }).click();
+  assert.match(await page.locator("tr", { hasText: "Tove Testesen" }).textContent(), /Mangler/, "no evidence yet, said so");
+  await page.getByRole("link", { name: "Tove Testesen" }).click();
+  // Each kind of evidence with its date, the document and who checked it.
+  await page.getByRole("button", { name: "Registrér" }).click();
+  assert.equal(await page.locator(".form-error-message").count(), 3, "kind, document and who checked, at once");
+  for (const [kind, reference] of [
+    ["confidentiality_declaration", "Tavshedserklæring underskrevet, j.nr. 2026-114"],
+    ["training", "Kursusbevis 4471"],
+    ["identity_check", "Pas set"],
+  ]) {
+    await page.selectOption("#f-kind", kind);
+    await page.fill("#f-reference", reference);
+    await page.fill("#f-checked_by", "Birgit Bestiller");
+    await page.getByRole("button", { name: "Registrér" }).click();
+    assert.match(await page.textContent("#page-success"), /for Tove Testesen er registreret|af Tove Testesen er registreret/);
   }
-  assert.equal(await page.locator("tr", { hasText: "Tove Testesen" }).getByText("Registreret").count(), 3);
+  assert.match(await page.textContent("main"), /Kursusbevis 4471 · kontrolleret af Birgit Bestiller/);
+  await screenshot(page, "staff-member");
+  await checkAccessibility(page, "staff member");
+  await page.getByRole("link", { name: "Mine medarbejdere" }).first().click();
+  assert.equal((await page.locator("tr", { hasText: "Tove Testesen" }).textContent()).match(/✓/g).length, 3);
   await screenshot(page, "staff");
   await checkAccessibility(page, "staff");
 
@@ -75,10 +90,13 @@ test("an account goes from order to active through the pages of every role", asy
   await screenshot(page, "staff-cpr-error");
   await page.fill("#f-national_id", "0101901235");
   await page.click("form[action='/registry/person/new'] button[type=submit]");
-  await page.waitForSelector("#page-success");
+  // Back under "My staff", on her page, where the next step is.
+  assert.match(await page.textContent("#page-success"), /Sofie Sommer er oprettet/);
+  assert.equal(await page.textContent("h1"), "Sofie Sommer");
+  assert.equal(await page.getAttribute("nav a[aria-current=page]", "href"), "/staff", "the menu says where she is");
   await page.goto(pv.base + "/registry?kind=person&q=Sofie");
   assert.match(await page.locator("tr", { hasText: "Sofie Sommer" }).textContent(), /CPR-nr\. registreret/);
-  await page.goto(pv.base + "/staff");
+  await page.getByRole("link", { name: "Mine medarbejdere" }).click();
   assert.equal(await page.locator("tr", { hasText: "Sofie Sommer" }).count(), 1);
 
   await page.getByRole("link", { name: "Bestillinger" }).click();
@@ -291,11 +309,16 @@ test("an account goes from order to active through the pages of every role", asy
   assert.equal(await opage.getByRole("button", { name: "Bestil forlængelse" }).count(), 1);
   await screenshot(opage, "account-orders");
   await checkAccessibility(opage, "account (orderer)");
-  await opage.goto(pv.base + "/staff");
-  opage.once("dialog", (d) => d.accept());
-  await opage.locator("tr", { hasText: "Tove Testesen" }).getByRole("button", { name: "Meld fratrådt" }).click();
+  await opage.getByRole("link", { name: "Mine medarbejdere" }).click();
+  await opage.getByRole("link", { name: "Tove Testesen" }).click();
+  await opage.getByText("Meld fratrådt", { exact: true }).click();
+  opage.once("dialog", (d) => {
+    assert.match(d.message(), /Tove Testesen mister al adgang/);
+    d.accept();
+  });
+  await opage.getByRole("button", { name: "Meld Tove Testesen fratrådt" }).click();
   await opage.waitForSelector("#page-success");
-  assert.match(await opage.textContent("#page-success"), /Alle konti er lukket/);
+  assert.match(await opage.textContent("#page-success"), /Alle konti er lukket i Portvagt/);
   const ended = await api(pv, "GET", `/api/v1/accounts?person_id=${newcomer.id}`);
   assert.deepEqual(ended.items.map((a) => a.status), ["terminated"], "the leaver's account ended at once");
   await again.close();

@@ -133,7 +133,12 @@ impl App {
 
     /// The kinds of evidence recorded for persons the actor has just listed (and so may
     /// see): one query for a whole page. Persons the actor may not see are left out.
-    pub async fn evidence_kinds(&self, actor: &Actor, persons: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<String>>> {
+    /// ACC-4: the kinds of evidence each person has, with when each was last recorded.
+    pub async fn evidence_kinds(
+        &self,
+        actor: &Actor,
+        persons: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, Vec<(String, domain::time::Timestamp)>>> {
         let scope = self.allow(actor, Action::Read, domain::authz::ResourceKind::Person)?;
         let mut kinds = self.store.evidence_kinds(persons).await?;
         if scope == Scope::OwnSupplier {

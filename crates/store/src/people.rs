@@ -30,17 +30,21 @@ pub struct AuthenticatorRow {
 
 impl Store {
     /// The kinds of evidence recorded for each of `persons`, in one statement.
-    pub async fn evidence_kinds(&self, persons: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<String>>> {
-        let mut out: std::collections::HashMap<Uuid, Vec<String>> = std::collections::HashMap::new();
+    /// The kinds of evidence recorded for each person, with when each was last recorded.
+    pub async fn evidence_kinds(&self, persons: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<(String, Timestamp)>>> {
+        let mut out: std::collections::HashMap<Uuid, Vec<(String, Timestamp)>> = std::collections::HashMap::new();
         for chunk in persons.chunks(200) {
             let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT DISTINCT person_id, kind FROM person_evidence WHERE person_id IN ({})", list.join(", "));
-            let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+            let sql = format!(
+                "SELECT person_id, kind, MAX(recorded_at) FROM person_evidence WHERE person_id IN ({}) GROUP BY person_id, kind",
+                list.join(", ")
+            );
+            let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
             for p in chunk {
                 q = q.bind(p.to_string());
             }
-            for (p, kind) in q.fetch_all(&self.pool).await? {
-                out.entry(uuid(&p)?).or_default().push(kind);
+            for (p, kind, at) in q.fetch_all(&self.pool).await? {
+                out.entry(uuid(&p)?).or_default().push((kind, ts(&at)?));
             }
         }
         Ok(out)

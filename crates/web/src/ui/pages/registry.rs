@@ -559,10 +559,19 @@ async fn new_page<R: Record + DeserializeOwned>(
         fields: form_fields(s, ctx, actor, fields_of(R::KIND), &values, None, true).await,
         ..Default::default()
     };
+    // A staff member added from "My staff" goes back there (ORG-4).
+    let from_staff = R::KIND == ResourceKind::Person && first(&values, "from") == "staff";
+    if from_staff {
+        form.hidden.push(("from".into(), "staff".into()));
+    }
     let msg = error.map(|e| attach(&mut form, e));
     let failed = msg.is_some();
     let mut p = page(ctx, &format!("new-{kind}"), vec![Section { forms: vec![form], ..Default::default() }]);
-    p.actions = vec![(format!("/registry?kind={kind}"), tr.t(&format!("registry-{kind}")))];
+    p.actions = if from_staff {
+        vec![("/staff".into(), tr.t("ui-back-to-staff"))]
+    } else {
+        vec![(format!("/registry?kind={kind}"), tr.t(&format!("registry-{kind}")))]
+    };
     p.error = msg;
     let mut res = render(&p);
     if failed {
@@ -585,6 +594,9 @@ async fn create_record<R: Record + DeserializeOwned>(s: &AppState, ctx: &Ctx, ac
         Ok(rec) => save(s, actor, None, rec, None).await,
     };
     match saved {
+        Ok(id) if R::KIND == ResourceKind::Person && first(&posted, "from") == "staff" => {
+            Redirect::to(&format!("/staff/{id}?done=person_created")).into_response()
+        }
         Ok(id) => Redirect::to(&format!("/registry/{kind}/{id}?done=created")).into_response(),
         Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(ctx, e),
         Err(e) => {

@@ -1,12 +1,22 @@
-//! The supplier's staff and their evidence (ACC-4).
+//! The supplier's staff (ORG-4) and their evidence (ACC-4): the list shows each kind of
+//! evidence as ✓ with its date or "Mangler"; a staff member's page records evidence with
+//! its date, document or reference and who checked it, lists their accounts, and holds
+//! "report as a leaver" (REQ-4) behind its own heading, confirmed with their name.
 
 use super::*;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff", get(staff))
+        .route("/staff/{id}", get(member))
         .route("/staff/{id}/evidence", post(record_evidence))
         .route("/staff/{id}/leaver", post(report_leaver))
+}
+
+const KINDS: [EvidenceKind; 3] = [EvidenceKind::ConfidentialityDeclaration, EvidenceKind::Training, EvidenceKind::IdentityCheck];
+
+fn code_of(kind: EvidenceKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 async fn staff(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
@@ -22,37 +32,28 @@ async fn staff(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
         Ok(e) => e,
         Err(e) => return app_error_page(&ctx, e),
     };
-    let mut rows = Vec::new();
-    for p in &list.items {
-        let has = |code: &str| evidence.get(&p.id).is_some_and(|k| k.iter().any(|x| x == code));
-        let mut row = vec![cell(p.data.name.to_string())];
-        for kind in [EvidenceKind::ConfidentialityDeclaration, EvidenceKind::Training, EvidenceKind::IdentityCheck] {
-            let code = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-            if has(&code) {
-                row.push(cell(tr.t("ui-recorded")));
-            } else {
-                let mut c = cell("");
-                c.form = Some(button(
-                    format!("/staff/{}/evidence", p.id),
-                    tr.t(&format!("ui-record-{code}")),
-                    false,
-                    vec![("kind".into(), code)],
-                ));
-                row.push(c);
+    let rows = list
+        .items
+        .iter()
+        .map(|p| {
+            let mut row = vec![link(p.data.name.to_string(), format!("/staff/{}", p.id))];
+            for kind in KINDS {
+                let code = code_of(kind);
+                let at = evidence.get(&p.id).and_then(|k| k.iter().find(|(c, _)| *c == code)).map(|(_, at)| *at);
+                row.push(cell(match at {
+                    Some(at) => format!("✓ {}", tr.date(&at.date())),
+                    None => tr.t("ui-evidence-no"),
+                }));
             }
-        }
-        let mut leaver = cell("");
-        let mut f = button(format!("/staff/{}/leaver", p.id), tr.t("ui-report-leaver"), false, Vec::new());
-        f.confirm = Some(tr.t1("ui-report-leaver-confirm", p.data.name.as_str()));
-        leaver.form = Some(f);
-        row.push(leaver);
-        rows.push(row);
-    }
+            row
+        })
+        .collect();
     let more = if list.page < list.total_pages as u32 { format!("/staff?page={}", list.page + 1) } else { String::new() };
     let mut p = page(
         &ctx,
         "nav-staff",
         vec![Section {
+            text: Some(tr.t1("ui-total", &tr.num(&list.total))),
             table: Some(TableSpec {
                 caption: tr.t("nav-staff"),
                 headers: vec![
@@ -62,7 +63,7 @@ async fn staff(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
                     tr.t("evidence-identity_check"),
                 ],
                 rows,
-                empty: tr.t("ui-none"),
+                empty: tr.t("ui-staff-none"),
                 more,
             }),
             ..Default::default()
@@ -70,29 +71,197 @@ async fn staff(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
     );
     p.intro = Some(tr.t("ui-staff-intro"));
     if s.app.may(&actor, domain::authz::Action::Create, domain::authz::ResourceKind::Person) {
-        p.actions = vec![("/registry/person/new".into(), tr.t("new-person"))];
+        p.actions = vec![("/registry/person/new?from=staff".into(), tr.t("new-person"))];
     }
     p.success = done_message(&ctx, &q.done);
     render(&p)
 }
 
-#[derive(Deserialize)]
+async fn member(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
+    let actor = actor_or_return!(ctx);
+    let id = id_or_return!(ctx, id);
+    member_page(&s, &ctx, &actor, id, q.done.clone(), None).await
+}
+
+/// A staff member's page; `refused` is the evidence form sent back with its values.
+async fn member_page(
+    s: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Uuid,
+    done: Option<String>,
+    refused: Option<(EvidenceForm, Vec<FormError>)>,
+) -> Response {
+    let tr = &ctx.tr;
+    let person = match s.app.get::<Person>(actor, id).await {
+        Ok(p) => p,
+        Err(e) => return app_error_page(ctx, e),
+    };
+    let name = person.data.name.to_string();
+    let rows = s.app.evidence(actor, id).await.unwrap_or_default();
+    let facts = KINDS
+        .into_iter()
+        .map(|kind| {
+            let code = code_of(kind);
+            let latest = rows.iter().filter(|e| e.kind == code).max_by_key(|e| e.recorded_at);
+            let text = match latest {
+                Some(e) => {
+                    let mut t = tr.catalog.text(
+                        tr.lang,
+                        "ui-evidence-yes",
+                        &[("arg", tr.time(&e.recorded_at).as_str()), ("arg2", e.recorded_by.as_str())],
+                    );
+                    if let Some(n) = &e.note {
+                        t.push_str(&format!(" – {n}"));
+                    }
+                    t
+                }
+                None => tr.t("ui-evidence-no"),
+            };
+            (tr.t(&format!("evidence-{code}")), text)
+        })
+        .collect();
+    let mut sections = vec![Section { heading: tr.t("ui-evidence"), facts, ..Default::default() }];
+    // Recording evidence: which, when, the document or reference, who checked.
+    let (values, errors) = refused.unwrap_or_default();
+    let today = s.app.now().date().to_string();
+    let kinds: Vec<(String, String)> = KINDS.into_iter().map(|k| (code_of(k), tr.t(&format!("evidence-{}", code_of(k))))).collect();
+    let form = FormSpec {
+        action: format!("/staff/{id}/evidence"),
+        submit: tr.t("ui-record-evidence"),
+        button_class: "button-primary",
+        fields: vec![
+            FieldSpec::new(tr, "kind", "select")
+                .required()
+                .options(kinds, std::slice::from_ref(&values.kind))
+                .placeholder(tr.t("ui-choose")),
+            FieldSpec::new(tr, "evidence_date", "date").required().value(if values.evidence_date.is_empty() {
+                &today
+            } else {
+                &values.evidence_date
+            }),
+            FieldSpec::new(tr, "reference", "text").required().value(&values.reference).hint(tr.t("ui-evidence-reference-hint")),
+            FieldSpec::new(tr, "checked_by", "text").required().value(&values.checked_by).hint(tr.t("ui-evidence-checked-by-hint")),
+        ],
+        ..Default::default()
+    };
+    let mut forms = [form];
+    let msg = attach_errors(&mut forms, errors);
+    sections.push(Section { heading: tr.t1("ui-record-evidence-for", &name), forms: forms.into_iter().collect(), ..Default::default() });
+    // The person's accounts.
+    let query = store::AccountQuery { person_id: Some(id), limit: 100, ..Default::default() };
+    let accounts = s.app.list_accounts(actor, query).await.map(|x| x.0).unwrap_or_default();
+    let outstanding = s.app.outstanding(&accounts).await.unwrap_or_default();
+    let systems = s.app.names(&accounts.iter().map(|a| a.system_id).collect::<Vec<_>>()).await.unwrap_or_default();
+    let now = s.app.now().date();
+    sections.push(Section {
+        heading: tr.t("ui-other-accounts"),
+        table: Some(TableSpec {
+            caption: tr.t("ui-other-accounts"),
+            headers: vec![tr.t("field-username"), tr.t("field-system_id"), tr.t("field-status")],
+            rows: accounts
+                .iter()
+                .map(|a| {
+                    vec![
+                        link(a.username.clone(), format!("/accounts/{}", a.id)),
+                        cell(systems.get(&a.system_id).cloned().unwrap_or_default()),
+                        cell(state::status_text(tr, a, now, outstanding.get(&a.id).map_or(&[], Vec::as_slice))),
+                    ]
+                })
+                .collect(),
+            empty: tr.t("ui-other-accounts-none"),
+            more: String::new(),
+        }),
+        ..Default::default()
+    });
+    // REQ-4: the leaver report, behind its own heading, confirmed with the name.
+    if s.app.may(actor, domain::authz::Action::Create, domain::authz::ResourceKind::Request) {
+        let mut f = button(format!("/staff/{id}/leaver"), tr.t1("ui-report-leaver-named", &name), false, Vec::new());
+        f.inline = false;
+        f.button_class = "button-primary pv-danger";
+        f.confirm = Some(tr.t1("ui-report-leaver-confirm", &name));
+        sections.push(Section {
+            heading: tr.t("ui-report-leaver-heading"),
+            text: Some(tr.t1("ui-report-leaver-intro", &name)),
+            forms: vec![f],
+            collapsible: Some(false),
+            ..Default::default()
+        });
+    }
+    let mut p = page(ctx, "nav-staff", sections);
+    p.c.title = name.clone();
+    p.actions.push(("/staff".into(), tr.t("ui-back-to-staff")));
+    // What was recorded, for whom (`done-evidence_training` names the person).
+    p.success = done.and_then(|d| {
+        let key = format!("done-{d}");
+        tr.catalog.has(tr.lang, &key).then(|| tr.t1(&key, &name))
+    });
+    let failed = msg.is_some();
+    p.error = msg;
+    let mut res = render(&p);
+    if failed {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
+#[derive(Deserialize, Default)]
 struct EvidenceForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
     kind: String,
+    #[serde(default)]
+    evidence_date: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    checked_by: String,
+}
+
+/// Parses the evidence form at the edge; every field at fault at once. The date, the
+/// document and who checked are kept as the evidence's note.
+fn parse_evidence(f: &EvidenceForm, tr: &Tr) -> Result<(EvidenceKind, Text), Vec<domain::error::FieldError>> {
+    use domain::error::FieldError;
+    let mut errors = Vec::new();
+    let kind = serde_json::from_value::<EvidenceKind>(serde_json::json!(f.kind))
+        .map_err(|_| errors.push(FieldError::new("kind", domain::codes::MISSING_FIELD)))
+        .ok();
+    let date = match f.evidence_date.trim() {
+        "" => {
+            errors.push(FieldError::new("evidence_date", domain::codes::MISSING_FIELD));
+            None
+        }
+        x => Date::parse(x).map_err(|e| errors.push(e.at("evidence_date"))).ok(),
+    };
+    let reference = Name::parse(&f.reference).map_err(|e| errors.push(e.at("reference"))).ok();
+    let checked_by = Name::parse(&f.checked_by).map_err(|e| errors.push(e.at("checked_by"))).ok();
+    match (kind, date, reference, checked_by) {
+        (Some(kind), Some(date), Some(reference), Some(checked_by)) if errors.is_empty() => {
+            let note = tr.catalog.text(
+                tr.lang,
+                "ui-evidence-note",
+                &[("date", tr.date(&date).as_str()), ("reference", reference.as_str()), ("checked_by", checked_by.as_str())],
+            );
+            Text::parse(&note).map(|n| (kind, n)).map_err(|e| vec![e.at("reference")])
+        }
+        _ => Err(errors),
+    }
 }
 
 async fn record_evidence(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<EvidenceForm>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
     let id = id_or_return!(ctx, id);
-    let Ok(kind) = serde_json::from_value::<EvidenceKind>(serde_json::json!(f.kind)) else {
-        return app_error_page(&ctx, AppError::NotFound);
+    let (kind, note) = match parse_evidence(&f, &ctx.tr) {
+        Ok(x) => x,
+        Err(errors) => {
+            let errors = errors.into_iter().map(|e| form_error(&ctx, &s.catalog, AppError::Invalid(e))).collect();
+            return member_page(&s, &ctx, &actor, id, None, Some((f, errors))).await;
+        }
     };
-    match s.app.record_evidence(&actor, id, kind, None).await {
-        Ok(_) => Redirect::to("/staff?done=evidence").into_response(),
+    match s.app.record_evidence(&actor, id, kind, Some(note)).await {
+        Ok(_) => Redirect::to(&format!("/staff/{id}?done=evidence_{}", code_of(kind))).into_response(),
         Err(e) => app_error_page(&ctx, e),
     }
 }
