@@ -15,6 +15,7 @@ mod registry;
 mod requests;
 mod sessions;
 mod tasks;
+mod users;
 
 pub use access::{IssuedToken, TokenRequest, constant_time_eq, random_token};
 pub use accounts::NewAuthenticator;

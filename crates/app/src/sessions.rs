@@ -437,6 +437,13 @@ impl App {
         }
         check_scope(input.role, input.supplier_id, input.department_id, input.person_id)?;
         self.check_local_administrator_cap(input.role, input.person_id).await?;
+        // ORG-3: a supplier's orderer is a person on that supplier's list of orderers.
+        if let (UserRole::SupplierOrderer, Some(supplier)) = (input.role, input.supplier_id) {
+            let person = input.person_id.ok_or(FieldError::new("person_id", codes::MISSING_FIELD))?;
+            if !self.is_listed_orderer(person, supplier).await? {
+                return Err(FieldError::new("person_id", codes::NOT_ON_ORDERER_LIST).into());
+            }
+        }
         for (field, id, kind) in [
             ("supplier_id", input.supplier_id, "supplier"),
             ("department_id", input.department_id, "department"),
@@ -471,6 +478,24 @@ impl App {
         tx.commit(AuditRecord::new(actor, "user.create", "user", Some(new.id), now).details(details)).await?;
         let user = self.store.user(new.id).await?.ok_or(AppError::NotFound)?;
         Ok((user, password))
+    }
+
+    /// Whether a person is on a supplier's list of authorised orderers today (ORG-3).
+    pub(crate) async fn is_listed_orderer(&self, person: Uuid, supplier: Uuid) -> Result<bool> {
+        let today = self.now().date();
+        let q = store::ListQuery {
+            kind: "orderer",
+            owned_by: vec![supplier],
+            referring_to: Some(person),
+            active: Some(true),
+            limit: 100,
+            ..Default::default()
+        };
+        let (rows, _) = self.store.list_entries(&q).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|e| serde_json::from_value::<domain::registry::Orderer>(e.body).ok())
+            .any(|o| o.person_id == person && o.valid_from <= today && o.valid_to.is_none_or(|t| t >= today)))
     }
 
     /// Every user with the number of their open sessions (administrators).

@@ -94,6 +94,7 @@ pub mod codes {
     pub const ATTESTATIONS_MISSING: &str = "attestations-missing";
     pub const END_AFTER_AGREEMENT: &str = "end-after-agreement";
     pub const NOT_AN_ORDERER: &str = "not-an-orderer";
+    pub const NOT_ON_ORDERER_LIST: &str = "not-on-orderer-list";
     pub const ILLEGAL_TRANSITION: &str = "illegal-transition";
     pub const SAME_PERSON: &str = "same-person";
     pub const NOT_YOUR_AREA: &str = "not-your-area";
@@ -182,6 +183,7 @@ pub mod codes {
         ATTESTATIONS_MISSING,
         END_AFTER_AGREEMENT,
         NOT_AN_ORDERER,
+        NOT_ON_ORDERER_LIST,
         ILLEGAL_TRANSITION,
         SAME_PERSON,
         NOT_YOUR_AREA,

@@ -277,6 +277,27 @@ impl Tx {
         Ok(())
     }
 
+    /// Deactivates (no login) or reactivates a user.
+    pub async fn set_user_active(&mut self, user: Uuid, active: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET active = $1 WHERE id = $2").bind(b2i(active)).bind(user.to_string()).execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// A user's name as shown, and the OpenID Connect subject they log in with.
+    pub async fn set_user_profile(&mut self, user: Uuid, display_name: &str, oidc_subject: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE users SET display_name = $1, oidc_subject = $2 WHERE id = $3")
+            .bind(display_name.to_string())
+            .bind(oidc_subject.map(str::to_string))
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict { field: "oidc_subject" },
+                _ => StoreError::Database(e),
+            })?;
+        Ok(())
+    }
+
     pub async fn set_password(&mut self, user: Uuid, hash: &str, must_change: bool) -> Result<()> {
         sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
             .bind(hash.to_string())

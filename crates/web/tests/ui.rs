@@ -248,7 +248,7 @@ backend_tests! {
         assert!(page.body.contains("revisor"));
         let action = format!("/admin/users/{}/end-sessions", revisor.user.id);
         let p = admin.post(&action, &[("csrf", &page.csrf())]).await;
-        assert_eq!(p.location, "/admin/users?done=sessions_ended");
+        assert_eq!(p.location, format!("/admin/users/{}?done=sessions_ended", revisor.user.id));
         assert_eq!(web.get("/").await.status, StatusCode::SEE_OTHER);
         assert_eq!(second.get("/").await.status, StatusCode::SEE_OTHER);
     }

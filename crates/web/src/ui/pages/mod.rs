@@ -35,6 +35,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(requests::routes())
         .merge(staff::routes())
         .merge(tasks::routes())
+        .merge(user_page::routes())
         .merge(users::routes())
         .merge(registry::routes())
 }
@@ -290,4 +291,5 @@ mod requests;
 mod staff;
 mod state;
 mod tasks;
+mod user_page;
 mod users;

@@ -1,13 +1,16 @@
-//! Users of Portvagt and their sessions (administrators, X-8).
+//! Users of Portvagt (administrators, X-8): the list, and a new user with the person
+//! picked by name — a supplier's orderer from the supplier's list of orderers, which it
+//! cannot be created without — and no role chosen for them. The one-time password shows
+//! once, in monospace with a copy button. Each user's own page is in `user_page`.
 
 use super::*;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/admin/users", get(users).post(create_user)).route("/admin/users/{id}/end-sessions", post(end_sessions))
+    Router::new().route("/admin/users", get(users).post(create_user))
 }
 
 #[derive(Deserialize, Default)]
-struct UserForm {
+pub(super) struct UserForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -24,14 +27,68 @@ struct UserForm {
     person_id: String,
     #[serde(default)]
     oidc_subject: String,
+    /// A name to find the person by (narrows the person list).
+    #[serde(default)]
+    person_q: String,
 }
 
-async fn users(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+#[derive(Deserialize, Default)]
+struct UsersQuery {
+    #[serde(default)]
+    person_q: String,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn users(State(s): State<AppState>, ctx: Ctx, Query(q): Query<UsersQuery>) -> Response {
     let actor = actor_or_return!(ctx);
-    users_page(&s, &ctx, &actor, &UserForm::default(), None, done_message(&ctx, &q.done)).await
+    let f = UserForm { person_q: q.person_q, ..Default::default() };
+    users_page(&s, &ctx, &actor, &f, Vec::new(), done_message(&ctx, &q.done), None).await
 }
 
-async fn users_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &UserForm, error: Option<FormError>, success: Option<String>) -> Response {
+/// The persons a user can be: everyone on a supplier's list of orderers (named with
+/// their supplier), and the persons whose name matches the search.
+async fn person_options(s: &AppState, actor: &Actor, q: &str) -> Vec<(String, String)> {
+    let page_all = PageRequest { page: 1, page_size: domain::paging::MAX_PAGE_SIZE };
+    let suppliers: HashMap<Uuid, String> = s
+        .app
+        .list::<Supplier>(actor, &ListFilter::default(), page_all)
+        .await
+        .map(|p| p.items.into_iter().map(|e| (e.id, e.data.name.to_string())).collect())
+        .unwrap_or_default();
+    let mut out: Vec<(String, String)> = Vec::new();
+    if let Ok(orderers) = s.app.list::<domain::registry::Orderer>(actor, &active_only(), page_all).await {
+        for o in orderers.items {
+            let label = format!("{} – {}", o.data.person_name, suppliers.get(&o.data.supplier_id).cloned().unwrap_or_default());
+            if !out.iter().any(|(id, _)| *id == o.data.person_id.to_string()) {
+                out.push((o.data.person_id.to_string(), label));
+            }
+        }
+    }
+    if !q.trim().is_empty() {
+        let filter = ListFilter { active: Some(true), q: Some(q.trim().to_string()), ..Default::default() };
+        if let Ok(found) = s.app.list::<Person>(actor, &filter, PageRequest { page: 1, page_size: 50 }).await {
+            for p in found.items {
+                let of = p.data.affiliations.first().and_then(|a| suppliers.get(&a.supplier_id)).cloned().unwrap_or_default();
+                if !out.iter().any(|(id, _)| *id == p.id.to_string()) {
+                    out.push((p.id.to_string(), if of.is_empty() { p.data.name.to_string() } else { format!("{} – {of}", p.data.name) }));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out
+}
+
+async fn users_page(
+    s: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    f: &UserForm,
+    errors: Vec<FormError>,
+    success: Option<String>,
+    secret: Option<Section>,
+) -> Response {
     let tr = &ctx.tr;
     let list = match s.app.users(actor).await {
         Ok(l) => l,
@@ -40,16 +97,13 @@ async fn users_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &UserForm, error:
     let rows = list
         .iter()
         .map(|u| {
-            let mut end = cell(tr.num(&u.open_sessions));
-            if u.open_sessions > 0 {
-                end.form = Some(button(format!("/admin/users/{}/end-sessions", u.user.id), tr.t("ui-end-sessions"), false, Vec::new()));
-            }
             vec![
-                cell(u.user.username.clone()),
+                link(u.user.username.clone(), format!("/admin/users/{}", u.user.id)),
                 cell(u.user.display_name.clone()),
                 cell(tr.role(&u.user.role)),
-                cell(tr.t(if u.user.totp_confirmed { "ui-yes" } else { "ui-no" })),
-                end,
+                cell(tr.t(if u.user.active { "ui-user-active" } else { "ui-user-inactive" })),
+                cell(tr.t(if u.user.totp_confirmed { "ui-totp-set" } else { "ui-totp-not-set" })),
+                cell(tr.num(&u.open_sessions)),
             ]
         })
         .collect();
@@ -57,49 +111,72 @@ async fn users_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &UserForm, error:
         UserRole::ALL.iter().filter(|r| **r != UserRole::TargetSystem).map(|r| (r.as_str().to_string(), tr.role(r))).collect();
     let suppliers = options::<Supplier>(s, actor, active_only()).await;
     let departments = options::<Department>(s, actor, active_only()).await;
+    let choose = tr.t("ui-choose");
+    let find = FormSpec {
+        method: "get",
+        action: "/admin/users".into(),
+        submit: tr.t("ui-find-person"),
+        button_class: "button-secondary",
+        inline: true,
+        fields: vec![FieldSpec::new(tr, "person_q", "text").value(&f.person_q).hint(tr.t("ui-find-person-hint"))],
+        ..Default::default()
+    };
     let form = FormSpec {
         action: "/admin/users".into(),
         submit: tr.t("ui-create-user"),
         button_class: "button-primary",
+        hidden: vec![("person_q".into(), f.person_q.clone())],
         fields: vec![
             FieldSpec::new(tr, "username", "text").required().value(&f.username),
             FieldSpec::new(tr, "display_name", "text").required().value(&f.display_name),
-            FieldSpec::new(tr, "role", "select").required().options(roles, std::slice::from_ref(&f.role)),
+            FieldSpec::new(tr, "role", "select").required().options(roles, std::slice::from_ref(&f.role)).placeholder(choose.clone()),
             FieldSpec::new(tr, "supplier_id", "select")
                 .options(suppliers, std::slice::from_ref(&f.supplier_id))
+                .placeholder(tr.t("ui-none-option"))
                 .hint(tr.t("ui-supplier-hint")),
-            FieldSpec::new(tr, "department_id", "select").options(departments, std::slice::from_ref(&f.department_id)),
-            FieldSpec::new(tr, "person_id", "text").value(&f.person_id).hint(tr.t("ui-person-id-hint")),
+            FieldSpec::new(tr, "department_id", "select")
+                .options(departments, std::slice::from_ref(&f.department_id))
+                .placeholder(tr.t("ui-none-option"))
+                .hint(tr.t("ui-department-hint")),
+            FieldSpec::new(tr, "person_id", "select")
+                .options(person_options(s, actor, &f.person_q).await, std::slice::from_ref(&f.person_id))
+                .placeholder(tr.t("ui-none-option"))
+                .hint(tr.t("ui-person-id-hint")),
             FieldSpec::new(tr, "oidc_subject", "text").value(&f.oidc_subject).hint(tr.t("ui-oidc-subject-hint")),
         ],
         ..Default::default()
     };
     let mut forms = [form];
-    let msg = error.and_then(|e| attach_error(&mut forms, e));
+    let msg = attach_errors(&mut forms, errors);
     let failed = msg.is_some();
-    let mut p = page(
-        ctx,
-        "nav-users",
-        vec![
-            Section {
-                table: Some(TableSpec {
-                    caption: tr.t("nav-users"),
-                    headers: vec![
-                        tr.t("field-username"),
-                        tr.t("field-display_name"),
-                        tr.t("field-role"),
-                        tr.t("ui-totp"),
-                        tr.t("ui-open-sessions"),
-                    ],
-                    rows,
-                    empty: tr.t("ui-none"),
-                    more: String::new(),
-                }),
-                ..Default::default()
-            },
-            Section { heading: tr.t("ui-create-user"), forms: forms.into_iter().collect(), ..Default::default() },
-        ],
-    );
+    let mut sections = Vec::new();
+    sections.extend(secret);
+    sections.push(Section {
+        table: Some(TableSpec {
+            caption: tr.t("nav-users"),
+            headers: vec![
+                tr.t("field-username"),
+                tr.t("field-display_name"),
+                tr.t("field-role"),
+                tr.t("field-status"),
+                tr.t("ui-totp"),
+                tr.t("ui-open-sessions"),
+            ],
+            rows,
+            empty: tr.t("ui-none"),
+            more: String::new(),
+        }),
+        ..Default::default()
+    });
+    let mut create = vec![find];
+    create.extend(forms);
+    sections.push(Section {
+        heading: tr.t("ui-create-user"),
+        forms: create,
+        collapsible: Some(failed || !f.person_q.is_empty()),
+        ..Default::default()
+    });
+    let mut p = page(ctx, "nav-users", sections);
     p.error = msg;
     p.success = success;
     let mut res = render(&p);
@@ -109,50 +186,73 @@ async fn users_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &UserForm, error:
     res
 }
 
+/// The one-time password of a user just made or reset: once, in monospace, copyable.
+pub(super) fn secret_section(tr: &Tr, username: &str, password: &str) -> Section {
+    Section {
+        id: Some("receipt"),
+        heading: tr.t1("ui-one-time-password-for", username),
+        text: Some(tr.t("ui-one-time-password-intro")),
+        secrets: vec![(tr.t("ui-one-time-password"), password.to_string())],
+        ..Default::default()
+    }
+}
+
 async fn create_user(State(s): State<AppState>, ctx: Ctx, Form(f): Form<UserForm>) -> Response {
     csrf_or_return!(ctx, &f.csrf);
     let actor = actor_or_return!(ctx);
-    let opt_id = |v: &str, field: &str| -> Result<Option<Uuid>, domain::error::FieldError> {
+    let mut errors = Vec::new();
+    let mut opt_id = |v: &str, field: &str| -> Option<Uuid> {
         match v.trim() {
-            "" => Ok(None),
-            x => Uuid::parse_str(x).map(Some).map_err(|_| domain::error::FieldError::new(field, domain::codes::UNKNOWN_REFERENCE)),
+            "" => None,
+            x => Uuid::parse_str(x).map_err(|_| errors.push(domain::error::FieldError::new(field, domain::codes::UNKNOWN_REFERENCE))).ok(),
         }
     };
-    let parsed = (|| -> Result<UserInput, domain::error::FieldError> {
-        Ok(UserInput {
-            username: f.username.clone(),
-            display_name: f.display_name.clone(),
-            role: UserRole::parse(&f.role)
-                .ok_or_else(|| domain::error::FieldError::with("role", domain::codes::UNKNOWN_ROLE, f.role.clone()))?,
-            supplier_id: opt_id(&f.supplier_id, "supplier_id")?,
-            department_id: opt_id(&f.department_id, "department_id")?,
-            person_id: opt_id(&f.person_id, "person_id")?,
-            oidc_subject: Some(f.oidc_subject.clone()),
-        })
-    })();
-    let result = match parsed {
-        Ok(input) => s.app.create_user(&actor, input).await,
-        Err(e) => Err(AppError::Invalid(e)),
+    let supplier_id = opt_id(&f.supplier_id, "supplier_id");
+    let department_id = opt_id(&f.department_id, "department_id");
+    let person_id = opt_id(&f.person_id, "person_id");
+    let role = match f.role.trim() {
+        "" => {
+            errors.push(domain::error::FieldError::new("role", domain::codes::MISSING_FIELD));
+            None
+        }
+        r => UserRole::parse(r).or_else(|| {
+            errors.push(domain::error::FieldError::with("role", domain::codes::UNKNOWN_ROLE, r));
+            None
+        }),
+    };
+    for (field, value) in [("username", &f.username), ("display_name", &f.display_name)] {
+        if value.trim().is_empty() {
+            errors.push(domain::error::FieldError::new(field, domain::codes::EMPTY));
+        }
+    }
+    let result = match role {
+        Some(role) if errors.is_empty() => {
+            let input = UserInput {
+                username: f.username.clone(),
+                display_name: f.display_name.clone(),
+                role,
+                supplier_id,
+                department_id,
+                person_id,
+                oidc_subject: Some(f.oidc_subject.clone()),
+            };
+            s.app.create_user(&actor, input).await
+        }
+        _ => {
+            let errors = errors.into_iter().map(|e| form_error(&ctx, &s.catalog, AppError::Invalid(e))).collect();
+            return users_page(&s, &ctx, &actor, &f, errors, None, None).await;
+        }
     };
     match result {
         Ok((user, password)) => {
-            let msg = ctx.tr.catalog.text(ctx.tr.lang, "ui-user-created", &[("arg", user.username.as_str()), ("arg2", password.as_str())]);
-            users_page(&s, &ctx, &actor, &UserForm::default(), None, Some(msg)).await
+            let secret = secret_section(&ctx.tr, &user.username, &password);
+            let msg = ctx.tr.t1("done-user_created", &user.username);
+            users_page(&s, &ctx, &actor, &UserForm::default(), Vec::new(), Some(msg), Some(secret)).await
         }
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => app_error_page(&ctx, e),
         Err(e) => {
             let fe = form_error(&ctx, &s.catalog, e);
-            users_page(&s, &ctx, &actor, &f, Some(fe), None).await
+            users_page(&s, &ctx, &actor, &f, vec![fe], None, None).await
         }
-    }
-}
-
-async fn end_sessions(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
-    match s.app.end_user_sessions(&actor, id).await {
-        Ok(_) => Redirect::to("/admin/users?done=sessions_ended").into_response(),
-        Err(e) => app_error_page(&ctx, e),
     }
 }
