@@ -8,6 +8,7 @@ mod agreements;
 mod audit_log;
 mod emergency;
 mod lifecycle;
+mod oversight;
 mod policy;
 mod progress;
 mod provisioning;

@@ -247,6 +247,17 @@ impl Tx {
     }
 
     /// Puts a message back for a later attempt after a failure.
+    /// Makes a waiting action due now (a retry someone asked for), keeping its last error;
+    /// `false` when it is done already.
+    pub async fn make_due(&mut self, id: Uuid, now: Timestamp) -> Result<bool> {
+        let res = sqlx::query("UPDATE outbox SET available_at = $1 WHERE id = $2 AND completed_at IS NULL")
+            .bind(now.to_string())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
     pub async fn retry_message(&mut self, id: Uuid, error: &str, available_at: Timestamp) -> Result<()> {
         sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, available_at = $2 WHERE id = $3")
             .bind(error.to_string())

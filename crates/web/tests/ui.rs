@@ -465,6 +465,19 @@ backend_tests! {
         let p = web.submit(muni, muni, &form).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
         assert_eq!(t.app.active_preset().await.unwrap().id, "viborg");
+        // Changing the preset in force shows what changes and asks first.
+        let muni_page = p.location.trim_end_matches("?done=created").to_string();
+        let mut change = base.to_vec();
+        change.push(("policy_preset", "taarnby"));
+        let p = web.submit(&muni_page, &muni_page, &change).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert!(p.body.contains("<td>Emergency and support accounts – Local administrators (at most)</td><td>0</td><td>5</td>"), "what changes, rule by rule");
+        assert!(p.body.contains(r#"name="confirm_preset" value="yes""#));
+        assert_eq!(t.app.active_preset().await.unwrap().id, "viborg", "nothing changed before it is confirmed");
+        change.push(("confirm_preset", "yes"));
+        let p = web.submit(&muni_page, &muni_page, &change).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert_eq!(t.app.active_preset().await.unwrap().id, "taarnby");
 
         // Deactivating keeps the record, marked.
         let p = web.submit(&supplier, &format!("{supplier}/deactivate"), &[]).await;

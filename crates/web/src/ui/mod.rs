@@ -326,6 +326,9 @@ fn nav_for(role: UserRole) -> Vec<(&'static str, &'static str)> {
     if matches!(role, SecurityOfficer | Dpo | SecurityCoordinator | Auditor) {
         v.push(("/audit", "nav-audit"));
     }
+    if matches!(role, SecurityCoordinator | SecurityOfficer | ItOperator | Administrator) {
+        v.push(("/oversight", "nav-oversight"));
+    }
     if role == Administrator {
         v.push(("/admin/users", "nav-users"));
     }

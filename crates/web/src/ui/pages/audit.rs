@@ -148,6 +148,7 @@ async fn audit_search(State(s): State<AppState>, ctx: Ctx, Query(q): Query<Audit
         });
     }
     let mut p = page(&ctx, "nav-audit", sections);
+    p.actions.push(("/audit/holds".into(), tr.t("nav-holds")));
     p.error = error;
     render(&p)
 }

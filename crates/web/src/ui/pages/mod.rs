@@ -29,8 +29,11 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(dashboard::routes())
         .merge(emergency::routes())
+        .merge(holds::routes())
         .merge(registry_list::routes())
         .merge(order::routes())
+        .merge(oversight::routes())
+        .merge(policy::routes())
         .merge(request_page::routes())
         .merge(requests::routes())
         .merge(staff::routes())
@@ -283,7 +286,11 @@ mod accounts;
 mod audit;
 mod dashboard;
 mod emergency;
+mod holds;
 mod order;
+mod oversight;
+mod policy;
+mod preset_change;
 mod registry;
 mod registry_list;
 mod request_page;

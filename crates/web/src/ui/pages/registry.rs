@@ -714,6 +714,13 @@ async fn update_record<R: Record + DeserializeOwned>(s: &AppState, ctx: &Ctx, ac
     };
     let version = first(&posted, "version").parse::<i64>().ok();
     let base = serde_json::to_value(&entry.data).unwrap_or(Value::Null);
+    // OPS-3: a change of the preset in force is shown and confirmed first.
+    if R::KIND == ResourceKind::Municipality
+        && let Some(current) = base.get("policy_preset").and_then(Value::as_str)
+        && let Some(page) = super::preset_change::confirmation(s, ctx, id, current, &posted).await
+    {
+        return page;
+    }
     let saved = match record_from_post::<R>(fields_of(R::KIND), &posted, base, false) {
         Err(e) => Err(AppError::Invalid(e)),
         Ok(rec) => save(s, actor, Some(id), rec, version).await,

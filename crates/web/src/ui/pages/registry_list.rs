@@ -124,5 +124,8 @@ async fn registry(State(s): State<AppState>, ctx: Ctx, Query(q): Query<RegistryQ
         p.actions = vec![(format!("/registry/{kind}/new"), tr.t(&format!("new-{kind}")))];
     }
     p.intro = Some(tr.t("ui-registry-intro"));
+    if actor.supplier().is_none() {
+        p.actions.push(("/policy".into(), tr.t("nav-policy")));
+    }
     render(&p)
 }
