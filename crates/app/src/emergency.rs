@@ -79,6 +79,11 @@ pub struct EmergencyLine {
     pub overdue: bool,
 }
 
+/// EMG-2: who follows all temp accounts against their sign-offs.
+fn reconciles(actor: &Actor) -> bool {
+    matches!(actor.role, UserRole::SecurityCoordinator | UserRole::SecurityOfficer | UserRole::Auditor)
+}
+
 /// EMG-2: only the leader of the unit a temp account was made in decides on it.
 fn own_unit(actor: &Actor, acc: &AccountRow) -> Result<()> {
     if actor.role != UserRole::DepartmentHead || actor.department.is_none() || actor.department != acc.department_id {
@@ -88,10 +93,21 @@ fn own_unit(actor: &Actor, acc: &AccountRow) -> Result<()> {
 }
 
 impl App {
+    /// EMG-1: who creates temp accounts: the local administrators.
+    pub fn may_create_emergency(&self, actor: &Actor) -> bool {
+        actor.role == UserRole::LocalAdministrator
+    }
+
+    /// EMG-1, EMG-2: whose page the temp accounts are: the local administrators', and the
+    /// roles that follow them against their sign-offs.
+    pub fn may_see_emergency(&self, actor: &Actor) -> bool {
+        self.may_create_emergency(actor) || reconciles(actor)
+    }
+
     /// EMG-1: a local administrator creates a temp account at any hour, limited to the
     /// emergency scope. It is active at once; the unit leader signs it off afterwards.
     pub async fn create_emergency_account(&self, actor: &Actor, input: EmergencyInput) -> Result<EmergencyReceipt> {
-        if actor.role != UserRole::LocalAdministrator {
+        if !self.may_create_emergency(actor) {
             return Err(AppError::Forbidden);
         }
         let department = actor.department.ok_or(AppError::Forbidden)?;
@@ -346,7 +362,7 @@ impl App {
     /// sees only their own unit's.
     pub async fn emergency_reconciliation(&self, actor: &Actor) -> Result<Vec<EmergencyLine>> {
         let own_unit = match actor.role {
-            UserRole::SecurityCoordinator | UserRole::SecurityOfficer | UserRole::Auditor => None,
+            _ if reconciles(actor) => None,
             UserRole::DepartmentHead => Some(actor.department.ok_or(AppError::Forbidden)?),
             _ => return Err(AppError::Forbidden),
         };

@@ -13,6 +13,12 @@ use store::{AccountQuery, AccountRow, AuditRecord};
 use uuid::Uuid;
 
 impl App {
+    /// Whether the follow-up page has anything for the actor: provisioning to follow, or
+    /// support access to approve or see.
+    pub fn may_follow_up(&self, actor: &Actor) -> bool {
+        self.may_handle_tasks(actor) || may_see_support(actor)
+    }
+
     /// PRV-2: a failing action is tried again now instead of at its next attempt.
     pub async fn retry_action_now(&self, actor: &Actor, id: Uuid) -> Result<()> {
         may_handle_tasks(actor)?;
@@ -45,7 +51,7 @@ impl App {
     /// EMG-3: support accounts waiting for the security officer's approval, for the
     /// officer and the coordinator.
     pub async fn support_accounts_waiting(&self, actor: &Actor) -> Result<Vec<AccountRow>> {
-        if !matches!(actor.role, UserRole::SecurityOfficer | UserRole::SecurityCoordinator) {
+        if !may_see_support(actor) {
             return Err(AppError::Forbidden);
         }
         let q = AccountQuery {
@@ -56,4 +62,10 @@ impl App {
         };
         Ok(self.store.list_accounts(&q).await?.0)
     }
+}
+
+/// EMG-3: support access is approved by the security officer and followed by the
+/// coordinator.
+fn may_see_support(actor: &Actor) -> bool {
+    matches!(actor.role, UserRole::SecurityOfficer | UserRole::SecurityCoordinator)
 }

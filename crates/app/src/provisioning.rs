@@ -76,6 +76,13 @@ pub(crate) fn may_handle_tasks(actor: &Actor) -> Result<()> {
     if matches!(actor.role, ItOperator | SecurityCoordinator | Administrator) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
+impl App {
+    /// Whether the actor works the manual tasks and follows provisioning (PRV-1, PRV-2).
+    pub fn may_handle_tasks(&self, actor: &Actor) -> bool {
+        may_handle_tasks(actor).is_ok()
+    }
+}
+
 fn body<R: serde::de::DeserializeOwned>(v: Value) -> Result<R> {
     serde_json::from_value(v).map_err(|e| AppError::Internal(e.to_string()))
 }

@@ -405,6 +405,12 @@ impl App {
         Ok(RequestView { id: row.id, version: row.version, created_at: row.created_at, updated_at: row.updated_at, request: req, checks })
     }
 
+    /// REQ-2: who approves requests (and so has an inbox): the department heads for
+    /// their area, then the IT security coordinator.
+    pub fn may_approve_requests(&self, actor: &Actor) -> bool {
+        matches!(actor.role, UserRole::DepartmentHead | UserRole::SecurityCoordinator)
+    }
+
     /// Lists requests the actor may see; `inbox` narrows to what waits for their step.
     pub async fn list_requests(&self, actor: &Actor, filter: &RequestFilter, page: PageRequest) -> Result<Page<RequestView>> {
         self.request_scope(actor, Action::Read)?;
@@ -423,7 +429,9 @@ impl App {
             None if actor.role == UserRole::LocalAdministrator => return Err(AppError::Forbidden),
             None => {}
         }
-        if filter.inbox {
+        if filter.inbox && !self.may_approve_requests(actor) {
+            q.states = vec!["-"];
+        } else if filter.inbox {
             match actor.role {
                 UserRole::DepartmentHead => {
                     q.states = vec![RequestState::Submitted.as_str()];

@@ -833,3 +833,5 @@ ui-preset-change-none = Ingen regler ændres.
 ui-preset-now = Nu ({ $arg })
 ui-preset-after = Efter skiftet ({ $arg })
 ui-preset-keep = Behold de nuværende regler
+ui-form-too-large = Formularen er for stor. Prøv igen med mindre tekst.
+ui-form-unreadable = Formularen kunne ikke læses. Gå tilbage og prøv igen.

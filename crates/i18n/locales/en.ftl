@@ -833,3 +833,5 @@ ui-preset-change-none = No rule changes.
 ui-preset-now = Now ({ $arg })
 ui-preset-after = After the change ({ $arg })
 ui-preset-keep = Keep the current rules
+ui-form-too-large = The form is too large. Try again with less text.
+ui-form-unreadable = The form could not be read. Go back and try again.

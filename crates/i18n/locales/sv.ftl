@@ -833,3 +833,5 @@ ui-preset-change-none = Inga regler ändras.
 ui-preset-now = Nu ({ $arg })
 ui-preset-after = Efter bytet ({ $arg })
 ui-preset-keep = Behåll de nuvarande reglerna
+ui-form-too-large = Formuläret är för stort. Försök igen med mindre text.
+ui-form-unreadable = Formuläret kunde inte läsas. Gå tillbaka och försök igen.

@@ -138,6 +138,39 @@ async fn failed_logins(app: &App) -> usize {
 }
 
 backend_tests! {
+    /// The menu offers each role exactly the pages its rights let it use (derived from
+    /// the same checks the pages' use-cases make).
+    async fn the_menu_offers_each_role_what_it_may_use(b: TestBackend) {
+        // REQ: AUTH-4
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        let nav = |body: &str| -> Vec<String> {
+            let menu = &body[body.find("<nav").unwrap()..];
+            let menu = &menu[..menu.find("</nav>").unwrap()];
+            menu.split("<a href=\"").skip(1).map(|x| x.split('"').next().unwrap().to_string()).collect()
+        };
+        // (username, role, supplier, department, person, the menu)
+        type Case<'a> = (&'a str, UserRole, Option<Uuid>, Option<Uuid>, Option<Uuid>, &'a [&'a str]);
+        let cases: Vec<Case> = vec![
+            ("bestiller", UserRole::SupplierOrderer, Some(s.supplier_a), None, Some(s.person_a), &["/", "/requests", "/staff", "/accounts", "/registry"]),
+            ("leder", UserRole::DepartmentHead, None, Some(s.department), None, &["/", "/inbox", "/requests", "/accounts", "/registry"]),
+            ("koordinator", UserRole::SecurityCoordinator, None, None, None, &["/", "/inbox", "/requests", "/accounts", "/tasks", "/emergency", "/registry", "/audit", "/oversight"]),
+            ("drift", UserRole::ItOperator, None, None, None, &["/", "/requests", "/accounts", "/tasks", "/registry", "/oversight"]),
+            ("natadmin", UserRole::LocalAdministrator, None, Some(s.department), Some(s.person_b), &["/emergency"]),
+            ("sikkerhed", UserRole::SecurityOfficer, None, None, None, &["/", "/requests", "/accounts", "/emergency", "/registry", "/audit", "/oversight"]),
+            ("dpo", UserRole::Dpo, None, None, None, &["/", "/requests", "/accounts", "/registry", "/audit"]),
+            ("revisor", UserRole::Auditor, None, None, None, &["/", "/requests", "/accounts", "/emergency", "/registry", "/audit"]),
+            ("admin2", UserRole::Administrator, None, None, None, &["/", "/requests", "/accounts", "/tasks", "/registry", "/audit", "/oversight", "/admin/users"]),
+        ];
+        for (username, role, supplier, department, person, expected) in cases {
+            let pw = create_user(&t.app, username, role, supplier, department, person).await;
+            let web = Browser::new(&t.base);
+            login(&web, &t.app, username, &pw).await;
+            let start = if role == UserRole::LocalAdministrator { "/emergency" } else { "/" };
+            assert_eq!(nav(&web.get(start).await.body), expected, "{username}");
+        }
+    }
+
     /// Five wrong passwords lock the user for 30 minutes (Tårnby); the right password
     /// does not help meanwhile; every attempt is an audit event.
     async fn local_login_locks_after_the_configured_failures(b: TestBackend) {

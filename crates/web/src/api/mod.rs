@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 mod access;
+mod account_types;
 mod accounts;
 mod audit;
 mod other;

@@ -11,6 +11,7 @@
 
 mod auth;
 mod charts;
+pub(crate) mod guard;
 pub(crate) mod oidc;
 mod pages;
 
@@ -25,7 +26,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use domain::authz::{Actor, UserRole};
+use domain::authz::{Action, Actor, ResourceKind, UserRole};
 use i18n::{Catalog, Lang};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -180,6 +181,7 @@ impl Tr {
 }
 
 /// Language and session of a page request.
+#[derive(Clone)]
 pub struct Ctx {
     pub tr: Tr,
     pub session: Option<WebSession>,
@@ -187,12 +189,26 @@ pub struct Ctx {
     /// The form token of the login form (pages without a session).
     pub pre_csrf: Option<String>,
     pub headers: HeaderMap,
+    /// The menu of the signed-in actor.
+    nav: Vec<(&'static str, &'static str)>,
 }
 
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Read once per request: later extractors of the same request reuse it.
+        if let Some(ctx) = parts.extensions.get::<Ctx>() {
+            return Ok(ctx.clone());
+        }
+        let ctx = Self::read(parts, state).await?;
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
+    }
+}
+
+impl Ctx {
+    async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let headers = parts.headers.clone();
         let session = match read_cookie(&headers, &cookie_name(state, SESSION_COOKIE)) {
             Some(secret) => match state.app.web_session(&secret).await {
@@ -209,8 +225,15 @@ impl FromRequestParts<AppState> for Ctx {
             .and_then(Lang::parse)
             .or_else(|| read_cookie(&headers, &cookie_name(state, LANG_COOKIE)).as_deref().and_then(Lang::parse))
             .unwrap_or_else(|| Lang::negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())));
+        let nav = session
+            .as_ref()
+            .filter(|s| s.stage == app::LoginStage::Active)
+            .and_then(|s| s.actor().ok())
+            .map(|a| nav_for(&state.app, &a))
+            .unwrap_or_default();
         Ok(Ctx {
             tr: Tr { catalog: state.catalog.clone(), lang, tz: state.ui.time_zone },
+            nav,
             session,
             path: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
             pre_csrf: read_cookie(&headers, &cookie_name(state, PRE_CSRF_COOKIE)),
@@ -242,7 +265,7 @@ impl Ctx {
 
     pub fn chrome(&self, title: String) -> Chrome {
         let user = self.session.as_ref().and_then(|s| if s.stage == app::LoginStage::Active { s.user.clone() } else { None });
-        let nav = user.as_ref().map(|u| nav_for(u.role)).unwrap_or_default();
+        let nav = if user.is_some() { self.nav.clone() } else { Vec::new() };
         Chrome {
             tr: self.tr.clone(),
             title,
@@ -294,45 +317,28 @@ pub struct NavItem {
     pub current: bool,
 }
 
-/// The menu of a role: only what it may use.
-fn nav_for(role: UserRole) -> Vec<(&'static str, &'static str)> {
-    use UserRole::*;
-    let mut v = Vec::new();
-    if role != LocalAdministrator {
-        v.push(("/", "nav-dashboard"));
-    }
-    if matches!(role, DepartmentHead | SecurityCoordinator) {
-        v.push(("/inbox", "nav-inbox"));
-    }
-    if !matches!(role, LocalAdministrator | TargetSystem) {
-        v.push(("/requests", "nav-requests"));
-    }
-    if matches!(role, SupplierOrderer) {
-        v.push(("/staff", "nav-staff"));
-    }
-    if !matches!(role, LocalAdministrator | TargetSystem) {
-        v.push(("/accounts", "nav-accounts"));
-    }
-    if matches!(role, ItOperator | SecurityCoordinator | Administrator) {
-        v.push(("/tasks", "nav-tasks"));
-    }
-    if matches!(role, LocalAdministrator | SecurityCoordinator | SecurityOfficer | Auditor) {
-        v.push(("/emergency", "nav-emergency"));
-    }
-    if matches!(role, SecurityCoordinator | Administrator | SecurityOfficer | Dpo | Auditor | DepartmentHead | SupplierOrderer | ItOperator)
-    {
-        v.push(("/registry", "nav-registry"));
-    }
-    if matches!(role, SecurityOfficer | Dpo | SecurityCoordinator | Auditor) {
-        v.push(("/audit", "nav-audit"));
-    }
-    if matches!(role, SecurityCoordinator | SecurityOfficer | ItOperator | Administrator) {
-        v.push(("/oversight", "nav-oversight"));
-    }
-    if role == Administrator {
-        v.push(("/admin/users", "nav-users"));
-    }
-    v
+/// Whether an actor may use a page: the check its use-cases make.
+type MayUse = fn(&app::App, &Actor) -> bool;
+
+/// The menu, in order: each page with the check that decides whether the actor may use
+/// it — the rights table or the use-case's own rule, never a list of roles kept here.
+const NAV: &[(&str, &str, MayUse)] = &[
+    ("/", "nav-dashboard", |a, x| a.may(x, Action::Read, ResourceKind::Account)),
+    ("/inbox", "nav-inbox", |a, x| a.may_approve_requests(x)),
+    ("/requests", "nav-requests", |a, x| a.may(x, Action::Read, ResourceKind::Request)),
+    ("/staff", "nav-staff", |a, x| x.supplier().is_some() && a.may(x, Action::Create, ResourceKind::Person)),
+    ("/accounts", "nav-accounts", |a, x| a.may(x, Action::Read, ResourceKind::Account)),
+    ("/tasks", "nav-tasks", |a, x| a.may_handle_tasks(x)),
+    ("/emergency", "nav-emergency", |a, x| a.may_see_emergency(x)),
+    ("/registry", "nav-registry", |a, x| a.may(x, Action::Read, ResourceKind::Person)),
+    ("/audit", "nav-audit", |a, x| a.may_search_audit(x).is_ok()),
+    ("/oversight", "nav-oversight", |a, x| a.may_follow_up(x)),
+    ("/admin/users", "nav-users", |a, x| a.may(x, Action::Create, ResourceKind::ApiToken)),
+];
+
+/// The menu of an actor: only what they may use.
+fn nav_for(app: &app::App, actor: &Actor) -> Vec<(&'static str, &'static str)> {
+    NAV.iter().filter(|(_, _, may)| may(app, actor)).map(|(href, key, _)| (*href, *key)).collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ fn shown(tr: &Tr, iso: &str) -> String {
 }
 
 /// Puts posted values back into a form that was refused.
-pub(super) fn refill(f: &mut FormSpec, values: &registry::Values) {
+pub(super) fn refill(f: &mut FormSpec, values: &Values) {
     for fld in &mut f.fields {
         let vals = values.get(&fld.name).cloned().unwrap_or_default();
         if fld.options.is_empty() {
@@ -80,12 +80,7 @@ pub(super) fn refill(f: &mut FormSpec, values: &registry::Values) {
 }
 
 /// Parses an order about one account at the edge, naming the field at fault.
-fn parse_account_order(
-    values: &registry::Values,
-    person_id: Uuid,
-    account_id: Uuid,
-    today: Date,
-) -> Result<RequestInput, domain::error::FieldError> {
+fn parse_account_order(values: &Values, person_id: Uuid, account_id: Uuid, today: Date) -> Result<RequestInput, domain::error::FieldError> {
     use domain::error::FieldError;
     let one = |name: &str| values.get(name).and_then(|v| v.first()).map(|v| v.trim().to_string()).unwrap_or_default();
     let date = |name: &str| -> Result<Option<Date>, FieldError> {
@@ -156,12 +151,12 @@ fn parse_account_order(
     })
 }
 
-async fn order_for_account(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
-    let values = registry::values_from_post(&body);
-    let token = values.get("csrf").and_then(|v| v.first()).cloned().unwrap_or_default();
-    csrf_or_return!(ctx, &token);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn order_for_account(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Posted(values): Posted,
+) -> Response {
     let account = match s.app.account(&actor, id).await {
         Ok(a) => a,
         Err(e) => return app_error_page(&ctx, e),
@@ -170,15 +165,9 @@ async fn order_for_account(State(s): State<AppState>, ctx: Ctx, Path(id): Path<S
         Ok(input) => s.app.submit_request(&actor, input).await,
         Err(e) => Err(AppError::Invalid(e)),
     };
-    match submitted {
-        Ok(v) => {
-            let done = if v.request.kind == RequestKind::Termination { "account_ended" } else { "submitted" };
-            Redirect::to(&format!("/requests/{}?done={done}", v.id)).into_response()
-        }
-        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
-        Err(e) => {
-            let fe = form_error(&ctx, &s.catalog, e);
-            accounts::account_page(&s, &ctx, &actor, id, None, Some((values, fe))).await
-        }
-    }
+    let to = |v: app::RequestView| {
+        let done = if v.request.kind == RequestKind::Termination { "account_ended" } else { "submitted" };
+        format!("/requests/{}?done={done}", v.id)
+    };
+    done_or_again(&ctx, &s, submitted, to, |fe| accounts::account_page(&s, &ctx, &actor, id, None, Some((values.clone(), fe)))).await
 }

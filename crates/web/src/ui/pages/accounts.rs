@@ -17,8 +17,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/accounts/{id}/unlock", post(unlock))
 }
 
-async fn accounts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
     let tr = &ctx.tr;
     let today = s.app.now().date();
     let pr = page_request(&q);
@@ -79,14 +78,17 @@ async fn accounts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
     render(&p)
 }
 
-async fn account_detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn account_detail(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Query(q): Query<ListQuery>,
+) -> Response {
     account_page(&s, &ctx, &actor, id, q.done.clone(), None).await
 }
 
 /// A form of the account's page sent back: which one (its `kind`), what was typed, why.
-pub(super) type Refused = (registry::Values, FormError);
+pub(super) type Refused = (Values, FormError);
 
 /// An account's page: its facts and state in Portvagt and in its target system, the
 /// person's other accounts with theirs, and the actions this actor may take, each behind
@@ -282,60 +284,55 @@ fn action_form(tr: &Tr, id: Uuid, kind: &str, submit: &str, button_class: &'stat
     }
 }
 
-/// The posted form of an action: its values, the form token checked.
-fn posted(ctx: &Ctx, body: &[u8]) -> Result<registry::Values, Response> {
-    let values = registry::values_from_post(body);
-    let token = values.get("csrf").and_then(|v| v.first()).cloned().unwrap_or_default();
-    ctx.check_csrf(&token)?;
-    Ok(values)
-}
-
-fn one(values: &registry::Values, name: &str) -> String {
+fn one(values: &Values, name: &str) -> String {
     values.get(name).and_then(|v| v.first()).map(|v| v.trim().to_string()).unwrap_or_default()
 }
 
 /// Runs an action on the account: on success to the account's page with what happened,
 /// on a refusal back to the page with the form open and the error on its field.
-async fn act<F, Fut>(s: &AppState, ctx: &Ctx, id: String, body: &[u8], done: &str, run: F) -> Response
+async fn act<F, Fut>(s: &AppState, signed: SignedIn, id: Uuid, values: Values, done: &str, run: F) -> Response
 where
-    F: FnOnce(Actor, Uuid, registry::Values) -> Fut,
+    F: FnOnce(Actor, Uuid, Values) -> Fut,
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
-    let values = match posted(ctx, body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
-    match run(actor.clone(), id, values.clone()).await {
-        Ok(()) => Redirect::to(&format!("/accounts/{id}?done={done}")).into_response(),
-        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(ctx, e),
-        Err(e) => {
-            let fe = form_error(ctx, &s.catalog, e);
-            account_page(s, ctx, &actor, id, None, Some((values, fe))).await
-        }
-    }
+    let SignedIn { ctx, actor } = signed;
+    let result = run(actor.clone(), id, values.clone()).await;
+    done_or_again(
+        &ctx,
+        s,
+        result,
+        |()| format!("/accounts/{id}?done={done}"),
+        |fe| account_page(s, &ctx, &actor, id, None, Some((values, fe))),
+    )
+    .await
 }
 
-async fn revoke(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
+async fn revoke(State(s): State<AppState>, signed: SignedIn, RecordId(id): RecordId, Posted(values): Posted) -> Response {
     let app = s.app.clone();
-    act(&s, &ctx, id, &body, "revoked", |actor, id, v| async move { app.revoke_account(&actor, id, &one(&v, "reason")).await.map(|_| ()) })
-        .await
+    act(
+        &s,
+        signed,
+        id,
+        values,
+        "revoked",
+        |actor, id, v| async move { app.revoke_account(&actor, id, &one(&v, "reason")).await.map(|_| ()) },
+    )
+    .await
 }
 
 /// REQ-7: every account of the account's person, closed at once.
-async fn revoke_all(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
+async fn revoke_all(State(s): State<AppState>, signed: SignedIn, RecordId(id): RecordId, Posted(values): Posted) -> Response {
     let app = s.app.clone();
-    act(&s, &ctx, id, &body, "revoked_all", |actor, id, v| async move {
+    act(&s, signed, id, values, "revoked_all", |actor, id, v| async move {
         let acc = app.account(&actor, id).await?;
         app.revoke_person(&actor, acc.person_id, &one(&v, "reason")).await.map(|_| ())
     })
     .await
 }
 
-async fn lock(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
+async fn lock(State(s): State<AppState>, signed: SignedIn, RecordId(id): RecordId, Posted(values): Posted) -> Response {
     let app = s.app.clone();
-    act(&s, &ctx, id, &body, "locked", |actor, id, v| async move {
+    act(&s, signed, id, values, "locked", |actor, id, v| async move {
         let reason =
             Text::parse(&one(&v, "reason")).map_err(|_| domain::error::FieldError::new("reason", domain::codes::REASON_REQUIRED))?;
         app.lock_account(&actor, id, reason).await.map(|_| ())
@@ -343,7 +340,7 @@ async fn lock(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawFo
     .await
 }
 
-async fn unlock(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
+async fn unlock(State(s): State<AppState>, signed: SignedIn, RecordId(id): RecordId, Posted(values): Posted) -> Response {
     let app = s.app.clone();
-    act(&s, &ctx, id, &body, "unlocked", |actor, id, _| async move { app.unlock_account(&actor, id).await.map(|_| ()) }).await
+    act(&s, signed, id, values, "unlocked", |actor, id, _| async move { app.unlock_account(&actor, id).await.map(|_| ()) }).await
 }

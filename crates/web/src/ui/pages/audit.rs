@@ -24,8 +24,7 @@ struct AuditQuery {
     before: Option<u64>,
 }
 
-async fn audit_search(State(s): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<AuditQuery>) -> Response {
     if let Err(e) = s.app.may_search_audit(&actor) {
         return app_error_page(&ctx, e);
     }
@@ -164,14 +163,10 @@ fn get_form(mut f: FormSpec) -> FormSpec {
 #[derive(Deserialize)]
 struct ExtractForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     subject: String,
 }
 
-async fn create_extract(State(s): State<AppState>, ctx: Ctx, Form(f): Form<ExtractForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
+async fn create_extract(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, CsrfForm(f): CsrfForm<ExtractForm>) -> Response {
     match s.app.create_extract(&actor, &f.subject).await {
         Ok(id) => Redirect::to(&format!("/audit/extracts/{id}")).into_response(),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => app_error_page(&ctx, e),
@@ -182,10 +177,8 @@ async fn create_extract(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Extra
     }
 }
 
-async fn extract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn extract(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, RecordId(id): RecordId) -> Response {
     let tr = &ctx.tr;
-    let id = id_or_return!(ctx, id);
     let x = match s.app.citizen_extract(&actor, id).await {
         Ok(x) => x,
         Err(e) => return app_error_page(&ctx, e),
@@ -230,10 +223,12 @@ async fn extract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) ->
 
 /// a second DPO or security officer approves showing the accessing persons' names
 /// (the use-case refuses the extract's own creator).
-async fn approve_extract_names(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn approve_extract_names(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Posted(_): Posted,
+) -> Response {
     match s.app.approve_extract_names(&actor, id).await {
         Ok(()) => Redirect::to(&format!("/audit/extracts/{id}")).into_response(),
         Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),

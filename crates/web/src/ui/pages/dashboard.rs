@@ -6,8 +6,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/", get(dashboard))
 }
 
-async fn dashboard(State(s): State<AppState>, ctx: Ctx) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn dashboard(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn) -> Response {
     if actor.role == UserRole::LocalAdministrator {
         return Redirect::to("/emergency").into_response();
     }

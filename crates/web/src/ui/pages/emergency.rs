@@ -24,7 +24,7 @@ struct EmergencyForm {
     same_name_confirmed: bool,
 }
 
-fn parse_emergency_form(values: &registry::Values) -> EmergencyForm {
+fn parse_emergency_form(values: &Values) -> EmergencyForm {
     let one = |k: &str| values.get(k).and_then(|v| v.first()).cloned().unwrap_or_default();
     EmergencyForm {
         name: one("name"),
@@ -68,8 +68,7 @@ fn emergency_input(
     }
 }
 
-async fn emergency(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn emergency(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
     if actor.role != UserRole::LocalAdministrator {
         return reconciliation_page(&s, &ctx, &actor, done_message(&ctx, &q.done)).await;
     }
@@ -293,11 +292,7 @@ async fn receipt_section(s: &AppState, ctx: &Ctx, actor: &Actor, name: &str, r: 
     }
 }
 
-async fn create_emergency(State(s): State<AppState>, ctx: Ctx, RawForm(body): RawForm) -> Response {
-    let values = registry::values_from_post(&body);
-    let token = values.get("csrf").and_then(|v| v.first()).cloned().unwrap_or_default();
-    csrf_or_return!(ctx, &token);
-    let actor = actor_or_return!(ctx);
+async fn create_emergency(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Posted(values): Posted) -> Response {
     let f = parse_emergency_form(&values);
     let policy = match s.app.active_preset().await {
         Ok(p) => p.policy,
@@ -448,10 +443,7 @@ fn due_text(tr: &Tr, l: &EmergencyLine) -> String {
     if l.overdue { format!("{due} {}", tr.t("ui-overdue-suffix")) } else { due }
 }
 
-async fn sign_off(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn sign_off(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, RecordId(id): RecordId, Posted(_): Posted) -> Response {
     match s.app.sign_off_emergency_temp(&actor, id).await {
         Ok(_) => Redirect::to("/inbox?done=signed_off").into_response(),
         Err(e) => decided_elsewhere(&s, &ctx, e),
@@ -459,12 +451,12 @@ async fn sign_off(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, F
 }
 
 /// EMG-2: the unit's leader orders a temp account deleted, with the reason.
-async fn order_deletion(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, RawForm(body): RawForm) -> Response {
-    let values = registry::values_from_post(&body);
-    let token = values.get("csrf").and_then(|v| v.first()).cloned().unwrap_or_default();
-    csrf_or_return!(ctx, &token);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn order_deletion(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Posted(values): Posted,
+) -> Response {
     let reason = values.get(&format!("reason-{id}")).and_then(|v| v.first()).cloned().unwrap_or_default();
     let Ok(reason) = Text::parse(&reason) else {
         return Redirect::to("/inbox?error=deletion_reason_missing").into_response();
@@ -475,10 +467,7 @@ async fn order_deletion(State(s): State<AppState>, ctx: Ctx, Path(id): Path<Stri
     }
 }
 
-async fn remind(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn remind(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, RecordId(id): RecordId, Posted(_): Posted) -> Response {
     match s.app.remind_emergency_signoff(&actor, id).await {
         Ok(_) => Redirect::to("/emergency?done=reminded").into_response(),
         Err(e) => decided_elsewhere(&s, &ctx, e),

@@ -9,8 +9,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/audit/holds", get(holds).post(place)).route("/audit/holds/{id}/release", post(release))
 }
 
-async fn holds(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn holds(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
     holds_page(&s, &ctx, &actor, &HoldForm::default(), Vec::new(), done_message(&ctx, &q.done)).await
 }
 
@@ -100,8 +99,6 @@ async fn holds_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &HoldForm, errors
 #[derive(Deserialize, Default)]
 struct HoldForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     case_ref: String,
     #[serde(default)]
     reason: String,
@@ -141,9 +138,7 @@ fn parse_hold(f: &HoldForm) -> Result<HoldInput, Vec<domain::error::FieldError>>
     }
 }
 
-async fn place(State(s): State<AppState>, ctx: Ctx, Form(f): Form<HoldForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
+async fn place(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, CsrfForm(f): CsrfForm<HoldForm>) -> Response {
     let input = match parse_hold(&f) {
         Ok(h) => h,
         Err(errors) => {
@@ -151,20 +146,11 @@ async fn place(State(s): State<AppState>, ctx: Ctx, Form(f): Form<HoldForm>) -> 
             return holds_page(&s, &ctx, &actor, &f, errors, None).await;
         }
     };
-    match s.app.create_hold(&actor, input).await {
-        Ok(_) => Redirect::to("/audit/holds?done=hold_placed").into_response(),
-        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
-        Err(e) => {
-            let fe = form_error(&ctx, &s.catalog, e);
-            holds_page(&s, &ctx, &actor, &f, vec![fe], None).await
-        }
-    }
+    let result = s.app.create_hold(&actor, input).await;
+    done_or_again(&ctx, &s, result, |_| "/audit/holds?done=hold_placed".into(), |fe| holds_page(&s, &ctx, &actor, &f, vec![fe], None)).await
 }
 
-async fn release(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn release(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, RecordId(id): RecordId, Posted(_): Posted) -> Response {
     match s.app.release_hold(&actor, id).await {
         Ok(()) => Redirect::to("/audit/holds?done=hold_released").into_response(),
         Err(e) => app_error_page(&ctx, e),

@@ -3,14 +3,15 @@
 //! a role may not see answers 404, like a record that does not exist.
 
 use super::charts::{Bar, bar_chart};
+use super::guard::{CsrfForm, Posted, RecordId, SignedIn, Values, values_from_post};
 use super::{Chrome, Ctx, FormError, Tr, app_error_page, error_page, form_error, label_key, render, urlencode};
 use crate::AppState;
 use app::{AppError, AuditFilter, EmergencyInput, ListFilter, RequestFilter, UserInput};
 use askama::Template;
-use axum::extract::{Path, Query, RawForm, State};
+use axum::Router;
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use domain::account::EvidenceKind;
 use domain::authz::{Actor, UserRole};
 use domain::paging::PageRequest;
@@ -231,35 +232,29 @@ fn page_request(q: &ListQuery) -> PageRequest {
     PageRequest::new(q.page, Some(50)).unwrap_or(PageRequest { page: 1, page_size: 50 })
 }
 
-fn parse_id(ctx: &Ctx, s: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(s).map_err(|_| app_error_page(ctx, AppError::NotFound))
+/// The end of a posted form: on success, to the page `to` names; a refusal for what
+/// the actor may not see answers as a page that does not exist; any other refusal shows
+/// the form `again`, with the error on its field.
+async fn done_or_again<T, Fut>(
+    ctx: &Ctx,
+    s: &AppState,
+    result: Result<T, AppError>,
+    to: impl FnOnce(T) -> String,
+    again: impl FnOnce(FormError) -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = Response>,
+{
+    match result {
+        Ok(t) => Redirect::to(&to(t)).into_response(),
+        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(ctx, e),
+        Err(e) => again(form_error(ctx, &s.catalog, e)).await,
+    }
 }
 
-macro_rules! actor_or_return {
-    ($ctx:expr) => {
-        match $ctx.actor() {
-            Ok(a) => a,
-            Err(r) => return r,
-        }
-    };
-}
-
-/// The record id in the path; anything else is a page that does not exist.
-macro_rules! id_or_return {
-    ($ctx:expr, $id:expr) => {
-        match parse_id(&$ctx, &$id) {
-            Ok(i) => i,
-            Err(r) => return r,
-        }
-    };
-}
-
-macro_rules! csrf_or_return {
-    ($ctx:expr, $token:expr) => {
-        if let Err(r) = $ctx.check_csrf($token) {
-            return r;
-        }
-    };
+/// A record id from a path segment.
+fn record_id(s: &str) -> Option<Uuid> {
+    Uuid::parse_str(s).ok()
 }
 
 /// Every record of a kind the actor may see, for a select list.
@@ -273,12 +268,6 @@ async fn options<R: Record>(s: &AppState, actor: &Actor, filter: ListFilter) -> 
 
 fn active_only() -> ListFilter {
     ListFilter { active: Some(true), ..Default::default() }
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 mod account_orders;

@@ -15,8 +15,6 @@ pub(super) fn routes() -> Router<AppState> {
 #[derive(Deserialize, Default, Clone)]
 struct OrderForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     person_id: String,
     #[serde(default)]
     agreement_id: String,
@@ -45,8 +43,7 @@ async fn records<R: Record>(s: &AppState, actor: &Actor, filter: ListFilter) -> 
     }
 }
 
-async fn order_form(State(s): State<AppState>, ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn order_form(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<HashMap<String, String>>) -> Response {
     let f = OrderForm {
         agreement_id: q.get("agreement_id").cloned().unwrap_or_default(),
         person_id: q.get("person_id").cloned().unwrap_or_default(),
@@ -249,9 +246,7 @@ fn parse_order(f: &OrderForm) -> Result<RequestInput, Vec<FieldError>> {
     }
 }
 
-async fn order(State(s): State<AppState>, ctx: Ctx, Form(f): Form<OrderForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
+async fn order(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, CsrfForm(f): CsrfForm<OrderForm>) -> Response {
     let input = match parse_order(&f) {
         Ok(i) => i,
         Err(errors) => {

@@ -16,8 +16,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/oversight/deletions/{id}/confirm", post(confirm_deletion))
 }
 
-async fn oversight(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn oversight(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
     oversight_page(&s, &ctx, &actor, done_message(&ctx, &q.done), None).await
 }
 
@@ -228,10 +227,7 @@ async fn deletions_section(s: &AppState, tr: &Tr, actor: &Actor, overdue: &[app:
     }
 }
 
-async fn retry(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn retry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, RecordId(id): RecordId, Posted(_): Posted) -> Response {
     match s.app.retry_action_now(&actor, id).await {
         Ok(()) => {
             // Tried at once, by the same path as the scheduled run.
@@ -244,10 +240,7 @@ async fn retry(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form
     }
 }
 
-async fn reconcile(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn reconcile(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, RecordId(id): RecordId, Posted(_): Posted) -> Response {
     let name = s.app.names(&[id]).await.ok().and_then(|mut n| n.remove(&id)).unwrap_or_default();
     let result = match s.app.reconcile(&actor, id).await {
         Ok(d) => Ok(d),
@@ -257,20 +250,24 @@ async fn reconcile(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, 
     oversight_page(&s, &ctx, &actor, None, Some((name, result))).await
 }
 
-async fn approve_support(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn approve_support(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Posted(_): Posted,
+) -> Response {
     match s.app.approve_support_account(&actor, id).await {
         Ok(a) => Redirect::to(&format!("/accounts/{}?done=support_approved", a.id)).into_response(),
         Err(e) => app_error_page(&ctx, e),
     }
 }
 
-async fn confirm_deletion(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn confirm_deletion(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Posted(_): Posted,
+) -> Response {
     match s.app.confirm_deletion(&actor, id, None).await {
         Ok(()) => Redirect::to("/oversight?done=deletion_confirmed").into_response(),
         Err(e) => app_error_page(&ctx, e),

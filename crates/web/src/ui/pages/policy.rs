@@ -14,8 +14,7 @@ pub(super) fn routes() -> Router<AppState> {
 pub(super) const SECTIONS: &[&str] =
     &["lead_times", "accounts", "emergency", "login", "password", "target_password", "audit", "incidents", "reviews", "engagement"];
 
-async fn policy(State(s): State<AppState>, ctx: Ctx) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn policy(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn) -> Response {
     if actor.supplier().is_some() || actor.role == UserRole::TargetSystem {
         return app_error_page(&ctx, AppError::NotFound);
     }

@@ -3,7 +3,6 @@
 //! from what to what — before it saves.
 
 use super::policy::{SECTIONS, setting_label, value_text};
-use super::registry::Values;
 use super::*;
 use serde_json::Value;
 

@@ -53,8 +53,7 @@ async fn registry_table<R: Record>(
     })
 }
 
-async fn registry(State(s): State<AppState>, ctx: Ctx, Query(q): Query<RegistryQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<RegistryQuery>) -> Response {
     let tr = &ctx.tr;
     let kind = q.kind.clone().unwrap_or_else(|| "supplier".into());
     let table = match kind.as_str() {

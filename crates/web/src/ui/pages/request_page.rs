@@ -10,9 +10,12 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/requests/{id}", get(request_detail)).route("/requests/{id}/decide", post(decide))
 }
 
-async fn request_detail(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn request_detail(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Query(q): Query<ListQuery>,
+) -> Response {
     show_request(&s, &ctx, &actor, id, done_message(&ctx, &q.done), None).await
 }
 
@@ -234,8 +237,6 @@ async fn next_in_inbox(s: &AppState, actor: &Actor, current: Uuid) -> Option<(Uu
 #[derive(Deserialize)]
 struct DecideForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     step: String,
     #[serde(default)]
     version: Option<i64>,
@@ -245,10 +246,12 @@ struct DecideForm {
     reject_comment: String,
 }
 
-async fn decide(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<DecideForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn decide(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    CsrfForm(f): CsrfForm<DecideForm>,
+) -> Response {
     let step = match f.step.as_str() {
         "approve_as_department" => Step::ApproveAsDepartment,
         "approve_as_coordinator" => Step::ApproveAsCoordinator,

@@ -6,16 +6,15 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/inbox", get(inbox)).route("/requests", get(requests))
 }
 
-async fn inbox(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    request_list(s, ctx, q, true).await
+async fn inbox(State(s): State<AppState>, signed: SignedIn, Query(q): Query<ListQuery>) -> Response {
+    request_list(s, signed, q, true).await
 }
 
-async fn requests(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    request_list(s, ctx, q, false).await
+async fn requests(State(s): State<AppState>, signed: SignedIn, Query(q): Query<ListQuery>) -> Response {
+    request_list(s, signed, q, false).await
 }
 
-async fn request_list(s: AppState, ctx: Ctx, q: ListQuery, inbox: bool) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn request_list(s: AppState, SignedIn { ctx, actor }: SignedIn, q: ListQuery, inbox: bool) -> Response {
     let tr = &ctx.tr;
     let state = q.state.as_deref().and_then(|st| serde_json::from_value::<RequestState>(serde_json::json!(st)).ok());
     let filter = RequestFilter { state, inbox, ..Default::default() };

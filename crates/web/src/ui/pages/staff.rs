@@ -19,8 +19,7 @@ fn code_of(kind: EvidenceKind) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
-async fn staff(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn staff(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
     let tr = &ctx.tr;
     let filter = ListFilter { active: Some(true), supplier_id: actor.supplier(), ..Default::default() };
     let list = match s.app.list::<Person>(&actor, &filter, page_request(&q)).await {
@@ -77,9 +76,12 @@ async fn staff(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
     render(&p)
 }
 
-async fn member(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn member(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Query(q): Query<ListQuery>,
+) -> Response {
     member_page(&s, &ctx, &actor, id, q.done.clone(), None).await
 }
 
@@ -208,8 +210,6 @@ async fn member_page(
 #[derive(Deserialize, Default)]
 struct EvidenceForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     kind: String,
     #[serde(default)]
     evidence_date: String,
@@ -249,10 +249,12 @@ fn parse_evidence(f: &EvidenceForm, tr: &Tr) -> Result<(EvidenceKind, Text), Vec
     }
 }
 
-async fn record_evidence(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<EvidenceForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn record_evidence(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    CsrfForm(f): CsrfForm<EvidenceForm>,
+) -> Response {
     let (kind, note) = match parse_evidence(&f, &ctx.tr) {
         Ok(x) => x,
         Err(errors) => {
@@ -268,10 +270,12 @@ async fn record_evidence(State(s): State<AppState>, ctx: Ctx, Path(id): Path<Str
 
 /// REQ-4: the orderer reports that a staff member has left; every account of theirs
 /// ends at once (a termination needs no approval).
-async fn report_leaver(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn report_leaver(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Posted(_): Posted,
+) -> Response {
     let input = RequestInput {
         kind: RequestKind::Termination,
         person_id: id,

@@ -14,8 +14,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/tasks/{id}/fail", post(fail_task))
 }
 
-async fn tasks(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn tasks(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
     let tr = &ctx.tr;
     let views = match s.app.open_task_views(&actor).await {
         Ok(l) => l,
@@ -82,9 +81,7 @@ fn username(v: &TaskView) -> String {
         .unwrap_or_default()
 }
 
-async fn task(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn task(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, RecordId(id): RecordId) -> Response {
     task_page(&s, &ctx, &actor, id, None).await
 }
 
@@ -172,17 +169,17 @@ async fn task_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, refused: Op
 #[derive(Deserialize)]
 struct TaskForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     note: String,
     #[serde(default)]
     reason: String,
 }
 
-async fn confirm_task(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<TaskForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn confirm_task(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    CsrfForm(f): CsrfForm<TaskForm>,
+) -> Response {
     let note = Some(f.note.trim().to_string()).filter(|n| !n.is_empty());
     match s.app.confirm_task(&actor, id, note).await {
         Ok(_) => {
@@ -198,20 +195,15 @@ async fn confirm_task(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String
 
 /// The operator could not carry the task out: it goes back on the queue with back-off
 /// and shows as failing to the coordinator; the reason is required.
-async fn fail_task(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<TaskForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn fail_task(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    CsrfForm(f): CsrfForm<TaskForm>,
+) -> Response {
     let failed = match f.reason.trim() {
         "" => Err(AppError::Invalid(domain::error::FieldError::new("reason", domain::codes::REASON_REQUIRED))),
         reason => s.app.fail_task(&actor, id, reason.to_string()).await.map(|_| ()),
     };
-    match failed {
-        Ok(()) => Redirect::to("/tasks?done=task_failed").into_response(),
-        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
-        Err(e) => {
-            let fe = form_error(&ctx, &s.catalog, e);
-            task_page(&s, &ctx, &actor, id, Some(fe)).await
-        }
-    }
+    done_or_again(&ctx, &s, failed, |()| "/tasks?done=task_failed".into(), |fe| task_page(&s, &ctx, &actor, id, Some(fe))).await
 }

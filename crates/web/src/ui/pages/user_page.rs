@@ -16,9 +16,12 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/end-sessions", post(end_sessions))
 }
 
-async fn user(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn user(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Query(q): Query<ListQuery>,
+) -> Response {
     user_page(&s, &ctx, &actor, id, done_message(&ctx, &q.done), None, Vec::new()).await
 }
 
@@ -129,31 +132,28 @@ async fn user_page(
 #[derive(Deserialize)]
 struct EditForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     display_name: String,
     #[serde(default)]
     oidc_subject: String,
 }
 
-async fn update(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<EditForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
-    match s.app.update_user(&actor, id, &f.display_name, Some(&f.oidc_subject)).await {
-        Ok(_) => Redirect::to(&format!("/admin/users/{id}?done=saved")).into_response(),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => app_error_page(&ctx, e),
-        Err(e) => {
-            let fe = form_error(&ctx, &s.catalog, e);
-            user_page(&s, &ctx, &actor, id, None, None, vec![fe]).await
-        }
-    }
+async fn update(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    CsrfForm(f): CsrfForm<EditForm>,
+) -> Response {
+    let result = s.app.update_user(&actor, id, &f.display_name, Some(&f.oidc_subject)).await;
+    done_or_again(&ctx, &s, result, |_| format!("/admin/users/{id}?done=saved"), |fe| user_page(&s, &ctx, &actor, id, None, None, vec![fe]))
+        .await
 }
 
-async fn reset_password(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
+async fn reset_password(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    Posted(_): Posted,
+) -> Response {
     let username = match s.app.user(&actor, id).await {
         Ok(u) => u.username,
         Err(e) => return app_error_page(&ctx, e),
@@ -168,28 +168,25 @@ async fn reset_password(State(s): State<AppState>, ctx: Ctx, Path(id): Path<Stri
 }
 
 /// Runs one of the user's actions and returns to their page saying what happened.
-async fn simple(ctx: &Ctx, id: String, csrf: &str, done: &str, run: impl AsyncFnOnce(&Actor, Uuid) -> Result<(), AppError>) -> Response {
-    csrf_or_return!(ctx, csrf);
-    let actor = actor_or_return!(ctx);
-    let id = id_or_return!(ctx, id);
-    match run(&actor, id).await {
+async fn simple(signed: SignedIn, id: Uuid, done: &str, run: impl AsyncFnOnce(&Actor, Uuid) -> Result<(), AppError>) -> Response {
+    match run(&signed.actor, id).await {
         Ok(()) => Redirect::to(&format!("/admin/users/{id}?done={done}")).into_response(),
-        Err(e) => app_error_page(ctx, e),
+        Err(e) => app_error_page(&signed.ctx, e),
     }
 }
 
-async fn reset_totp(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    simple(&ctx, id, &f.csrf, "totp_reset", async |a, id| s.app.reset_user_totp(a, id).await).await
+async fn reset_totp(State(s): State<AppState>, signed: SignedIn, RecordId(id): RecordId, Posted(_): Posted) -> Response {
+    simple(signed, id, "totp_reset", async |a, id| s.app.reset_user_totp(a, id).await).await
 }
 
-async fn deactivate(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    simple(&ctx, id, &f.csrf, "user_deactivated", async |a, id| s.app.set_user_active(a, id, false).await).await
+async fn deactivate(State(s): State<AppState>, signed: SignedIn, RecordId(id): RecordId, Posted(_): Posted) -> Response {
+    simple(signed, id, "user_deactivated", async |a, id| s.app.set_user_active(a, id, false).await).await
 }
 
-async fn reactivate(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    simple(&ctx, id, &f.csrf, "user_reactivated", async |a, id| s.app.set_user_active(a, id, true).await).await
+async fn reactivate(State(s): State<AppState>, signed: SignedIn, RecordId(id): RecordId, Posted(_): Posted) -> Response {
+    simple(signed, id, "user_reactivated", async |a, id| s.app.set_user_active(a, id, true).await).await
 }
 
-async fn end_sessions(State(s): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    simple(&ctx, id, &f.csrf, "sessions_ended", async |a, id| s.app.end_user_sessions(a, id).await.map(|_| ())).await
+async fn end_sessions(State(s): State<AppState>, signed: SignedIn, RecordId(id): RecordId, Posted(_): Posted) -> Response {
+    simple(signed, id, "sessions_ended", async |a, id| s.app.end_user_sessions(a, id).await.map(|_| ())).await
 }

@@ -12,8 +12,6 @@ pub(super) fn routes() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 pub(super) struct UserForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     username: String,
     #[serde(default)]
     display_name: String,
@@ -40,8 +38,7 @@ struct UsersQuery {
     done: Option<String>,
 }
 
-async fn users(State(s): State<AppState>, ctx: Ctx, Query(q): Query<UsersQuery>) -> Response {
-    let actor = actor_or_return!(ctx);
+async fn users(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<UsersQuery>) -> Response {
     let f = UserForm { person_q: q.person_q, ..Default::default() };
     users_page(&s, &ctx, &actor, &f, Vec::new(), done_message(&ctx, &q.done), None).await
 }
@@ -197,9 +194,7 @@ pub(super) fn secret_section(tr: &Tr, username: &str, password: &str) -> Section
     }
 }
 
-async fn create_user(State(s): State<AppState>, ctx: Ctx, Form(f): Form<UserForm>) -> Response {
-    csrf_or_return!(ctx, &f.csrf);
-    let actor = actor_or_return!(ctx);
+async fn create_user(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, CsrfForm(f): CsrfForm<UserForm>) -> Response {
     let mut errors = Vec::new();
     let mut opt_id = |v: &str, field: &str| -> Option<Uuid> {
         match v.trim() {
