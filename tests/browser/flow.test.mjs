@@ -136,7 +136,7 @@ test("an account goes from order to active through the pages of every role", asy
   await login(page, pv, head);
   await page.getByRole("link", { name: "Til godkendelse" }).click();
   // The demo's late order says how late, against what, and why.
-  await page.locator("tr", { hasText: "⚑" }).first().getByRole("link").click();
+  await page.locator("tr", { hasText: "(hastebestilling)" }).first().getByRole("link").click();
   assert.match(await page.textContent("main"), /Kort varsel: \d+ dage \(reglerne kræver \d+\) – begrundelse: Vikar til akut sygdomsdækning/);
   assert.doesNotMatch(await page.textContent("main"), /Alle regler er opfyldt/);
   await page.getByRole("link", { name: "Til godkendelse" }).click();
@@ -293,7 +293,7 @@ test("an account goes from order to active through the pages of every role", asy
   await screenshot(tpage, "emergency");
   await checkAccessibility(tpage, "emergency");
   await tpage.click("form[action='/emergency'] button[type=submit]");
-  assert.match(await tpage.textContent("#receipt"), /Nødkonto oprettet for Vikar Nattevagt/);
+  assert.match(await tpage.textContent("#receipt"), /Nødkonto til Vikar Nattevagt/);
   await tablet.close();
 
   // The newcomer leaves again: the orderer reports it and every account ends at once.

@@ -68,9 +68,11 @@ pub struct EmergencyLine {
     pub created_at: Timestamp,
     pub department_id: Option<Uuid>,
     pub department_name: String,
-    /// Who signs off: the unit's leader as the registry names them (their substitute in
-    /// brackets), when the department record names one.
+    /// Who signs off: the unit's leaders who use Portvagt (department heads of the
+    /// unit), else the head the registry names.
     pub signer: Option<String>,
+    /// The registry's substitute for the head during a long absence (T p.61).
+    pub signer_substitute: Option<String>,
     pub signoff_due: Option<Timestamp>,
     pub signed_off_by: Option<String>,
     pub signed_off_at: Option<Timestamp>,
@@ -336,6 +338,23 @@ impl App {
         Ok(waiting)
     }
 
+    /// EMG-2: who signs off a unit's temp accounts: (the unit's name, its department
+    /// heads who use Portvagt — else the head the registry names —, the registry's
+    /// substitute).
+    pub async fn signers_of_unit(&self, unit: Uuid) -> Result<(String, Option<String>, Option<String>)> {
+        let Ok(d) = self.record::<domain::registry::Department>(unit).await else { return Ok(Default::default()) };
+        let leaders: Vec<String> = self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| u.active && u.role == UserRole::DepartmentHead && u.department_id == Some(unit))
+            .map(|u| u.display_name)
+            .collect();
+        let signer = if leaders.is_empty() { d.head.as_ref().map(|h| h.name.to_string()) } else { Some(leaders.join(", ")) };
+        Ok((d.name.to_string(), signer, d.substitute.as_ref().map(|s| s.name.to_string())))
+    }
+
     /// EMG-2: the coordinator reminds the unit's leader of a sign-off that waits. The
     /// reminder is recorded on the account and in the audit trail, and queued as a
     /// notification for the leader (without personal data).
@@ -378,25 +397,17 @@ impl App {
         ids.sort();
         ids.dedup();
         let names = self.names(&ids).await?;
-        let mut units: HashMap<Uuid, (String, Option<String>)> = HashMap::new();
+        let mut units: HashMap<Uuid, (String, Option<String>, Option<String>)> = HashMap::new();
         for unit in accounts.iter().filter_map(|a| a.department_id) {
-            if let std::collections::hash_map::Entry::Vacant(e) = units.entry(unit)
-                && let Ok(d) = self.record::<domain::registry::Department>(unit).await
-            {
-                let signer = match (&d.head, &d.substitute) {
-                    (Some(h), Some(s)) => Some(format!("{} ({})", h.name, s.name)),
-                    (Some(h), None) => Some(h.name.to_string()),
-                    (None, Some(s)) => Some(s.name.to_string()),
-                    (None, None) => None,
-                };
-                e.insert((d.name.to_string(), signer));
+            if let std::collections::hash_map::Entry::Vacant(e) = units.entry(unit) {
+                e.insert(self.signers_of_unit(unit).await?);
             }
         }
         let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
         let mut lines: Vec<EmergencyLine> = accounts
             .into_iter()
             .map(|a| {
-                let (department_name, signer) = a.department_id.and_then(|d| units.get(&d).cloned()).unwrap_or_default();
+                let (department_name, signer, signer_substitute) = a.department_id.and_then(|d| units.get(&d).cloned()).unwrap_or_default();
                 EmergencyLine {
                     account_id: a.id,
                     person_id: a.person_id,
@@ -411,6 +422,7 @@ impl App {
                     department_id: a.department_id,
                     department_name,
                     signer,
+                    signer_substitute,
                     signoff_due: a.signoff_due,
                     overdue: a.signed_off_at.is_none() && a.signoff_due.is_some_and(|d| d < now),
                     signed_off_by: a.signed_off_by,

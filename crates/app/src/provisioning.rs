@@ -299,10 +299,18 @@ impl App {
             let policy = self.active_preset().await?.policy;
             tx.quarantine_username(acc.system_id, &acc.username, now, account::quarantine_until(now, &policy)).await?;
         }
-        tx.enqueue(&action("disable", acc, request_id, json!({ "reason": reason })), now).await?;
+        // What was still to be done for the account is called off. A creation nobody was
+        // handed yet never happened: nothing to disable. One the IT operator had as a task
+        // may have been carried out: the disabling says so.
+        let (handed, unhanded) = tx.call_off_actions(acc.id, &["create", "enable", "set_groups", "set_expiry"], &actor.name, now).await?;
+        if handed > 0 {
+            tx.enqueue(&action("disable", acc, request_id, json!({ "reason": reason, "if_created": true })), now).await?;
+        } else if unhanded == 0 {
+            tx.enqueue(&action("disable", acc, request_id, json!({ "reason": reason })), now).await?;
+        }
         tx.append_audit(
             &AuditRecord::new(actor, &format!("account.{}", status.as_str()), "account", Some(acc.id), now)
-                .details(json!({ "reason": reason })),
+                .details(json!({ "reason": reason, "creation_called_off": handed + unhanded > 0 })),
         )
         .await?;
         Ok(())
@@ -472,12 +480,16 @@ impl App {
         if confirmed {
             self.action_done(&mut tx, actor, task.account_id, &task.action, &task.details, task.request_id, now).await?;
         } else {
-            tx.enqueue_at(
-                &OutboxMessage { id: Uuid::now_v7(), topic: PROVISION.into(), payload: retry_payload(&task.details, task.attempt) },
-                now,
-                retry_at(now, task.attempt),
-            )
-            .await?;
+            // Tried again after back-off, and shown as failing with the operator's reason.
+            let mut payload = retry_payload(&task.details, task.attempt);
+            if let Some(pw) = payload.get("initial_password").and_then(|v| v.as_str()).map(String::from) {
+                // A handed-over password goes back into the queue sealed, as it came.
+                payload["initial_password"] = json!(self.store.seal_secret(&task.account_id.to_string(), &pw)?);
+            }
+            let retry = OutboxMessage { id: Uuid::now_v7(), topic: PROVISION.into(), payload };
+            let at = retry_at(now, task.attempt);
+            tx.enqueue_at(&retry, now, at).await?;
+            tx.retry_message(retry.id, note.as_deref().unwrap_or_default(), at).await?;
         }
         let action = if confirmed { "task.confirm" } else { "task.fail" };
         tx.commit(

@@ -119,9 +119,12 @@ store::backend_tests! {
         let lines = w.app.emergency_reconciliation(&coordinator).await.unwrap();
         assert!(lines.iter().all(|l| l.signed_off_at.is_some()), "nothing left to sign");
 
-        // A temp with two systems is decided at once: every account of theirs.
+        // A temp with two systems is decided at once: every account of theirs. Their
+        // creations are tasks of the IT operator already: the tasks are called off, and
+        // the disabling says it applies only if the account was created meanwhile.
         let third = w.app.create_emergency_account(&local_admin, temp("Vikar Dam", vec![w.ad_logon, w.omsorg], "2026-11-22")).await.unwrap();
         let person = third.accounts[0].person_id;
+        w.app.process_outbox().await.unwrap();
         assert_eq!(invalid(w.app.sign_off_emergency_temp(&w.head(w.pension), person).await.unwrap_err()).1, "not-your-area");
         let ended = w.app.order_emergency_deletion_temp(&leader, person, Text::parse("Vikaren mødte ikke op").unwrap()).await.unwrap();
         assert_eq!(ended.len(), 2);
@@ -129,6 +132,12 @@ store::backend_tests! {
         assert_eq!(invalid(w.app.sign_off_emergency_temp(&leader, person).await.unwrap_err()).1, "already-signed-off");
         w.app.process_outbox().await.unwrap();
         let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
-        assert!(tasks.iter().any(|t| t.account_id == b_ && t.action == "disable"), "closed in the target system too");
+        let of_dam: Vec<_> = tasks.iter().filter(|t| third.accounts.iter().any(|x| x.id == t.account_id)).collect();
+        assert_eq!(of_dam.len(), 2, "one disabling per system, no creation left");
+        assert!(of_dam.iter().all(|t| t.action == "disable" && t.details["if_created"] == true));
+        w.app.process_outbox().await.unwrap();
+        let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
+        assert!(!tasks.iter().any(|t| t.account_id == b_), "its creation was never handed out: called off, nothing to disable");
+        assert!(tasks.iter().any(|t| t.account_id == a && t.action == "create"), "the signed-off one is still to be created");
     }
 }

@@ -247,6 +247,40 @@ impl Tx {
     }
 
     /// Puts a message back for a later attempt after a failure.
+    /// Calls off what is still to be done in a target system for an account that has
+    /// ended: its open manual tasks and its waiting provisioning actions of the given
+    /// kinds. Returns the creations called off: (handed to the IT operator as a task —
+    /// who may have carried it out already —, not yet handed to anyone).
+    pub async fn call_off_actions(&mut self, account: Uuid, actions: &[&str], by: &str, now: Timestamp) -> Result<(u64, u64)> {
+        let mut creations = (0, 0);
+        for action in actions {
+            let res = sqlx::query(
+                "UPDATE manual_tasks SET state = 'cancelled', decided_by = $1, decided_at = $2, details = '{}', note = 'the account ended first' \
+                 WHERE account_id = $3 AND action = $4 AND state = 'open'",
+            )
+            .bind(by.to_string())
+            .bind(now.to_string())
+            .bind(account.to_string())
+            .bind(action.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+            // The payload is the JSON the action was queued with (compact, keys as written).
+            let res2 = sqlx::query(
+                "UPDATE outbox SET completed_at = $1, last_error = 'called off: the account ended first' \
+                 WHERE completed_at IS NULL AND topic = 'provision' AND payload LIKE $2 AND payload LIKE $3",
+            )
+            .bind(now.to_string())
+            .bind(format!("%\"account_id\":\"{account}\"%"))
+            .bind(format!("%\"action\":\"{action}\"%"))
+            .execute(&mut *self.tx)
+            .await?;
+            if *action == "create" {
+                creations = (res.rows_affected(), res2.rows_affected());
+            }
+        }
+        Ok(creations)
+    }
+
     /// Makes a waiting action due now (a retry someone asked for), keeping its last error;
     /// `false` when it is done already.
     pub async fn make_due(&mut self, id: Uuid, now: Timestamp) -> Result<bool> {

@@ -186,8 +186,10 @@ pub struct EmergencyLineDoc {
     created_at: Timestamp,
     department_id: Option<Uuid>,
     department_name: String,
-    /// The unit's leader who signs off (their substitute in brackets).
+    /// Who signs off: the unit's department heads in Portvagt, else the registry's head.
     signer: Option<String>,
+    /// The registry's substitute for the head.
+    signer_substitute: Option<String>,
     signoff_due: Option<Timestamp>,
     signed_off_by: Option<String>,
     signed_off_at: Option<Timestamp>,

@@ -105,8 +105,8 @@ async fn scope_profiles(s: &AppState, actor: &Actor, policy: &domain::policy::Po
 /// names them, else the unit's name.
 async fn signer_of(s: &AppState, actor: &Actor) -> String {
     let Some(unit) = actor.department else { return String::new() };
-    match s.app.get::<Department>(actor, unit).await {
-        Ok(d) => d.data.head.map(|h| h.name.to_string()).unwrap_or_else(|| d.data.name.to_string()),
+    match s.app.signers_of_unit(unit).await {
+        Ok((unit_name, signer, _)) => signer.unwrap_or(unit_name),
         Err(_) => String::new(),
     }
 }
@@ -284,7 +284,7 @@ async fn receipt_section(s: &AppState, ctx: &Ctx, actor: &Actor, name: &str, r: 
     facts.push((tr.t("ui-in-target"), states.join(" · ")));
     Section {
         id: Some("receipt"),
-        heading: tr.t1("ui-emergency-receipt", name),
+        heading: tr.t1(if ready { "ui-emergency-receipt" } else { "ui-emergency-receipt-waiting" }, name),
         text: Some(tr.t(if ready { "ui-emergency-ready" } else { "ui-emergency-not-ready" })),
         facts,
         secrets: vec![(tr.t("ui-initial-password"), r.initial_password.clone())],
@@ -353,7 +353,7 @@ async fn reconciliation_page(s: &AppState, ctx: &Ctx, actor: &Actor, success: Op
                 cell(l.department_name.clone()),
                 cell(l.reason.clone().unwrap_or_else(|| "–".into())),
                 cell(format!("{}, {}", l.created_by.clone().unwrap_or_default(), tr.time(&l.created_at))),
-                cell(format!("{} – {due}", l.signer.clone().unwrap_or_else(|| tr.t("ui-no-signer")))),
+                cell(format!("{} – {due}", signer_text(tr, l))),
                 state,
             ]
         })
@@ -435,6 +435,15 @@ pub(super) async fn signoff_sections(s: &AppState, ctx: &Ctx, actor: &Actor) -> 
         out.push(Section { heading: l.person_name.clone(), facts, forms, ..Default::default() });
     }
     out
+}
+
+/// Who signs off, with the registry's substitute named as such.
+fn signer_text(tr: &Tr, l: &EmergencyLine) -> String {
+    let signer = l.signer.clone().unwrap_or_else(|| tr.t("ui-no-signer"));
+    match &l.signer_substitute {
+        Some(sub) => tr.catalog.text(tr.lang, "ui-signer-with-substitute", &[("arg", signer.as_str()), ("arg2", sub.as_str())]),
+        None => signer,
+    }
 }
 
 /// When the sign-off is due, marked in words when the deadline has passed.

@@ -63,11 +63,11 @@ async fn show_request(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success:
     facts.push((tr.t("field-end_date"), tr.opt_date(&r.end_date)));
     facts.push((tr.t("ui-requested-by"), format!("{} ({})", r.requested_by.name, tr.role(&r.requested_by.role))));
     let mut sections = vec![Section { heading: tr.t("ui-request-facts"), facts, ..Default::default() }];
-    let deciding = decision_step(actor, r).is_some();
-    if deciding || r.state.is_open() {
+    if r.state.is_open() {
         sections.push(evidence_section(s, ctx, actor, r.person_id).await);
-        sections.push(other_accounts_section(s, ctx, actor, r).await);
     }
+    // The person's accounts, also after the decision: what the order led to.
+    sections.push(other_accounts_section(s, ctx, actor, r).await);
     // The policy checks as they stand now (REQ-*), for the approver.
     if r.state.is_open() {
         sections.push(Section { heading: tr.t("ui-checks"), text: Some(checks_text(s, tr, &view).await), ..Default::default() });

@@ -36,7 +36,11 @@ async fn request_list(s: AppState, SignedIn { ctx, actor }: SignedIn, q: ListQue
                 cell(tr.t(&format!("kind-{}", kind_code(r.request.kind)))),
                 cell(r.request.system_id.map(|x| name(&x)).unwrap_or_default()),
                 cell(tr.t(&format!("state-{}", r.request.state.as_str()))),
-                cell(tr.date(&r.request.wanted_start) + if r.request.late { " ⚑" } else { "" }),
+                cell(if r.request.late {
+                    tr.t1("ui-late-start", &tr.date(&r.request.wanted_start))
+                } else {
+                    tr.date(&r.request.wanted_start)
+                }),
                 cell(r.request.requested_by.name.clone()),
             ]
         })

@@ -15,6 +15,10 @@ pub(super) fn routes() -> Router<AppState> {
 
 const KINDS: [EvidenceKind; 3] = [EvidenceKind::ConfidentialityDeclaration, EvidenceKind::Training, EvidenceKind::IdentityCheck];
 
+fn code_of_check(c: domain::policy::ActivationCheck) -> String {
+    serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
 fn code_of(kind: EvidenceKind) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
@@ -68,7 +72,14 @@ async fn staff(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Que
             ..Default::default()
         }],
     );
-    p.intro = Some(tr.t("ui-staff-intro"));
+    // What the rules in force require before activation (ACC-4), as the policy says.
+    let required: Vec<String> = s
+        .app
+        .active_preset()
+        .await
+        .map(|p| p.policy.accounts.activation_requires.value.iter().map(|c| tr.t(&format!("evidence-{}", code_of_check(*c)))).collect())
+        .unwrap_or_default();
+    p.intro = Some(tr.t1("ui-staff-intro", &required.join(", ")));
     if s.app.may(&actor, domain::authz::Action::Create, domain::authz::ResourceKind::Person) {
         p.actions = vec![("/registry/person/new?from=staff".into(), tr.t("new-person"))];
     }
@@ -193,6 +204,9 @@ async fn member_page(
     let mut p = page(ctx, "nav-staff", sections);
     p.c.title = name.clone();
     p.actions.push(("/staff".into(), tr.t("ui-back-to-staff")));
+    if s.app.may(actor, domain::authz::Action::Create, domain::authz::ResourceKind::Request) {
+        p.actions.push((format!("/requests/new?person_id={id}"), tr.t1("ui-order-for", &name)));
+    }
     // What was recorded, for whom (`done-evidence_training` names the person).
     p.success = done.and_then(|d| {
         let key = format!("done-{d}");

@@ -18,6 +18,10 @@ pub(super) fn status_text(tr: &Tr, a: &AccountRow, today: Date, outstanding: &[O
     if a.status.is_live() && outstanding.iter().any(|o| o.action == "create") {
         return tr.t("status-provisioning");
     }
+    // Closed in Portvagt, still to be closed in its system.
+    if !a.status.is_live() && outstanding.iter().any(|o| o.action == "disable") {
+        return tr.t1("status-closing", &tr.t(&format!("status-{}", a.status.as_str())));
+    }
     match shown_status(a.status, a.valid_from, today) {
         (key, Some(from)) => tr.t1(&format!("status-{key}"), &tr.date(&from)),
         (key, None) => tr.t(&format!("status-{key}")),

@@ -109,6 +109,9 @@ async fn task_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, refused: Op
         facts.push((tr.t("ui-groups-to-grant"), if groups.is_empty() { "–".into() } else { groups.join(", ") }));
         facts.push((tr.t("field-profiles"), if v.profiles.is_empty() { "–".into() } else { v.profiles.join(", ") }));
     }
+    if v.task.details.get("if_created").and_then(|m| m.as_bool()).unwrap_or(false) {
+        facts.push((tr.t("ui-task-if-created"), tr.t("ui-task-if-created-text")));
+    }
     if v.task.details.get("must_change_password").and_then(|m| m.as_bool()).unwrap_or(false) {
         facts.push((tr.t("ui-must-change"), tr.t("ui-yes")));
     }

@@ -165,6 +165,7 @@ async fn users_page(
         }),
         ..Default::default()
     });
+    // The person is found first, then the rest filled in.
     let mut create = vec![find];
     create.extend(forms);
     sections.push(Section {
@@ -202,7 +203,7 @@ async fn create_user(State(s): State<AppState>, SignedIn { ctx, actor }: SignedI
             x => Uuid::parse_str(x).map_err(|_| errors.push(domain::error::FieldError::new(field, domain::codes::UNKNOWN_REFERENCE))).ok(),
         }
     };
-    let supplier_id = opt_id(&f.supplier_id, "supplier_id");
+    let mut supplier_id = opt_id(&f.supplier_id, "supplier_id");
     let department_id = opt_id(&f.department_id, "department_id");
     let person_id = opt_id(&f.person_id, "person_id");
     let role = match f.role.trim() {
@@ -218,6 +219,20 @@ async fn create_user(State(s): State<AppState>, SignedIn { ctx, actor }: SignedI
     for (field, value) in [("username", &f.username), ("display_name", &f.display_name)] {
         if value.trim().is_empty() {
             errors.push(domain::error::FieldError::new(field, domain::codes::EMPTY));
+        }
+    }
+    // An orderer picked from a supplier's list belongs to that supplier.
+    if role == Some(UserRole::SupplierOrderer)
+        && supplier_id.is_none()
+        && let Some(person) = person_id
+    {
+        let filter = ListFilter { active: Some(true), refers_to: Some(person), ..Default::default() };
+        if let Ok(list) = s.app.list::<domain::registry::Orderer>(&actor, &filter, PageRequest { page: 1, page_size: 10 }).await {
+            let mut suppliers: Vec<Uuid> = list.items.iter().filter(|o| o.data.person_id == person).map(|o| o.data.supplier_id).collect();
+            suppliers.dedup();
+            if suppliers.len() == 1 {
+                supplier_id = suppliers.pop();
+            }
         }
     }
     let result = match role {
