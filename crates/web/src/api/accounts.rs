@@ -74,6 +74,22 @@ async fn unlock(State(s): State<AppState>, caller: Caller, Path(id): Path<String
     Ok(account(s.app.unlock_account(&caller.actor, id).await.map_err(caller.problem(&s))?))
 }
 
+async fn order_deletion(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(r): JsonBody<ReasonInput>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(account(s.app.order_emergency_deletion(&caller.actor, id, r.reason).await.map_err(caller.problem(&s))?))
+}
+
+async fn remind(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    Ok(account(s.app.remind_emergency_signoff(&caller.actor, id).await.map_err(caller.problem(&s))?))
+}
+
+async fn revoke_person(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(r): JsonBody<ReasonInput>) -> Res {
+    let id = parse_id(&id).map_err(caller.problem(&s))?;
+    let rows = s.app.revoke_person(&caller.actor, id, r.reason.as_str()).await.map_err(caller.problem(&s))?;
+    Ok(Json(rows.into_iter().map(AccountOut::from).collect::<Vec<_>>()).into_response())
+}
+
 async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(r): JsonBody<ReasonInput>) -> Res {
     let id = parse_id(&id).map_err(caller.problem(&s))?;
     Ok(account(s.app.revoke_account(&caller.actor, id, r.reason.as_str()).await.map_err(caller.problem(&s))?))
@@ -334,8 +350,18 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         a,
         "revoke_account",
         "Revoke an account at once, bypassing approvals (security officer, REQ-7)",
-        Some(reason),
+        Some(reason.clone()),
         ("The account", acc.clone()),
+    );
+    op(
+        doc,
+        "/api/v1/persons/{id}/revoke-accounts",
+        HttpMethod::Post,
+        a,
+        "revoke_person_accounts",
+        "Close every live account of a person at once, in one transaction (security officer, REQ-7, ACC-6)",
+        Some(reason.clone()),
+        ("The person's accounts afterwards", acc_list.clone()),
     );
     let ev_in = doc.schema::<EvidenceInput>();
     let ev_out = doc.schema::<EvidenceOut>();
@@ -412,6 +438,26 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         e,
         "sign_off_emergency_account",
         "The unit leader signs off a temp account's creation or deletion (EMG-2)",
+        None,
+        ("The account", acc.clone()),
+    );
+    op(
+        doc,
+        "/api/v1/emergency-accounts/{id}/deletion-order",
+        HttpMethod::Post,
+        e,
+        "order_emergency_account_deletion",
+        "Instead of signing off, the unit leader orders a temp account deleted, with the reason: it ends at once (EMG-2)",
+        Some(reason.clone()),
+        ("The account", acc.clone()),
+    );
+    op(
+        doc,
+        "/api/v1/emergency-accounts/{id}/reminders",
+        HttpMethod::Post,
+        e,
+        "remind_emergency_signoff",
+        "The coordinator reminds the unit leader of a sign-off that waits (EMG-2)",
         None,
         ("The account", acc.clone()),
     );
@@ -591,6 +637,9 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         .route("/api/v1/emergency-accounts/reconciliation", get(reconciliation))
         .route("/api/v1/emergency-accounts/{id}/sign-off", post(sign_off))
         .route("/api/v1/emergency-accounts/{id}/delete", post(delete_emergency))
+        .route("/api/v1/emergency-accounts/{id}/deletion-order", post(order_deletion))
+        .route("/api/v1/emergency-accounts/{id}/reminders", post(remind))
+        .route("/api/v1/persons/{id}/revoke-accounts", post(revoke_person))
         .route("/api/v1/support-accounts", post(request_support))
         .route("/api/v1/support-accounts/{id}/approve", post(approve_support))
         .route("/api/v1/tasks", get(list_tasks))
