@@ -4,24 +4,14 @@
 // administrator resets their second factor, so the next login sets up a new one.
 // REQ: AUTH-1, AUTH-3, ORG-3, X-8
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startPortvagt, launch, login, logout, checkAccessibility, screenshot, PASSWORD } from "./lib.mjs";
+import { demoSuite, createUser, login, logout, checkAccessibility, screenshot, PASSWORD } from "./lib.mjs";
 
-let pv;
-let browser;
-
-before(async () => {
-  pv = await startPortvagt({ preset: "taarnby" });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await pv?.stop();
-});
+const suite = demoSuite("taarnby");
 
 test("the administrator creates an orderer picked by name and resets a lost second factor", async () => {
+  const { pv, browser } = suite;
   const admin = { username: "admin1", password: pv.cli("create-user", "--username", "admin1", "--display-name", "Anne Admin", "--role", "administrator") };
   const context = await browser.newContext({ locale: "da-DK", viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

@@ -6,32 +6,22 @@
 // accounts of a person and reads, per target system, what is closed and what waits.
 // REQ: EMG-1, EMG-2, REQ-7, ACC-6, ACC-8
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startPortvagt, launch, login, logout, checkAccessibility, screenshot, isoDate } from "./lib.mjs";
+import { demoSuite, createUser, login, logout, checkAccessibility, screenshot, isoDate } from "./lib.mjs";
 
-let pv;
-let browser;
-
-before(async () => {
-  pv = await startPortvagt({ preset: "taarnby" });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await pv?.stop();
-});
+const suite = demoSuite("taarnby");
 
 /** The id at the end of the first link to a registry record whose text matches. */
 async function recordId(page, kind, text) {
-  await page.goto(pv.base + `/registry?kind=${kind}`);
+  await page.goto(suite.pv.base + `/registry?kind=${kind}`);
   const link = text ? page.getByRole("link", { name: text }).first() : page.locator(`main table a[href^="/registry/${kind}/"]`).first();
   return (await link.getAttribute("href")).split("/").pop();
 }
 
 test("temp accounts at night, their sign-off, and closing all of a person's accounts", async () => {
-  const user = (username, ...args) => ({ username, password: pv.cli("create-user", "--username", username, "--display-name", username, ...args) });
+  const { pv, browser } = suite;
+  const user = (username, ...args) => createUser(pv, username, ...args);
   const coordinator = user("koordinator", "--role", "security_coordinator");
   const desk = await browser.newContext({ locale: "da-DK", viewport: { width: 1280, height: 900 } });
   const page = await desk.newPage();

@@ -7,24 +7,14 @@
 // axe-core and photographed into target/screenshots/.
 // REQ: REQ-1, REQ-2, REQ-4, ACC-4, EMG-1, OPS-2, RPT-1, AUTH-1, AUTH-4, X-7
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startPortvagt, api, launch, login, logout, checkAccessibility, screenshot, isoDate } from "./lib.mjs";
+import { demoSuite, createUser, api, login, logout, checkAccessibility, screenshot, isoDate } from "./lib.mjs";
 
-let pv;
-let browser;
-
-before(async () => {
-  pv = await startPortvagt({ preset: "taarnby" });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await pv?.stop();
-});
+const suite = demoSuite("taarnby");
 
 test("an account goes from order to active through the pages of every role", async () => {
+  const { pv, browser } = suite;
   // What the demo registry holds: the first supplier's agreement and its orderer.
   const waiting = await api(pv, "GET", "/api/v1/requests?state=submitted");
   const demo = waiting.items[0];
@@ -38,7 +28,7 @@ test("an account goes from order to active through the pages of every role", asy
   });
   const localAdminPerson = await api(pv, "POST", "/api/v1/persons", { name: "Lone Natvagt" });
 
-  const user = (username, ...args) => ({ username, password: pv.cli("create-user", "--username", username, "--display-name", username, ...args) });
+  const user = (username, ...args) => createUser(pv, username, ...args);
   const orderer = user("bestiller", "--role", "supplier_orderer", "--supplier-id", demo.supplier_id, "--person-id", ordererPerson);
   const head = user("afdelingsleder", "--role", "department_head", "--department-id", demo.department_id);
   const coordinator = user("koordinator", "--role", "security_coordinator");

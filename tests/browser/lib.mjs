@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,6 +53,28 @@ export async function startPortvagt({ preset = "taarnby", env = {}, listen = "12
     rmSync(dir, { recursive: true, force: true });
   };
   return { base, cli, admin, stop, stderr: () => err };
+}
+
+/** A test file's Portvagt (the demo set, `preset`) and browser, started before its
+ * tests and stopped after them: `{ pv, browser }` once `before` has run. */
+export function demoSuite(preset = "taarnby") {
+  const suite = {};
+  before(async () => {
+    suite.pv = await startPortvagt({ preset });
+    suite.browser = await launch();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.pv?.stop();
+  });
+  return suite;
+}
+
+/** A user of the pages made with the CLI, as an administrator would: its username and
+ * one-time password (the display name is the username unless `--display-name` follows). */
+export function createUser(pv, username, ...args) {
+  const named = args.includes("--display-name") ? [] : ["--display-name", username];
+  return { username, password: pv.cli("create-user", "--username", username, ...named, ...args) };
 }
 
 /** Calls the JSON API with the administrator's token. */

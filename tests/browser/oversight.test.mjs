@@ -4,25 +4,15 @@
 // security officer — the citizen's number posted, never in a URL.
 // REQ: PRV-2, PRV-3, EMG-3, AGR-6, OPS-3, X-6, LOG-3
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startPortvagt, launch, login, logout, checkAccessibility, screenshot, isoDate } from "./lib.mjs";
+import { demoSuite, createUser, login, logout, checkAccessibility, screenshot, isoDate } from "./lib.mjs";
 
-let pv;
-let browser;
-
-before(async () => {
-  pv = await startPortvagt({ preset: "taarnby" });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await pv?.stop();
-});
+const suite = demoSuite("taarnby");
 
 test("follow-up, the rules in force and a legal hold, through the pages", async () => {
-  const user = (username, ...args) => ({ username, password: pv.cli("create-user", "--username", username, "--display-name", username, ...args) });
+  const { pv, browser } = suite;
+  const user = (username, ...args) => createUser(pv, username, ...args);
   const coordinator = user("koordinator", "--role", "security_coordinator");
   const officer = user("sikkerhed", "--role", "security_officer");
   const context = await browser.newContext({ locale: "da-DK", viewport: { width: 1280, height: 900 } });

@@ -92,30 +92,18 @@ impl Store {
 
     /// Provisioning actions that failed at least once and are not done yet (PRV-2).
     pub async fn failing_messages(&self, topic: &str) -> Result<Vec<FailingMessage>> {
-        let rows: Vec<(String, String, i64, Option<String>, String)> = sqlx::query_as(
-            "SELECT id, payload, attempts, last_error, available_at FROM outbox WHERE topic = $1 AND completed_at IS NULL AND last_error IS NOT NULL ORDER BY seq",
-        )
-        .bind(topic.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(id, payload, attempts, error, at)| {
-                Ok(FailingMessage {
-                    id: uuid(&id)?,
-                    payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    attempts,
-                    last_error: error.unwrap_or_default(),
-                    next_attempt_at: ts(&at)?,
-                })
-            })
-            .collect()
+        self.unfinished(topic, " AND last_error IS NOT NULL").await
     }
 
     /// Every outbox row of `topic` not carried out yet, due or waiting for a retry.
     pub async fn unfinished_messages(&self, topic: &str) -> Result<Vec<FailingMessage>> {
-        let rows: Vec<(String, String, i64, Option<String>, String)> = sqlx::query_as(
-            "SELECT id, payload, attempts, last_error, available_at FROM outbox WHERE completed_at IS NULL AND topic = $1 ORDER BY seq",
-        )
+        self.unfinished(topic, "").await
+    }
+
+    async fn unfinished(&self, topic: &str, and: &str) -> Result<Vec<FailingMessage>> {
+        let rows: Vec<(String, String, i64, Option<String>, String)> = sqlx::query_as(&format!(
+            "SELECT id, payload, attempts, last_error, available_at FROM outbox WHERE topic = $1 AND completed_at IS NULL{and} ORDER BY seq"
+        ))
         .bind(topic.to_string())
         .fetch_all(&self.pool)
         .await?;

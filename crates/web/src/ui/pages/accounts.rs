@@ -237,11 +237,7 @@ pub(super) async fn account_page(
     p.success = done.as_deref().and_then(|d| confirmation(tr, d, &a, &siblings, &outstanding, &name));
     let failed = error.is_some();
     p.error = error;
-    let mut res = render(&p);
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_form(&p, failed)
 }
 
 /// What just happened, as it stands now: closed in Portvagt, and per target system

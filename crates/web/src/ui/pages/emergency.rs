@@ -178,11 +178,7 @@ async fn local_admin_page(
     let mut p = page(ctx, "nav-emergency", sections);
     let failed = msg.is_some();
     p.error = msg;
-    let mut res = render(&p);
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_form(&p, failed)
 }
 
 /// The temp accounts, one row per temp with their systems and the state in each.

@@ -89,11 +89,7 @@ async fn holds_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &HoldForm, errors
     p.success = success;
     let failed = msg.is_some();
     p.error = msg;
-    let mut res = render(&p);
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_form(&p, failed)
 }
 
 #[derive(Deserialize, Default)]

@@ -201,6 +201,16 @@ fn attach_errors(forms: &mut [FormSpec], errors: Vec<FormError>) -> Option<Strin
     (!messages.is_empty()).then(|| messages.join(" "))
 }
 
+/// A page showing a form: 422 when the form was sent back with errors, so a script or
+/// a test sees the refusal as well as the person does.
+fn render_form(p: &PageView, failed: bool) -> Response {
+    let mut res = render(p);
+    if failed {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
 fn page(ctx: &Ctx, title_key: &str, sections: Vec<Section>) -> PageView {
     PageView { c: ctx.chrome(ctx.tr.t(title_key)), intro: None, success: None, error: None, actions: Vec::new(), sections }
 }

@@ -179,11 +179,7 @@ async fn order_page(s: &AppState, ctx: &Ctx, actor: &Actor, mut f: OrderForm, er
         p.actions.push(("/requests/new?agreement_id=".into(), tr.t("ui-order-other-agreement")));
     }
     p.error = msg;
-    let mut res = render(&p);
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_form(&p, failed)
 }
 
 /// Parses the order form at the edge: each field to its type; every field at fault.

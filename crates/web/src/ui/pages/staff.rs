@@ -214,11 +214,7 @@ async fn member_page(
     });
     let failed = msg.is_some();
     p.error = msg;
-    let mut res = render(&p);
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_form(&p, failed)
 }
 
 #[derive(Deserialize, Default)]

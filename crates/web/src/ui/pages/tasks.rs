@@ -162,11 +162,7 @@ async fn task_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, refused: Op
     }
     let failed = refused.is_some();
     p.error = refused.map(|e| e.message);
-    let mut res = render(&p);
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_form(&p, failed)
 }
 
 #[derive(Deserialize)]

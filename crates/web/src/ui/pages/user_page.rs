@@ -122,11 +122,7 @@ async fn user_page(
     p.actions.push(("/admin/users".into(), tr.t("nav-users")));
     p.success = success;
     p.error = msg;
-    let mut res = render(&p);
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_form(&p, failed)
 }
 
 #[derive(Deserialize)]

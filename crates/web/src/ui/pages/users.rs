@@ -177,11 +177,7 @@ async fn users_page(
     let mut p = page(ctx, "nav-users", sections);
     p.error = msg;
     p.success = success;
-    let mut res = render(&p);
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_form(&p, failed)
 }
 
 /// The one-time password of a user just made or reset: once, in monospace, copyable.

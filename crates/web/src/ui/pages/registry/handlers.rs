@@ -53,11 +53,7 @@ pub(super) async fn new_page<R: Record + DeserializeOwned>(
         vec![(format!("/registry?kind={kind}"), tr.t(&format!("registry-{kind}")))]
     };
     p.error = msg;
-    let mut res = render(&p);
-    if failed {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_form(&p, failed)
 }
 
 pub(super) async fn create(
