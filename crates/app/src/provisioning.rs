@@ -299,10 +299,15 @@ impl App {
             let policy = self.active_preset().await?.policy;
             tx.quarantine_username(acc.system_id, &acc.username, now, account::quarantine_until(now, &policy)).await?;
         }
-        // What was still to be done for the account is called off. A creation nobody was
-        // handed yet never happened: nothing to disable. One the IT operator had as a task
-        // may have been carried out: the disabling says so.
-        let (handed, unhanded) = tx.call_off_actions(acc.id, &["create", "enable", "set_groups", "set_expiry"], &actor.name, now).await?;
+        // An account that ends for good: what was still to be done for it is called off.
+        // A creation nobody was handed yet never happened: nothing to disable. One the IT
+        // operator had as a task may have been carried out: the disabling says so. A lock
+        // calls nothing off: the account comes back when it is lifted.
+        let (handed, unhanded) = if status == AccountStatus::Terminated {
+            tx.call_off_actions(acc.id, &["create", "enable", "set_groups", "set_expiry"], &actor.name, now).await?
+        } else {
+            (0, 0)
+        };
         if handed > 0 {
             tx.enqueue(&action("disable", acc, request_id, json!({ "reason": reason, "if_created": true })), now).await?;
         } else if unhanded == 0 {

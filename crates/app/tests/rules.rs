@@ -8,7 +8,7 @@ use domain::account::{AccountStatus, EvidenceKind};
 use domain::authz::{Organisation, UserRole};
 use domain::registry::{Affiliation, Person};
 use domain::text::Text;
-use portvagt_app::UserInput;
+use portvagt_app::{EmergencyInput, UserInput};
 use world::*;
 
 store::backend_tests! {
@@ -97,5 +97,36 @@ store::backend_tests! {
         let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
         assert!(tasks.iter().any(|t| t.account_id == acc.id && t.action == "disable"), "the target system is told");
         assert_eq!(w.app.run_lifecycle().await.unwrap().disabled_affiliation_ended, 0, "idempotent");
+    }
+
+    /// A lock is lifted again, so it calls off nothing: a temp account locked before IT
+    /// operations created it is still created afterwards. Ending it for good calls the
+    /// creation off.
+    async fn a_lock_calls_off_nothing_and_an_ending_calls_off_the_creation(b: TestBackend) {
+        // REQ: ACC-6, ACC-9, EMG-1
+        let w = world(b, "taarnby", "2026-11-21T22:00:00Z", "2028-12-31").await;
+        let local_admin = actor(UserRole::LocalAdministrator, Organisation::Municipality, Some(w.care), Some(w.staff));
+        let input = |n: &str| EmergencyInput {
+            name: name(n),
+            supplier_id: None,
+            reason: Some(Text::parse("Akut sygdom").unwrap()),
+            profiles: vec![w.omsorg],
+            valid_to: date("2026-11-22"),
+            same_name_confirmed: false,
+        };
+        let locked = w.app.create_emergency_account(&local_admin, input("Vikar Lund")).await.unwrap().accounts.remove(0);
+        let coordinator = w.coordinator();
+        w.app.lock_account(&coordinator, locked.id, Text::parse("Kontrol").unwrap()).await.unwrap();
+        w.app.unlock_account(&coordinator, locked.id).await.unwrap();
+        w.app.process_outbox().await.unwrap();
+        let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
+        assert!(tasks.iter().any(|t| t.account_id == locked.id && t.action == "create"), "still to be created after the lock");
+
+        let ended = w.app.create_emergency_account(&local_admin, input("Vikar Mø")).await.unwrap().accounts.remove(0);
+        let officer = actor(UserRole::SecurityOfficer, Organisation::Municipality, None, None);
+        w.app.revoke_account(&officer, ended.id, "Forkert person").await.unwrap();
+        w.app.process_outbox().await.unwrap();
+        let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
+        assert!(!tasks.iter().any(|t| t.account_id == ended.id), "a creation nobody was handed is called off, nothing to disable");
     }
 }
