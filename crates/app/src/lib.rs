@@ -12,6 +12,7 @@ mod oversight;
 mod policy;
 mod progress;
 mod provisioning;
+mod reconcile;
 mod registry;
 mod requests;
 mod sessions;
