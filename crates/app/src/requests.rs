@@ -8,7 +8,7 @@ use domain::authz::{Action, Actor, ResourceKind, Scope, UserRole};
 use domain::codes;
 use domain::error::FieldError;
 use domain::paging::PageRequest;
-use domain::registry::{Agreement, JobProfile, Orderer, Page, Person, Profile, Record, System};
+use domain::registry::{Agreement, JobProfile, Page, Person, Profile, Record, System};
 use domain::request::{self, AccessRequest, CheckContext, RequestInput, RequestKind, RequestState, Step, resolve_profiles};
 use serde::Serialize;
 use serde_json::json;
@@ -227,14 +227,8 @@ impl App {
             (Scope::OwnSupplier, Some(own)) => {
                 let listed = match actor.person {
                     Some(p) => {
-                        let filter =
-                            crate::ListFilter { refers_to: Some(p), supplier_id: Some(own), active: Some(true), ..Default::default() };
-                        let page = self.list::<Orderer>(actor, &filter, PageRequest::new(None, None)?).await?;
                         let today = now.date();
-                        let on_list = page
-                            .items
-                            .iter()
-                            .any(|o| o.data.person_id == p && o.data.valid_from <= today && o.data.valid_to.is_none_or(|t| t >= today));
+                        let on_list = self.is_listed_orderer(p, own).await?;
                         // An orderer who has left the supplier orders no more.
                         let employed = self.get::<Person>(actor, p).await.is_ok_and(|e| {
                             e.data.affiliations.iter().any(|a| a.supplier_id == own && a.from <= today && a.to.is_none_or(|t| t >= today))

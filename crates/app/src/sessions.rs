@@ -480,24 +480,6 @@ impl App {
         Ok((user, password))
     }
 
-    /// Whether a person is on a supplier's list of authorised orderers today (ORG-3).
-    pub(crate) async fn is_listed_orderer(&self, person: Uuid, supplier: Uuid) -> Result<bool> {
-        let today = self.now().date();
-        let q = store::ListQuery {
-            kind: "orderer",
-            owned_by: vec![supplier],
-            referring_to: Some(person),
-            active: Some(true),
-            limit: 100,
-            ..Default::default()
-        };
-        let (rows, _) = self.store.list_entries(&q).await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|e| serde_json::from_value::<domain::registry::Orderer>(e.body).ok())
-            .any(|o| o.person_id == person && o.valid_from <= today && o.valid_to.is_none_or(|t| t >= today)))
-    }
-
     /// Every user with the number of their open sessions (administrators).
     pub async fn users(&self, actor: &Actor) -> Result<Vec<UserView>> {
         self.allow(actor, Action::Read, ResourceKind::ApiToken)?;

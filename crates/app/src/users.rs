@@ -12,6 +12,24 @@ use store::{AuditRecord, StoredUser};
 use uuid::Uuid;
 
 impl App {
+    /// ORG-3: whether a person is on a supplier's list of authorised orderers today.
+    pub(crate) async fn is_listed_orderer(&self, person: Uuid, supplier: Uuid) -> Result<bool> {
+        let today = self.now().date();
+        let q = store::ListQuery {
+            kind: "orderer",
+            owned_by: vec![supplier],
+            referring_to: Some(person),
+            active: Some(true),
+            limit: 100,
+            ..Default::default()
+        };
+        let (rows, _) = self.store.list_entries(&q).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|e| serde_json::from_value::<domain::registry::Orderer>(e.body).ok())
+            .any(|o| o.lists(person, today)))
+    }
+
     /// One user, for the administrators.
     pub async fn user(&self, actor: &Actor, id: Uuid) -> Result<StoredUser> {
         self.allow(actor, Action::Read, ResourceKind::ApiToken)?;

@@ -226,6 +226,13 @@ pub struct Orderer {
     pub person_name: String,
 }
 
+impl Orderer {
+    /// ORG-3: whether this entry puts `person` on the supplier's list on `day`.
+    pub fn lists(&self, person: Uuid, day: Date) -> bool {
+        self.person_id == person && self.valid_from <= day && self.valid_to.is_none_or(|t| t >= day)
+    }
+}
+
 impl Record for Orderer {
     const KIND: ResourceKind = ResourceKind::Orderer;
     fn display_name(&self) -> String {
@@ -878,6 +885,23 @@ mod tests {
         assert!(Person::supplier_may_change(&old, &new, Uuid::nil(), a).is_ok());
         new.affiliations.retain(|x| x.supplier_id != b);
         assert_eq!(Person::supplier_may_change(&old, &new, Uuid::nil(), a).unwrap_err().code, codes::OTHER_SUPPLIER);
+    }
+
+    #[test]
+    fn an_orderer_is_listed_from_the_first_to_the_last_day_of_the_entry() {
+        // REQ: ORG-3
+        let d = |s: &str| Date::parse(s).unwrap();
+        let (person, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let o = Orderer {
+            supplier_id: Uuid::now_v7(),
+            person_id: person,
+            valid_from: d("2026-01-01"),
+            valid_to: Some(d("2026-06-30")),
+            person_name: String::new(),
+        };
+        assert!(o.lists(person, d("2026-01-01")) && o.lists(person, d("2026-06-30")));
+        assert!(!o.lists(person, d("2025-12-31")) && !o.lists(person, d("2026-07-01")));
+        assert!(!o.lists(other, d("2026-03-01")), "another person");
     }
 
     #[test]
