@@ -7,7 +7,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use domain::authz::{Action, Actor, ActorKind, Organisation, ResourceKind, UserRole, check_scope, organisation_for};
+use domain::authz::{Actor, ActorKind, Organisation, Permission, UserRole, check_scope, organisation_for};
 use domain::codes;
 use domain::error::FieldError;
 use domain::login::LoginState;
@@ -87,6 +87,13 @@ pub(crate) fn hash_password(pw: &str) -> Result<String> {
     Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// A hash to check against when there is no user, so that an unknown name costs what
+/// a wrong password costs (F-13).
+pub(crate) fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+}
+
 pub(crate) fn verify_password(pw: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
 }
@@ -119,10 +126,11 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let organisation = organisation_for(t.role, t.supplier_id).map_err(|_| AppError::Unauthenticated)?;
-        // A login token acts as its user, so that four-eyes rules see one person.
+        // A login token acts as its user, so that four-eyes rules see one person, and is
+        // never taken for a machine client.
         let id = t.user_id.unwrap_or(t.id);
         Ok(Actor {
-            kind: ActorKind::ApiToken,
+            kind: if t.user_id.is_some() { ActorKind::User } else { ActorKind::ApiToken },
             id,
             name: t.name,
             role: t.role,
@@ -162,23 +170,22 @@ impl App {
     /// session lifetime. A user who must change the password gives `new_password`.
     /// Failures count towards the lockout (AUTH-3) and are audited, unknown user names
     /// included (SEC-1).
-    pub async fn login(&self, username: &str, password: &str, new_password: Option<&str>) -> Result<IssuedToken> {
+    pub async fn login(&self, username: &str, password: &str, new_password: Option<&str>, totp_code: Option<&str>) -> Result<IssuedToken> {
         let now = self.now();
         let policy = self.active_preset().await?.policy;
         let user = self.check_password(username, password).await?;
+        let change = user.must_change_password || self.password_expired(&user).await?;
+        if change {
+            let code = if user.must_change_password { codes::PASSWORD_CHANGE_REQUIRED } else { codes::PASSWORD_EXPIRED };
+            let new = new_password.ok_or(FieldError::new("new_password", code))?;
+            self.check_new_password(&user, "new_password", new).await?;
+        }
+        // X-7, F-01: whoever must use a second factor in the pages must use it here too.
+        self.check_api_second_factor(&user, totp_code).await?;
         let actor = crate::sessions::user_actor(&user)?;
         let mut tx = self.store.begin().await?;
-        if user.must_change_password {
-            let Some(new) = new_password else {
-                tx.rollback().await?;
-                return Err(FieldError::new("new_password", codes::PASSWORD_CHANGE_REQUIRED).into());
-            };
-            if new == password {
-                tx.rollback().await?;
-                return Err(FieldError::new("new_password", codes::PASSWORD_REUSED).into());
-            }
-            policy.password.check_password(new).map_err(|e| e.at("new_password"))?;
-            tx.set_password(user.id, &hash_password(new)?, false).await?;
+        if let (true, Some(new)) = (change, new_password) {
+            tx.set_password(user.id, &hash_password(new)?, false, now).await?;
             tx.append_audit(&AuditRecord::new(&actor, "user.password_changed", "user", Some(user.id), now)).await?;
         }
         tx.set_login_state(user.id, LoginState::after_success()).await?;
@@ -219,8 +226,12 @@ impl App {
     /// Creates a machine client's token (administrators only). The secret is returned
     /// once and only its hash is kept.
     pub async fn create_token(&self, actor: &Actor, req: TokenRequest) -> Result<IssuedToken> {
-        self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageTokens)?;
         let org = check_scope(req.role, req.supplier_id, req.department_id, req.person_id)?;
+        // F-11: a token for a role that takes one of two four-eyes steps names its person.
+        if req.role.needs_a_person() && req.person_id.is_none() {
+            return Err(FieldError::new("person_id", codes::MISSING_FIELD).into());
+        }
         if let Some(d) = req.department_id {
             self.store
                 .get_entry(d)
@@ -268,13 +279,13 @@ impl App {
     }
 
     pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<StoredApiToken>> {
-        self.allow(actor, Action::Read, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageTokens)?;
         Ok(self.store.list_tokens().await?)
     }
 
     /// Revokes a token at once; revoking a revoked token changes nothing.
     pub async fn revoke_token(&self, actor: &Actor, id: Uuid) -> Result<StoredApiToken> {
-        self.allow(actor, Action::Deactivate, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageTokens)?;
         self.store.token(id).await?.ok_or(AppError::NotFound)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;

@@ -4,7 +4,7 @@
 use crate::provisioning::action;
 use crate::{App, AppError, Result};
 use domain::account::{AccountKind, AccountStatus, EvidenceKind};
-use domain::authz::{Action, Actor, ResourceKind, Scope, UserRole};
+use domain::authz::{Action, Actor, Permission, ResourceKind, Scope, UserRole};
 use domain::codes;
 use domain::error::FieldError;
 use domain::registry::Person;
@@ -25,36 +25,51 @@ pub struct NewAuthenticator {
 }
 
 impl App {
-    fn account_scope(&self, actor: &Actor, action: Action) -> Result<Scope> {
-        self.allow(actor, action, ResourceKind::Account)
-    }
-
-    /// A person the actor may act on: a supplier's actor only its own staff.
-    pub(crate) async fn person_for(&self, actor: &Actor, person: Uuid) -> Result<Person> {
-        let scope = self.account_scope(actor, Action::Update)?;
+    /// A person the actor may act on with `permission`: a supplier's actor only its own
+    /// staff, a department head only the staff of their area's suppliers.
+    pub(crate) async fn person_for(&self, actor: &Actor, person: Uuid, permission: Permission) -> Result<Person> {
+        let scope = self.permit(actor, permission)?;
         let row = self.store.get_entry(person).await?.filter(|r| r.kind == "person").ok_or(AppError::NotFound)?;
-        if scope == Scope::OwnSupplier && !actor.supplier().is_some_and(|s| row.owners.contains(&s)) {
-            return Err(AppError::NotFound);
+        if !self.reach(actor, scope).await?.owns(&row.owners) {
+            return Err(self.refuse(actor, permission.as_str(), "person", Some(person)).await);
         }
         serde_json::from_value(row.body).map_err(|e| AppError::Internal(e.to_string()))
     }
 
-    /// An account the actor may see: a supplier's actor only those under its agreements.
+    /// An account the actor may see: a supplier's actor only those under its agreements,
+    /// a department's roles only those of their department (a local administrator only
+    /// its temp accounts).
     pub async fn account(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
-        if actor.role != UserRole::LocalAdministrator {
-            self.account_scope(actor, Action::Read)?;
-        }
+        let scope = self.allow(actor, Action::Read, ResourceKind::Account)?;
         let acc = self.store.account(id).await?.ok_or(AppError::NotFound)?;
-        if let Some(own) = actor.supplier() {
-            let owned = match acc.agreement_id {
-                Some(a) => self.store.get_entry(a).await?.is_some_and(|e| e.owners.contains(&own)),
-                None => false,
-            };
-            if !owned {
-                return Err(AppError::NotFound);
+        if !self.account_within(actor, scope, &acc).await? {
+            return Err(self.refuse(actor, "account.read", "account", Some(id)).await);
+        }
+        Ok(acc)
+    }
+
+    /// Whether an account is within the reach of `scope`.
+    pub(crate) async fn account_within(&self, actor: &Actor, scope: Scope, acc: &AccountRow) -> Result<bool> {
+        Ok(match scope {
+            Scope::All => true,
+            Scope::OwnSupplier => match (acc.agreement_id, actor.supplier()) {
+                (Some(a), Some(own)) => self.store.get_entry(a).await?.is_some_and(|e| e.owners.contains(&own)),
+                _ => false,
+            },
+            Scope::OwnDepartment => {
+                let temps_only = actor.role == UserRole::LocalAdministrator;
+                (!temps_only || acc.kind == AccountKind::Emergency) && self.reach(actor, scope).await?.covers_department(acc.department_id)
             }
-        } else if actor.role == UserRole::LocalAdministrator && acc.kind != AccountKind::Emergency {
-            return Err(AppError::NotFound);
+            Scope::OwnPerson => false,
+        })
+    }
+
+    /// An account the actor may act on with `permission`.
+    async fn account_for(&self, actor: &Actor, id: Uuid, permission: Permission) -> Result<AccountRow> {
+        let scope = self.permit(actor, permission)?;
+        let acc = self.store.account(id).await?.ok_or(AppError::NotFound)?;
+        if !self.account_within(actor, scope, &acc).await? {
+            return Err(self.refuse(actor, permission.as_str(), "account", Some(id)).await);
         }
         Ok(acc)
     }
@@ -63,7 +78,7 @@ impl App {
     /// sees its own supplier's. Counting runs over every account, so the figures are
     /// kept for [`crate::DASHBOARD_MAX_AGE_SECS`] per scope.
     pub async fn dashboard(&self, actor: &Actor) -> Result<(store::DashboardFigures, domain::time::Timestamp)> {
-        self.account_scope(actor, Action::Read)?;
+        self.allow(actor, Action::Read, ResourceKind::Account)?;
         let now = self.now();
         let scope = actor.supplier();
         let cached = self.dashboard_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&scope).cloned();
@@ -82,13 +97,16 @@ impl App {
 
     /// Lists accounts; a supplier's actor sees only its own.
     pub async fn list_accounts(&self, actor: &Actor, mut q: AccountQuery) -> Result<(Vec<AccountRow>, u64)> {
-        match actor.supplier() {
-            Some(own) => q.supplier_id = Some(own),
-            None if actor.role == UserRole::LocalAdministrator => q.kind = Some(AccountKind::Emergency.as_str()),
-            None => {}
-        }
-        if actor.role != UserRole::LocalAdministrator {
-            self.account_scope(actor, Action::Read)?;
+        match self.allow(actor, Action::Read, ResourceKind::Account)? {
+            Scope::All => {}
+            Scope::OwnSupplier => q.supplier_id = actor.supplier().or(Some(Uuid::nil())),
+            Scope::OwnDepartment => {
+                q.department_id = actor.department.or(Some(Uuid::nil()));
+                if actor.role == UserRole::LocalAdministrator {
+                    q.kind = Some(AccountKind::Emergency.as_str());
+                }
+            }
+            Scope::OwnPerson => return Ok((Vec::new(), 0)),
         }
         Ok(self.store.list_accounts(&q).await?)
     }
@@ -96,7 +114,7 @@ impl App {
     /// ACC-4: records that a person was informed of the duty of confidentiality (§152),
     /// trained, or had their identity checked; accounts waiting for it are activated.
     pub async fn record_evidence(&self, actor: &Actor, person: Uuid, kind: EvidenceKind, note: Option<Text>) -> Result<Vec<EvidenceRow>> {
-        self.person_for(actor, person).await?;
+        self.person_for(actor, person, Permission::RecordEvidence).await?;
         let now = self.now();
         let row = EvidenceRow {
             id: Uuid::now_v7(),
@@ -139,19 +157,13 @@ impl App {
         actor: &Actor,
         persons: &[Uuid],
     ) -> Result<std::collections::HashMap<Uuid, Vec<(String, domain::time::Timestamp)>>> {
-        let scope = self.allow(actor, Action::Read, domain::authz::ResourceKind::Person)?;
+        let scope = self.allow(actor, Action::Read, ResourceKind::Person)?;
         let mut kinds = self.store.evidence_kinds(persons).await?;
-        if scope == Scope::OwnSupplier {
-            let own = actor.supplier();
+        if scope != Scope::All {
+            let reach = self.reach(actor, scope).await?;
             // One read for the whole page of persons, not one per person.
-            let visible: std::collections::HashSet<Uuid> = self
-                .store
-                .get_entries(persons)
-                .await?
-                .into_iter()
-                .filter(|e| own.is_some_and(|s| e.owners.contains(&s)))
-                .map(|e| e.id)
-                .collect();
+            let visible: std::collections::HashSet<Uuid> =
+                self.store.get_entries(persons).await?.into_iter().filter(|e| reach.owns(&e.owners)).map(|e| e.id).collect();
             kinds.retain(|p, _| visible.contains(p));
         }
         Ok(kinds)
@@ -170,7 +182,7 @@ impl App {
 
     /// ACC-7: records an e-ID card, token or phone issued to a person.
     pub async fn add_authenticator(&self, actor: &Actor, person: Uuid, a: NewAuthenticator) -> Result<Vec<AuthenticatorRow>> {
-        let p = self.person_for(actor, person).await?;
+        let p = self.person_for(actor, person, Permission::RecordAuthenticator).await?;
         if let Some(s) = a.billed_supplier_id
             && !p.affiliations.iter().any(|x| x.supplier_id == s)
         {
@@ -199,23 +211,9 @@ impl App {
         Ok(self.store.authenticators(person).await?)
     }
 
-    /// REQ-7: who closes accounts at once, bypassing approvals: the security officer.
-    /// The pages show the action only to them.
-    pub fn may_revoke(&self, actor: &Actor) -> bool {
-        actor.role == UserRole::SecurityOfficer
-    }
-
-    /// ACC-9: who locks and unlocks accounts: the IT security coordinator.
-    pub fn may_lock(&self, actor: &Actor) -> bool {
-        actor.role == UserRole::SecurityCoordinator
-    }
-
     /// ACC-9: the coordinator locks an account at once on suspected compromise.
     pub async fn lock_account(&self, actor: &Actor, id: Uuid, reason: Text) -> Result<AccountRow> {
-        if !self.may_lock(actor) {
-            return Err(AppError::Forbidden);
-        }
-        let acc = self.account(actor, id).await?;
+        let acc = self.account_for(actor, id, Permission::LockAccount).await?;
         if !matches!(acc.status, AccountStatus::Active | AccountStatus::AwaitingActivation) {
             return Err(FieldError::with("id", codes::ACCOUNT_NOT_ACTIVE, acc.status.as_str()).into());
         }
@@ -232,10 +230,7 @@ impl App {
     /// when nothing stands before it any more; only an account that returns to active is
     /// enabled in its target system.
     pub async fn unlock_account(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
-        if !self.may_lock(actor) {
-            return Err(AppError::Forbidden);
-        }
-        let acc = self.account(actor, id).await?;
+        let acc = self.account_for(actor, id, Permission::UnlockAccount).await?;
         if acc.status != AccountStatus::Locked {
             return Err(FieldError::with("id", codes::ILLEGAL_TRANSITION, acc.status.as_str()).into());
         }
@@ -258,13 +253,11 @@ impl App {
     /// REQ-7: the security officer revokes any account at once, bypassing approvals,
     /// with a reason.
     pub async fn revoke_account(&self, actor: &Actor, id: Uuid, reason: &str) -> Result<AccountRow> {
-        if !self.may_revoke(actor) {
-            return Err(AppError::Forbidden);
-        }
+        self.permit(actor, Permission::RevokeAccount)?;
         if reason.trim().is_empty() {
             return Err(FieldError::new("reason", codes::REASON_REQUIRED).into());
         }
-        let acc = self.account(actor, id).await?;
+        let acc = self.account_for(actor, id, Permission::RevokeAccount).await?;
         if acc.status == AccountStatus::Terminated {
             return Err(FieldError::with("id", codes::ILLEGAL_TRANSITION, acc.status.as_str()).into());
         }
@@ -279,9 +272,7 @@ impl App {
     /// (an incident), in one transaction with one audit event per account. Returns the
     /// person's accounts afterwards.
     pub async fn revoke_person(&self, actor: &Actor, person: Uuid, reason: &str) -> Result<Vec<AccountRow>> {
-        if !self.may_revoke(actor) {
-            return Err(AppError::Forbidden);
-        }
+        self.permit(actor, Permission::ClosePersonAccounts)?;
         if reason.trim().is_empty() {
             return Err(FieldError::new("reason", codes::REASON_REQUIRED).into());
         }

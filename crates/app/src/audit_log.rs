@@ -3,7 +3,7 @@
 
 use crate::{App, AppError, Result};
 use audit::SigningKey;
-use domain::authz::{Action, Actor, ResourceKind};
+use domain::authz::{Actor, Permission};
 use domain::codes;
 use domain::error::FieldError;
 use domain::ident::{Cpr, Personnummer};
@@ -375,7 +375,7 @@ impl App {
         body: &[u8],
         csv: bool,
     ) -> Result<IngestOutcome> {
-        self.allow(actor, Action::Create, ResourceKind::AuditLog)?;
+        self.permit(actor, Permission::IngestLog)?;
         let token = self.store().token(actor.id).await?.ok_or(AppError::Unauthenticated)?;
         let bound = token.system_id.ok_or(AppError::Forbidden)?;
         if system.is_some_and(|s| s != bound) {
@@ -394,7 +394,7 @@ impl App {
 
     /// Searches the log; the search itself is an audit event.
     pub async fn audit_events(&self, actor: &Actor, f: &AuditFilter, export: bool) -> Result<AuditPage> {
-        self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
+        self.permit(actor, Permission::SearchLog)?;
         let subject = match &f.subject {
             Some(s) => Some(subject(&serde_json::Value::String(s.clone())).ok_or(FieldError::new("subject", codes::LINE_SUBJECT))?),
             None => None,
@@ -468,7 +468,7 @@ impl App {
 
     /// Starts a citizen extract for a data subject.
     pub async fn create_extract(&self, actor: &Actor, subject_text: &str) -> Result<Uuid> {
-        self.allow(actor, Action::Update, ResourceKind::AuditLog)?;
+        self.permit(actor, Permission::MakeExtract)?;
         if subject_text.trim().is_empty() {
             return Err(FieldError::new("subject", codes::SUBJECT_REQUIRED).into());
         }
@@ -479,9 +479,9 @@ impl App {
 
     /// A second person approves showing the accessing persons' names.
     pub async fn approve_extract_names(&self, actor: &Actor, id: Uuid) -> Result<()> {
-        self.allow(actor, Action::Update, ResourceKind::AuditLog)?;
+        self.permit(actor, Permission::ApproveNames)?;
         let e = self.store().extract(id).await?.ok_or(AppError::NotFound)?;
-        if e.created_by == actor.id {
+        if actor.is(e.created_by, Some(e.created_by)) {
             return Err(AppError::Denied(FieldError::new("reviewer", codes::NAMES_NEED_REVIEWER)));
         }
         Ok(self.store().approve_extract_names(id, actor, self.now()).await?)
@@ -490,7 +490,7 @@ impl App {
     /// The extract: every event about the subject, naming the accessing organisation,
     /// and the person only after approval. Producing it is audited.
     pub async fn citizen_extract(&self, actor: &Actor, id: Uuid) -> Result<CitizenExtract> {
-        self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
+        self.permit(actor, Permission::MakeExtract)?;
         let e = self.store().extract(id).await?.ok_or(AppError::NotFound)?;
         let names = e.names_approved_by.is_some();
         let keys = self.store().subject_keys(&e.subject);
@@ -575,7 +575,7 @@ fn day_of_date(d: &domain::time::Date) -> i64 {
 
 impl App {
     pub async fn create_hold(&self, actor: &Actor, h: HoldInput) -> Result<Uuid> {
-        self.allow(actor, Action::Update, ResourceKind::AuditLog)?;
+        self.permit(actor, Permission::PlaceHold)?;
         let mut keys = Vec::new();
         if let Some(s) = &h.subject {
             let canonical = subject(&serde_json::Value::String(s.clone())).ok_or(FieldError::new("subject", codes::LINE_SUBJECT))?;
@@ -601,25 +601,25 @@ impl App {
     }
 
     pub async fn holds(&self, actor: &Actor) -> Result<Vec<store::log::Hold>> {
-        self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
+        self.permit(actor, Permission::SearchLog)?;
         Ok(self.store().holds().await?)
     }
 
     pub async fn release_hold(&self, actor: &Actor, id: Uuid) -> Result<()> {
-        self.allow(actor, Action::Update, ResourceKind::AuditLog)?;
+        self.permit(actor, Permission::ReleaseHold)?;
         Ok(self.store().release_hold(id, actor, self.now()).await?)
     }
 
     /// The signed checkpoints, oldest first (verifiers bring the public key).
     pub async fn audit_checkpoints(&self, actor: &Actor) -> Result<Vec<audit::Checkpoint>> {
-        self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
+        self.permit(actor, Permission::SearchLog)?;
         Ok(self.store().checkpoints("").await?)
     }
 
     /// The proof that event `seq` is in the tree of `size` events (default: the latest
     /// checkpoint's size, else the whole log).
     pub async fn audit_proof(&self, actor: &Actor, seq: u64, size: Option<u64>) -> Result<ProofView> {
-        self.allow(actor, Action::Read, ResourceKind::AuditLog)?;
+        self.permit(actor, Permission::SearchLog)?;
         let size = match size {
             Some(s) => s,
             None => match self.store().checkpoints("").await?.last() {

@@ -3,7 +3,7 @@
 use crate::provisioning::action;
 use crate::{App, AppError, Result};
 use domain::account::{self, AccountKind, AccountStatus};
-use domain::authz::{Actor, UserRole};
+use domain::authz::{Actor, Permission, Scope, UserRole};
 use domain::codes;
 use domain::error::FieldError;
 use domain::registry::{Agreement, Person, Profile};
@@ -81,35 +81,21 @@ pub struct EmergencyLine {
     pub overdue: bool,
 }
 
-/// EMG-2: who follows all temp accounts against their sign-offs.
-fn reconciles(actor: &Actor) -> bool {
-    matches!(actor.role, UserRole::SecurityCoordinator | UserRole::SecurityOfficer | UserRole::Auditor)
-}
-
-/// EMG-2: only the leader of the unit a temp account was made in decides on it.
-fn own_unit(actor: &Actor, acc: &AccountRow) -> Result<()> {
-    if actor.role != UserRole::DepartmentHead || actor.department.is_none() || actor.department != acc.department_id {
-        return Err(FieldError::new("department", codes::NOT_YOUR_AREA).into());
-    }
-    Ok(())
-}
-
 impl App {
-    /// EMG-1: who creates temp accounts: the local administrators.
-    pub fn may_create_emergency(&self, actor: &Actor) -> bool {
-        actor.role == UserRole::LocalAdministrator
-    }
-
-    /// EMG-1, EMG-2: whose page the temp accounts are: the local administrators', and the
-    /// roles that follow them against their sign-offs.
-    pub fn may_see_emergency(&self, actor: &Actor) -> bool {
-        self.may_create_emergency(actor) || reconciles(actor)
+    /// EMG-2: only the leader of the unit a temp account was made in decides on it; a
+    /// temp account of another unit is not shown to exist (the attempt is recorded).
+    async fn own_unit(&self, actor: &Actor, acc: &AccountRow) -> Result<()> {
+        let scope = self.permit(actor, Permission::SignOffEmergency)?;
+        if !self.reach(actor, scope).await?.covers_department(acc.department_id) {
+            return Err(self.refuse(actor, Permission::SignOffEmergency.as_str(), "account", Some(acc.id)).await);
+        }
+        Ok(())
     }
 
     /// EMG-1: a local administrator creates a temp account at any hour, limited to the
     /// emergency scope. It is active at once; the unit leader signs it off afterwards.
     pub async fn create_emergency_account(&self, actor: &Actor, input: EmergencyInput) -> Result<EmergencyReceipt> {
-        if !self.may_create_emergency(actor) {
+        if !self.can(actor, Permission::CreateEmergency) {
             return Err(AppError::Forbidden);
         }
         let department = actor.department.ok_or(AppError::Forbidden)?;
@@ -228,10 +214,11 @@ impl App {
     /// EMG-1, EMG-2: a local administrator deletes a temp account; the deletion needs its
     /// own sign-off.
     pub async fn delete_emergency_account(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
-        if actor.role != UserRole::LocalAdministrator {
-            return Err(AppError::Forbidden);
-        }
+        let scope = self.permit(actor, Permission::DeleteEmergency)?;
         let acc = self.account(actor, id).await?;
+        if !self.account_within(actor, scope, &acc).await? {
+            return Err(self.refuse(actor, Permission::DeleteEmergency.as_str(), "account", Some(id)).await);
+        }
         if acc.kind != AccountKind::Emergency || acc.status == AccountStatus::Terminated {
             return Err(FieldError::with("id", codes::ILLEGAL_TRANSITION, acc.status.as_str()).into());
         }
@@ -312,8 +299,9 @@ impl App {
     /// An emergency account waiting for the sign-off of the actor's own unit: another
     /// unit's, or one already signed off, is refused.
     async fn signoff_of_own_unit(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
+        self.permit(actor, Permission::SignOffEmergency)?;
         let acc = self.store.account(id).await?.filter(|a| a.kind == AccountKind::Emergency).ok_or(AppError::NotFound)?;
-        own_unit(actor, &acc)?;
+        self.own_unit(actor, &acc).await?;
         if acc.signed_off_at.is_some() {
             return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
         }
@@ -323,13 +311,14 @@ impl App {
     /// A temp's accounts that wait for a sign-off; none (all decided) is refused, and so
     /// is any of another unit.
     async fn waiting_signoffs_of(&self, actor: &Actor, person: Uuid) -> Result<Vec<AccountRow>> {
+        self.permit(actor, Permission::SignOffEmergency)?;
         let query = AccountQuery { person_id: Some(person), kind: Some(AccountKind::Emergency.as_str()), limit: 100, ..Default::default() };
         let (accounts, _) = self.store.list_accounts(&query).await?;
         if accounts.is_empty() {
             return Err(AppError::NotFound);
         }
         for acc in &accounts {
-            own_unit(actor, acc)?;
+            self.own_unit(actor, acc).await?;
         }
         let waiting: Vec<AccountRow> = accounts.into_iter().filter(|a| a.signed_off_at.is_none()).collect();
         if waiting.is_empty() {
@@ -359,9 +348,7 @@ impl App {
     /// reminder is recorded on the account and in the audit trail, and queued as a
     /// notification for the leader (without personal data).
     pub async fn remind_emergency_signoff(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
-        if actor.role != UserRole::SecurityCoordinator {
-            return Err(AppError::Forbidden);
-        }
+        self.permit(actor, Permission::RemindSignOff)?;
         let acc = self.store.account(id).await?.filter(|a| a.kind == AccountKind::Emergency).ok_or(AppError::NotFound)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -380,10 +367,9 @@ impl App {
     /// (unsigned ones past their deadline flagged, with who must sign); a unit leader
     /// sees only their own unit's.
     pub async fn emergency_reconciliation(&self, actor: &Actor) -> Result<Vec<EmergencyLine>> {
-        let own_unit = match actor.role {
-            _ if reconciles(actor) => None,
-            UserRole::DepartmentHead => Some(actor.department.ok_or(AppError::Forbidden)?),
-            _ => return Err(AppError::Forbidden),
+        let own_unit = match self.permit(actor, Permission::SeeEmergency)? {
+            Scope::All => None,
+            _ => Some(actor.department.ok_or(AppError::Forbidden)?),
         };
         let now = self.now();
         let (mut accounts, _) = self
@@ -438,10 +424,8 @@ impl App {
     /// EMG-3: a supplier support account with wide access, for one task and period; it is
     /// not active until the security officer approves it.
     pub async fn request_support_account(&self, actor: &Actor, input: SupportInput) -> Result<AccountRow> {
-        if !matches!(actor.role, UserRole::SecurityCoordinator | UserRole::SupplierOrderer) {
-            return Err(AppError::Forbidden);
-        }
-        self.person_for(actor, input.person_id).await.map_err(|e| match e {
+        self.permit(actor, Permission::RequestSupport)?;
+        self.person_for(actor, input.person_id, Permission::RequestSupport).await.map_err(|e| match e {
             AppError::NotFound => AppError::Invalid(FieldError::new("person_id", codes::UNKNOWN_REFERENCE)),
             other => other,
         })?;
@@ -503,9 +487,7 @@ impl App {
     /// EMG-3: the security officer approves a support account; it is created and enabled
     /// for the approved period (from its first day when approved ahead of it).
     pub async fn approve_support_account(&self, actor: &Actor, id: Uuid) -> Result<AccountRow> {
-        if actor.role != UserRole::SecurityOfficer {
-            return Err(AppError::Forbidden);
-        }
+        self.permit(actor, Permission::ApproveSupport)?;
         let acc = self.store.account(id).await?.filter(|a| a.kind == AccountKind::Support).ok_or(AppError::NotFound)?;
         if acc.status != AccountStatus::PendingApproval {
             return Err(FieldError::with("id", codes::ILLEGAL_TRANSITION, acc.status.as_str()).into());

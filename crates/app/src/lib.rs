@@ -6,9 +6,11 @@ mod access;
 mod accounts;
 mod agreements;
 mod audit_log;
+mod authz;
 mod emergency;
 mod lifecycle;
 mod oversight;
+mod passwords;
 mod policy;
 mod progress;
 mod provisioning;
@@ -30,10 +32,9 @@ pub use lifecycle::{LifecycleReport, OverdueDeletion};
 pub use progress::{Outstanding, OutstandingBy};
 pub use registry::ListFilter;
 pub use requests::{CheckResult, RequestFilter, RequestView};
-pub use sessions::{LoginStage, StartedSession, TotpEnrolment, UserInput, UserView, WebSession};
+pub use sessions::{LoginStage, StartedSession, StepTaken, TotpEnrolment, UserInput, UserView, WebSession};
 pub use tasks::TaskView;
 
-use domain::authz::{Action, Actor, ResourceKind, Scope, authorize};
 use domain::error::FieldError;
 use domain::policy::Preset;
 use domain::time::{Clock, Timestamp};
@@ -142,16 +143,5 @@ impl App {
 
     pub fn presets(&self) -> &[Preset] {
         &self.presets
-    }
-
-    /// Whether the rights table lets the actor take this action on this kind at all (the
-    /// pages offer only what would be allowed; the use-case checks again).
-    pub fn may(&self, actor: &Actor, action: Action, kind: ResourceKind) -> bool {
-        authorize(actor.role, action, kind).is_some()
-    }
-
-    /// The one authorisation check before a use-case runs.
-    pub(crate) fn allow(&self, actor: &Actor, action: Action, kind: ResourceKind) -> Result<Scope> {
-        authorize(actor.role, action, kind).ok_or(AppError::Forbidden)
     }
 }

@@ -5,7 +5,7 @@
 use crate::provisioning::action;
 use crate::{App, AppError, Result};
 use domain::account::{self, AccountKind, AccountStatus, DisableReason, LifecycleAccount};
-use domain::authz::{Action, Actor, ResourceKind, Scope, UserRole};
+use domain::authz::{Action, Actor, Permission, ResourceKind, UserRole};
 use domain::codes;
 use domain::error::FieldError;
 use domain::registry::Agreement;
@@ -178,10 +178,8 @@ impl App {
     /// AGR-6: the supplier confirms that all personal data from a consultant engagement
     /// was deleted.
     pub async fn confirm_deletion(&self, actor: &Actor, agreement_id: Uuid, note: Option<Text>) -> Result<()> {
+        self.permit(actor, Permission::ConfirmDeletion)?;
         let agreement = self.get::<Agreement>(actor, agreement_id).await?;
-        if !matches!(actor.role, UserRole::SupplierOrderer | UserRole::SecurityCoordinator) {
-            return Err(AppError::Forbidden);
-        }
         if !agreement.data.consultant_engagement {
             return Err(FieldError::new("agreement_id", codes::INVALID_VALUE).into());
         }
@@ -204,9 +202,11 @@ impl App {
         let days = i64::from(self.active_preset().await?.policy.engagement.deletion_confirmation_days.value);
         let today = self.now().date();
         let confirmed: Vec<Uuid> = self.store.deletion_confirmations().await?.into_iter().map(|(a, _)| a).collect();
-        let owned_by = match (scope, actor.supplier()) {
-            (Scope::OwnSupplier, Some(s)) => vec![s],
-            _ => vec![],
+        let reach = self.reach(actor, scope).await?;
+        let owned_by = match reach.owned_by() {
+            Some([]) => return Ok(Vec::new()),
+            Some(own) => own.to_vec(),
+            None => Vec::new(),
         };
         let (rows, _) =
             self.store.list_entries(&store::ListQuery { kind: "agreement", owned_by, limit: 100_000, ..Default::default() }).await?;
@@ -233,9 +233,7 @@ impl App {
     /// account; unknown usernames are counted out, not refused (they are the security
     /// report's business, SEC-1).
     pub async fn record_sign_ons(&self, actor: &Actor, system_id: Uuid, sign_ons: &[(String, Timestamp)]) -> Result<usize> {
-        if !matches!(actor.role, UserRole::ItOperator | UserRole::Administrator) {
-            return Err(AppError::Forbidden);
-        }
+        self.permit(actor, Permission::RunLifecycle)?;
         let _: domain::registry::System =
             self.record(system_id).await.map_err(|_| FieldError::new("system_id", codes::UNKNOWN_REFERENCE))?;
         let now = self.now();
@@ -259,9 +257,7 @@ impl App {
 
     /// the termination reports, with the time from report to disable.
     pub async fn termination_reports(&self, actor: &Actor) -> Result<Vec<store::TerminationReport>> {
-        if !matches!(actor.role, UserRole::SecurityCoordinator | UserRole::SecurityOfficer | UserRole::Auditor | UserRole::Dpo) {
-            return Err(AppError::Forbidden);
-        }
+        self.permit(actor, Permission::SeeTerminationReports)?;
         Ok(self.store.termination_reports().await?)
     }
 }

@@ -2,10 +2,10 @@
 //! provisioning retried on demand, the systems that can be reconciled, and supplier
 //! support accounts waiting for the security officer's approval.
 
-use crate::provisioning::{PROVISION, may_handle_tasks};
+use crate::provisioning::PROVISION;
 use crate::{App, AppError, Result};
 use domain::account::{AccountKind, AccountStatus};
-use domain::authz::{Actor, UserRole};
+use domain::authz::{Actor, Permission};
 use domain::codes;
 use domain::error::FieldError;
 use domain::registry::System;
@@ -16,12 +16,12 @@ impl App {
     /// Whether the follow-up page has anything for the actor: provisioning to follow, or
     /// support access to approve or see.
     pub fn may_follow_up(&self, actor: &Actor) -> bool {
-        self.may_handle_tasks(actor) || may_see_support(actor)
+        self.can(actor, Permission::HandleTasks) || self.can(actor, Permission::SeeSupport)
     }
 
     /// PRV-2: a failing action is tried again now instead of at its next attempt.
     pub async fn retry_action_now(&self, actor: &Actor, id: Uuid) -> Result<()> {
-        may_handle_tasks(actor)?;
+        self.permit(actor, Permission::HandleTasks)?;
         let failing = self.store.failing_messages(PROVISION).await?;
         failing.iter().find(|m| m.id == id).ok_or(AppError::NotFound)?;
         let now = self.now();
@@ -36,7 +36,7 @@ impl App {
 
     /// PRV-3: the active systems whose connector can read them back, by (id, name).
     pub async fn reconcilable_systems(&self, actor: &Actor) -> Result<Vec<(Uuid, String)>> {
-        may_handle_tasks(actor)?;
+        self.permit(actor, Permission::HandleTasks)?;
         let (rows, _) =
             self.store.list_entries(&store::ListQuery { kind: "system", active: Some(true), limit: 10_000, ..Default::default() }).await?;
         let mut out: Vec<(Uuid, String)> = rows
@@ -51,7 +51,7 @@ impl App {
     /// EMG-3: support accounts waiting for the security officer's approval, for the
     /// officer and the coordinator.
     pub async fn support_accounts_waiting(&self, actor: &Actor) -> Result<Vec<AccountRow>> {
-        if !may_see_support(actor) {
+        if !self.can(actor, Permission::SeeSupport) {
             return Err(AppError::Forbidden);
         }
         let q = AccountQuery {
@@ -62,10 +62,4 @@ impl App {
         };
         Ok(self.store.list_accounts(&q).await?.0)
     }
-}
-
-/// EMG-3: support access is approved by the security officer and followed by the
-/// coordinator.
-fn may_see_support(actor: &Actor) -> bool {
-    matches!(actor.role, UserRole::SecurityOfficer | UserRole::SecurityCoordinator)
 }

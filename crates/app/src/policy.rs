@@ -1,7 +1,7 @@
 //! The municipality profile and the policy preset in force.
 
 use crate::{App, AppError, Result};
-use domain::authz::Actor;
+use domain::authz::{Actor, Permission};
 use domain::codes;
 use domain::error::FieldError;
 use domain::policy::Preset;
@@ -35,6 +35,20 @@ impl App {
         let preset = m.policy_preset.as_str().to_lowercase();
         if !self.presets.iter().any(|p| p.id == preset) {
             return Err(FieldError::with("policy_preset", codes::UNKNOWN_PRESET, preset).into());
+        }
+        let current = self.active_preset().await?.id;
+        // OPS-3, F-03: the preset is the administrator's to change (audited with the
+        // change); whoever keeps the profile may save it with the preset as it is.
+        if preset != current && !self.can(actor, Permission::ChangePolicy) {
+            return Err(self
+                .refuse_with(
+                    actor,
+                    Permission::ChangePolicy.as_str(),
+                    "municipality",
+                    Some(MUNICIPALITY_ID),
+                    FieldError::new("policy_preset", codes::POLICY_BY_ADMINISTRATOR),
+                )
+                .await);
         }
         match self.store.get_entry(MUNICIPALITY_ID).await? {
             Some(_) => self.update(actor, MUNICIPALITY_ID, m, if_match).await,

@@ -8,7 +8,7 @@ use crate::requests::{LIVE, Loaded};
 use crate::{App, AppError, Result};
 use connectors::{AccountSpec, Connector, ConnectorError, Provision};
 use domain::account::{self, AccountKind, AccountStatus, EvidenceKind};
-use domain::authz::Actor;
+use domain::authz::{Actor, Permission, Scope};
 use domain::codes;
 use domain::error::FieldError;
 use domain::registry::{Agreement, Person, Role, Supplier, System};
@@ -68,19 +68,6 @@ fn retry_payload(payload: &Value, attempt: i64) -> Value {
 /// doubling up to 16 hours.
 fn retry_at(now: Timestamp, attempt: i64) -> Timestamp {
     Timestamp(now.0 + chrono::Duration::minutes(15 * (1 << (attempt - 1).clamp(0, 6))))
-}
-
-/// The manual task list belongs to the IT operator; the coordinator follows it.
-pub(crate) fn may_handle_tasks(actor: &Actor) -> Result<()> {
-    use domain::authz::UserRole::*;
-    if matches!(actor.role, ItOperator | SecurityCoordinator | Administrator) { Ok(()) } else { Err(AppError::Forbidden) }
-}
-
-impl App {
-    /// Whether the actor works the manual tasks and follows provisioning (PRV-1, PRV-2).
-    pub fn may_handle_tasks(&self, actor: &Actor) -> bool {
-        may_handle_tasks(actor).is_ok()
-    }
 }
 
 pub(crate) fn body<R: serde::de::DeserializeOwned>(v: Value) -> Result<R> {
@@ -196,12 +183,19 @@ impl App {
                         .collect();
                     accounts.retain(|a| a.agreement_id.is_some_and(|g| own.contains(&g)));
                 }
+                // A department head's termination ends the accounts of their department.
+                if req.supplier_id.is_none() && self.permit(actor, Permission::ReportLeaver).ok() == Some(Scope::OwnDepartment) {
+                    accounts.retain(|a| a.department_id == Some(req.department_id));
+                }
                 for acc in &accounts {
                     self.end_account(tx, actor, acc, (AccountStatus::Terminated, "terminated"), Some(request_id), now).await?;
                 }
-                // the person's own Portvagt sessions end at once, and the time from the
-                // report to the disabling is recorded.
-                tx.revoke_person_tokens(req.person_id, now).await?;
+                // a leaver's own Portvagt sessions and tokens end at once, and the
+                // time from the report to the disabling is recorded.
+                if req.account_id.is_none() {
+                    tx.revoke_person_tokens(req.person_id, now).await?;
+                    tx.end_person_sessions(req.person_id, now).await?;
+                }
                 tx.insert_termination_report(req.person_id, req.submitted_at.unwrap_or(now), &actor.name, now, accounts.len() as u64)
                     .await?;
                 Ok(accounts.len())
@@ -446,14 +440,14 @@ impl App {
     /// (PRV-2), for the coordinator and the IT operator. The initial password is never in
     /// them: it is made at each attempt.
     pub async fn failing_actions(&self, actor: &Actor) -> Result<Vec<store::FailingMessage>> {
-        may_handle_tasks(actor)?;
+        self.permit(actor, Permission::HandleTasks)?;
         Ok(self.store.failing_messages(PROVISION).await?)
     }
 
     /// Manual tasks, for the IT operator and the coordinator; `state` filters
     /// (`open`, `confirmed`, `failed`).
     pub async fn list_tasks(&self, actor: &Actor, state: Option<&str>) -> Result<Vec<TaskRow>> {
-        may_handle_tasks(actor)?;
+        self.permit(actor, Permission::HandleTasks)?;
         Ok(self.store.list_tasks(state, None).await?)
     }
 
@@ -474,7 +468,7 @@ impl App {
     }
 
     async fn decide_task(&self, actor: &Actor, id: Uuid, confirmed: bool, note: Option<String>) -> Result<TaskRow> {
-        may_handle_tasks(actor)?;
+        self.permit(actor, Permission::HandleTasks)?;
         let task = self.store.task(id).await?.ok_or(AppError::NotFound)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;

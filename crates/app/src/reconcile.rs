@@ -2,10 +2,10 @@
 //! listing orphans and drift against the approved accounts; scheduled over every system
 //! with a connector, which tells the coordinator when a system has drifted.
 
-use crate::provisioning::{body, may_handle_tasks};
+use crate::provisioning::body;
 use crate::{App, AppError, Result};
 use domain::account;
-use domain::authz::Actor;
+use domain::authz::{Actor, Permission};
 use domain::codes;
 use domain::error::FieldError;
 use domain::registry::{Role, System};
@@ -51,7 +51,7 @@ impl App {
     /// PRV-3: reads a target system back through its connector and lists orphans and
     /// drift against the approved accounts. Recorded in the audit trail.
     pub async fn reconcile(&self, actor: &Actor, system_id: Uuid) -> Result<Vec<account::Drift>> {
-        may_handle_tasks(actor)?;
+        self.permit(actor, Permission::HandleTasks)?;
         let system: System = self.record(system_id).await?;
         let kind = serde_json::to_value(system.connector).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
         let connector = self

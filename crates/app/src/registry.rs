@@ -30,14 +30,6 @@ fn to_entry<R: Record>(row: EntryRow) -> Result<Entry<R>> {
     Ok(Entry { id: row.id, active: row.active, version: row.version, created_at: row.created_at, updated_at: row.updated_at, data })
 }
 
-fn visible(scope: Scope, actor: &Actor, row: &EntryRow) -> bool {
-    match (scope, actor.supplier()) {
-        (Scope::All, _) => true,
-        (Scope::OwnSupplier, Some(s)) => row.owners.contains(&s),
-        (Scope::OwnSupplier, None) => false,
-    }
-}
-
 /// Top-level fields whose values differ, for the audit trail (names only, no values).
 fn changed_fields(old: &serde_json::Value, new: &serde_json::Value) -> Vec<String> {
     match (old.as_object(), new.as_object()) {
@@ -54,9 +46,9 @@ fn changed_fields(old: &serde_json::Value, new: &serde_json::Value) -> Vec<Strin
 impl App {
     /// Loads a record of type `R` that the actor may see.
     async fn load<R: Record>(&self, actor: &Actor, scope: Scope, id: Uuid) -> Result<EntryRow> {
-        let row = self.store.get_entry(id).await?.ok_or(AppError::NotFound)?;
-        if row.kind != R::KIND.as_str() || !visible(scope, actor, &row) {
-            return Err(AppError::NotFound);
+        let row = self.store.get_entry(id).await?.filter(|r| r.kind == R::KIND.as_str()).ok_or(AppError::NotFound)?;
+        if !self.reach(actor, scope).await?.owns(&row.owners) {
+            return Err(self.refuse(actor, "registry.read", R::KIND.as_str(), Some(id)).await);
         }
         Ok(row)
     }
@@ -83,10 +75,11 @@ impl App {
         let rows: HashMap<Uuid, EntryRow> = self.store.get_entries(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
         let old_refs: Vec<Uuid> = old.map(|(o, _)| o.references().into_iter().map(|r| r.id).collect()).unwrap_or_default();
         let mut view = RefView::default();
+        let reach = self.reach(actor, scope).await?;
         for r in &refs {
             let row = rows.get(&r.id).filter(|row| row.kind == r.kind.as_str());
             // A supplier's actor cannot refer to (or learn of) another supplier's records.
-            let row = row.filter(|row| !r.kind.is_supplier_owned() || visible(scope, actor, row));
+            let row = row.filter(|row| !r.kind.is_supplier_owned() || reach.owns(&row.owners));
             let row = row.ok_or_else(|| FieldError::new(r.field.clone(), codes::UNKNOWN_REFERENCE))?;
             if !row.active && !old_refs.contains(&r.id) {
                 return Err(FieldError::new(r.field.clone(), codes::INACTIVE_REFERENCE).into());
@@ -156,14 +149,16 @@ impl App {
     /// last page.
     pub async fn list<R: Record>(&self, actor: &Actor, filter: &ListFilter, page: PageRequest) -> Result<Page<Entry<R>>> {
         let scope = self.allow(actor, Action::Read, R::KIND)?;
-        let owned_by = match (scope, actor.supplier(), filter.supplier_id) {
-            (Scope::OwnSupplier, Some(own), Some(asked)) if asked != own => None,
-            (Scope::OwnSupplier, Some(own), _) => Some(vec![own]),
-            (Scope::OwnSupplier, None, _) => None,
-            (Scope::All, _, asked) => Some(asked.into_iter().collect()),
+        let reach = self.reach(actor, scope).await?;
+        let owned_by = match (reach.owned_by(), filter.supplier_id) {
+            // Asking for another supplier's rows finds none of them.
+            (Some(own), Some(asked)) if !own.contains(&asked) => None,
+            (Some(_), Some(asked)) => Some(vec![asked]),
+            (Some([]), None) => None,
+            (Some(own), None) => Some(own.to_vec()),
+            (None, asked) => Some(asked.into_iter().collect()),
         };
         let (rows, total) = match owned_by {
-            // Asking for another supplier's rows finds none of them.
             None => (Vec::new(), 0),
             Some(owned_by) => {
                 let q = ListQuery {
@@ -207,6 +202,10 @@ impl App {
         let mut details = json!({ "changed": changed });
         if new.national_id.is_some() {
             details["national_id"] = json!("replaced");
+        }
+        // OPS-3: a change of the policy preset is recorded from what to what.
+        if R::KIND == ResourceKind::Municipality && changed.iter().any(|c| c == "policy_preset") {
+            details["policy_preset"] = json!({ "from": row.body.get("policy_preset"), "to": new.body.get("policy_preset") });
         }
         tx.commit(AuditRecord::new(actor, "registry.update", R::KIND.as_str(), Some(id), now).details(details)).await?;
         Ok(Entry { id, active: row.active, version, created_at: row.created_at, updated_at: now, data: rec })

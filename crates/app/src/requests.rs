@@ -4,7 +4,7 @@
 
 use crate::{App, AppError, Result};
 use domain::account::AccountStatus;
-use domain::authz::{Action, Actor, ResourceKind, Scope, UserRole};
+use domain::authz::{Action, Actor, Permission, ResourceKind, Scope, UserRole};
 use domain::codes;
 use domain::error::FieldError;
 use domain::paging::PageRequest;
@@ -74,16 +74,18 @@ impl App {
 
     /// Loads a request the actor may see.
     pub(crate) async fn load_request(&self, actor: &Actor, id: Uuid) -> Result<(RequestRow, AccessRequest)> {
-        self.request_scope(actor, Action::Read)?;
+        let scope = self.request_scope(actor, Action::Read)?;
         let row = self.store.request(id).await?.ok_or(AppError::NotFound)?;
         let req = parse_request(&row)?;
-        let visible = match (actor.role, actor.supplier()) {
-            (_, Some(own)) => req.supplier_id == Some(own),
-            (UserRole::LocalAdministrator, None) => false,
-            _ => true,
+        let visible = match scope {
+            Scope::All => true,
+            Scope::OwnSupplier => actor.supplier().is_some() && req.supplier_id == actor.supplier(),
+            // A department sees its own requests, and those it is asked to annotate (REQ-5).
+            Scope::OwnDepartment => actor.department.is_some_and(|d| d == req.department_id || req.annotation_requested_from.contains(&d)),
+            Scope::OwnPerson => false,
         };
         if !visible {
-            return Err(AppError::NotFound);
+            return Err(self.refuse(actor, "request.read", "request", Some(id)).await);
         }
         Ok((row, req))
     }
@@ -142,9 +144,7 @@ impl App {
     /// report to disable is recorded. The HR system's token stands for the supplier, so
     /// the orderer list does not apply.
     pub async fn report_leaver(&self, actor: &Actor, person_id: Uuid) -> Result<RequestView> {
-        if actor.kind != domain::authz::ActorKind::ApiToken || actor.supplier().is_none() {
-            return Err(AppError::Forbidden);
-        }
+        self.permit(actor, Permission::SyncStaff)?;
         let today = self.now().date();
         let input = RequestInput {
             kind: RequestKind::Termination,
@@ -215,6 +215,9 @@ impl App {
         reported_by_hr: bool,
     ) -> Result<(AccessRequest, Loaded, Vec<FieldError>, bool)> {
         let scope = self.request_scope(actor, Action::Create)?;
+        if input.kind == RequestKind::Termination && !reported_by_hr {
+            self.permit(actor, Permission::ReportLeaver)?;
+        }
         let now = self.now();
         // The person must be one the actor may see (a supplier: its own staff).
         self.get::<Person>(actor, input.person_id).await.map_err(|e| match e {
@@ -344,6 +347,11 @@ impl App {
             }
             None => return Err(FieldError::new("agreement_id", codes::MISSING_FIELD).into()),
         };
+        // REQ-2: a department head files requests for their own area only.
+        if scope == Scope::OwnDepartment && actor.department != Some(department_id) {
+            let e = FieldError::new(if agreement.is_some() { "agreement_id" } else { "person_id" }, codes::NOT_YOUR_AREA);
+            return Err(self.refuse_with(actor, "request.create", "request", None, e).await);
+        }
         let annotation_requested_from = owner.filter(|o| *o != department_id).into_iter().collect();
         let end_date = match (input.end_date, input.kind, &agreement) {
             (Some(e), _, _) => Some(e),
@@ -399,15 +407,8 @@ impl App {
         Ok(RequestView { id: row.id, version: row.version, created_at: row.created_at, updated_at: row.updated_at, request: req, checks })
     }
 
-    /// REQ-2: who approves requests (and so has an inbox): the department heads for
-    /// their area, then the IT security coordinator.
-    pub fn may_approve_requests(&self, actor: &Actor) -> bool {
-        matches!(actor.role, UserRole::DepartmentHead | UserRole::SecurityCoordinator)
-    }
-
     /// Lists requests the actor may see; `inbox` narrows to what waits for their step.
     pub async fn list_requests(&self, actor: &Actor, filter: &RequestFilter, page: PageRequest) -> Result<Page<RequestView>> {
-        self.request_scope(actor, Action::Read)?;
         let mut q = RequestQuery {
             person_id: filter.person_id,
             late: filter.late,
@@ -418,12 +419,13 @@ impl App {
         if let Some(s) = filter.state {
             q.states = vec![s.as_str()];
         }
-        match actor.supplier() {
-            Some(own) => q.supplier_id = Some(own),
-            None if actor.role == UserRole::LocalAdministrator => return Err(AppError::Forbidden),
-            None => {}
+        match self.request_scope(actor, Action::Read)? {
+            Scope::All => {}
+            Scope::OwnSupplier => q.supplier_id = actor.supplier().or(Some(Uuid::nil())),
+            Scope::OwnDepartment => q.department_id = actor.department.or(Some(Uuid::nil())),
+            Scope::OwnPerson => return Err(AppError::Forbidden),
         }
-        if filter.inbox && !self.may_approve_requests(actor) {
+        if filter.inbox && !self.can(actor, Permission::ApproveRequests) {
             q.states = vec!["-"];
         } else if filter.inbox {
             match actor.role {
@@ -474,7 +476,7 @@ impl App {
         if matches!(step, Step::Fulfil | Step::Expire) {
             return Err(FieldError::with("step", codes::ILLEGAL_TRANSITION, req.state.as_str()).into());
         }
-        if step == Step::Submit && actor.id != req.requested_by.id {
+        if step == Step::Submit && !actor.is(req.requested_by.id, req.requested_by.person) {
             return Err(FieldError::new("step", codes::NOT_YOUR_AREA).into());
         }
         request::may_take(&req, actor, step)?;

@@ -5,7 +5,7 @@
 
 use crate::access::{constant_time_eq, hash_token, random_token};
 use crate::{App, AppError, Result};
-use domain::authz::{Action, Actor, ActorKind, ResourceKind, UserRole, check_scope, organisation_for};
+use domain::authz::{Actor, ActorKind, Permission, UserRole, check_scope, organisation_for};
 use domain::codes;
 use domain::error::FieldError;
 use domain::login::{LoginState, SessionEnd, second_factor_required, session_valid};
@@ -52,6 +52,14 @@ impl LoginStage {
 pub struct StartedSession {
     pub secret: String,
     pub stage: LoginStage,
+}
+
+/// A login step taken: the next stage, and the session's new secret when the login
+/// completed with it (the secret of the unfinished login is then worth nothing).
+#[derive(Debug, Clone)]
+pub struct StepTaken {
+    pub stage: LoginStage,
+    pub new_secret: Option<String>,
 }
 
 /// The session behind a cookie, as the pages need it.
@@ -118,6 +126,15 @@ pub(crate) fn user_actor(u: &StoredUser) -> Result<Actor> {
     })
 }
 
+/// Gives the session a new secret in the transaction that completes its login.
+async fn rekey(tx: &mut store::Tx, s: &WebSession) -> Result<String> {
+    let secret = random_token();
+    if !tx.rekey_session(&s.id_hash, &hash_token(&secret)).await? {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(secret)
+}
+
 fn totp(secret: &[u8]) -> Result<TOTP> {
     // RFC 6238 as every authenticator app reads it: SHA-1, 6 digits, 30 s; one step of
     // clock skew either way.
@@ -135,6 +152,8 @@ impl App {
     pub(crate) async fn check_password(&self, username: &str, password: &str) -> Result<StoredUser> {
         let now = self.now();
         let Some(user) = self.store.user_by_username(&domain::login::normalise_login_name(username)).await? else {
+            // The same work as for a real user, so that the time does not tell (F-13).
+            crate::access::verify_password(password, crate::access::dummy_hash());
             let mut anon = Actor::system("login");
             anon.name = username.chars().take(100).collect();
             self.store
@@ -148,8 +167,11 @@ impl App {
         };
         let actor = user_actor(&user)?;
         if user.login.is_locked(now) {
+            // The same answer and work as a wrong password: a lock does not tell that
+            // the name exists (F-13).
+            crate::access::verify_password(password, &user.password_hash);
             self.store.record_audit(&AuditRecord::new(&actor, "login.locked", "user", Some(user.id), now).outcome("denied")).await?;
-            return Err(AppError::Locked(user.login.locked_until.unwrap_or(now)));
+            return Err(AppError::Unauthenticated);
         }
         if !user.active || !crate::access::verify_password(password, &user.password_hash) {
             return Err(self.count_failure(&user, "bad_password").await?);
@@ -158,7 +180,7 @@ impl App {
     }
 
     /// Records a failed attempt (password or second factor) and returns the error to show.
-    async fn count_failure(&self, user: &StoredUser, reason: &str) -> Result<AppError> {
+    pub(crate) async fn count_failure(&self, user: &StoredUser, reason: &str) -> Result<AppError> {
         let now = self.now();
         let policy = self.active_preset().await?.policy;
         let state = user.login.after_failure(&policy.login, now);
@@ -168,16 +190,17 @@ impl App {
         tx.commit(AuditRecord::new(&user_actor(user)?, "login.failed", "user", Some(user.id), now).outcome("denied").details(details))
             .await?;
         Ok(match state.locked_until {
-            Some(t) => AppError::Locked(t),
+            // After the password, the user is known: the lock may be named.
+            Some(t) if reason == "bad_totp" => AppError::Locked(t),
             None if reason == "bad_totp" => FieldError::new("code", codes::TOTP_INVALID).into(),
-            None => AppError::Unauthenticated,
+            _ => AppError::Unauthenticated,
         })
     }
 
     /// The stage after the password (or a new one) was accepted.
     async fn stage_after_password(&self, user: &StoredUser) -> Result<LoginStage> {
         let policy = self.active_preset().await?.policy;
-        Ok(if user.must_change_password {
+        Ok(if user.must_change_password || self.password_expired(user).await? {
             LoginStage::ChangePassword
         } else if user.totp_confirmed {
             LoginStage::Totp
@@ -276,7 +299,7 @@ impl App {
         confirm_totp: bool,
         totp_step: Option<i64>,
         audit: AuditRecord,
-    ) -> Result<LoginStage> {
+    ) -> Result<StepTaken> {
         let mut tx = self.store.begin().await?;
         if !tx.set_session_stage(&s.id_hash, next.as_str(), self.now()).await? {
             tx.rollback().await?;
@@ -292,41 +315,40 @@ impl App {
             tx.set_totp(user.id, user.totp_sealed.as_deref(), true).await?;
             tx.append_audit(&AuditRecord::new(&user_actor(user)?, "user.totp_enrolled", "user", Some(user.id), self.now())).await?;
         }
+        let mut new_secret = None;
         if next == LoginStage::Active {
             tx.set_login_state(user.id, LoginState::after_success()).await?;
+            new_secret = Some(rekey(&mut tx, s).await?);
         }
         tx.commit(audit).await?;
-        Ok(next)
+        Ok(StepTaken { stage: next, new_secret })
     }
 
     /// Replaces the one-time password at the first login (AUTH-2).
-    pub async fn change_first_password(&self, s: &WebSession, new_password: &str, repeated: &str) -> Result<LoginStage> {
+    pub async fn change_first_password(&self, s: &WebSession, new_password: &str, repeated: &str) -> Result<StepTaken> {
         let user = Self::session_user(s, LoginStage::ChangePassword)?;
         if new_password != repeated {
-            return Err(FieldError::new("repeat_password", codes::INVALID_VALUE).into());
+            return Err(FieldError::new("repeat_password", codes::PASSWORDS_DIFFER).into());
         }
-        if crate::access::verify_password(new_password, &user.password_hash) {
-            return Err(FieldError::new("new_password", codes::PASSWORD_REUSED).into());
-        }
-        let policy = self.active_preset().await?.policy;
-        policy.password.check_password(new_password).map_err(|e| e.at("new_password"))?;
+        self.check_new_password(user, "new_password", new_password).await?;
         let now = self.now();
         let mut changed = user.clone();
         changed.must_change_password = false;
         let next = self.stage_after_password(&changed).await?;
         let mut tx = self.store.begin().await?;
-        tx.set_password(user.id, &crate::access::hash_password(new_password)?, false).await?;
+        tx.set_password(user.id, &crate::access::hash_password(new_password)?, false, now).await?;
         if !tx.set_session_stage(&s.id_hash, next.as_str(), now).await? {
             tx.rollback().await?;
             return Err(AppError::Unauthenticated);
         }
+        let new_secret = if next == LoginStage::Active { Some(rekey(&mut tx, s).await?) } else { None };
         let record = if next == LoginStage::Active {
             AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "password_changed": true }))
         } else {
             AuditRecord::new(&user_actor(user)?, "user.password_changed", "user", Some(user.id), now)
         };
         tx.commit(record).await?;
-        Ok(next)
+        Ok(StepTaken { stage: next, new_secret })
     }
 
     /// the secret of the authenticator app being set up, made once per enrolment and
@@ -370,18 +392,18 @@ impl App {
     }
 
     /// Confirms the authenticator app with its first code; the login then completes.
-    pub async fn confirm_totp(&self, s: &WebSession, code: &str) -> Result<LoginStage> {
+    pub async fn confirm_totp(&self, s: &WebSession, code: &str) -> Result<StepTaken> {
         self.second_factor(s, LoginStage::EnrolTotp, code).await
     }
 
     /// The second step of a login with an authenticator app.
-    pub async fn verify_totp(&self, s: &WebSession, code: &str) -> Result<LoginStage> {
+    pub async fn verify_totp(&self, s: &WebSession, code: &str) -> Result<StepTaken> {
         self.second_factor(s, LoginStage::Totp, code).await
     }
 
     /// Checks a code from the authenticator app for a session at `stage` (set-up or
     /// login). Wrong codes count towards the lockout like wrong passwords.
-    async fn second_factor(&self, s: &WebSession, stage: LoginStage, code: &str) -> Result<LoginStage> {
+    async fn second_factor(&self, s: &WebSession, stage: LoginStage, code: &str) -> Result<StepTaken> {
         let id = Self::session_user(s, stage)?.id;
         // Read the user again: the set-up stored its secret after the session was read.
         let user = self.store.user(id).await?.ok_or(AppError::Unauthenticated)?;
@@ -397,6 +419,36 @@ impl App {
         let success =
             AuditRecord::new(&user_actor(&user)?, "login.success", "user", Some(user.id), now).details(json!({ "second_factor": "totp" }));
         self.advance(s, &user, LoginStage::Active, stage == LoginStage::EnrolTotp, Some(step), success).await
+    }
+
+    /// X-7, F-01: the API login asks for the second factor of every user who has one or
+    /// must have one; a user who has not set it up does so in the pages first. A wrong
+    /// code counts towards the lockout.
+    pub(crate) async fn check_api_second_factor(&self, user: &StoredUser, code: Option<&str>) -> Result<()> {
+        let policy = self.active_preset().await?.policy;
+        if !user.totp_confirmed {
+            return match second_factor_required(user.role, &policy.login) {
+                true => Err(FieldError::new("totp_code", codes::TOTP_NOT_ENROLLED).into()),
+                false => Ok(()),
+            };
+        }
+        let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+            return Err(FieldError::new("totp_code", codes::TOTP_REQUIRED).into());
+        };
+        let last = self.store.totp_last_step(user.id).await?;
+        let Some(step) = self.totp_step(user, code)?.filter(|step| *step > last) else {
+            return Err(match self.count_failure(user, "bad_totp").await? {
+                AppError::Invalid(e) => AppError::Invalid(FieldError { field: "totp_code".into(), ..e }),
+                other => other,
+            });
+        };
+        let mut tx = self.store.begin().await?;
+        if !tx.use_totp_step(user.id, step).await? {
+            tx.rollback().await?;
+            return Err(FieldError::new("totp_code", codes::TOTP_INVALID).into());
+        }
+        tx.commit(AuditRecord::new(&user_actor(user)?, "login.second_factor", "user", Some(user.id), self.now())).await?;
+        Ok(())
     }
 
     /// Logs out: the session ends at once.
@@ -417,7 +469,7 @@ impl App {
 
     /// an administrator ends every session of a user (a lost laptop, a leaver).
     pub async fn end_user_sessions(&self, actor: &Actor, user_id: Uuid) -> Result<u64> {
-        self.allow(actor, Action::Deactivate, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageUsers)?;
         self.store.user(user_id).await?.ok_or(AppError::NotFound)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -429,7 +481,7 @@ impl App {
     /// Creates a user of Portvagt (administrators); returns the one-time password, which
     /// must be changed at the first login.
     pub async fn create_user(&self, actor: &Actor, input: UserInput) -> Result<(StoredUser, String)> {
-        self.allow(actor, Action::Create, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageUsers)?;
         let username = domain::login::login_name(&input.username).map_err(|e| e.at("username"))?;
         let display_name = domain::text::Name::parse(&input.display_name).map_err(|e| e.at("display_name"))?;
         if input.role == UserRole::TargetSystem {
@@ -482,7 +534,7 @@ impl App {
 
     /// Every user with the number of their open sessions (administrators).
     pub async fn users(&self, actor: &Actor) -> Result<Vec<UserView>> {
-        self.allow(actor, Action::Read, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageUsers)?;
         let rules = self.active_preset().await?.policy.login;
         let now = self.now();
         let mut open: std::collections::HashMap<Uuid, u64> = std::collections::HashMap::new();
@@ -574,12 +626,6 @@ impl App {
             )
             .await?;
         Ok(())
-    }
-
-    /// Whether the actor may search the audit log (the pages offer the search form
-    /// only then).
-    pub fn may_search_audit(&self, actor: &Actor) -> Result<()> {
-        self.allow(actor, Action::Read, ResourceKind::AuditLog).map(|_| ())
     }
 
     /// For tests and the CLI: the current TOTP code of a secret in base32.

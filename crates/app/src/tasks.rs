@@ -2,9 +2,8 @@
 //! the target system by hand — whose account, for which supplier, what to grant, from
 //! when to when, the request behind it, and the initial password to set.
 
-use crate::provisioning::may_handle_tasks;
 use crate::{App, AppError, Result};
-use domain::authz::Actor;
+use domain::authz::{Actor, Permission};
 use domain::registry::{Agreement, Person, Role, Supplier};
 use std::collections::HashMap;
 use store::{AccountRow, TaskRow};
@@ -29,14 +28,14 @@ pub struct TaskView {
 impl App {
     /// One task as the IT operator carries it out.
     pub async fn task_view(&self, actor: &Actor, id: Uuid) -> Result<TaskView> {
-        may_handle_tasks(actor)?;
+        self.permit(actor, Permission::HandleTasks)?;
         let task = self.store.task(id).await?.ok_or(AppError::NotFound)?;
         self.describe_task(task).await
     }
 
     /// The open tasks, each described, grouped by person in the order they came.
     pub async fn open_task_views(&self, actor: &Actor) -> Result<Vec<TaskView>> {
-        may_handle_tasks(actor)?;
+        self.permit(actor, Permission::HandleTasks)?;
         let mut views = Vec::new();
         for t in self.store.list_tasks(Some("open"), None).await? {
             views.push(self.describe_task(t).await?);

@@ -3,7 +3,7 @@
 //! and is audited.
 
 use crate::{App, AppError, Result};
-use domain::authz::{Action, Actor, ResourceKind};
+use domain::authz::{Actor, Permission};
 use domain::codes;
 use domain::error::FieldError;
 use domain::text::Name;
@@ -32,13 +32,13 @@ impl App {
 
     /// One user, for the administrators.
     pub async fn user(&self, actor: &Actor, id: Uuid) -> Result<StoredUser> {
-        self.allow(actor, Action::Read, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageUsers)?;
         self.store.user(id).await?.ok_or(AppError::NotFound)
     }
 
     /// A user's shown name and OpenID Connect subject.
     pub async fn update_user(&self, actor: &Actor, id: Uuid, display_name: &str, oidc_subject: Option<&str>) -> Result<StoredUser> {
-        self.allow(actor, Action::Update, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageUsers)?;
         let display_name = Name::parse(display_name).map_err(|e| e.at("display_name"))?;
         let subject = oidc_subject.map(str::trim).filter(|s| !s.is_empty());
         self.user(actor, id).await?;
@@ -53,12 +53,12 @@ impl App {
     /// A new one-time password (the lost or forgotten one): to be changed at the next
     /// login; the user's sessions end. Returns the password, shown once.
     pub async fn reset_user_password(&self, actor: &Actor, id: Uuid) -> Result<String> {
-        self.allow(actor, Action::Update, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageUsers)?;
         self.user(actor, id).await?;
         let password = crate::access::one_time_password();
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        tx.set_password(id, &crate::access::hash_password(&password)?, true).await?;
+        tx.set_password(id, &crate::access::hash_password(&password)?, true, now).await?;
         tx.set_login_state(id, domain::login::LoginState { failed_attempts: 0, locked_until: None }).await?;
         tx.end_user_sessions(id, now).await?;
         tx.commit(AuditRecord::new(actor, "user.password_reset", "user", Some(id), now)).await?;
@@ -68,7 +68,7 @@ impl App {
     /// The lost phone: the second factor is removed, and the user sets up a new one at
     /// the next login (after the password); the user's sessions end.
     pub async fn reset_user_totp(&self, actor: &Actor, id: Uuid) -> Result<()> {
-        self.allow(actor, Action::Update, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageUsers)?;
         self.user(actor, id).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -81,7 +81,7 @@ impl App {
     /// Deactivates a user (no more logins, sessions end) or reactivates one. Nobody
     /// deactivates themselves.
     pub async fn set_user_active(&self, actor: &Actor, id: Uuid, active: bool) -> Result<()> {
-        self.allow(actor, Action::Deactivate, ResourceKind::ApiToken)?;
+        self.permit(actor, Permission::ManageUsers)?;
         let user = self.user(actor, id).await?;
         if !active && user.id == actor.id {
             return Err(FieldError::new("id", codes::SAME_PERSON).into());

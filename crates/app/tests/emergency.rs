@@ -7,7 +7,7 @@ use chrono::Duration;
 use domain::account::AccountStatus;
 use domain::authz::{Organisation, UserRole};
 use domain::text::Text;
-use portvagt_app::EmergencyInput;
+use portvagt_app::{AppError, EmergencyInput};
 use uuid::Uuid;
 use world::*;
 
@@ -102,11 +102,16 @@ store::backend_tests! {
         assert_eq!(reminded.signoff_reminded_at.unwrap().to_string(), "2026-11-21T23:00:00.000000Z");
         assert_eq!(w.app.store().count_outbox("notify").await.unwrap(), notes + 1);
 
-        // Another unit's leader sees none of them and may not act.
+        // Another unit's leader sees none of them, may not act, and is not told that they
+        // exist (F-22); the attempt is recorded (F-08).
+        // REQ: EMG-2
         assert!(w.app.emergency_reconciliation(&w.head(w.pension)).await.unwrap().is_empty());
-        assert_eq!(invalid(w.app.sign_off_emergency(&w.head(w.pension), a).await.unwrap_err()).1, "not-your-area");
+        let denied = w.app.store().count_audit().await.unwrap();
+        assert!(matches!(w.app.sign_off_emergency(&w.head(w.pension), a).await.unwrap_err(), AppError::NotFound));
         let reason = Text::parse("Ikke aftalt med mig").unwrap();
-        assert_eq!(invalid(w.app.order_emergency_deletion(&w.head(w.pension), b_, reason.clone()).await.unwrap_err()).1, "not-your-area");
+        assert!(matches!(w.app.order_emergency_deletion(&w.head(w.pension), b_, reason.clone()).await.unwrap_err(), AppError::NotFound));
+        assert_eq!(w.app.store().count_audit().await.unwrap(), denied + 2, "each refused attempt is evidence");
+        assert!(matches!(w.app.sign_off_emergency(&w.operator(), a).await.unwrap_err(), AppError::Forbidden), "not a leader at all");
 
         let leader = w.head(w.care);
         assert_eq!(w.app.emergency_reconciliation(&leader).await.unwrap().len(), 2, "their own unit's");
@@ -125,7 +130,7 @@ store::backend_tests! {
         let third = w.app.create_emergency_account(&local_admin, temp("Vikar Dam", vec![w.ad_logon, w.omsorg], "2026-11-22")).await.unwrap();
         let person = third.accounts[0].person_id;
         w.app.process_outbox().await.unwrap();
-        assert_eq!(invalid(w.app.sign_off_emergency_temp(&w.head(w.pension), person).await.unwrap_err()).1, "not-your-area");
+        assert!(matches!(w.app.sign_off_emergency_temp(&w.head(w.pension), person).await.unwrap_err(), AppError::NotFound));
         let ended = w.app.order_emergency_deletion_temp(&leader, person, Text::parse("Vikaren mødte ikke op").unwrap()).await.unwrap();
         assert_eq!(ended.len(), 2);
         assert!(ended.iter().all(|a| a.status == AccountStatus::Terminated && a.signed_off_at.is_some()));

@@ -165,7 +165,7 @@ backend_tests! {
         let report = w.app.run_lifecycle().await.unwrap();
         assert_eq!(report.emergency_signoffs_overdue, 2, "escalated");
         let e = w.app.sign_off_emergency(&w.head(w.pension), accounts[0].id).await.unwrap_err();
-        assert_eq!(invalid(e).1, "not-your-area");
+        assert!(matches!(e, AppError::NotFound), "another unit's temp account is not shown to exist");
         w.app.sign_off_emergency(&w.head(w.care), accounts[0].id).await.unwrap();
         let rec = w.app.emergency_reconciliation(&coordinator).await.unwrap();
         assert_eq!(rec.iter().filter(|l| l.overdue).count(), 1);
@@ -233,7 +233,7 @@ backend_tests! {
         // A Nexus profile the agreement does not cover.
         let admin_role = w.app.create(&w.admin, Role { system_id: w.nexus, code: code("NEX-ADMIN"), name: name("Nexus-administrator"), flags: Flags { privileged: true, ..Flags::default() }, transaction_types: vec![] }).await.unwrap().id;
         let outside = w.app.create(&w.admin, Profile { system_id: w.nexus, code: code("NEX-ADMIN"), name: name("Administration"), roles: vec![admin_role], flags: Flags::default() }).await.unwrap().id;
-        let before = w.counts().await;
+        let mut before = w.counts().await;
         let cases: Vec<(RequestInput, &str, &str)> = vec![
             (
                 RequestInput { deviations: vec![Deviation { profile_id: outside, add: true, reason: Text::parse("Skal kunne rette opsætning").unwrap() }], ..w.new_account(w.staff, "2026-04-01") },
@@ -268,6 +268,10 @@ backend_tests! {
                 assert_eq!(got.0, "agreement_id");
             } else {
                 assert_eq!(got, (field.to_string(), code));
+            }
+            // Nothing written; another supplier's person is a refused attempt, recorded (F-08).
+            if field == "person_id" {
+                before.2 += 1;
             }
             assert_eq!(w.counts().await, before, "{field}/{code}: nothing written");
         }

@@ -1,7 +1,10 @@
 //! Who may do what: roles, organisations and the rights table (AUTH-4).
 //!
-//! Rights are data — role × action × resource → scope — checked in one place,
-//! [`authorize`], before a use-case runs.
+//! Rights are data — role × action × resource → scope, and role × named permission →
+//! scope — in [`rights`], checked in one place before a use-case runs.
+
+mod rights;
+pub use rights::*;
 
 use crate::codes;
 use crate::error::FieldError;
@@ -67,6 +70,19 @@ impl UserRole {
     /// Roles that belong to a supplier organisation rather than the municipality.
     pub fn is_supplier_role(&self) -> bool {
         matches!(self, UserRole::SupplierOrderer)
+    }
+    /// Roles that take one of two steps that must be taken by two people (approving a
+    /// request, approving an extract's names): their tokens must name the person behind
+    /// them, so that two tokens cannot be one person twice (F-11).
+    pub fn needs_a_person(&self) -> bool {
+        matches!(
+            self,
+            UserRole::DepartmentHead
+                | UserRole::SecurityCoordinator
+                | UserRole::SecurityOfficer
+                | UserRole::Dpo
+                | UserRole::LocalAdministrator
+        )
     }
     /// Roles whose decisions give someone access (approve, revoke, create temporary
     /// accounts, manage users): the policy can demand a second factor for them.
@@ -156,6 +172,16 @@ impl Actor {
             person: None,
         }
     }
+    /// Whether this actor is the one recorded as `id` (with the registry person
+    /// `person`): the same user or token, or the same person through another token or
+    /// session (four eyes, REQ-2, X-1).
+    pub fn is(&self, id: Uuid, person: Option<Uuid>) -> bool {
+        self.id == id || (self.person.is_some() && self.person == person) || self.person == Some(id)
+    }
+    /// Who stands behind the actor: the registry person when known, else the user or token.
+    pub fn who(&self) -> Uuid {
+        self.person.unwrap_or(self.id)
+    }
     pub fn supplier(&self) -> Option<Uuid> {
         match self.organisation {
             Organisation::Supplier(s) => Some(s),
@@ -164,232 +190,15 @@ impl Actor {
     }
 }
 
-/// Kinds of registry resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResourceKind {
-    Municipality,
-    Department,
-    Supplier,
-    Orderer,
-    Person,
-    Agreement,
-    System,
-    Role,
-    Profile,
-    JobProfile,
-    ApiToken,
-    /// Access requests (REQ-*).
-    Request,
-    /// Accounts in target systems and their evidence (ACC-*).
-    Account,
-    /// The audit log (LOG-*): reading, exporting, legal holds, citizen extracts.
-    AuditLog,
-}
-
-impl ResourceKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ResourceKind::Municipality => "municipality",
-            ResourceKind::Department => "department",
-            ResourceKind::Supplier => "supplier",
-            ResourceKind::Orderer => "orderer",
-            ResourceKind::Person => "person",
-            ResourceKind::Agreement => "agreement",
-            ResourceKind::System => "system",
-            ResourceKind::Role => "role",
-            ResourceKind::Profile => "profile",
-            ResourceKind::JobProfile => "job_profile",
-            ResourceKind::ApiToken => "api_token",
-            ResourceKind::Request => "request",
-            ResourceKind::Account => "account",
-            ResourceKind::AuditLog => "audit_log",
-        }
-    }
-    /// Rows of a supplier-owned kind belong to one or more suppliers and are visible to
-    /// a supplier's actor only when one of them is theirs.
-    pub fn is_supplier_owned(&self) -> bool {
-        matches!(
-            self,
-            ResourceKind::Supplier
-                | ResourceKind::Orderer
-                | ResourceKind::Person
-                | ResourceKind::Agreement
-                | ResourceKind::Request
-                | ResourceKind::Account
-        )
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    Read,
-    Create,
-    Update,
-    Deactivate,
-    /// Accept an agreement or record a security attestation on it.
-    Sign,
-}
-
-/// How much of a resource kind an allowed action reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Every row.
-    All,
-    /// Only rows owned by the actor's own supplier.
-    OwnSupplier,
-}
-
-/// Which resources a rights row covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Covers {
-    /// Municipality profile, departments, systems, roles, profiles, job profiles.
-    Catalogue,
-    /// Suppliers, orderers, agreements, persons.
-    SupplierData,
-    /// The supplier records only (names and numbers, no persons).
-    Suppliers,
-    /// Persons only.
-    Persons,
-    /// Agreements only.
-    Agreements,
-    /// Access requests.
-    Requests,
-    /// Accounts and their evidence.
-    Accounts,
-    /// The audit log.
-    AuditLog,
-    Everything,
-}
-
-impl Covers {
-    fn includes(self, kind: ResourceKind) -> bool {
-        match self {
-            Covers::Everything => true,
-            Covers::Catalogue => !kind.is_supplier_owned() && !matches!(kind, ResourceKind::ApiToken | ResourceKind::AuditLog),
-            Covers::AuditLog => kind == ResourceKind::AuditLog,
-            Covers::SupplierData => kind.is_supplier_owned(),
-            Covers::Requests => kind == ResourceKind::Request,
-            Covers::Accounts => kind == ResourceKind::Account,
-            Covers::Suppliers => kind == ResourceKind::Supplier,
-            Covers::Persons => kind == ResourceKind::Person,
-            Covers::Agreements => kind == ResourceKind::Agreement,
-        }
-    }
-}
-
-use Action::*;
-use Covers::*;
-use UserRole::*;
-
-const WRITE: &[Action] = &[Create, Update, Deactivate];
-const READ: &[Action] = &[Read];
-const SIGN: &[Action] = &[Sign];
-const CREATE: &[Action] = &[Create];
-const DEACTIVATE: &[Action] = &[Deactivate];
-const UPDATE: &[Action] = &[Update];
-
-/// The rights table. A missing row means "not allowed".
-const RIGHTS: &[(UserRole, &[Action], Covers, Scope)] = &[
-    (Administrator, READ, Everything, Scope::All),
-    (Administrator, WRITE, Everything, Scope::All),
-    (SecurityCoordinator, READ, Catalogue, Scope::All),
-    (SecurityCoordinator, READ, SupplierData, Scope::All),
-    (SecurityCoordinator, WRITE, Catalogue, Scope::All),
-    (SecurityCoordinator, WRITE, SupplierData, Scope::All),
-    (SecurityCoordinator, SIGN, Agreements, Scope::All),
-    (SecurityOfficer, READ, Catalogue, Scope::All),
-    (SecurityOfficer, READ, SupplierData, Scope::All),
-    (SecurityOfficer, SIGN, Agreements, Scope::All),
-    (DepartmentHead, READ, Catalogue, Scope::All),
-    (DepartmentHead, READ, SupplierData, Scope::All),
-    (SupplierOrderer, READ, Catalogue, Scope::All),
-    (SupplierOrderer, READ, SupplierData, Scope::OwnSupplier),
-    (SupplierOrderer, WRITE, Persons, Scope::OwnSupplier),
-    (SupplierOrderer, SIGN, Agreements, Scope::OwnSupplier),
-    // Requests: orderers and department heads ask; the steps are checked by
-    // `request::may_take`. Accounts: orderers record evidence and authenticators for
-    // their own staff; the coordinator locks, the security officer revokes.
-    (SupplierOrderer, CREATE, Requests, Scope::OwnSupplier),
-    (SupplierOrderer, UPDATE, Requests, Scope::OwnSupplier),
-    (SupplierOrderer, UPDATE, Accounts, Scope::OwnSupplier),
-    (DepartmentHead, CREATE, Requests, Scope::All),
-    (DepartmentHead, UPDATE, Requests, Scope::All),
-    (DepartmentHead, UPDATE, Accounts, Scope::All),
-    (SecurityCoordinator, UPDATE, Requests, Scope::All),
-    (SecurityCoordinator, UPDATE, Accounts, Scope::All),
-    (SecurityCoordinator, DEACTIVATE, Accounts, Scope::All),
-    (SecurityOfficer, DEACTIVATE, Accounts, Scope::All),
-    (SecurityOfficer, UPDATE, Accounts, Scope::All),
-    (LocalAdministrator, CREATE, Accounts, Scope::All),
-    (LocalAdministrator, DEACTIVATE, Accounts, Scope::All),
-    (ItOperator, UPDATE, Accounts, Scope::All),
-    (LocalAdministrator, READ, Catalogue, Scope::All),
-    // EMG-1: a temp's employer is picked from the suppliers.
-    (LocalAdministrator, READ, Suppliers, Scope::All),
-    (ItOperator, READ, Catalogue, Scope::All),
-    (ItOperator, READ, SupplierData, Scope::All),
-    (Dpo, READ, Catalogue, Scope::All),
-    (Dpo, READ, SupplierData, Scope::All),
-    (Auditor, READ, Catalogue, Scope::All),
-    (Auditor, READ, SupplierData, Scope::All),
-    // The audit log: target systems append; the security officer and the DPO read it,
-    // place legal holds and produce citizen extracts; the coordinator and auditors read.
-    (TargetSystem, CREATE, Covers::AuditLog, Scope::All),
-    (SecurityOfficer, READ, Covers::AuditLog, Scope::All),
-    (SecurityOfficer, UPDATE, Covers::AuditLog, Scope::All),
-    (Dpo, READ, Covers::AuditLog, Scope::All),
-    (Dpo, UPDATE, Covers::AuditLog, Scope::All),
-    (SecurityCoordinator, READ, Covers::AuditLog, Scope::All),
-    (Auditor, READ, Covers::AuditLog, Scope::All),
-];
-
-/// The one authorisation check: `Some(scope)` when `role` may do `action` on `kind`.
-pub fn authorize(role: UserRole, action: Action, kind: ResourceKind) -> Option<Scope> {
-    RIGHTS
-        .iter()
-        .filter(|(r, actions, covers, _)| *r == role && actions.contains(&action) && covers.includes(kind))
-        .map(|(_, _, _, scope)| *scope)
-        // The widest matching row wins.
-        .min_by_key(|s| match s {
-            Scope::All => 0,
-            Scope::OwnSupplier => 1,
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn supplier_orderer_reaches_only_own_supplier_data_and_writes_only_persons() {
-        // REQ: AUTH-4
-        assert_eq!(authorize(SupplierOrderer, Read, ResourceKind::Agreement), Some(Scope::OwnSupplier));
-        assert_eq!(authorize(SupplierOrderer, Read, ResourceKind::System), Some(Scope::All));
-        assert_eq!(authorize(SupplierOrderer, Create, ResourceKind::Person), Some(Scope::OwnSupplier));
-        for kind in [ResourceKind::Supplier, ResourceKind::Agreement, ResourceKind::Orderer, ResourceKind::System] {
-            assert_eq!(authorize(SupplierOrderer, Create, kind), None, "{kind:?}");
-        }
-        assert_eq!(authorize(SupplierOrderer, Read, ResourceKind::ApiToken), None);
-    }
-
-    #[test]
-    fn auditors_and_dpo_read_everything_and_change_nothing() {
-        for role in [Auditor, Dpo] {
-            for kind in [ResourceKind::Supplier, ResourceKind::Person, ResourceKind::System] {
-                assert_eq!(authorize(role, Read, kind), Some(Scope::All));
-                for action in [Create, Update, Deactivate, Sign] {
-                    assert_eq!(authorize(role, action, kind), None);
-                }
-            }
-        }
-    }
-
-    #[test]
     fn supplier_roles_need_a_supplier_and_municipal_roles_refuse_one() {
         let s = Uuid::now_v7();
-        assert_eq!(organisation_for(SupplierOrderer, Some(s)), Ok(Organisation::Supplier(s)));
-        assert_eq!(organisation_for(SupplierOrderer, None).unwrap_err().code, codes::ROLE_NEEDS_SUPPLIER);
-        assert_eq!(organisation_for(Auditor, Some(s)).unwrap_err().code, codes::ROLE_FORBIDS_SUPPLIER);
+        assert_eq!(organisation_for(UserRole::SupplierOrderer, Some(s)), Ok(Organisation::Supplier(s)));
+        assert_eq!(organisation_for(UserRole::SupplierOrderer, None).unwrap_err().code, codes::ROLE_NEEDS_SUPPLIER);
+        assert_eq!(organisation_for(UserRole::Auditor, Some(s)).unwrap_err().code, codes::ROLE_FORBIDS_SUPPLIER);
     }
 }

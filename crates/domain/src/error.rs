@@ -82,6 +82,15 @@ pub mod codes {
     pub const PASSWORD_REUSED: &str = "password-reused";
     pub const PASSWORD_CHANGE_REQUIRED: &str = "password-change-required";
     pub const TOTP_INVALID: &str = "totp-invalid";
+    pub const TOTP_REQUIRED: &str = "totp-required";
+    pub const TOTP_NOT_ENROLLED: &str = "totp-not-enrolled";
+    pub const PASSWORD_BREACHED: &str = "password-breached";
+    pub const PASSWORD_EXPIRED: &str = "password-expired";
+    pub const NATIONAL_ID_IN_TEXT: &str = "national-id-in-text";
+    pub const TOO_MANY_REQUESTS: &str = "too-many-requests";
+    pub const POLICY_BY_ADMINISTRATOR: &str = "policy-by-administrator";
+    pub const PASSWORD_WRONG: &str = "password-wrong";
+    pub const PASSWORDS_DIFFER: &str = "passwords-differ";
     pub const OIDC_UNKNOWN_USER: &str = "oidc-unknown-user";
     pub const ALREADY_ACCEPTED: &str = "already-accepted";
     pub const UNKNOWN_PRESET: &str = "unknown-preset";
@@ -171,6 +180,15 @@ pub mod codes {
         PASSWORD_REUSED,
         PASSWORD_CHANGE_REQUIRED,
         TOTP_INVALID,
+        TOTP_REQUIRED,
+        TOTP_NOT_ENROLLED,
+        PASSWORD_BREACHED,
+        PASSWORD_EXPIRED,
+        NATIONAL_ID_IN_TEXT,
+        TOO_MANY_REQUESTS,
+        POLICY_BY_ADMINISTRATOR,
+        PASSWORD_WRONG,
+        PASSWORDS_DIFFER,
         OIDC_UNKNOWN_USER,
         ALREADY_ACCEPTED,
         UNKNOWN_PRESET,

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod authz;
+pub mod breached;
 pub mod emergency;
 pub mod error;
 pub mod ident;

@@ -121,11 +121,14 @@ pub struct ActorRef {
     pub id: Uuid,
     pub name: String,
     pub role: UserRole,
+    /// The registry person behind the actor, when known (four eyes by the person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<Uuid>,
 }
 
 impl From<&Actor> for ActorRef {
     fn from(a: &Actor) -> Self {
-        ActorRef { id: a.id, name: a.name.clone(), role: a.role }
+        ActorRef { id: a.id, name: a.name.clone(), role: a.role, person: a.person }
     }
 }
 
@@ -400,7 +403,7 @@ pub fn may_take(req: &AccessRequest, actor: &Actor, step: Step) -> Result<(), Fi
             if actor.department != Some(req.department_id) {
                 return deny(codes::NOT_YOUR_AREA);
             }
-            if actor.id == req.requested_by.id {
+            if actor.is(req.requested_by.id, req.requested_by.person) {
                 return deny(codes::SAME_PERSON);
             }
         }
@@ -408,7 +411,9 @@ pub fn may_take(req: &AccessRequest, actor: &Actor, step: Step) -> Result<(), Fi
             if actor.role != UserRole::SecurityCoordinator {
                 return deny(codes::NOT_YOUR_AREA);
             }
-            if actor.id == req.requested_by.id || req.department_approval.as_ref().is_some_and(|a| a.by.id == actor.id) {
+            if actor.is(req.requested_by.id, req.requested_by.person)
+                || req.department_approval.as_ref().is_some_and(|a| actor.is(a.by.id, a.by.person))
+            {
                 return deny(codes::SAME_PERSON);
             }
         }
@@ -422,7 +427,7 @@ pub fn may_take(req: &AccessRequest, actor: &Actor, step: Step) -> Result<(), Fi
             }
         }
         Step::Cancel => {
-            if actor.id != req.requested_by.id && actor.role != UserRole::SecurityCoordinator {
+            if !actor.is(req.requested_by.id, req.requested_by.person) && actor.role != UserRole::SecurityCoordinator {
                 return deny(codes::NOT_YOUR_AREA);
             }
         }

@@ -61,15 +61,17 @@ async fn main() {
         let (_, pw) = app.create_user(&Actor::system("bench"), input).await.expect("user");
         let started = app.start_session(name, &pw).await.expect("login");
         let session = app.web_session(&started.secret).await.expect("session");
-        app.change_first_password(&session, "Portvagt2026Sikker", "Portvagt2026Sikker").await.expect("password");
-        let session = app.web_session(&started.secret).await.expect("session");
+        let step = app.change_first_password(&session, "Portvagt2026Sikker", "Portvagt2026Sikker").await.expect("password");
+        let mut secret = step.new_secret.unwrap_or(started.secret);
+        let session = app.web_session(&secret).await.expect("session");
         if session.stage != app::LoginStage::Active {
             // A supplier user sets up TOTP: do it as a person would.
             let e = app.totp_enrolment(&session).await.expect("enrol");
             let code = App::totp_code(&e.secret, app.now()).expect("code");
-            app.confirm_totp(&session, &code).await.expect("totp");
+            let step = app.confirm_totp(&session, &code).await.expect("totp");
+            secret = step.new_secret.expect("a new secret");
         }
-        cookies.push((name, format!("pv_session={}", started.secret)));
+        cookies.push((name, format!("pv_session={secret}")));
     }
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

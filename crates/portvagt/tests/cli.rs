@@ -263,11 +263,7 @@ async fn a_worker_killed_between_sending_and_recording_completes_without_a_dupli
     // user and converges instead of creating a second one.
     let server = serve(dir.path(), &[]);
     let token = String::from_utf8(
-        portvagt(dir.path())
-            .args(["create-token", "--name", "t", "--role", "security_coordinator", "--data-dir", "data"])
-            .output()
-            .unwrap()
-            .stdout,
+        portvagt(dir.path()).args(["create-token", "--name", "t", "--role", "auditor", "--data-dir", "data"]).output().unwrap().stdout,
     )
     .unwrap();
     let http = reqwest::Client::new();
@@ -306,7 +302,7 @@ async fn a_server_killed_during_ingest_loses_no_acknowledged_event_and_still_ver
     // REQ: LOG-3
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path(), &["--demo", "--preset", "taarnby"]);
-    let admin = cli_output(dir.path(), &["create-token", "--name", "a", "--role", "security_coordinator"]);
+    let admin = cli_output(dir.path(), &["create-token", "--name", "a", "--role", "auditor"]);
     let http = reqwest::Client::new();
     let systems: serde_json::Value =
         http.get(format!("{}/api/v1/systems", server.url)).bearer_auth(admin.trim()).send().await.unwrap().json().await.unwrap();
@@ -365,7 +361,7 @@ async fn a_server_killed_during_ingest_loses_no_acknowledged_event_and_still_ver
     let report: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
     assert!(verify.status.success(), "verify after the kill: {report}");
     assert_eq!(report["problems"].as_array().unwrap().len(), 0);
-    let officer = cli_output(dir.path(), &["create-token", "--name", "o", "--role", "security_officer"]);
+    let officer = cli_output(dir.path(), &["create-token", "--name", "o", "--role", "auditor"]);
     let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut before: Option<u64> = None;
     loop {

@@ -155,6 +155,26 @@ fn to_token(r: TokenRow) -> Result<StoredApiToken> {
 }
 
 impl Store {
+    /// AUTH-2: the user's `n` passwords before the current one, newest first (hashes).
+    pub async fn previous_password_hashes(&self, user: Uuid, n: u32) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY set_at DESC LIMIT $2")
+                .bind(user.to_string())
+                .bind(i64::from(n))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// AUTH-2: when the user's password was set (their creation, for the first one).
+    pub async fn password_set_at(&self, user: Uuid) -> Result<Option<Timestamp>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT COALESCE(password_changed_at, created_at) FROM users WHERE id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|(t,)| Timestamp::parse(&t).map_err(|e| StoreError::Corrupt(format!("password time: {e}")))).transpose()
+    }
+
     pub async fn count_users(&self) -> Result<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?;
         Ok(n as u64)
@@ -298,10 +318,17 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn set_password(&mut self, user: Uuid, hash: &str, must_change: bool) -> Result<()> {
-        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+    pub async fn set_password(&mut self, user: Uuid, hash: &str, must_change: bool, now: Timestamp) -> Result<()> {
+        // The password being replaced joins the history (AUTH-2: no reuse of recent ones).
+        sqlx::query("INSERT INTO password_history (user_id, password_hash, set_at) SELECT id, password_hash, $1 FROM users WHERE id = $2")
+            .bind(now.to_string())
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3 WHERE id = $4")
             .bind(hash.to_string())
             .bind(b2i(must_change))
+            .bind(now.to_string())
             .bind(user.to_string())
             .execute(&mut *self.tx)
             .await?;

@@ -159,6 +159,8 @@ pub struct AccountQuery {
     /// Accounts under agreements owned by this supplier.
     pub supplier_id: Option<Uuid>,
     pub agreement_id: Option<Uuid>,
+    /// Accounts made for this department (REQ-2, EMG-1).
+    pub department_id: Option<Uuid>,
     pub statuses: Vec<&'static str>,
     pub kind: Option<&'static str>,
     pub offset: u64,
@@ -202,7 +204,9 @@ impl Store {
 
     pub async fn list_accounts(&self, q: &AccountQuery) -> Result<(Vec<AccountRow>, u64)> {
         let mut w = Where::default();
-        for (col, v) in [("person_id", q.person_id), ("system_id", q.system_id), ("agreement_id", q.agreement_id)] {
+        for (col, v) in
+            [("person_id", q.person_id), ("system_id", q.system_id), ("agreement_id", q.agreement_id), ("department_id", q.department_id)]
+        {
             if let Some(v) = v {
                 let p = w.arg(Arg::Text(v.to_string()));
                 w.and(format!("{col} = {p}"));

@@ -475,6 +475,13 @@ CREATE VIEW audit_index_all AS
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 9,
+        name: "password history and the time a password was set (AUTH-2)",
+        common: "CREATE TABLE password_history (user_id TEXT NOT NULL, password_hash TEXT NOT NULL, set_at TEXT NOT NULL);\nCREATE INDEX password_history_user ON password_history (user_id, set_at);\nALTER TABLE users ADD COLUMN password_changed_at TEXT;",
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// What `migrate` did.

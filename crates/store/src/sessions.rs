@@ -97,6 +97,16 @@ impl Tx {
         Ok(res.rows_affected() == 1)
     }
 
+    /// Gives a session a new secret (ASVS 7.2.4: a new secret once the login completes).
+    pub async fn rekey_session(&mut self, id_hash: &str, new_hash: &str) -> Result<bool> {
+        let res = sqlx::query("UPDATE web_sessions SET id_hash = $1 WHERE id_hash = $2 AND ended_at IS NULL")
+            .bind(new_hash.to_string())
+            .bind(id_hash.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
     /// Ends one session; `false` when it had ended already.
     pub async fn end_session(&mut self, id_hash: &str, now: Timestamp) -> Result<bool> {
         let res = sqlx::query("UPDATE web_sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
@@ -107,13 +117,31 @@ impl Tx {
         Ok(res.rows_affected() == 1)
     }
 
-    /// Ends every live session of a user; returns how many.
+    /// ends every live session of the users who are this registry person.
+    pub async fn end_person_sessions(&mut self, person: Uuid, now: Timestamp) -> Result<u64> {
+        let res = sqlx::query(
+            "UPDATE web_sessions SET ended_at = $1 WHERE ended_at IS NULL AND user_id IN (SELECT id FROM users WHERE person_id = $2)",
+        )
+        .bind(now.to_string())
+        .bind(person.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(res.rows_affected())
+    }
+
+    /// Ends every live session of a user and revokes their login tokens (X-8: ending a
+    /// user's access ends both); returns how many sessions and tokens ended.
     pub async fn end_user_sessions(&mut self, user: Uuid, now: Timestamp) -> Result<u64> {
-        let res = sqlx::query("UPDATE web_sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+        let sessions = sqlx::query("UPDATE web_sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
             .bind(now.to_string())
             .bind(user.to_string())
             .execute(&mut *self.tx)
             .await?;
-        Ok(res.rows_affected())
+        let tokens = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now.to_string())
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(sessions.rows_affected() + tokens.rows_affected())
     }
 }

@@ -82,6 +82,10 @@ fn fixture(version: i64) -> &'static str {
         // Version 7 only reorganises the audit log's lookup keys (checked below).
         7 => "SELECT 1",
         8 => "UPDATE accounts SET signoff_reminded_at = '2026-01-02T00:00:00.000000Z' WHERE id = '00000000-0000-0000-0000-000000000101'",
+        9 => {
+            "INSERT INTO password_history (user_id, password_hash, set_at) VALUES ('00000000-0000-0000-0000-0000000000e1', 'old', '2026-01-03T00:00:00.000000Z'); \
+              UPDATE users SET password_changed_at = '2026-01-03T00:00:00.000000Z' WHERE username = 'admin';"
+        }
         _ => panic!("no fixture for schema version {version}: add one when adding a migration"),
     }
 }
@@ -116,6 +120,9 @@ backend_tests! {
         let account = store.account(Uuid::from_u128(0x101)).await.unwrap().unwrap();
         assert_eq!((account.kind, account.version), (domain::account::AccountKind::Emergency, 1), "columns added with defaults");
         assert!(account.signoff_reminded_at.is_some(), "version 8 records a sign-off reminder");
+        let admin = Uuid::from_u128(0xe1);
+        assert_eq!(store.previous_password_hashes(admin, 8).await.unwrap(), vec!["old".to_string()], "version 9 keeps a password history");
+        assert_eq!(store.password_set_at(admin).await.unwrap().unwrap().to_string(), "2026-01-03T00:00:00.000000Z");
         assert_eq!(store.evidence(Uuid::from_u128(0xb1)).await.unwrap().len(), 1);
     }
 

@@ -54,7 +54,10 @@ backend_tests! {
         assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("not-affiliated"), Some("affiliations")));
         let v = problem(t.put(&format!("/api/v1/persons/{}", s.person_a), &a, &person_body("Anna Berg", s.supplier_b, "010190-1234")).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(v["code"], "other-supplier");
-        assert_eq!(t.audit_count().await, before, "nothing written");
+        assert_eq!(t.audit_count().await, before + 1, "nothing written but the record of the refused attempt (F-08)");
+        let denied = t.app.store().recent_audit(None, 1).await.unwrap().remove(0);
+        assert_eq!((denied.action.as_str(), denied.outcome.as_str()), ("access.denied", "denied"));
+        assert_eq!(denied.resource_id.as_deref(), Some(s.person_b.to_string().as_str()), "which id was tried");
 
         // Signing, and finding persons by CPR, stay within the own supplier.
         problem(t.post(&format!("/api/v1/agreements/{}/acceptances", s.agreement_b), &a, &json!({ "name": "Ole", "title": "Direktør" })).await, StatusCode::NOT_FOUND).await;
@@ -213,7 +216,7 @@ backend_tests! {
     /// The first-run administrator logs in with the one-time password, must replace it
     /// following the preset's rules, and repeated failures lock the account.
     async fn first_run_administrator_login_password_rules_and_lockout(b: TestBackend) {
-        // REQ: AUTH-2, AUTH-3
+        // REQ: AUTH-2, AUTH-3, X-7
         let t = TestApp::spawn(b).await;
         let (user, one_time) = t.app.bootstrap_admin().await.unwrap().unwrap();
         assert!(t.app.bootstrap_admin().await.unwrap().is_none(), "only on first run");
@@ -225,10 +228,35 @@ backend_tests! {
         assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("password-too-short"), Some("new_password")));
         let v = problem(login(json!({ "username": user, "password": one_time, "new_password": "Blåbærgrød2026" })).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(v["code"], "password-forbidden-character", "Tårnby: no æøå");
-        let res = login(json!({ "username": user, "password": one_time, "new_password": "Vinterferie2026" })).await;
+        let v = problem(login(json!({ "username": user, "password": one_time, "new_password": "Password123" })).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(v["code"], "password-breached", "a password from the breach list (X-6)");
+
+        // F-01: the administrator must use a second factor, so a password alone gets no
+        // token, and nothing is changed: the first login is done in the pages.
+        let v = problem(login(json!({ "username": user, "password": one_time, "new_password": "Vinterferie2026" })).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("totp-not-enrolled"), Some("totp_code")));
+        let started = t.app.start_session(&user, &one_time).await.expect("the one-time password still holds");
+        let session = t.app.web_session(&started.secret).await.unwrap();
+        let step = t.app.change_first_password(&session, "Vinterferie2026", "Vinterferie2026").await.unwrap();
+        assert!(step.new_secret.is_none(), "not logged in yet: the second factor comes next");
+        let session = t.app.web_session(&started.secret).await.unwrap();
+        let secret = t.app.totp_enrolment(&session).await.unwrap().secret;
+        let step = t.app.confirm_totp(&session, &app::App::totp_code(&secret, t.app.now()).unwrap()).await.unwrap();
+        let fresh = step.new_secret.expect("F-14: a new session secret once the login completes");
+        assert!(t.app.web_session(&started.secret).await.is_err(), "the secret of the unfinished login is worth nothing");
+        assert!(t.app.web_session(&fresh).await.is_ok());
+
+        let v = problem(login(json!({ "username": user, "password": "Vinterferie2026" })).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("totp-required"), Some("totp_code")));
+        assert!(v["detail"].as_str().unwrap().contains("authenticator app"), "{v}");
+        let next = domain::time::Timestamp(t.app.now().0 + chrono::Duration::seconds(30));
+        let code = app::App::totp_code(&secret, next).unwrap();
+        let res = login(json!({ "username": user, "password": "Vinterferie2026", "totp_code": code })).await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
         assert_eq!(t.get("/api/v1/tokens", &token).await.status(), StatusCode::OK, "an administrator's token");
+        let v = problem(login(json!({ "username": user, "password": "Vinterferie2026", "totp_code": code })).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(v["code"], "totp-invalid", "a code counts once");
         problem(login(json!({ "username": user, "password": one_time })).await, StatusCode::UNAUTHORIZED).await;
 
         // Unknown users and wrong passwords look the same; both are audited.
@@ -236,16 +264,15 @@ backend_tests! {
         let events = t.app.store().recent_audit(None, 50).await.unwrap();
         assert!(events.iter().any(|e| e.action == "login.failed" && e.details.contains("unknown_user")));
 
-        // Lockout after the preset's attempts (5 in Tårnby's), for 30 minutes: the
-        // one-time password above was the first failure.
-        let mut last = StatusCode::OK;
-        for _ in 0..3 {
-            last = login(json!({ "username": user, "password": "wrong" })).await.status();
+        // Lockout after the preset's attempts (5 in Tårnby's), for 30 minutes. A locked
+        // user gets the answer of a wrong password, so a lock does not tell that the name
+        // exists (F-13); the lock is audited.
+        for _ in 0..5 {
+            problem(login(json!({ "username": user, "password": "wrong" })).await, StatusCode::UNAUTHORIZED).await;
         }
-        assert_eq!(last, StatusCode::UNAUTHORIZED);
-        let v = problem(login(json!({ "username": user, "password": "wrong" })).await, StatusCode::LOCKED).await;
-        assert_eq!(v["code"], "locked");
-        problem(login(json!({ "username": user, "password": "Vinterferie2026" })).await, StatusCode::LOCKED).await;
+        let locked = problem(login(json!({ "username": user, "password": "Vinterferie2026" })).await, StatusCode::UNAUTHORIZED).await;
+        let unknown = problem(login(json!({ "username": "mallory", "password": "Vinterferie2026" })).await, StatusCode::UNAUTHORIZED).await;
+        assert_eq!(locked, unknown, "one answer for a locked and an unknown user");
         let events = t.app.store().recent_audit(None, 50).await.unwrap();
         assert!(events.iter().any(|e| e.action == "login.locked"));
     }
@@ -338,8 +365,21 @@ backend_tests! {
         let mut m = json!({ "name": "Tårnby Kommune", "org_number": "29189838", "dpo": { "name": "DPO", "email": "dpo@taarnby.dk" }, "policy_preset": "atlantis" });
         let v = problem(t.put("/api/v1/municipality", &t.coordinator, &m).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("unknown-preset"), Some("policy_preset")));
+        // F-03: the coordinator keeps the profile but does not change the preset; the
+        // administrator does, and the change is audited from what to what.
         m["policy_preset"] = json!("taarnby");
-        assert_eq!(t.put("/api/v1/municipality", &t.coordinator, &m).await.status(), StatusCode::OK);
+        let v = problem(t.put("/api/v1/municipality", &t.coordinator, &m).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("policy-by-administrator"), Some("policy_preset")));
+        assert_eq!(t.get("/api/v1/policy", &t.coordinator).await.json::<Value>().await.unwrap()["preset"], "viborg", "unchanged");
+        m["policy_preset"] = json!("viborg");
+        assert_eq!(t.put("/api/v1/municipality", &t.coordinator, &m).await.status(), StatusCode::OK, "the profile as it is");
+        m["policy_preset"] = json!("taarnby");
+        let res = t.req(Method::PUT, "/api/v1/municipality", &t.admin).header("If-Match", "\"1\"").json(&m).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let events = t.app.store().recent_audit(None, 5).await.unwrap();
+        let change = events.iter().find(|e| e.action == "registry.update" && e.resource_kind == "municipality").unwrap();
+        let details: Value = serde_json::from_str(&change.details).unwrap();
+        assert_eq!(details["policy_preset"], json!({ "from": "VIBORG", "to": "TAARNBY" }), "{details}");
         let policy: Value = t.get("/api/v1/policy", &t.coordinator).await.json().await.unwrap();
         assert_eq!(policy["preset"], "taarnby");
         assert_eq!(policy["policy"]["accounts"]["username_quarantine_months"]["value"], 24);

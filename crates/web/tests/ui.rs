@@ -153,14 +153,15 @@ backend_tests! {
         type Case<'a> = (&'a str, UserRole, Option<Uuid>, Option<Uuid>, Option<Uuid>, &'a [&'a str]);
         let cases: Vec<Case> = vec![
             ("bestiller", UserRole::SupplierOrderer, Some(s.supplier_a), None, Some(s.person_a), &["/", "/requests", "/staff", "/accounts", "/registry"]),
-            ("leder", UserRole::DepartmentHead, None, Some(s.department), None, &["/", "/inbox", "/requests", "/accounts", "/registry"]),
+            ("leder", UserRole::DepartmentHead, None, Some(s.department), None, &["/", "/inbox", "/requests", "/accounts", "/emergency", "/registry"]),
             ("koordinator", UserRole::SecurityCoordinator, None, None, None, &["/", "/inbox", "/requests", "/accounts", "/tasks", "/emergency", "/registry", "/audit", "/oversight"]),
             ("drift", UserRole::ItOperator, None, None, None, &["/", "/requests", "/accounts", "/tasks", "/registry", "/oversight"]),
-            ("natadmin", UserRole::LocalAdministrator, None, Some(s.department), Some(s.person_b), &["/emergency"]),
+            ("natadmin", UserRole::LocalAdministrator, None, Some(s.department), Some(s.person_b), &["/accounts", "/emergency"]),
             ("sikkerhed", UserRole::SecurityOfficer, None, None, None, &["/", "/requests", "/accounts", "/emergency", "/registry", "/audit", "/oversight"]),
             ("dpo", UserRole::Dpo, None, None, None, &["/", "/requests", "/accounts", "/registry", "/audit"]),
             ("revisor", UserRole::Auditor, None, None, None, &["/", "/requests", "/accounts", "/emergency", "/registry", "/audit"]),
-            ("admin2", UserRole::Administrator, None, None, None, &["/", "/requests", "/accounts", "/tasks", "/registry", "/audit", "/oversight", "/admin/users"]),
+            // F-09: the administrator runs the installation; the log is not theirs.
+            ("admin2", UserRole::Administrator, None, None, None, &["/", "/requests", "/accounts", "/registry", "/admin/users"]),
         ];
         for (username, role, supplier, department, person, expected) in cases {
             let pw = create_user(&t.app, username, role, supplier, department, person).await;
@@ -182,16 +183,18 @@ backend_tests! {
         for _ in 0..4 {
             let p = web.submit("/login", "/login", &[("username", "revisor"), ("password", "wrong")]).await;
             assert_eq!(p.status, StatusCode::UNAUTHORIZED);
-            assert!(p.body.contains("The username or password is wrong."), "{}", p.body);
+            assert!(p.body.contains("The username or password is wrong"), "{}", p.body);
         }
+        // F-13: the lock answers like a wrong password, so it tells nobody that the name exists.
         let p = web.submit("/login", "/login", &[("username", "revisor"), ("password", "wrong")]).await;
-        assert!(p.body.contains("Too many failed attempts") || p.body.contains("locked"), "{}", p.body);
+        assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+        assert!(p.body.contains("or the user is locked for a while after too many attempts"), "{}", p.body);
         assert_eq!(failed_logins(&t.app).await, before + 5);
         let user = t.app.store().user_by_username("revisor").await.unwrap().unwrap();
         assert!(user.login.is_locked(t.app.now()));
         // Unknown names are refused the same way and audited too.
         let p = web.submit("/login", "/login", &[("username", "nobody"), ("password", "x")]).await;
-        assert!(p.body.contains("The username or password is wrong."));
+        assert!(p.body.contains("or the user is locked for a while after too many attempts"), "the same answer as a locked user");
         assert_eq!(failed_logins(&t.app).await, before + 6);
         // Empty fields: a clear message, nothing counted.
         let p = web.submit("/login", "/login", &[("username", ""), ("password", "")]).await;
@@ -321,8 +324,13 @@ backend_tests! {
             .await;
         assert_eq!(cross.status, StatusCode::FORBIDDEN, "the right token from another site");
         assert_eq!(t.app.store().user_by_username("leder").await.unwrap().unwrap().language, before, "nothing changed");
-        let p = web.post("/language", &[("lang", "sv"), ("back", "//evil.example/"), ("csrf", &token)]).await;
-        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/"), "never an open redirect");
+        // F-06: only paths of this site; anything else is refused, never followed.
+        for evil in ["//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/x\r\nSet-Cookie: a=b", "https://evil.example/"] {
+            let p = web.post("/language", &[("lang", "sv"), ("back", evil), ("csrf", &token)]).await;
+            assert_eq!((p.status, p.location.as_str()), (StatusCode::BAD_REQUEST, ""), "never an open redirect: {evil:?}");
+        }
+        let p = web.post("/language", &[("lang", "sv"), ("back", "/requests"), ("csrf", &token)]).await;
+        assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, "/requests"));
         assert_eq!(t.app.store().user_by_username("leder").await.unwrap().unwrap().language.as_deref(), Some("sv"));
         assert!(web.get("/").await.body.contains("<html lang=\"sv\">"), "the user's language wins over the browser's");
         // Logging out also needs the token.
@@ -493,24 +501,36 @@ backend_tests! {
         let p = web.submit(muni, muni, &form).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
         assert!(p.body.contains(r#"id="f-policy_preset-error""#));
+        // F-03: the coordinator keeps the profile with the preset in force; changing it
+        // is the administrator's.
         form.pop();
         form.push(("policy_preset", "viborg"));
         let p = web.submit(muni, muni, &form).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+        assert!(p.body.contains("Only Portvagt&#39;s administrator can change the municipality&#39;s policy preset."), "{}", p.body);
+        form.pop();
+        form.push(("policy_preset", "taarnby"));
+        let p = web.submit(muni, muni, &form).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let muni_page = p.location.trim_end_matches("?done=created").to_string();
+        let shown = web.get(&muni_page).await.body;
+        assert!(shown.contains("The policy preset is changed by Portvagt&#39;s administrator."), "{shown}");
+        assert!(!shown.contains(r#"<option value="viborg""#), "no other preset to pick");
+        // The administrator changes it; the page shows what changes and asks first.
+        let pw_admin = create_user(&t.app, "admin2", UserRole::Administrator, None, None, None).await;
+        let admin = Browser::new(&t.base);
+        login(&admin, &t.app, "admin2", &pw_admin).await;
+        let mut change = base.to_vec();
+        change.push(("policy_preset", "viborg"));
+        let p = admin.submit(&muni_page, &muni_page, &change).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert!(p.body.contains("<td>Emergency and support accounts – Local administrators (at most)</td><td>5</td><td>0</td>"), "what changes, rule by rule");
+        assert!(p.body.contains(r#"name="confirm_preset" value="yes""#));
+        assert_eq!(t.app.active_preset().await.unwrap().id, "taarnby", "nothing changed before it is confirmed");
+        change.push(("confirm_preset", "yes"));
+        let p = admin.submit(&muni_page, &muni_page, &change).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
         assert_eq!(t.app.active_preset().await.unwrap().id, "viborg");
-        // Changing the preset in force shows what changes and asks first.
-        let muni_page = p.location.trim_end_matches("?done=created").to_string();
-        let mut change = base.to_vec();
-        change.push(("policy_preset", "taarnby"));
-        let p = web.submit(&muni_page, &muni_page, &change).await;
-        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
-        assert!(p.body.contains("<td>Emergency and support accounts – Local administrators (at most)</td><td>0</td><td>5</td>"), "what changes, rule by rule");
-        assert!(p.body.contains(r#"name="confirm_preset" value="yes""#));
-        assert_eq!(t.app.active_preset().await.unwrap().id, "viborg", "nothing changed before it is confirmed");
-        change.push(("confirm_preset", "yes"));
-        let p = web.submit(&muni_page, &muni_page, &change).await;
-        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-        assert_eq!(t.app.active_preset().await.unwrap().id, "taarnby");
 
         // Deactivating keeps the record, marked.
         let p = web.submit(&supplier, &format!("{supplier}/deactivate"), &[]).await;
@@ -646,7 +666,8 @@ backend_tests! {
         let p = web.submit(&page_path, &order, &[("kind", "termination")]).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
         assert!(p.location.ends_with("?done=account_ended"));
-        assert!(web.get(&p.location).await.body.contains("The account is closed in Portvagt."));
+        let closed = web.get(&p.location).await.body;
+        assert!(closed.contains("The account is closed in Portvagt."), "{closed}");
         let ended = requests().await.into_iter().find(|r| r.body["kind"] == "termination").unwrap();
         assert_eq!(ended.body["account_id"], account.to_string());
         assert_ne!(ended.body["state"], "submitted", "approved at once");

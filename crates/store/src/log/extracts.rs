@@ -30,7 +30,8 @@ impl Store {
         sqlx::query("INSERT INTO audit_extracts (id, subject_sealed, created_by, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id.to_string())
             .bind(self.key().seal(&id.to_string(), subject)?)
-            .bind(actor.id.to_string())
+            // The person behind the maker, so that their other tokens count as them.
+            .bind(actor.who().to_string())
             .bind(now.to_string())
             .execute(&mut *tx.tx)
             .await?;

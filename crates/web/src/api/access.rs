@@ -28,6 +28,10 @@ pub struct LoginInput {
     pub password: String,
     #[serde(default)]
     pub new_password: Option<String>,
+    /// The current code of the user's authenticator app: required of every user who has
+    /// set one up in the pages, and of the roles the policy demands it of.
+    #[serde(default)]
+    pub totp_code: Option<String>,
 }
 
 impl std::fmt::Debug for LoginInput {
@@ -113,7 +117,7 @@ impl From<store::StoredApiToken> for TokenView {
 async fn login(State(s): State<AppState>, LangOf(lang): LangOf, JsonBody(input): JsonBody<LoginInput>) -> Result<Response, Problem> {
     let issued = s
         .app
-        .login(&input.username, &input.password, input.new_password.as_deref())
+        .login(&input.username, &input.password, input.new_password.as_deref(), input.totp_code.as_deref())
         .await
         .map_err(|e| Problem::from_app(&s.catalog, lang, e))?;
     Ok((StatusCode::CREATED, Json(IssuedTokenView::from(issued))).into_response())
@@ -159,12 +163,14 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         )
         .request_body(Some(openapi::body(login_input)))
         .response("201", openapi::json("The token, shown once", issued.clone()))
-        .response("401", openapi::problem("Unknown user or wrong password"))
+        .response("401", openapi::problem("Unknown user, wrong password, or locked after too many failed attempts (one answer for all)"))
         .response(
             "422",
-            openapi::problem("The one-time password must be replaced (`new_password`), or the new one breaks the password rules"),
+            openapi::problem(
+                "The one-time password must be replaced (`new_password`), the new one breaks the password rules, or the second factor (`totp_code`) is missing, wrong or not set up yet",
+            ),
         )
-        .response("423", openapi::problem("Locked after too many failed attempts"))
+        .response("423", openapi::problem("Locked after too many wrong codes from the authenticator app"))
         .build(),
     );
     let token_input = doc.schema::<TokenInput>();

@@ -43,6 +43,7 @@ async fn list_accounts(State(s): State<AppState>, caller: Caller, RawQuery(query
             person_id: q.take("person_id", uuid)?,
             system_id: q.take("system_id", uuid)?,
             agreement_id: q.take("agreement_id", uuid)?,
+            department_id: q.take("department_id", uuid)?,
             supplier_id: q.take("supplier_id", uuid)?,
             statuses: status.into_iter().collect(),
             kind,

@@ -78,11 +78,18 @@ pub(super) fn show_login(s: &AppState, ctx: &mut Ctx, error: Option<String>, nex
 
 /// Only a path of this site: never an open redirect.
 pub(super) fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.starts_with("/login") {
-        next.to_string()
-    } else {
-        String::new()
+    match local_path(next) {
+        Some(p) if !p.starts_with("/login") => p.to_string(),
+        _ => String::new(),
     }
+}
+
+/// A path of this site to send the browser back to, or `None` (F-06): it starts with one
+/// `/`, and has no `\` and no control character — browsers drop tabs and newlines from a
+/// URL, so `/<TAB>/evil.example` would become another host.
+pub(super) fn local_path(p: &str) -> Option<&str> {
+    let ok = p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(|c| c.is_control());
+    ok.then_some(p)
 }
 
 #[derive(Deserialize)]
@@ -100,6 +107,9 @@ pub(super) struct LoginForm {
 async fn login(State(s): State<AppState>, mut ctx: Ctx, Form(f): Form<LoginForm>) -> Response {
     if let Err(r) = ctx.check_csrf(&f.csrf) {
         return r;
+    }
+    if !f.next.is_empty() && local_path(&f.next).is_none() {
+        return bad_link(&ctx);
     }
     if f.username.trim().is_empty() || f.password.is_empty() {
         let msg = ctx.tr.t("ui-login-missing");
@@ -133,6 +143,8 @@ struct StepPage {
     intro: String,
     action: &'static str,
     password_change: bool,
+    /// The preset's password rules, shown before the person types (AUTH-2).
+    password_rules: String,
     totp_secret: Option<String>,
     totp_uri: String,
     /// The otpauth URI as a QR code (SVG drawn here), for the app's camera.
@@ -155,6 +167,7 @@ fn step_page(ctx: &Ctx, title: &str, intro: &str, action: &'static str, error: O
         intro: ctx.tr.t(intro),
         action,
         password_change: action == "/login/password",
+        password_rules: String::new(),
         totp_secret: None,
         totp_uri: String::new(),
         totp_qr: None,
@@ -168,11 +181,13 @@ fn with_status(mut res: Response, failed: bool) -> Response {
     res
 }
 
-async fn password_page(ctx: Ctx) -> Response {
+async fn password_page(State(s): State<AppState>, ctx: Ctx) -> Response {
     if let Err(r) = at_stage(&ctx, LoginStage::ChangePassword) {
         return r;
     }
-    render(&step_page(&ctx, "ui-password-title", "ui-password-intro", "/login/password", None))
+    let mut page = step_page(&ctx, "ui-password-title", "ui-password-intro", "/login/password", None);
+    page.password_rules = super::pages::own_password::rules_text(&s, &ctx.tr).await.join(" · ");
+    render(&page)
 }
 
 #[derive(Deserialize)]
@@ -194,13 +209,28 @@ async fn change_password(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Pass
         Err(r) => return r,
     };
     match s.app.change_first_password(&session, &f.new_password, &f.repeat_password).await {
-        Ok(next) => Redirect::to(stage_page(next)).into_response(),
+        Ok(step) => completed(&s, Redirect::to(stage_page(step.stage)).into_response(), step.new_secret),
         Err(AppError::Unauthenticated) => Redirect::to("/login").into_response(),
         Err(e) => {
             let msg = form_error(&ctx, &s.catalog, e).message;
-            with_status(render(&step_page(&ctx, "ui-password-title", "ui-password-intro", "/login/password", Some(msg))), true)
+            let mut page = step_page(&ctx, "ui-password-title", "ui-password-intro", "/login/password", Some(msg));
+            page.password_rules = super::pages::own_password::rules_text(&s, &ctx.tr).await.join(" · ");
+            with_status(render(&page), true)
         }
     }
+}
+
+/// A link whose target is not a page of this site: refused before anything happens.
+pub(super) fn bad_link(ctx: &Ctx) -> Response {
+    super::error_page(ctx, axum::http::StatusCode::BAD_REQUEST, &ctx.tr.t("ui-bad-link-title"), &ctx.tr.t("ui-bad-link"))
+}
+
+/// A login step that completed the login carries the session's new secret (F-14).
+fn completed(s: &AppState, mut res: Response, new_secret: Option<String>) -> Response {
+    if let Some(secret) = new_secret {
+        res.headers_mut().append(header::SET_COOKIE, set_cookie(s, SESSION_COOKIE, &secret, None));
+    }
+    res
 }
 
 async fn enrol_page(State(s): State<AppState>, ctx: Ctx) -> Response {
@@ -250,7 +280,7 @@ async fn enrol(State(s): State<AppState>, ctx: Ctx, Form(f): Form<CodeForm>) -> 
         Err(r) => return r,
     };
     match s.app.confirm_totp(&session, &f.code).await {
-        Ok(_) => Redirect::to("/").into_response(),
+        Ok(step) => completed(&s, Redirect::to("/").into_response(), step.new_secret),
         Err(e @ AppError::Locked(_)) => app_error_page(&ctx, e),
         Err(e) => {
             let msg = form_error(&ctx, &s.catalog, e).message;
@@ -275,7 +305,7 @@ async fn totp(State(s): State<AppState>, ctx: Ctx, Form(f): Form<CodeForm>) -> R
         Err(r) => return r,
     };
     match s.app.verify_totp(&session, &f.code).await {
-        Ok(_) => Redirect::to("/").into_response(),
+        Ok(step) => completed(&s, Redirect::to("/").into_response(), step.new_secret),
         Err(e @ AppError::Locked(_)) => app_error_page(&ctx, e),
         Err(e) => {
             let msg = form_error(&ctx, &s.catalog, e).message;

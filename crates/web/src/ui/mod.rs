@@ -26,7 +26,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use domain::authz::{Action, Actor, ResourceKind, UserRole};
+use domain::authz::{Action, Actor, Permission, ResourceKind, UserRole};
 use i18n::{Catalog, Lang};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -247,7 +247,11 @@ impl Ctx {
     pub fn actor(&self) -> Result<Actor, Response> {
         match &self.session {
             Some(s) => s.actor().map_err(|_| Redirect::to(auth::stage_page(s.stage)).into_response()),
-            None => Err(Redirect::to(&format!("/login?next={}", urlencode(&self.path))).into_response()),
+            // The page, without its query: a search's terms stay out of the login's URL (F-07).
+            None => {
+                let page = self.path.split('?').next().unwrap_or("/");
+                Err(Redirect::to(&format!("/login?next={}", urlencode(page))).into_response())
+            }
         }
     }
 
@@ -323,17 +327,18 @@ type MayUse = fn(&app::App, &Actor) -> bool;
 /// The menu, in order: each page with the check that decides whether the actor may use
 /// it — the rights table or the use-case's own rule, never a list of roles kept here.
 const NAV: &[(&str, &str, MayUse)] = &[
-    ("/", "nav-dashboard", |a, x| a.may(x, Action::Read, ResourceKind::Account)),
-    ("/inbox", "nav-inbox", |a, x| a.may_approve_requests(x)),
+    // Whoever creates temp accounts starts on that page, not on an overview.
+    ("/", "nav-dashboard", |a, x| a.may(x, Action::Read, ResourceKind::Account) && !a.can(x, Permission::CreateEmergency)),
+    ("/inbox", "nav-inbox", |a, x| a.can(x, Permission::ApproveRequests)),
     ("/requests", "nav-requests", |a, x| a.may(x, Action::Read, ResourceKind::Request)),
     ("/staff", "nav-staff", |a, x| x.supplier().is_some() && a.may(x, Action::Create, ResourceKind::Person)),
     ("/accounts", "nav-accounts", |a, x| a.may(x, Action::Read, ResourceKind::Account)),
-    ("/tasks", "nav-tasks", |a, x| a.may_handle_tasks(x)),
-    ("/emergency", "nav-emergency", |a, x| a.may_see_emergency(x)),
+    ("/tasks", "nav-tasks", |a, x| a.can(x, Permission::HandleTasks)),
+    ("/emergency", "nav-emergency", |a, x| a.can(x, Permission::SeeEmergency)),
     ("/registry", "nav-registry", |a, x| a.may(x, Action::Read, ResourceKind::Person)),
-    ("/audit", "nav-audit", |a, x| a.may_search_audit(x).is_ok()),
+    ("/audit", "nav-audit", |a, x| a.can(x, Permission::SearchLog)),
     ("/oversight", "nav-oversight", |a, x| a.may_follow_up(x)),
-    ("/admin/users", "nav-users", |a, x| a.may(x, Action::Create, ResourceKind::ApiToken)),
+    ("/admin/users", "nav-users", |a, x| a.can(x, Permission::ManageUsers)),
 ];
 
 /// The menu of an actor: only what they may use.
@@ -466,8 +471,10 @@ async fn set_language(State(s): State<AppState>, ctx: Ctx, Form(f): Form<LangFor
         return app_error_page(&ctx, e);
     }
     // Only paths of this site: never an open redirect.
-    let back = if f.back.starts_with('/') && !f.back.starts_with("//") { f.back } else { "/".into() };
-    let mut res = Redirect::to(&back).into_response();
+    let Some(back) = auth::local_path(&f.back).or(f.back.is_empty().then_some("/")) else {
+        return auth::bad_link(&ctx);
+    };
+    let mut res = Redirect::to(back).into_response();
     res.headers_mut().append(header::SET_COOKIE, set_cookie(&s, LANG_COOKIE, lang.code(), Some(365 * 24 * 3600)));
     res
 }

@@ -52,6 +52,11 @@ impl TestApp {
     }
 
     pub async fn scoped_token(&self, role: UserRole, supplier: Option<Uuid>, department: Option<Uuid>, person: Option<Uuid>) -> String {
+        // A token of a four-eyes role names its person: each test token is a person of its own.
+        let person = match person {
+            None if role.needs_a_person() => Some(self.staff_person(&format!("Test {}", role.as_str())).await),
+            p => p,
+        };
         let req = TokenRequest {
             name: Name::parse(&format!("test {}", role.as_str())).unwrap(),
             role,
@@ -62,6 +67,18 @@ impl TestApp {
             expires_at: None,
         };
         self.app.create_token(&Actor::system("test"), req).await.unwrap().token
+    }
+
+    /// A person of the municipality's own staff (no supplier).
+    pub async fn staff_person(&self, name: &str) -> Uuid {
+        let p = domain::registry::Person {
+            name: Name::parse(name).unwrap(),
+            email: None,
+            affiliations: Vec::new(),
+            national_id: None,
+            national_id_on_file: false,
+        };
+        self.app.create(&Actor::system("test"), p).await.unwrap().id
     }
 
     pub fn req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {

@@ -5,6 +5,7 @@
 use super::*;
 use app::Outstanding;
 use domain::account::AccountStatus;
+use domain::authz::Permission;
 use store::AccountRow;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -188,19 +189,19 @@ pub(super) async fn account_page(
             actions.push((tr.t(heading), None, f));
         }
     }
-    if s.app.may_lock(actor) && matches!(a.status, AccountStatus::Active | AccountStatus::AwaitingActivation) {
+    if s.app.can(actor, Permission::LockAccount) && matches!(a.status, AccountStatus::Active | AccountStatus::AwaitingActivation) {
         let mut f = action_form(tr, id, "lock", "ui-lock", "button-secondary");
         f.fields.push(FieldSpec::new(tr, "reason", "textarea").required().hint(tr.t("ui-lock-hint")));
         actions.push((tr.t("ui-lock-heading"), Some(tr.t("ui-lock-intro")), f));
     }
-    if s.app.may_lock(actor) && a.status == AccountStatus::Locked {
+    if s.app.can(actor, Permission::UnlockAccount) && a.status == AccountStatus::Locked {
         actions.push((
             tr.t("ui-unlock-heading"),
             Some(tr.t("ui-unlock-intro")),
             action_form(tr, id, "unlock", "ui-unlock", "button-primary"),
         ));
     }
-    if s.app.may_revoke(actor) && a.status != AccountStatus::Terminated {
+    if s.app.can(actor, Permission::RevokeAccount) && a.status != AccountStatus::Terminated {
         let mut f = action_form(tr, id, "revoke", "ui-revoke", "button-primary pv-danger");
         f.fields.push(FieldSpec::new(tr, "reason", "textarea").required());
         f.confirm =
@@ -208,7 +209,7 @@ pub(super) async fn account_page(
         actions.push((tr.t("ui-revoke-heading"), Some(tr.t("ui-revoke-intro")), f));
     }
     let live_of_person = siblings.iter().filter(|x| x.status != AccountStatus::Terminated).count() as u64;
-    if s.app.may_revoke(actor) && live_of_person > 0 {
+    if s.app.can(actor, Permission::ClosePersonAccounts) && live_of_person > 0 {
         let mut f = action_form(tr, id, "revoke_all", "ui-revoke-all", "button-primary pv-danger");
         f.fields.push(FieldSpec::new(tr, "reason", "textarea").required());
         f.confirm = Some(tr.catalog.text(

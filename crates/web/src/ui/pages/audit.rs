@@ -25,8 +25,8 @@ struct AuditQuery {
 }
 
 async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<AuditQuery>) -> Response {
-    if let Err(e) = s.app.may_search_audit(&actor) {
-        return app_error_page(&ctx, e);
+    if !s.app.can(&actor, domain::authz::Permission::SearchLog) {
+        return app_error_page(&ctx, app::AppError::Forbidden);
     }
     let tr = &ctx.tr;
     let form = FormSpec {
@@ -131,7 +131,7 @@ async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: Signed
     } else {
         sections.push(Section { id: Some("audit-results"), ..Default::default() });
     }
-    if matches!(actor.role, UserRole::Dpo | UserRole::SecurityOfficer) {
+    if s.app.can(&actor, domain::authz::Permission::MakeExtract) {
         let form = FormSpec {
             action: "/audit/extracts".into(),
             submit: tr.t("ui-create-extract"),

@@ -7,7 +7,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 async fn dashboard(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn) -> Response {
-    if actor.role == UserRole::LocalAdministrator {
+    if s.app.can(&actor, domain::authz::Permission::CreateEmergency) {
         return Redirect::to("/emergency").into_response();
     }
     let tr = &ctx.tr;

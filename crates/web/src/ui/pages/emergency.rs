@@ -69,7 +69,7 @@ fn emergency_input(
 }
 
 async fn emergency(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
-    if actor.role != UserRole::LocalAdministrator {
+    if !s.app.can(&actor, domain::authz::Permission::CreateEmergency) {
         return reconciliation_page(&s, &ctx, &actor, done_message(&ctx, &q.done)).await;
     }
     let policy = match s.app.active_preset().await {
@@ -328,7 +328,7 @@ async fn reconciliation_page(s: &AppState, ctx: &Ctx, actor: &Actor, success: Op
         Ok(l) => l,
         Err(e) => return app_error_page(ctx, e),
     };
-    let may_remind = actor.role == UserRole::SecurityCoordinator;
+    let may_remind = s.app.can(actor, domain::authz::Permission::RemindSignOff);
     let rows = lines
         .iter()
         .map(|l| {
@@ -382,7 +382,7 @@ async fn reconciliation_page(s: &AppState, ctx: &Ctx, actor: &Actor, success: Op
 /// system the temp got) holding what they need to decide, for their inbox. Empty for
 /// anyone else.
 pub(super) async fn signoff_sections(s: &AppState, ctx: &Ctx, actor: &Actor) -> Vec<Section> {
-    if actor.role != UserRole::DepartmentHead {
+    if !s.app.can(actor, domain::authz::Permission::SignOffEmergency) {
         return Vec::new();
     }
     let tr = &ctx.tr;

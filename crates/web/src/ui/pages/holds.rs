@@ -23,7 +23,7 @@ async fn holds_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &HoldForm, errors
         Ok(l) => l,
         Err(e) => return app_error_page(ctx, e),
     };
-    let may_place = matches!(actor.role, UserRole::SecurityOfficer | UserRole::Dpo);
+    let may_place = s.app.can(actor, domain::authz::Permission::PlaceHold);
     let date = |d: i64| day_to_date(d).map(|d| tr.date(&d)).unwrap_or_default();
     let rows = list
         .iter()

@@ -34,6 +34,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(registry_list::routes())
         .merge(order::routes())
         .merge(oversight::routes())
+        .merge(own_password::routes())
         .merge(policy::routes())
         .merge(request_page::routes())
         .merge(requests::routes())
@@ -288,6 +289,7 @@ mod emergency;
 mod holds;
 mod order;
 mod oversight;
+pub(super) mod own_password;
 mod policy;
 mod preset_change;
 mod registry;

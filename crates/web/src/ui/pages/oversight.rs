@@ -155,7 +155,7 @@ async fn support_section(s: &AppState, tr: &Tr, actor: &Actor, waiting: &[store:
     let ids: Vec<Uuid> = waiting.iter().flat_map(|a| [a.person_id, a.system_id]).collect();
     let names = s.app.names(&ids).await.unwrap_or_default();
     let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
-    let may_approve = actor.role == UserRole::SecurityOfficer;
+    let may_approve = s.app.can(actor, domain::authz::Permission::ApproveSupport);
     let rows = waiting
         .iter()
         .map(|a| {
@@ -194,7 +194,7 @@ async fn support_section(s: &AppState, tr: &Tr, actor: &Actor, waiting: &[store:
 
 async fn deletions_section(s: &AppState, tr: &Tr, actor: &Actor, overdue: &[app::OverdueDeletion]) -> Section {
     let names = s.app.names(&overdue.iter().map(|o| o.supplier_id).collect::<Vec<_>>()).await.unwrap_or_default();
-    let may_confirm = actor.role == UserRole::SecurityCoordinator;
+    let may_confirm = s.app.can(actor, domain::authz::Permission::ConfirmDeletion);
     let rows = overdue
         .iter()
         .map(|o| {

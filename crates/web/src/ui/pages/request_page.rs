@@ -110,11 +110,12 @@ async fn show_request(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success:
 
 /// The approval step this actor may take now, if any.
 fn decision_step(actor: &Actor, r: &AccessRequest) -> Option<&'static str> {
-    match (actor.role, r.state) {
-        (UserRole::DepartmentHead, RequestState::Submitted) => Some("approve_as_department"),
-        (UserRole::SecurityCoordinator, RequestState::DepartmentApproved) => Some("approve_as_coordinator"),
-        _ => None,
-    }
+    let (step, name) = match r.state {
+        RequestState::Submitted => (Step::ApproveAsDepartment, "approve_as_department"),
+        RequestState::DepartmentApproved => (Step::ApproveAsCoordinator, "approve_as_coordinator"),
+        _ => return None,
+    };
+    domain::request::may_take(r, actor, step).is_ok().then_some(name)
 }
 
 /// ACC-4: the person's evidence, each kind ✓ with its date and who recorded it, or ✗.

@@ -86,7 +86,7 @@ async fn request_list(s: AppState, SignedIn { ctx, actor }: SignedIn, q: ListQue
     let mut p = page(&ctx, title, sections);
     p.success = done_message(&ctx, &q.done);
     p.error = error_message(&ctx, &q.error);
-    if matches!(actor.role, UserRole::SupplierOrderer | UserRole::DepartmentHead) && !inbox {
+    if s.app.may(&actor, domain::authz::Action::Create, domain::authz::ResourceKind::Request) && !inbox {
         p.actions.push(("/requests/new".into(), tr.t("ui-order-title")));
     }
     render(&p)

@@ -206,6 +206,7 @@ pub(super) async fn update_record<R: Record + DeserializeOwned>(
     let base = serde_json::to_value(&entry.data).unwrap_or(Value::Null);
     // OPS-3: a change of the preset in force is shown and confirmed first.
     if R::KIND == ResourceKind::Municipality
+        && s.app.can(actor, domain::authz::Permission::ChangePolicy)
         && let Some(current) = base.get("policy_preset").and_then(Value::as_str)
         && let Some(page) = super::preset_change::confirmation(s, ctx, id, current, &posted).await
     {

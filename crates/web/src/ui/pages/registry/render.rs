@@ -78,8 +78,19 @@ pub(super) async fn form_fields(
             }
             Input::Preset => {
                 spec.kind = "select";
-                let opts = s.app.presets().iter().map(|p| (p.id.clone(), p.name.clone())).collect();
+                // OPS-3: only the administrator changes the preset; others see it as it is.
+                let may_change = s.app.can(actor, domain::authz::Permission::ChangePolicy) || vals.is_empty();
+                let opts = s
+                    .app
+                    .presets()
+                    .iter()
+                    .filter(|p| may_change || vals.iter().any(|v| v.eq_ignore_ascii_case(&p.id)))
+                    .map(|p| (p.id.clone(), p.name.clone()))
+                    .collect();
                 spec = spec.options(opts, &vals);
+                if !may_change {
+                    spec.hint = Some(tr.t("ui-preset-admin-only"));
+                }
             }
             Input::Ref(kind) => {
                 spec.kind = "select";

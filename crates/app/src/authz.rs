@@ -1,0 +1,137 @@
+//! The one place where a use-case asks whether its actor may act (AUTH-4): the rights
+//! table's CRUD rows and named permissions, turned into how far the actor reaches, and
+//! refusals for objects outside that reach recorded as evidence (F-08, SEC-1).
+
+use crate::{App, AppError, Result};
+use domain::authz::{Action, Actor, ActorKind, Permission, ResourceKind, Scope, authorize, permits};
+use domain::error::FieldError;
+use serde_json::json;
+use store::AuditRecord;
+use uuid::Uuid;
+
+/// How far an actor reaches with one right: everything, or the rows owned by some
+/// suppliers (their own, or those whose agreements belong to their department), and for
+/// department-bound rows (requests, accounts) their department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reach {
+    pub scope: Scope,
+    pub suppliers: Vec<Uuid>,
+    pub department: Option<Uuid>,
+}
+
+impl Reach {
+    /// Whether a row owned by `owners` is within reach. A department reaches the
+    /// municipality's own staff too (persons of no supplier).
+    pub fn owns(&self, owners: &[Uuid]) -> bool {
+        match self.scope {
+            Scope::All => true,
+            Scope::OwnDepartment if owners.is_empty() => true,
+            _ => owners.iter().any(|o| self.suppliers.contains(o)),
+        }
+    }
+    /// Whether a department-bound row (a request, an account) is within reach.
+    pub fn covers_department(&self, department: Option<Uuid>) -> bool {
+        match self.scope {
+            Scope::All => true,
+            Scope::OwnDepartment => department.is_some() && department == self.department,
+            Scope::OwnSupplier | Scope::OwnPerson => false,
+        }
+    }
+    /// The owners to list by, or `None` for every row.
+    pub fn owned_by(&self) -> Option<&[Uuid]> {
+        (self.scope != Scope::All).then_some(self.suppliers.as_slice())
+    }
+}
+
+impl App {
+    /// Whether the rights table lets the actor take this action on this kind at all (the
+    /// pages offer only what would be allowed; the use-case checks again).
+    pub fn may(&self, actor: &Actor, action: Action, kind: ResourceKind) -> bool {
+        self.crud_scope(actor, action, kind).is_some()
+    }
+
+    /// Whether the actor holds a named permission (the menu and buttons ask this).
+    pub fn can(&self, actor: &Actor, permission: Permission) -> bool {
+        self.permission_scope(actor, permission).is_some()
+    }
+
+    fn crud_scope(&self, actor: &Actor, action: Action, kind: ResourceKind) -> Option<Scope> {
+        if actor.kind == ActorKind::System {
+            return Some(Scope::All);
+        }
+        authorize(actor.role, action, kind)
+    }
+
+    fn permission_scope(&self, actor: &Actor, permission: Permission) -> Option<Scope> {
+        if actor.kind == ActorKind::System {
+            return Some(Scope::All);
+        }
+        // F-05: the supplier's HR system is a machine token that stands for no person;
+        // a person's login or token never acts as it.
+        if permission == Permission::SyncStaff && (actor.kind != ActorKind::ApiToken || actor.person.is_some()) {
+            return None;
+        }
+        permits(actor.role, permission)
+    }
+
+    /// The CRUD check before a use-case runs.
+    pub(crate) fn allow(&self, actor: &Actor, action: Action, kind: ResourceKind) -> Result<Scope> {
+        self.crud_scope(actor, action, kind).ok_or(AppError::Forbidden)
+    }
+
+    /// The permission check before a use-case runs.
+    pub(crate) fn permit(&self, actor: &Actor, permission: Permission) -> Result<Scope> {
+        self.permission_scope(actor, permission).ok_or(AppError::Forbidden)
+    }
+
+    /// How far `scope` reaches for this actor.
+    pub(crate) async fn reach(&self, actor: &Actor, scope: Scope) -> Result<Reach> {
+        let suppliers = match scope {
+            Scope::All | Scope::OwnPerson => Vec::new(),
+            Scope::OwnSupplier => actor.supplier().into_iter().collect(),
+            Scope::OwnDepartment => match actor.department {
+                Some(d) => self.suppliers_of_department(d).await?,
+                None => Vec::new(),
+            },
+        };
+        Ok(Reach { scope, suppliers, department: actor.department })
+    }
+
+    /// REQ-2: a department's area: the suppliers with an agreement that belongs to it.
+    async fn suppliers_of_department(&self, department: Uuid) -> Result<Vec<Uuid>> {
+        let q = store::ListQuery { kind: "agreement", limit: 100_000, ..Default::default() };
+        let (rows, _) = self.store.list_entries(&q).await?;
+        let mut out: Vec<Uuid> = rows
+            .into_iter()
+            .filter(|r| r.body.get("department_id").and_then(|d| d.as_str()) == Some(department.to_string().as_str()))
+            .flat_map(|r| r.owners)
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// F-08: a refusal of an authenticated caller for an object outside their reach is
+    /// evidence: recorded (who, what, which id) and answered as if the object did not
+    /// exist. Recording never changes the answer.
+    pub(crate) async fn refuse(&self, actor: &Actor, what: &str, kind: &str, id: Option<Uuid>) -> AppError {
+        self.record_refusal(actor, what, kind, id).await;
+        AppError::NotFound
+    }
+
+    /// As [`App::refuse`], for a refusal that names its reason on a field.
+    pub(crate) async fn refuse_with(&self, actor: &Actor, what: &str, kind: &str, id: Option<Uuid>, e: FieldError) -> AppError {
+        self.record_refusal(actor, what, kind, id).await;
+        AppError::Invalid(e)
+    }
+
+    pub(crate) async fn record_refusal(&self, actor: &Actor, what: &str, kind: &str, id: Option<Uuid>) {
+        if actor.kind == ActorKind::System {
+            return;
+        }
+        let e = AuditRecord::new(actor, "access.denied", kind, id, self.now()).outcome("denied").details(json!({ "attempted": what }));
+        if let Err(err) = self.store.record_audit(&e).await {
+            tracing::warn!(error = %err, "could not record a refused attempt");
+        }
+    }
+}
