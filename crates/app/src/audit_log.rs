@@ -126,6 +126,13 @@ fn check(n: usize, l: Line, now: Timestamp, errors: &mut Vec<LineError>) -> Opti
     if !(details.is_null() || details.is_object()) || details.to_string().len() > 4_096 {
         errors.push(err(n, "details", codes::LINE_DETAILS));
     }
+    // F-17, LOG-5: a national identity number belongs in `subject`, where it is sealed;
+    // in the free-text fields it would be stored in clear, so the line is refused.
+    for (field, text) in [("username", username.clone()), ("action", action.clone()), ("details", details.to_string())] {
+        if domain::ident::NationalId::appears_in(&text) {
+            errors.push(err(n, field, codes::NATIONAL_ID_IN_TEXT));
+        }
+    }
     (errors.len() == before).then(|| InboundEvent {
         occurred_at: occurred_at.expect("checked"),
         username,
@@ -266,7 +273,7 @@ pub struct AuditFilter {
 }
 
 /// An event as the search shows it: the data subject masked, the criterion withheld.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEventView {
     pub seq: u64,
@@ -330,33 +337,6 @@ fn mask(canonical: &str) -> String {
         Some(n) => n.masked(),
         None => "***".into(),
     }
-}
-
-/// Writes events as CSV; a cell that a spreadsheet would read as a formula
-/// (`=`, `+`, `-`, `@`, tab, carriage return) is prefixed with `'`.
-pub fn csv_export(items: &[AuditEventView]) -> String {
-    fn safe(s: &str) -> String {
-        if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
-    }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let header = ["seq", "occurred_at", "source", "actor", "actor_name", "supplier_id", "action", "subject", "client_ip", "outcome"];
-    let _ = w.write_record(header);
-    for e in items {
-        let row = [
-            e.seq.to_string(),
-            e.occurred_at.clone(),
-            e.source.clone(),
-            e.actor.clone(),
-            e.actor_name.clone().unwrap_or_default(),
-            e.supplier_id.clone().unwrap_or_default(),
-            e.action.clone(),
-            e.subject.clone().unwrap_or_default(),
-            e.client_ip.clone().unwrap_or_default(),
-            e.outcome.clone(),
-        ];
-        let _ = w.write_record(row.iter().map(|c| safe(c)));
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 fn idempotency_key(key: Option<&str>) -> Result<&str> {

@@ -175,6 +175,12 @@ impl App {
             }
         };
         page.check_within(total)?;
+        // F-18, LOG-1: a look-up by national identity number is recorded, with the
+        // number as its blind index only.
+        if let Some(n) = &filter.national_id {
+            let details = json!({ "subject_key": self.store.subject_keys(n).first(), "results": total });
+            self.store.record_audit(&AuditRecord::new(actor, "person.lookup", R::KIND.as_str(), None, self.now()).details(details)).await?;
+        }
         Ok(Page {
             items: rows.into_iter().map(to_entry).collect::<Result<_>>()?,
             page: page.page,

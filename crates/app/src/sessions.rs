@@ -155,7 +155,12 @@ impl App {
             // The same work as for a real user, so that the time does not tell (F-13).
             crate::access::verify_password(password, crate::access::dummy_hash());
             let mut anon = Actor::system("login");
-            anon.name = username.chars().take(100).collect();
+            // F-17: a CPR number typed as the user name is not kept in clear.
+            anon.name = if domain::ident::NationalId::appears_in(username) {
+                "(national identity number withheld)".into()
+            } else {
+                username.chars().take(100).collect()
+            };
             self.store
                 .record_audit(
                     &AuditRecord::new(&anon, "login.failed", "user", None, now)

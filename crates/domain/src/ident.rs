@@ -279,6 +279,34 @@ impl NationalId {
             Err(cpr_error) => Personnummer::parse(t).map(NationalId::Personnummer).map_err(|_| cpr_error),
         }
     }
+    /// F-17, LOG-5: whether free text holds something that reads as a CPR number or
+    /// personnummer: ten or twelve digits standing together (a `-`, `+` or space before
+    /// the last four allowed), not part of a longer number, that form a valid one.
+    pub fn appears_in(text: &str) -> bool {
+        let chars: Vec<char> = text.chars().collect();
+        for start in 0..chars.len() {
+            if !chars[start].is_ascii_digit() || (start > 0 && chars[start - 1].is_ascii_digit()) {
+                continue;
+            }
+            for len in [6usize, 8] {
+                let head = start + len;
+                if head > chars.len() || !chars[start..head].iter().all(char::is_ascii_digit) {
+                    continue;
+                }
+                let sep = usize::from(chars.get(head).is_some_and(|c| matches!(c, '-' | '+' | ' ')));
+                let tail = head + sep;
+                let end = tail + 4;
+                if end > chars.len() || !chars[tail..end].iter().all(char::is_ascii_digit) || chars.get(end).is_some_and(char::is_ascii_digit) {
+                    continue;
+                }
+                let candidate: String = chars[start..end].iter().collect();
+                if NationalId::parse(&candidate).is_ok() {
+                    return true;
+                }
+            }
+        }
+        false
+    }
     /// Canonical text, the input of the blind index and the plaintext that is encrypted.
     pub fn canonical(&self) -> String {
         match self {
@@ -410,6 +438,17 @@ mod tests {
             if let Ok(c) = Cpr::parse(&s) {
                 prop_assert_eq!(Cpr::parse(c.as_str()).unwrap(), c);
             }
+        }
+    }
+
+    #[test]
+    fn national_ids_are_found_in_free_text() {
+        // REQ: LOG-5
+        for t in ["030303-3333", "journal.read.0505055555", "x 040404 4444 y", "user 19121212-1212", "{\"cpr\":\"0101901234\"}"] {
+            assert!(NationalId::appears_in(t), "{t}");
+        }
+        for t in ["journal.read", "order 12345", "phone 4512345678901", "2026-11-23", "320101-1234", "id 99999999999999"] {
+            assert!(!NationalId::appears_in(t), "{t}");
         }
     }
 }

@@ -324,9 +324,17 @@ impl Record for Person {
             .collect()
     }
     fn validate(&self) -> Result<(), FieldError> {
+        // F-17, LOG-5: a CPR number or personnummer goes in `national_id` (sealed), never
+        // in a name or an employee number, which are stored and shown in clear.
+        if crate::ident::NationalId::appears_in(self.name.as_str()) {
+            return Err(FieldError::new("name", codes::NATIONAL_ID_IN_TEXT));
+        }
         for (i, a) in self.affiliations.iter().enumerate() {
             if matches!(a.to, Some(to) if to < a.from) {
                 return Err(FieldError::new(format!("affiliations[{i}].to"), codes::ENDS_BEFORE_START));
+            }
+            if a.employee_ref.as_ref().is_some_and(|r| crate::ident::NationalId::appears_in(r.as_str())) {
+                return Err(FieldError::new(format!("affiliations[{i}].employee_ref"), codes::NATIONAL_ID_IN_TEXT));
             }
         }
         let ids: Vec<Uuid> = self.affiliations.iter().map(|a| a.supplier_id).collect();

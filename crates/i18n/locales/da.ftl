@@ -870,3 +870,4 @@ ui-pw-rule-history = ikke en af dine { $arg } seneste
 ui-pw-rule-breached = ikke en kendt lækket adgangskode
 ui-pw-rule-age = skiftes mindst hver { $arg }. dag
 field-current_password = Nuværende adgangskode
+ui-older = Ældre hændelser

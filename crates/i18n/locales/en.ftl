@@ -870,3 +870,4 @@ ui-pw-rule-history = not one of your last { $arg }
 ui-pw-rule-breached = not a known leaked password
 ui-pw-rule-age = changed at least every { $arg } days
 field-current_password = Current password
+ui-older = Older events

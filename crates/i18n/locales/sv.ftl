@@ -870,3 +870,4 @@ ui-pw-rule-history = inte ett av dina { $arg } senaste
 ui-pw-rule-breached = inte ett känt läckt lösenord
 ui-pw-rule-age = byts minst var { $arg }:e dag
 field-current_password = Nuvarande lösenord
+ui-older = Äldre händelser

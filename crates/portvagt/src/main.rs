@@ -392,15 +392,47 @@ fn create_private(path: &Path) -> Result<std::fs::File> {
 async fn open_store(config: &Config) -> Result<Store> {
     if config.is_embedded() {
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+        keep_private(&config.data_dir, 0o700)?;
     }
     let key = load_key(config)?;
-    Store::connect(&config.database_url(), key).await.with_context(|| format!("connecting to {}", config::mask_url(&config.database_url())))
+    let store = Store::connect(&config.database_url(), key)
+        .await
+        .with_context(|| format!("connecting to {}", config::mask_url(&config.database_url())))?;
+    protect_database_files(config)?;
+    Ok(store)
+}
+
+/// F-19: the embedded database holds password hashes, names and the audit log: its
+/// files are their owner's only (the folder is too, so files made later are covered).
+fn protect_database_files(config: &Config) -> Result<()> {
+    if config.is_embedded() {
+        for file in ["portvagt.db", "portvagt.db-wal", "portvagt.db-shm"] {
+            let path = config.data_dir.join(file);
+            if path.exists() {
+                keep_private(&path, 0o600)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Makes a file or folder readable by its owner only.
+#[cfg(unix)]
+fn keep_private(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).with_context(|| format!("protecting {}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn keep_private(_: &Path, _: u32) -> Result<()> {
+    Ok(())
 }
 
 async fn open_app(config: &Config) -> Result<App> {
     let presets = load_presets(config)?;
     let store = open_store(config).await?;
     let r = store.migrate().await?;
+    protect_database_files(config)?;
     if r.from != r.to {
         tracing::info!(from = r.from, to = r.to, "database migrated");
     }

@@ -91,6 +91,13 @@ fn first_run_creates_the_database_and_prints_url_and_a_one_time_login() {
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600, "the key is private");
+        // F-19: the database and its folder are private too.
+        let mode = |p: &str| std::fs::metadata(dir.path().join(p)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("data"), 0o700, "the data folder");
+        assert_eq!(mode("data/portvagt.db"), 0o600, "the database");
+        if dir.path().join("data/portvagt.db-wal").exists() {
+            assert_eq!(mode("data/portvagt.db-wal"), 0o600, "the write-ahead log");
+        }
     }
     let health = portvagt(dir.path()).args(["healthcheck", "--url", &first.url]).output().unwrap();
     assert!(health.status.success(), "{}", String::from_utf8_lossy(&health.stderr));

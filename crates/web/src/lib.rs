@@ -56,6 +56,8 @@ pub fn router_with(app: App, ui_config: ui::UiConfig) -> Router {
     let (api, json) = api_and_document();
     let oidc = ui_config.oidc.clone().map(|s| Arc::new(ui::oidc::Provider::new(s)));
     let pages = ui::routes();
+    // F-15: behind HTTPS, browsers are told to use nothing else.
+    let https = ui_config.secure_cookies;
     let state = AppState { app, catalog: Arc::new(Catalog::new()), openapi_json: Arc::new(json), ui: Arc::new(ui_config), oidc };
     Router::new()
         .merge(pages)
@@ -71,7 +73,7 @@ pub fn router_with(app: App, ui_config: ui::UiConfig) -> Router {
         )
         .route("/api/docs/swagger-init.js", get(|| async { asset("text/javascript", include_str!("../assets/swagger-init.js")) }))
         .fallback(not_found)
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(https, security_headers))
         .with_state(state)
 }
 
@@ -109,8 +111,9 @@ async fn not_found(State(s): State<AppState>, ctx: ui::Ctx) -> Response {
     Problem::from_app(&s.catalog, lang, app::AppError::NotFound).into_response()
 }
 
-/// Security headers on every response; API responses are never cached.
-async fn security_headers(req: axum::extract::Request, next: Next) -> Response {
+/// Security headers on every response; API responses are never cached; HSTS when
+/// Portvagt is reached over HTTPS.
+async fn security_headers(State(https): State<bool>, req: axum::extract::Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/v1/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -124,6 +127,9 @@ async fn security_headers(req: axum::extract::Request, next: Next) -> Response {
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     if api {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     res
 }

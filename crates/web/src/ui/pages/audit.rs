@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/audit", get(audit_search))
+        .route("/audit", get(audit_page).post(audit_search))
         .route("/audit/extracts", post(create_extract))
         .route("/audit/extracts/{id}", get(extract))
         .route("/audit/extracts/{id}/approve-names", post(approve_extract_names))
@@ -12,6 +12,7 @@ pub(super) fn routes() -> Router<AppState> {
 
 #[derive(Deserialize, Default)]
 struct AuditQuery {
+
     #[serde(default)]
     subject: String,
     #[serde(default)]
@@ -24,9 +25,20 @@ struct AuditQuery {
     before: Option<u64>,
 }
 
-async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<AuditQuery>) -> Response {
-    if !s.app.can(&actor, domain::authz::Permission::SearchLog) {
-        return app_error_page(&ctx, app::AppError::Forbidden);
+/// The search form, empty: the terms of a search never travel in the URL (F-07).
+async fn audit_page(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn) -> Response {
+    search(&s, &ctx, &actor, AuditQuery::default()).await
+}
+
+/// LOG-6: a search is posted, so a CPR number stays out of the URL, the browser's
+/// history and any access log (F-07); "older" posts the same terms again.
+async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, CsrfForm(q): CsrfForm<AuditQuery>) -> Response {
+    search(&s, &ctx, &actor, q).await
+}
+
+async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery) -> Response {
+    if !s.app.can(actor, domain::authz::Permission::SearchLog) {
+        return app_error_page(ctx, app::AppError::Forbidden);
     }
     let tr = &ctx.tr;
     let form = FormSpec {
@@ -43,7 +55,9 @@ async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: Signed
     };
     let searched = !(q.subject.is_empty() && q.action.is_empty() && q.from.is_empty() && q.to.is_empty() && q.before.is_none());
     let mut error = None;
-    let mut sections = vec![Section { heading: tr.t("ui-audit-search"), forms: vec![get_form(form)], ..Default::default() }];
+    // The results replace only their section; the search is posted either way.
+    let form = FormSpec { partial: Some("audit-results"), ..form };
+    let mut sections = vec![Section { heading: tr.t("ui-audit-search"), forms: vec![form], ..Default::default() }];
     if searched {
         let day = |v: &str, end: bool, field: &str| -> Result<Option<domain::time::Timestamp>, domain::error::FieldError> {
             match v.trim() {
@@ -67,7 +81,7 @@ async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: Signed
             })
         })();
         let result = match filter {
-            Ok(f) => s.app.audit_events(&actor, &f, false).await,
+            Ok(f) => s.app.audit_events(actor, &f, false).await,
             Err(e) => Err(AppError::Invalid(e)),
         };
         match result {
@@ -86,16 +100,16 @@ async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: Signed
                         ]
                     })
                     .collect();
-                let more = match page_.next {
-                    Some(b) => format!(
-                        "/audit?subject={}&action={}&from={}&to={}&before={b}",
-                        urlencode(&q.subject),
-                        urlencode(&q.action),
-                        urlencode(&q.from),
-                        urlencode(&q.to)
-                    ),
-                    None => String::new(),
-                };
+                // Older results: the same terms posted again, never in a link.
+                let older = page_.next.map(|b| {
+                    let mut f = button("/audit".into(), tr.t("ui-older"), false, Vec::new());
+                    f.hidden = [("subject", &q.subject), ("action", &q.action), ("from", &q.from), ("to", &q.to)]
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v.clone()))
+                        .chain(std::iter::once(("before".to_string(), b.to_string())))
+                        .collect();
+                    f
+                });
                 sections.push(Section {
                     id: Some("audit-results"),
                     heading: tr.t("ui-results"),
@@ -111,14 +125,15 @@ async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: Signed
                         ],
                         rows,
                         empty: tr.t("ui-none"),
-                        more,
+                        more: String::new(),
                     }),
+                    forms: older.into_iter().collect(),
                     ..Default::default()
                 });
             }
-            Err(e @ (AppError::Forbidden | AppError::NotFound)) => return app_error_page(&ctx, e),
+            Err(e @ (AppError::Forbidden | AppError::NotFound)) => return app_error_page(ctx, e),
             Err(e) => {
-                let msg = form_error(&ctx, &s.catalog, e).message;
+                let msg = form_error(ctx, &s.catalog, e).message;
                 sections.push(Section {
                     id: Some("audit-results"),
                     heading: tr.t("ui-results"),
@@ -131,7 +146,7 @@ async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: Signed
     } else {
         sections.push(Section { id: Some("audit-results"), ..Default::default() });
     }
-    if s.app.can(&actor, domain::authz::Permission::MakeExtract) {
+    if s.app.can(actor, domain::authz::Permission::MakeExtract) {
         let form = FormSpec {
             action: "/audit/extracts".into(),
             submit: tr.t("ui-create-extract"),
@@ -146,18 +161,10 @@ async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: Signed
             ..Default::default()
         });
     }
-    let mut p = page(&ctx, "nav-audit", sections);
+    let mut p = page(ctx, "nav-audit", sections);
     p.actions.push(("/audit/holds".into(), tr.t("nav-holds")));
     p.error = error;
     render(&p)
-}
-
-/// A search form: GET, no form token needed (it changes nothing but the audit trail of
-/// who searched, which the use-case writes itself).
-fn get_form(mut f: FormSpec) -> FormSpec {
-    f.method = "get";
-    f.partial = Some("audit-results");
-    f
 }
 
 #[derive(Deserialize)]
