@@ -26,6 +26,8 @@ export async function startPortvagt({ preset = "taarnby", env = {}, listen = "12
     PORTVAGT_DATA_DIR: join(dir, "data"),
     PORTVAGT_PRESET: preset,
     PORTVAGT_LOG: "warn",
+    // The tests log many users in from one address within seconds.
+    PORTVAGT_LIMITS: "{login={per_minute=6000,burst=1000}}",
     LANG: "en_US.UTF-8",
     ...env,
   };

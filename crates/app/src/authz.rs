@@ -97,15 +97,31 @@ impl App {
         Ok(Reach { scope, suppliers, department: actor.department })
     }
 
-    /// REQ-2: a department's area: the suppliers with an agreement that belongs to it.
+    /// REQ-2: a department's area: the suppliers with an agreement that belongs to it —
+    /// by the agreement's department, or, for an agreement that names none, by owning one
+    /// of the systems it covers.
     async fn suppliers_of_department(&self, department: Uuid) -> Result<Vec<Uuid>> {
+        let dept = department.to_string();
         let q = store::ListQuery { kind: "agreement", limit: 100_000, ..Default::default() };
         let (rows, _) = self.store.list_entries(&q).await?;
-        let mut out: Vec<Uuid> = rows
+        let q = store::ListQuery { kind: "system", limit: 100_000, ..Default::default() };
+        let owned_systems: Vec<String> = self
+            .store
+            .list_entries(&q)
+            .await?
+            .0
             .into_iter()
-            .filter(|r| r.body.get("department_id").and_then(|d| d.as_str()) == Some(department.to_string().as_str()))
-            .flat_map(|r| r.owners)
+            .filter(|r| r.body.get("owner_department_id").and_then(|d| d.as_str()) == Some(dept.as_str()))
+            .map(|r| r.id.to_string())
             .collect();
+        let belongs = |body: &serde_json::Value| match body.get("department_id").and_then(|d| d.as_str()) {
+            Some(d) => d == dept,
+            None => body
+                .pointer("/scope/systems")
+                .and_then(|v| v.as_array())
+                .is_some_and(|systems| systems.iter().filter_map(|x| x.as_str()).any(|x| owned_systems.iter().any(|o| o == x))),
+        };
+        let mut out: Vec<Uuid> = rows.into_iter().filter(|r| belongs(&r.body)).flat_map(|r| r.owners).collect();
         out.sort();
         out.dedup();
         Ok(out)
@@ -123,6 +139,17 @@ impl App {
     pub(crate) async fn refuse_with(&self, actor: &Actor, what: &str, kind: &str, id: Option<Uuid>, e: FieldError) -> AppError {
         self.record_refusal(actor, what, kind, id).await;
         AppError::Invalid(e)
+    }
+
+    /// F-10: a request refused for going over a rate limit, recorded (the caller when a
+    /// token names one, else the client's address).
+    pub async fn record_rate_limited(&self, actor: Option<&Actor>, client: &str, kind: &str, path: &str) {
+        let actor = actor.cloned().unwrap_or_else(|| Actor { name: client.to_string(), ..Actor::system("rate limit") });
+        let details = json!({ "limit": kind, "path": path, "client": client });
+        let e = AuditRecord::new(&actor, "request.rate_limited", "request", None, self.now()).outcome("denied").details(details);
+        if let Err(err) = self.store.record_audit(&e).await {
+            tracing::warn!(error = %err, "could not record a rate-limited request");
+        }
     }
 
     pub(crate) async fn record_refusal(&self, actor: &Actor, what: &str, kind: &str, id: Option<Uuid>) {

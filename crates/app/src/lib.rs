@@ -24,11 +24,11 @@ mod users;
 
 pub use access::{IssuedToken, TokenRequest, constant_time_eq, random_token};
 pub use accounts::NewAuthenticator;
+pub use audit_export::csv_export;
 pub use audit_log::{
     AuditEventView, AuditFilter, AuditImportError, AuditPage, CitizenExtract, ExtractEntry, ForwardFormat, HoldInput, LineError, MAX_BATCH,
     ProofView, digest, parse_csv_batch, parse_json_batch,
 };
-pub use audit_export::csv_export;
 pub use emergency::{EmergencyInput, EmergencyLine, EmergencyReceipt, SupportInput};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
 pub use progress::{Outstanding, OutstandingBy};

@@ -296,7 +296,10 @@ impl NationalId {
                 let sep = usize::from(chars.get(head).is_some_and(|c| matches!(c, '-' | '+' | ' ')));
                 let tail = head + sep;
                 let end = tail + 4;
-                if end > chars.len() || !chars[tail..end].iter().all(char::is_ascii_digit) || chars.get(end).is_some_and(char::is_ascii_digit) {
+                if end > chars.len()
+                    || !chars[tail..end].iter().all(char::is_ascii_digit)
+                    || chars.get(end).is_some_and(char::is_ascii_digit)
+                {
                     continue;
                 }
                 let candidate: String = chars[start..end].iter().collect();

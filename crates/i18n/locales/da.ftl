@@ -871,3 +871,4 @@ ui-pw-rule-breached = ikke en kendt lækket adgangskode
 ui-pw-rule-age = skiftes mindst hver { $arg }. dag
 field-current_password = Nuværende adgangskode
 ui-older = Ældre hændelser
+problem-too-many-requests = For mange forespørgsler

@@ -871,3 +871,4 @@ ui-pw-rule-breached = not a known leaked password
 ui-pw-rule-age = changed at least every { $arg } days
 field-current_password = Current password
 ui-older = Older events
+problem-too-many-requests = Too many requests

@@ -871,3 +871,4 @@ ui-pw-rule-breached = inte ett känt läckt lösenord
 ui-pw-rule-age = byts minst var { $arg }:e dag
 field-current_password = Nuvarande lösenord
 ui-older = Äldre händelser
+problem-too-many-requests = För många förfrågningar

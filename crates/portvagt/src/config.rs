@@ -51,7 +51,7 @@ pub fn mask_url(url: &str) -> String {
 
 /// The settings, as named in the TOML file and (upper-cased, `PORTVAGT_` prefixed) in
 /// the environment.
-const SETTINGS: [&str; 20] = [
+const SETTINGS: [&str; 21] = [
     "data_dir",
     "database_url",
     "database_url_file",
@@ -72,6 +72,8 @@ const SETTINGS: [&str; 20] = [
     "oidc_client_secret_file",
     "time_zone",
     "log",
+    // `PORTVAGT_LIMITS='{login={per_minute=60,burst=20}}'`
+    "limits",
 ];
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -145,6 +147,10 @@ pub struct Config {
     /// manual tasks for the IT operator.
     #[serde(default)]
     pub connectors: std::collections::BTreeMap<String, ConnectorSettings>,
+    /// Rate limits per client (`[limits.login]`, `[limits.api]`, `[limits.ingest]`, each
+    /// `per_minute` and `burst`) (F-10).
+    #[serde(default)]
+    pub limits: web::limits::RateLimits,
 }
 
 /// A connector for a target system (TOML file only).
@@ -257,6 +263,7 @@ impl Default for Config {
             time_zone: default_time_zone(),
             log: "info".into(),
             connectors: Default::default(),
+            limits: Default::default(),
         }
     }
 }
@@ -345,6 +352,7 @@ impl Config {
                 }),
                 _ => None,
             },
+            limits: Some(self.limits),
         }
     }
 

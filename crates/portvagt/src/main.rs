@@ -477,7 +477,9 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     spawn_workers(&app);
     spawn_checkpoints(&app, load_audit_key(config)?, config.audit_origin(), config.audit_checkpoint_secs);
     spawn_forwarding(&app, config);
-    axum::serve(listener, web::router_with(app, config.ui(addr))).with_graceful_shutdown(shutdown()).await?;
+    // The client's address reaches the rate limits (F-10).
+    let service = web::router_with(app, config.ui(addr)).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
 

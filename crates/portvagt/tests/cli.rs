@@ -39,6 +39,8 @@ fn serve(dir: &std::path::Path, args: &[&str]) -> Server {
     let mut child = portvagt(dir)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "data"])
         .args(args)
+        // These tests send batches as fast as they can; the limits are tested elsewhere.
+        .env("PORTVAGT_LIMITS", "{ingest={per_minute=60000,burst=10000}}")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -5,6 +5,7 @@
 
 mod api;
 mod extract;
+pub mod limits;
 pub mod openapi;
 mod problem;
 pub mod ui;
@@ -29,6 +30,8 @@ pub struct AppState {
     openapi_json: Arc<String>,
     ui: Arc<ui::UiConfig>,
     oidc: Option<Arc<ui::oidc::Provider>>,
+    /// The rate limits' buckets, when limits are on (F-10).
+    limiters: Option<Arc<limits::Limiters>>,
 }
 
 /// The API routes and, built beside them, their OpenAPI document as pretty JSON.
@@ -58,7 +61,8 @@ pub fn router_with(app: App, ui_config: ui::UiConfig) -> Router {
     let pages = ui::routes();
     // F-15: behind HTTPS, browsers are told to use nothing else.
     let https = ui_config.secure_cookies;
-    let state = AppState { app, catalog: Arc::new(Catalog::new()), openapi_json: Arc::new(json), ui: Arc::new(ui_config), oidc };
+    let limiters = ui_config.limits.map(|l| Arc::new(limits::Limiters::new(l)));
+    let state = AppState { app, catalog: Arc::new(Catalog::new()), openapi_json: Arc::new(json), ui: Arc::new(ui_config), oidc, limiters };
     Router::new()
         .merge(pages)
         .merge(api)
@@ -73,6 +77,7 @@ pub fn router_with(app: App, ui_config: ui::UiConfig) -> Router {
         )
         .route("/api/docs/swagger-init.js", get(|| async { asset("text/javascript", include_str!("../assets/swagger-init.js")) }))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(middleware::from_fn_with_state(https, security_headers))
         .with_state(state)
 }

@@ -126,6 +126,12 @@ impl Problem {
         }
     }
 
+    /// F-10: too many requests from one client; `Retry-After` says when to come back.
+    pub fn too_many_requests(catalog: &Catalog, lang: Lang) -> Problem {
+        let detail = catalog.text(lang, codes::TOO_MANY_REQUESTS, &[]);
+        Problem::new(catalog, lang, StatusCode::TOO_MANY_REQUESTS, "problem-too-many-requests", codes::TOO_MANY_REQUESTS, detail, None)
+    }
+
     pub fn unsupported_media_type(catalog: &Catalog, lang: Lang) -> Problem {
         let detail = catalog.text(lang, "detail-unsupported-media-type", &[]);
         Problem::new(

@@ -15,7 +15,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use domain::authz::{Actor, UserRole};
+use domain::authz::Actor;
 use domain::paging::PageRequest;
 use domain::registry::{Affiliation, Entry, Person};
 use domain::text::{Email, Name};
@@ -93,9 +93,15 @@ impl axum::extract::FromRequestParts<AppState> for Hr {
             Some(t) => state.app.authenticate(t).await.map_err(ScimError::app)?,
             None => return Err(ScimError::app(AppError::Unauthenticated)),
         };
-        match (actor.role, actor.supplier()) {
-            (UserRole::SupplierOrderer, Some(supplier)) => Ok(Hr { actor, supplier }),
-            _ => Err(ScimError::new(StatusCode::FORBIDDEN, None, "inbound SCIM needs a token scoped to a supplier")),
+        // F-05: the supplier's HR system only: a machine token for the supplier that
+        // stands for no person (a person's own token or login never acts as it).
+        match (state.app.can(&actor, domain::authz::Permission::SyncStaff), actor.supplier()) {
+            (true, Some(supplier)) => Ok(Hr { actor, supplier }),
+            _ => Err(ScimError::new(
+                StatusCode::FORBIDDEN,
+                None,
+                "inbound SCIM needs the supplier's HR system token: a supplier_orderer token that names no person",
+            )),
         }
     }
 }

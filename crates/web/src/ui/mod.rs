@@ -41,11 +41,13 @@ pub struct UiConfig {
     pub oidc: Option<OidcSettings>,
     /// The clock times are shown on.
     pub time_zone: i18n::Tz,
+    /// Rate limits per client (F-10); `None` turns them off (tests of other things).
+    pub limits: Option<crate::limits::RateLimits>,
 }
 
 impl Default for UiConfig {
     fn default() -> Self {
-        UiConfig { secure_cookies: false, oidc: None, time_zone: i18n::DEFAULT_TIME_ZONE }
+        UiConfig { secure_cookies: false, oidc: None, time_zone: i18n::DEFAULT_TIME_ZONE, limits: None }
     }
 }
 

@@ -32,14 +32,23 @@ impl TestApp {
         Self::spawn_with_clock(b, preset, Arc::new(SystemClock)).await
     }
 
+    /// With the pages' settings (HTTPS cookies, rate limits) as an instance has them.
+    pub async fn spawn_with_ui(b: TestBackend, ui: portvagt_web::ui::UiConfig) -> TestApp {
+        Self::spawn_full(b, "taarnby", Arc::new(SystemClock), ui).await
+    }
+
     pub async fn spawn_with_clock(b: TestBackend, preset: &str, clock: Arc<dyn domain::time::Clock>) -> TestApp {
+        Self::spawn_full(b, preset, clock, portvagt_web::ui::UiConfig::default()).await
+    }
+
+    async fn spawn_full(b: TestBackend, preset: &str, clock: Arc<dyn domain::time::Clock>, ui: portvagt_web::ui::UiConfig) -> TestApp {
         let db = TestDb::new(b).await;
         let store = db.store().await;
         store.migrate().await.unwrap();
         let app = App::new(store, shipped_presets().unwrap(), preset, clock).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = portvagt_web::router(app.clone());
+        let router = portvagt_web::router_with(app.clone(), ui);
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         let mut t = TestApp { base, http: reqwest::Client::new(), app, db, coordinator: String::new(), admin: String::new() };
         t.admin = t.token(UserRole::Administrator, None).await;

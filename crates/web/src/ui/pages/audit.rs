@@ -12,7 +12,6 @@ pub(super) fn routes() -> Router<AppState> {
 
 #[derive(Deserialize, Default)]
 struct AuditQuery {
-
     #[serde(default)]
     subject: String,
     #[serde(default)]

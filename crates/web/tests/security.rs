@@ -1,0 +1,150 @@
+//! The security review's findings reproduced through HTTP, each as it was found, on both
+//! engines: anti-automation (F-10), HSTS (F-15), refused attempts as evidence (F-08),
+//! department scope (F-02, F-12), separation of duties (F-03, F-09), four eyes by the
+//! person (F-11), ending access (F-04), SCIM only for the HR machine (F-05), privacy in
+//! free text (F-17, F-18) and the existence oracle (F-22).
+
+mod common;
+
+use common::{TestApp, person_body, problem, seed};
+use domain::authz::UserRole;
+use portvagt_web::limits::{Rate, RateLimits};
+use portvagt_web::ui::UiConfig;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use store::backend_tests;
+
+async fn denied_events(t: &TestApp, action: &str) -> Vec<store::StoredAuditEvent> {
+    t.app.store().recent_audit(None, 500).await.unwrap().into_iter().filter(|e| e.action == action).collect()
+}
+
+backend_tests! {
+    async fn floods_are_refused_with_retry_after_and_recorded_once(b: TestBackend) {
+        // REQ: SEC-1
+        let limits = RateLimits { login: Rate { per_minute: 6, burst: 3 }, api: Rate { per_minute: 60, burst: 5 }, ingest: Rate { per_minute: 6, burst: 2 } };
+        let ui = UiConfig { limits: Some(limits), secure_cookies: true, ..UiConfig::default() };
+        let t = TestApp::spawn_with_ui(b, ui).await;
+        let login = || t.http.post(format!("{}/api/v1/auth/token", t.base)).json(&json!({ "username": "mallory", "password": "x" })).send();
+        for _ in 0..3 {
+            assert_eq!(login().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        }
+        let before = t.audit_count().await;
+        for _ in 0..20 {
+            let res = login().await.unwrap();
+            assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+            let wait: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=60).contains(&wait), "{wait}");
+            let v: Value = res.json().await.unwrap();
+            assert_eq!(v["code"], "too-many-requests");
+        }
+        assert_eq!(t.audit_count().await, before + 1, "twenty refusals, one record: a flood does not flood the log");
+        let e = &denied_events(&t, "request.rate_limited").await[0];
+        assert_eq!(e.outcome, "denied");
+        assert!(e.details.contains("\"limit\":\"login\""), "{}", e.details);
+
+        // One token's calls do not use up another's.
+        let auditor = t.token(UserRole::Auditor, None).await;
+        let other = t.token(UserRole::Auditor, None).await;
+        let mut statuses = Vec::new();
+        for _ in 0..8 {
+            statuses.push(t.get("/api/v1/systems", &auditor).await.status());
+        }
+        assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+        assert_eq!(t.get("/api/v1/systems", &other).await.status(), StatusCode::OK);
+        let limited = denied_events(&t, "request.rate_limited").await;
+        assert!(limited.iter().any(|e| e.actor_role == "auditor"), "the token's caller is named");
+
+        // F-15: behind HTTPS, browsers are told to use nothing else.
+        let res = t.http.get(format!("{}/login", t.base)).send().await.unwrap();
+        assert!(res.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
+    }
+
+    async fn refused_attempts_on_other_organisations_objects_are_evidence(b: TestBackend) {
+        // REQ: SEC-1, LOG-1
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        let b_orderer = t.scoped_token(UserRole::SupplierOrderer, Some(s.supplier_b), None, Some(s.person_b)).await;
+        for path in [format!("/api/v1/persons/{}", s.person_a), format!("/api/v1/agreements/{}", s.agreement_a)] {
+            problem(t.get(&path, &b_orderer).await, StatusCode::NOT_FOUND).await;
+        }
+        let denied = denied_events(&t, "access.denied").await;
+        assert_eq!(denied.len(), 2, "every probe is recorded");
+        assert!(denied.iter().all(|e| e.actor_role == "supplier_orderer" && e.outcome == "denied"));
+        assert!(denied.iter().any(|e| e.resource_id.as_deref() == Some(s.person_a.to_string().as_str())));
+    }
+
+    async fn a_department_head_acts_only_in_their_area(b: TestBackend) {
+        // REQ: REQ-2, ACC-4, ACC-7, AUTH-4
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        let other_dept = t.create("departments", json!({ "name": "Borgerservice", "code": "BS", "head": { "name": "Bo Borg", "email": "bo@kommune.dk" } })).await;
+        let dh2 = t.scoped_token(UserRole::DepartmentHead, None, Some(other_dept), None).await;
+        let dh = t.scoped_token(UserRole::DepartmentHead, None, Some(s.department), None).await;
+        // F-21: another department's head does not read supplier A's staff.
+        problem(t.get(&format!("/api/v1/persons/{}", s.person_a), &dh2).await, StatusCode::NOT_FOUND).await;
+        let listed: Value = t.get("/api/v1/persons", &dh2).await.json().await.unwrap();
+        assert!(listed["items"].as_array().unwrap().iter().all(|p| p["id"] != s.person_a.to_string()), "{listed}");
+        // F-02: nor records evidence, authenticators or terminations for them.
+        let before = t.count("persons").await;
+        problem(t.post(&format!("/api/v1/persons/{}/evidence", s.person_a), &dh2, &json!({ "kind": "identity_check", "note": "x" })).await, StatusCode::NOT_FOUND).await;
+        let auth = json!({ "kind": "token", "serial": "B-1", "issued_on": "2026-11-01", "identity_checked_by": "x" });
+        problem(t.post(&format!("/api/v1/persons/{}/authenticators", s.person_a), &dh2, &auth).await, StatusCode::NOT_FOUND).await;
+        let termination = json!({ "kind": "termination", "person_id": s.person_a, "wanted_start": "2027-01-01" });
+        let v = problem(t.post("/api/v1/requests", &dh2, &termination).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("unknown-reference"), Some("person_id")));
+        assert_eq!(t.count("persons").await, before);
+        assert!(t.app.store().evidence(s.person_a).await.unwrap().is_empty(), "nothing recorded");
+        // The own department's head does.
+        let res = t.post(&format!("/api/v1/persons/{}/evidence", s.person_a), &dh, &json!({ "kind": "identity_check", "note": "Pas set" })).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+
+    async fn the_administrator_runs_the_installation_not_the_log(b: TestBackend) {
+        // REQ: LOG-6, X-1, OPS-3
+        let t = TestApp::spawn(b).await;
+        for (method, path, body) in [
+            ("POST", "/api/v1/audit/search", json!({ "subject": "010190-1234" })),
+            ("POST", "/api/v1/audit/extracts", json!({ "subject": "010190-1234" })),
+        ] {
+            let res = t.req(method.parse().unwrap(), path, &t.admin).json(&body).send().await.unwrap();
+            problem(res, StatusCode::FORBIDDEN).await;
+        }
+        // Four eyes by the person (F-11): a second token of the same security officer is
+        // the same person, and may not approve their own extract's names.
+        let officer = t.staff_person("Sif Sikker").await;
+        let so1 = t.scoped_token(UserRole::SecurityOfficer, None, None, Some(officer)).await;
+        let so2 = t.scoped_token(UserRole::SecurityOfficer, None, None, Some(officer)).await;
+        let other_so = t.scoped_token(UserRole::SecurityOfficer, None, None, None).await;
+        let created: Value = t.post("/api/v1/audit/extracts", &so1, &json!({ "subject": "010190-1234" })).await.json().await.unwrap();
+        let id = created["id"].as_str().unwrap();
+        problem(t.post(&format!("/api/v1/audit/extracts/{id}/approve-names"), &so2, &json!({})).await, StatusCode::FORBIDDEN).await;
+        assert_eq!(t.post(&format!("/api/v1/audit/extracts/{id}/approve-names"), &other_so, &json!({})).await.status(), StatusCode::NO_CONTENT);
+        // A token of a four-eyes role names its person.
+        let res = t.post("/api/v1/tokens", &t.admin, &json!({ "name": "x", "role": "department_head", "department_id": uuid::Uuid::now_v7() })).await;
+        let v = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(v["field"], "person_id");
+    }
+
+    async fn inbound_scim_is_the_hr_systems_and_cpr_numbers_stay_out_of_free_text(b: TestBackend) {
+        // REQ: ORG-3, X-4, LOG-5
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        // F-05: an orderer's own token (a person behind it) is not the HR system.
+        let person_token = t.scoped_token(UserRole::SupplierOrderer, Some(s.supplier_a), None, Some(s.person_a)).await;
+        let res = t.get("/scim/v2/Users", &person_token).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let v: Value = res.json().await.unwrap();
+        assert!(v["detail"].as_str().unwrap().contains("HR system"), "{v}");
+        let hr = t.token(UserRole::SupplierOrderer, Some(s.supplier_a)).await;
+        assert_eq!(t.get("/scim/v2/Users", &hr).await.status(), StatusCode::OK);
+        // F-17: a CPR number in a name is refused naming the field.
+        let v = problem(t.post("/api/v1/persons", &t.coordinator, &person_body("Ole 111111-1118", s.supplier_a, "020285-4321")).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("national-id-in-text"), Some("name")));
+        // F-18: a look-up by CPR is recorded, the number as its blind index only.
+        let res = t.post("/api/v1/persons/lookup", &hr, &json!({ "national_id": "080808-8888" })).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let lookups = denied_events(&t, "person.lookup").await;
+        assert_eq!(lookups.len(), 1);
+        assert!(!lookups[0].details.contains("080808") && lookups[0].details.contains("subject_key"), "{}", lookups[0].details);
+    }
+}
