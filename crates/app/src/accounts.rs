@@ -58,7 +58,8 @@ impl App {
             },
             Scope::OwnDepartment => {
                 let temps_only = actor.role == UserRole::LocalAdministrator;
-                (!temps_only || acc.kind == AccountKind::Emergency) && self.reach(actor, scope).await?.covers_department(acc.department_id)
+                (!temps_only || acc.kind == AccountKind::Emergency)
+                    && self.reach(actor, scope).await?.covers_department(acc.department_id, acc.agreement_id)
             }
             Scope::OwnPerson => false,
         })
@@ -101,9 +102,12 @@ impl App {
             Scope::All => {}
             Scope::OwnSupplier => q.supplier_id = actor.supplier().or(Some(Uuid::nil())),
             Scope::OwnDepartment => {
+                let reach = self.reach(actor, Scope::OwnDepartment).await?;
                 q.department_id = actor.department.or(Some(Uuid::nil()));
+                q.or_agreements = reach.agreements;
                 if actor.role == UserRole::LocalAdministrator {
                     q.kind = Some(AccountKind::Emergency.as_str());
+                    q.or_agreements = Vec::new();
                 }
             }
             Scope::OwnPerson => return Ok((Vec::new(), 0)),

@@ -17,6 +17,9 @@ pub(crate) struct Reach {
     pub scope: Scope,
     pub suppliers: Vec<Uuid>,
     pub department: Option<Uuid>,
+    /// The agreements of the department's area (an account or request under one of
+    /// them is the department's even when it names no department itself).
+    pub agreements: Vec<Uuid>,
 }
 
 impl Reach {
@@ -29,11 +32,14 @@ impl Reach {
             _ => owners.iter().any(|o| self.suppliers.contains(o)),
         }
     }
-    /// Whether a department-bound row (a request, an account) is within reach.
-    pub fn covers_department(&self, department: Option<Uuid>) -> bool {
+    /// Whether a department-bound row (a request, an account) is within reach: made for
+    /// the department, or under one of its agreements.
+    pub fn covers_department(&self, department: Option<Uuid>, agreement: Option<Uuid>) -> bool {
         match self.scope {
             Scope::All => true,
-            Scope::OwnDepartment => department.is_some() && department == self.department,
+            Scope::OwnDepartment => {
+                (department.is_some() && department == self.department) || agreement.is_some_and(|a| self.agreements.contains(&a))
+            }
             Scope::OwnSupplier | Scope::OwnPerson => false,
         }
     }
@@ -86,21 +92,21 @@ impl App {
 
     /// How far `scope` reaches for this actor.
     pub(crate) async fn reach(&self, actor: &Actor, scope: Scope) -> Result<Reach> {
-        let suppliers = match scope {
-            Scope::All | Scope::OwnPerson => Vec::new(),
-            Scope::OwnSupplier => actor.supplier().into_iter().collect(),
+        let (suppliers, agreements) = match scope {
+            Scope::All | Scope::OwnPerson => Default::default(),
+            Scope::OwnSupplier => (actor.supplier().into_iter().collect(), Vec::new()),
             Scope::OwnDepartment => match actor.department {
-                Some(d) => self.suppliers_of_department(d).await?,
-                None => Vec::new(),
+                Some(d) => self.area_of_department(d).await?,
+                None => Default::default(),
             },
         };
-        Ok(Reach { scope, suppliers, department: actor.department })
+        Ok(Reach { scope, suppliers, department: actor.department, agreements })
     }
 
-    /// REQ-2: a department's area: the suppliers with an agreement that belongs to it —
-    /// by the agreement's department, or, for an agreement that names none, by owning one
-    /// of the systems it covers.
-    async fn suppliers_of_department(&self, department: Uuid) -> Result<Vec<Uuid>> {
+    /// REQ-2: a department's area: the agreements that belong to it — by the agreement's
+    /// department, or, for an agreement that names none, by owning one of the systems it
+    /// covers — and their suppliers.
+    async fn area_of_department(&self, department: Uuid) -> Result<(Vec<Uuid>, Vec<Uuid>)> {
         let dept = department.to_string();
         let q = store::ListQuery { kind: "agreement", limit: 100_000, ..Default::default() };
         let (rows, _) = self.store.list_entries(&q).await?;
@@ -121,10 +127,12 @@ impl App {
                 .and_then(|v| v.as_array())
                 .is_some_and(|systems| systems.iter().filter_map(|x| x.as_str()).any(|x| owned_systems.iter().any(|o| o == x))),
         };
-        let mut out: Vec<Uuid> = rows.into_iter().filter(|r| belongs(&r.body)).flat_map(|r| r.owners).collect();
-        out.sort();
-        out.dedup();
-        Ok(out)
+        let area: Vec<store::EntryRow> = rows.into_iter().filter(|r| belongs(&r.body)).collect();
+        let agreements = area.iter().map(|r| r.id).collect();
+        let mut suppliers: Vec<Uuid> = area.into_iter().flat_map(|r| r.owners).collect();
+        suppliers.sort();
+        suppliers.dedup();
+        Ok((suppliers, agreements))
     }
 
     /// F-08: a refusal of an authenticated caller for an object outside their reach is

@@ -86,7 +86,7 @@ impl App {
     /// temp account of another unit is not shown to exist (the attempt is recorded).
     async fn own_unit(&self, actor: &Actor, acc: &AccountRow) -> Result<()> {
         let scope = self.permit(actor, Permission::SignOffEmergency)?;
-        if !self.reach(actor, scope).await?.covers_department(acc.department_id) {
+        if !self.reach(actor, scope).await?.covers_department(acc.department_id, None) {
             return Err(self.refuse(actor, Permission::SignOffEmergency.as_str(), "account", Some(acc.id)).await);
         }
         Ok(())

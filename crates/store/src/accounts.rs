@@ -159,8 +159,10 @@ pub struct AccountQuery {
     /// Accounts under agreements owned by this supplier.
     pub supplier_id: Option<Uuid>,
     pub agreement_id: Option<Uuid>,
-    /// Accounts made for this department (REQ-2, EMG-1).
+    /// Accounts made for this department (REQ-2, EMG-1) …
     pub department_id: Option<Uuid>,
+    /// … or under one of these agreements (the department's area).
+    pub or_agreements: Vec<Uuid>,
     pub statuses: Vec<&'static str>,
     pub kind: Option<&'static str>,
     pub offset: u64,
@@ -204,13 +206,20 @@ impl Store {
 
     pub async fn list_accounts(&self, q: &AccountQuery) -> Result<(Vec<AccountRow>, u64)> {
         let mut w = Where::default();
-        for (col, v) in
-            [("person_id", q.person_id), ("system_id", q.system_id), ("agreement_id", q.agreement_id), ("department_id", q.department_id)]
-        {
+        for (col, v) in [("person_id", q.person_id), ("system_id", q.system_id), ("agreement_id", q.agreement_id)] {
             if let Some(v) = v {
                 let p = w.arg(Arg::Text(v.to_string()));
                 w.and(format!("{col} = {p}"));
             }
+        }
+        if let Some(d) = q.department_id {
+            let p = w.arg(Arg::Text(d.to_string()));
+            let mut cond = format!("department_id = {p}");
+            if !q.or_agreements.is_empty() {
+                let list: Vec<String> = q.or_agreements.iter().map(|a| w.arg(Arg::Text(a.to_string()))).collect();
+                cond = format!("({cond} OR agreement_id IN ({}))", list.join(", "));
+            }
+            w.and(cond);
         }
         if let Some(s) = q.supplier_id {
             let p = w.arg(Arg::Text(s.to_string()));

@@ -294,7 +294,7 @@ pub const PERMISSIONS: &[(Permission, &[(UserRole, Scope)])] = &[
     (P::LockAccount, &[(SecurityCoordinator, All)]),
     (P::UnlockAccount, &[(SecurityCoordinator, All)]),
     (P::HandleTasks, &[(ItOperator, All), (SecurityCoordinator, All)]),
-    (P::RunLifecycle, &[(ItOperator, All), (Administrator, All)]),
+    (P::RunLifecycle, &[(ItOperator, All), (Administrator, All), (SecurityCoordinator, All)]),
     (P::ConfirmDeletion, &[(SupplierOrderer, OwnSupplier), (SecurityCoordinator, All)]),
     (P::SeeTerminationReports, &[(SecurityCoordinator, All), (SecurityOfficer, All), (Auditor, All), (Dpo, All)]),
     (P::CreateEmergency, &[(LocalAdministrator, OwnDepartment)]),

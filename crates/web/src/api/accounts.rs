@@ -43,7 +43,8 @@ async fn list_accounts(State(s): State<AppState>, caller: Caller, RawQuery(query
             person_id: q.take("person_id", uuid)?,
             system_id: q.take("system_id", uuid)?,
             agreement_id: q.take("agreement_id", uuid)?,
-            department_id: q.take("department_id", uuid)?,
+            department_id: None,
+            or_agreements: Vec::new(),
             supplier_id: q.take("supplier_id", uuid)?,
             statuses: status.into_iter().collect(),
             kind,
@@ -262,7 +263,7 @@ async fn termination_reports(State(s): State<AppState>, caller: Caller) -> Res {
 }
 
 async fn run_lifecycle(State(s): State<AppState>, caller: Caller) -> Res {
-    if !matches!(caller.actor.role, domain::authz::UserRole::Administrator | domain::authz::UserRole::SecurityCoordinator) {
+    if !s.app.can(&caller.actor, domain::authz::Permission::RunLifecycle) {
         return Err(caller.problem(&s)(app::AppError::Forbidden));
     }
     let report: LifecycleReport = s.app.run_lifecycle().await.map_err(caller.problem(&s))?;
