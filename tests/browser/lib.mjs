@@ -79,11 +79,12 @@ export function createUser(pv, username, ...args) {
   return { username, password: pv.cli("create-user", "--username", username, ...named, ...args) };
 }
 
-/** Calls the JSON API with the administrator's token. */
-export async function api(pv, method, path, body) {
+/** Calls the JSON API with the administrator's token, or another (an auditor's reads
+ * the log: the administrator does not). */
+export async function api(pv, method, path, body, token = pv.admin) {
   const res = await fetch(pv.base + path, {
     method,
-    headers: { Authorization: `Bearer ${pv.admin}`, "Content-Type": "application/json", "Accept-Language": "en" },
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Accept-Language": "en" },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();

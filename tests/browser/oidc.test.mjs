@@ -63,7 +63,8 @@ async function signInAtProvider(page, login) {
 }
 
 async function failedLogins(reason) {
-  const page = await api(pv, "POST", "/api/v1/audit/search", { action: "login.failed", limit: 100 });
+  const auditor = pv.cli("create-token", "--name", "audit reader", "--role", "auditor");
+  const page = await api(pv, "POST", "/api/v1/audit/search", { action: "login.failed", limit: 100 }, auditor);
   return page.items.filter((e) => e.details?.reason === reason).length;
 }
 

@@ -39,6 +39,8 @@ pub(super) fn stage_page(stage: LoginStage) -> &'static str {
 pub(super) struct LoginPage {
     pub c: Chrome,
     pub error: Option<String>,
+    /// Why the person is asked to log in (again), when they came from a page.
+    pub notice: Option<String>,
     pub oidc: bool,
     pub next: String,
     pub username: String,
@@ -65,7 +67,11 @@ pub(super) fn show_login(s: &AppState, ctx: &mut Ctx, error: Option<String>, nex
     }
     let c = ctx.chrome(ctx.tr.t("ui-login-title"));
     let failed = error.is_some();
-    let page = LoginPage { c, error, oidc: s.ui.oidc.is_some(), next: safe_next(&next), username };
+    let next = safe_next(&next);
+    // Sent here from a page: the session has ended (timed out, logged out elsewhere or
+    // ended by an administrator), and the person is told so.
+    let notice = (error.is_none() && !next.is_empty() && next != "/").then(|| ctx.tr.t("ui-login-again"));
+    let page = LoginPage { c, error, notice, oidc: s.ui.oidc.is_some(), next, username };
     let mut res = render(&page);
     if failed {
         *res.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
