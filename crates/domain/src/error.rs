@@ -91,6 +91,7 @@ pub mod codes {
     pub const POLICY_BY_ADMINISTRATOR: &str = "policy-by-administrator";
     pub const PASSWORD_WRONG: &str = "password-wrong";
     pub const PASSWORDS_DIFFER: &str = "passwords-differ";
+    pub const MALFORMED_PATH: &str = "malformed-path";
     pub const OIDC_UNKNOWN_USER: &str = "oidc-unknown-user";
     pub const ALREADY_ACCEPTED: &str = "already-accepted";
     pub const UNKNOWN_PRESET: &str = "unknown-preset";
@@ -189,6 +190,7 @@ pub mod codes {
         POLICY_BY_ADMINISTRATOR,
         PASSWORD_WRONG,
         PASSWORDS_DIFFER,
+        MALFORMED_PATH,
         OIDC_UNKNOWN_USER,
         ALREADY_ACCEPTED,
         UNKNOWN_PRESET,

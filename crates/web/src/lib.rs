@@ -78,6 +78,7 @@ pub fn router_with(app: App, ui_config: ui::UiConfig) -> Router {
         .route("/api/docs/swagger-init.js", get(|| async { asset("text/javascript", include_str!("../assets/swagger-init.js")) }))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
+        .layer(middleware::from_fn_with_state(state.clone(), readable_paths))
         .layer(middleware::from_fn_with_state(https, security_headers))
         .with_state(state)
 }
@@ -116,16 +117,62 @@ async fn not_found(State(s): State<AppState>, ctx: ui::Ctx) -> Response {
     Problem::from_app(&s.catalog, lang, app::AppError::NotFound).into_response()
 }
 
+/// Whether a percent-encoded path decodes to UTF-8 text.
+fn decodes_as_utf8(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, ..) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&out).is_ok()
+}
+
+/// A path that is no text (invalid UTF-8 after decoding) is refused before routing: a
+/// problem document for the API, a page for people (F-22), never the router's plain text.
+async fn readable_paths(State(s): State<AppState>, req: axum::extract::Request, next: Next) -> Response {
+    if decodes_as_utf8(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let api = req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/scim/");
+    let (mut parts, _) = req.into_parts();
+    if api {
+        let lang = i18n::Lang::negotiate(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+        let e = domain::error::FieldError::new("path", domain::codes::MALFORMED_PATH);
+        let mut p = Problem::field(&s.catalog, lang, &e, false);
+        p.status = StatusCode::BAD_REQUEST.as_u16();
+        return p.into_response();
+    }
+    match <ui::Ctx as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &s).await {
+        Ok(ctx) => ui::error_page(&ctx, StatusCode::BAD_REQUEST, &ctx.tr.t("ui-bad-link-title"), &ctx.tr.t("ui-bad-link")),
+        Err(r) => r,
+    }
+}
+
 /// Security headers on every response; API responses are never cached; HSTS when
 /// Portvagt is reached over HTTPS.
 async fn security_headers(State(https): State<bool>, req: axum::extract::Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/v1/");
+    // Swagger UI sets inline styles from its script; the pages have none (F-22).
+    let docs = req.uri().path().starts_with("/api/docs");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
-    );
+    let csp = if docs {
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    };
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

@@ -147,4 +147,37 @@ backend_tests! {
         assert_eq!(lookups.len(), 1);
         assert!(!lookups[0].details.contains("080808") && lookups[0].details.contains("subject_key"), "{}", lookups[0].details);
     }
+
+    async fn links_go_only_to_this_site_and_odd_paths_get_a_clear_answer(b: TestBackend) {
+        // REQ: AUTH-1
+        let t = TestApp::spawn(b).await;
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // F-06: the login refuses a next that is not a path of this site before anything
+        // happens, tabs and line breaks included; never a 500.
+        let page = http.get(format!("{}/login", t.base)).send().await.unwrap();
+        let cookies: Vec<String> = page.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string()).collect();
+        let body = page.text().await.unwrap();
+        let at = body.find(r#"name="csrf" value=""#).unwrap() + r#"name="csrf" value=""#.len();
+        let csrf = body[at..].split('"').next().unwrap().to_string();
+        for next in ["/\t/evil.example/", "//evil.example/", "/\\evil.example/", "/x\r\nSet-Cookie: a=b", "https://evil.example/"] {
+            let res = http
+                .post(format!("{}/login", t.base))
+                .header("Cookie", cookies.join("; "))
+                .form(&[("username", "nobody"), ("password", "x"), ("csrf", csrf.as_str()), ("next", next)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{next:?}");
+            assert!(res.headers().get("location").is_none());
+            assert!(res.text().await.unwrap().contains("Linket peger ikke på en side i Portvagt"));
+        }
+        // F-22: an id that is no text answers with a problem document, not the router's text.
+        let res = t.get("/api/v1/persons/%FF", &t.coordinator).await;
+        let v = problem(res, StatusCode::BAD_REQUEST).await;
+        assert_eq!(v["code"], "malformed-path");
+        // F-22: the pages allow no inline style.
+        let res = http.get(format!("{}/login", t.base)).send().await.unwrap();
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(!csp.contains("unsafe-inline") && csp.contains("style-src 'self'"), "{csp}");
+    }
 }
