@@ -48,4 +48,47 @@ store::backend_tests! {
         // Only administrators manage users.
         assert!(w.app.reset_user_password(&w.coordinator(), user.id).await.is_err());
     }
+
+    async fn passwords_follow_the_presets_history_age_and_breach_list(b: TestBackend) {
+        // REQ: AUTH-2
+        let w = world(b, "taarnby", "2026-11-21T10:00:00Z", "2028-12-31").await;
+        let administrator = actor(UserRole::Administrator, Organisation::Municipality, None, None);
+        let input = UserInput {
+            username: "rikke".into(),
+            display_name: "Rikke Revisor".into(),
+            role: UserRole::Auditor,
+            supplier_id: None,
+            department_id: None,
+            person_id: None,
+            oidc_subject: None,
+        };
+        let (user, first) = w.app.create_user(&administrator, input).await.unwrap();
+        let started = w.app.start_session("rikke", &first).await.unwrap();
+        let session = w.app.web_session(&started.secret).await.unwrap();
+        // A breached password is refused at the first change too.
+        let e = w.app.change_first_password(&session, "Password123", "Password123").await.unwrap_err();
+        assert_eq!(invalid(e), ("new_password".into(), "password-breached"));
+        let step = w.app.change_first_password(&session, "Revision-2026a", "Revision-2026a").await.unwrap();
+        let me = domain::authz::Actor { id: user.id, ..actor(UserRole::Auditor, Organisation::Municipality, None, None) };
+        // Tårnby: not one of the last 8; each change is kept in the history.
+        let mut current = "Revision-2026a".to_string();
+        for n in 0..3 {
+            let next = format!("Revision-2026b{n}");
+            w.app.change_own_password(&me, &current, &next, &next).await.unwrap().unwrap();
+            current = next;
+        }
+        let problems = w.app.change_own_password(&me, &current, "Revision-2026a", "Revision-2026a").await.unwrap().unwrap_err();
+        assert_eq!((problems[0].field.as_str(), problems[0].code), ("new_password", "password-reused"), "a recent one");
+        let problems = w.app.change_own_password(&me, "wrong", "Password123", "x").await.unwrap().unwrap_err();
+        let got: Vec<(&str, &str)> = problems.iter().map(|p| (p.field.as_str(), p.code)).collect();
+        assert_eq!(got, [("current_password", "password-wrong"), ("new_password", "password-breached"), ("repeat_password", "passwords-differ")], "every mistake at once");
+        assert!(step.new_secret.is_some());
+        // Tårnby: a password older than 90 days must be changed at the next login.
+        w.clock.advance(chrono::Duration::days(89));
+        assert_eq!(w.app.start_session("rikke", &current).await.unwrap().stage, LoginStage::Active);
+        w.clock.advance(chrono::Duration::days(2));
+        assert_eq!(w.app.start_session("rikke", &current).await.unwrap().stage, LoginStage::ChangePassword);
+        let e = w.app.login("rikke", &current, None, None).await.unwrap_err();
+        assert_eq!(invalid(e), ("new_password".into(), "password-expired"), "the API says so too");
+    }
 }

@@ -180,4 +180,86 @@ backend_tests! {
         let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
         assert!(!csp.contains("unsafe-inline") && csp.contains("style-src 'self'"), "{csp}");
     }
+
+    async fn ending_access_ends_sessions_and_tokens_at_once(b: TestBackend) {
+        // REQ
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        let admin = domain::authz::Actor::system("test");
+        let input = |username: &str, role, supplier, person| app::UserInput {
+            username: username.into(),
+            display_name: username.into(),
+            role,
+            supplier_id: supplier,
+            department_id: None,
+            person_id: person,
+            oidc_subject: None,
+        };
+        // F-04 (a): an auditor with a page session and a login token; "End sessions" ends both.
+        let (user, one_time) = t.app.create_user(&admin, input("revisor", UserRole::Auditor, None, None)).await.unwrap();
+        let login = |body: Value| { let t = &t; async move { t.http.post(format!("{}/api/v1/auth/token", t.base)).json(&body).send().await.unwrap() } };
+        let res = login(json!({ "username": "revisor", "password": one_time, "new_password": "Revision-Efterar-2026" })).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+        let page = t.app.start_session("revisor", "Revision-Efterar-2026").await.unwrap();
+        assert_eq!(t.get("/api/v1/persons", &token).await.status(), StatusCode::OK);
+        let ended = t.app.end_user_sessions(&admin, user.id).await.unwrap();
+        assert_eq!(ended, 2, "the page session and the login token");
+        assert_eq!(t.get("/api/v1/persons", &token).await.status(), StatusCode::UNAUTHORIZED);
+        assert!(t.app.web_session(&page.secret).await.is_err());
+
+        // F-04 (b): a supplier's user whom the HR system reports as a leaver loses the page
+        // session at once, not at its idle timeout.
+        let (_, pw) = t.app.create_user(&admin, input("leaver", UserRole::SupplierOrderer, Some(s.supplier_a), Some(s.person_a))).await.unwrap();
+        let session = t.app.start_session("leaver", &pw).await.unwrap();
+        assert!(t.app.web_session(&session.secret).await.is_ok());
+        let hr = t.token(UserRole::SupplierOrderer, Some(s.supplier_a)).await;
+        let hr_actor = t.app.authenticate(&hr).await.unwrap();
+        t.app.report_leaver(&hr_actor, s.person_a).await.unwrap();
+        assert!(t.app.web_session(&session.secret).await.is_err(), "the leaver's session ended with the report");
+    }
+
+    async fn two_tokens_of_one_person_are_one_person_and_cpr_numbers_stay_out_of_events(b: TestBackend) {
+        // REQ: REQ-2, LOG-5
+        let t = TestApp::spawn(b).await;
+        let s = seed(&t).await;
+        // F-11: a department head's two tokens cannot request and approve as two people.
+        let lone = t.staff_person("Lone Leder").await;
+        let first = t.scoped_token(UserRole::DepartmentHead, None, Some(s.department), Some(lone)).await;
+        let second = t.scoped_token(UserRole::DepartmentHead, None, Some(s.department), Some(lone)).await;
+        let clerk = t.staff_person("Kim Kontor").await;
+        let wanted = (chrono::Utc::now() + chrono::Duration::days(40)).format("%Y-%m-%d").to_string();
+        let order = json!({ "kind": "new_account", "person_id": clerk, "system_id": s.system, "job_profile_id": s.job_profile, "wanted_start": wanted, "needs_assessment_ref": "BV-1" });
+        let res = t.post("/api/v1/requests", &first, &order).await;
+        let status = res.status();
+        let created: Value = res.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["id"].as_str().unwrap();
+        let v = problem(t.post(&format!("/api/v1/requests/{id}/decision"), &second, &json!({ "decision": "approve" })).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(v["code"], "same-person");
+
+        // F-17: a CPR number in an inbound event's free text is refused naming the field.
+        let req = app::TokenRequest {
+            name: domain::text::Name::parse("nexus log").unwrap(),
+            role: UserRole::TargetSystem,
+            supplier_id: None,
+            department_id: None,
+            person_id: None,
+            system_id: Some(s.system),
+            expires_at: None,
+        };
+        let ts = t.app.create_token(&domain::authz::Actor::system("test"), req).await.unwrap().token;
+        let events = json!([
+            { "occurred_at": "2026-11-01T08:00:00Z", "username": "040404-4444", "action": "journal.read" },
+            { "occurred_at": "2026-11-01T08:00:00Z", "username": "omsmet1", "action": "journal.read.0505055555" },
+            { "occurred_at": "2026-11-01T08:00:00Z", "username": "omsmet1", "action": "journal.read", "details": { "note": "030303-3333" } },
+        ]);
+        let before = t.audit_count().await;
+        let res = t.req(reqwest::Method::POST, "/api/v1/audit/events", &ts).header("Idempotency-Key", "cpr-1").json(&events).send().await.unwrap();
+        let v = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["username", "action", "details"], "{v}");
+        assert!(v["errors"][0]["detail"].as_str().unwrap().contains("CPR number"), "{v}");
+        assert_eq!(t.audit_count().await, before, "nothing stored");
+    }
 }
