@@ -2,6 +2,7 @@
 //! revocable), local users with the policy's password rules and lockout, and the
 //! first-run administrator.
 
+use crate::sessions::user_actor;
 use crate::{App, AppError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -11,13 +12,14 @@ use domain::authz::{Actor, ActorKind, Organisation, Permission, UserRole, check_
 use domain::codes;
 use domain::error::FieldError;
 use domain::login::LoginState;
+use domain::login::second_factor_required;
 use domain::registry::Supplier;
 use domain::text::Name;
 use domain::time::Timestamp;
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use store::{AuditRecord, NewApiToken, NewUser, StoredApiToken};
+use store::{AuditRecord, NewApiToken, NewUser, StoredApiToken, StoredUser};
 use uuid::Uuid;
 
 const TOKEN_PREFIX: &str = "pvt_";
@@ -182,7 +184,7 @@ impl App {
         }
         // X-7, F-01: whoever must use a second factor in the pages must use it here too.
         self.check_api_second_factor(&user, totp_code).await?;
-        let actor = crate::sessions::user_actor(&user)?;
+        let actor = user_actor(&user)?;
         let mut tx = self.store.begin().await?;
         if let (true, Some(new)) = (change, new_password) {
             tx.set_password(user.id, &hash_password(new)?, false, now).await?;
@@ -295,6 +297,36 @@ impl App {
             tx.rollback().await?;
         }
         self.store.token(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// X-7, F-01: the API login asks for the second factor of every user who has one or
+    /// must have one; a user who has not set it up does so in the pages first. A wrong
+    /// code counts towards the lockout.
+    pub(crate) async fn check_api_second_factor(&self, user: &StoredUser, code: Option<&str>) -> Result<()> {
+        let policy = self.active_preset().await?.policy;
+        if !user.totp_confirmed {
+            return match second_factor_required(user.role, &policy.login) {
+                true => Err(FieldError::new("totp_code", codes::TOTP_NOT_ENROLLED).into()),
+                false => Ok(()),
+            };
+        }
+        let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+            return Err(FieldError::new("totp_code", codes::TOTP_REQUIRED).into());
+        };
+        let last = self.store.totp_last_step(user.id).await?;
+        let Some(step) = self.totp_step(user, code)?.filter(|step| *step > last) else {
+            return Err(match self.count_failure(user, "bad_totp").await? {
+                AppError::Invalid(e) => AppError::Invalid(FieldError { field: "totp_code".into(), ..e }),
+                other => other,
+            });
+        };
+        let mut tx = self.store.begin().await?;
+        if !tx.use_totp_step(user.id, step).await? {
+            tx.rollback().await?;
+            return Err(FieldError::new("totp_code", codes::TOTP_INVALID).into());
+        }
+        tx.commit(AuditRecord::new(&user_actor(user)?, "login.second_factor", "user", Some(user.id), self.now())).await?;
+        Ok(())
     }
 }
 

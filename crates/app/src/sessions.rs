@@ -380,7 +380,7 @@ impl App {
 
     /// The time step (30 s) whose code `code` is, within one step of clock skew either
     /// way; `None` when it is no current code.
-    fn totp_step(&self, user: &StoredUser, code: &str) -> Result<Option<i64>> {
+    pub(crate) fn totp_step(&self, user: &StoredUser, code: &str) -> Result<Option<i64>> {
         let Some(sealed) = &user.totp_sealed else { return Ok(None) };
         let encoded = self.store.open_secret(&totp_record(user.id), sealed)?;
         let raw = Secret::Encoded(encoded).to_bytes().map_err(|e| AppError::Internal(format!("{e:?}")))?;
@@ -424,36 +424,6 @@ impl App {
         let success =
             AuditRecord::new(&user_actor(&user)?, "login.success", "user", Some(user.id), now).details(json!({ "second_factor": "totp" }));
         self.advance(s, &user, LoginStage::Active, stage == LoginStage::EnrolTotp, Some(step), success).await
-    }
-
-    /// X-7, F-01: the API login asks for the second factor of every user who has one or
-    /// must have one; a user who has not set it up does so in the pages first. A wrong
-    /// code counts towards the lockout.
-    pub(crate) async fn check_api_second_factor(&self, user: &StoredUser, code: Option<&str>) -> Result<()> {
-        let policy = self.active_preset().await?.policy;
-        if !user.totp_confirmed {
-            return match second_factor_required(user.role, &policy.login) {
-                true => Err(FieldError::new("totp_code", codes::TOTP_NOT_ENROLLED).into()),
-                false => Ok(()),
-            };
-        }
-        let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
-            return Err(FieldError::new("totp_code", codes::TOTP_REQUIRED).into());
-        };
-        let last = self.store.totp_last_step(user.id).await?;
-        let Some(step) = self.totp_step(user, code)?.filter(|step| *step > last) else {
-            return Err(match self.count_failure(user, "bad_totp").await? {
-                AppError::Invalid(e) => AppError::Invalid(FieldError { field: "totp_code".into(), ..e }),
-                other => other,
-            });
-        };
-        let mut tx = self.store.begin().await?;
-        if !tx.use_totp_step(user.id, step).await? {
-            tx.rollback().await?;
-            return Err(FieldError::new("totp_code", codes::TOTP_INVALID).into());
-        }
-        tx.commit(AuditRecord::new(&user_actor(user)?, "login.second_factor", "user", Some(user.id), self.now())).await?;
-        Ok(())
     }
 
     /// Logs out: the session ends at once.
