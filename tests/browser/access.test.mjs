@@ -6,7 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { demoSuite, createUser, api, login, logout, checkAccessibility, screenshot, PASSWORD } from "./lib.mjs";
+import { demoSuite, createUser, api, login, logout, checkAccessibility, screenshot, freshCode, PASSWORD } from "./lib.mjs";
 
 const suite = demoSuite("taarnby");
 
@@ -45,6 +45,14 @@ test("a supplier's user whose sessions the administrator ends is logged out on t
   assert.match(await theirs.textContent("#login-notice"), /din session udløbet eller blevet afsluttet/, "told why");
   assert.doesNotMatch(theirs.url(), /\?.*\?/, "nothing but the page in the login's address");
   await screenshot(theirs, "session-ended-tablet");
+  // Logging in again, second factor and all, ends on the page asked for.
+  await theirs.fill("#username", orderer.username);
+  await theirs.fill("#password", PASSWORD);
+  await theirs.click("form[action='/login'] button[type=submit]");
+  assert.ok(theirs.url().endsWith("/login/totp"), theirs.url());
+  await theirs.fill("#code", await freshCode(orderer));
+  await theirs.click("form[action='/login/totp'] button[type=submit]");
+  assert.ok(theirs.url().endsWith("/accounts"), `back on the page asked for: ${theirs.url()}`);
   await tablet.close();
   await desk.close();
 });

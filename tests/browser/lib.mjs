@@ -120,7 +120,7 @@ export async function launch() {
 
 /** A code for a time step the user has not used yet: Portvagt accepts each code once,
  * so a second login within the same 30 s waits for the next step. */
-async function freshCode(user) {
+export async function freshCode(user) {
   let step = Math.floor(Date.now() / 30000);
   if (user.lastStep !== undefined && step <= user.lastStep) {
     await new Promise((r) => setTimeout(r, (user.lastStep + 1) * 30000 - Date.now() + 200));
@@ -167,7 +167,8 @@ export async function login(page, pv, user) {
 
 export async function logout(page) {
   await page.click("form[action='/logout'] button");
-  assert.ok(page.url().endsWith("/login"));
+  assert.ok(page.url().includes("/login"));
+  assert.equal(await page.locator("#login-notice").count(), 1, "the login page says the user is signed out");
 }
 
 /** WCAG 2.1 AA by axe-core: no serious or critical violation on the page. */

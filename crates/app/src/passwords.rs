@@ -54,6 +54,11 @@ impl App {
         self.permit(actor, Permission::ChangeOwnPassword)?;
         let user = self.store.user(actor.id).await?.filter(|u| u.active).ok_or(AppError::Forbidden)?;
         let mut problems = Vec::new();
+        // AUTH-3: after the preset's number of wrong passwords, no more tries until the
+        // lock ends (the count is the login's).
+        if let Some(until) = user.login.locked_until.filter(|_| user.login.is_locked(self.now())) {
+            return Ok(Err(vec![FieldError::with("current_password", codes::PASSWORD_ATTEMPTS_LOCKED, until)]));
+        }
         if !crate::access::verify_password(current, &user.password_hash) {
             match self.count_failure(&user, "bad_password").await? {
                 AppError::Unauthenticated => problems.push(FieldError::new("current_password", codes::PASSWORD_WRONG)),

@@ -92,6 +92,7 @@ pub mod codes {
     pub const PASSWORD_WRONG: &str = "password-wrong";
     pub const PASSWORDS_DIFFER: &str = "passwords-differ";
     pub const MALFORMED_PATH: &str = "malformed-path";
+    pub const PASSWORD_ATTEMPTS_LOCKED: &str = "password-attempts-locked";
     pub const OIDC_UNKNOWN_USER: &str = "oidc-unknown-user";
     pub const ALREADY_ACCEPTED: &str = "already-accepted";
     pub const UNKNOWN_PRESET: &str = "unknown-preset";
@@ -191,6 +192,7 @@ pub mod codes {
         PASSWORD_WRONG,
         PASSWORDS_DIFFER,
         MALFORMED_PATH,
+        PASSWORD_ATTEMPTS_LOCKED,
         OIDC_UNKNOWN_USER,
         ALREADY_ACCEPTED,
         UNKNOWN_PRESET,

@@ -215,7 +215,8 @@ backend_tests! {
         let secret = login(&web, &t.app, "leder", &pw).await.expect("a department head must set up TOTP");
         assert_eq!(web.get("/").await.status, StatusCode::OK);
         let p = web.submit("/", "/logout", &[]).await;
-        assert_eq!(p.location, "/login");
+        assert_eq!(p.location, "/login?signed_out=1");
+        assert!(web.get(&p.location).await.body.contains("Du er logget ud."), "the login says so");
         assert_eq!(web.get("/").await.status, StatusCode::SEE_OTHER, "logged out");
 
         let p = web.submit("/login", "/login", &[("username", "leder"), ("password", PASSWORD)]).await;
@@ -516,10 +517,13 @@ backend_tests! {
         let shown = web.get(&muni_page).await.body;
         assert!(shown.contains("The policy preset is changed by Portvagt&#39;s administrator."), "{shown}");
         assert!(!shown.contains(r#"<option value="viborg""#), "no other preset to pick");
+        assert!(shown.contains(r#"<option value="taarnby" selected>"#), "the one in force, chosen");
         // The administrator changes it; the page shows what changes and asks first.
         let pw_admin = create_user(&t.app, "admin2", UserRole::Administrator, None, None, None).await;
         let admin = Browser::new(&t.base);
         login(&admin, &t.app, "admin2", &pw_admin).await;
+        let form = admin.get(&muni_page).await.body;
+        assert!(form.contains(r#"<option value="taarnby" selected>"#), "the preset in force is the one chosen, whatever its stored case");
         let mut change = base.to_vec();
         change.push(("policy_preset", "viborg"));
         let p = admin.submit(&muni_page, &muni_page, &change).await;

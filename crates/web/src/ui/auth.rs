@@ -1,7 +1,7 @@
 //! Login pages: local password (+ new password at first login, + authenticator app),
 //! OpenID Connect, logout.
 
-use super::{Chrome, Ctx, PRE_CSRF_COOKIE, SESSION_COOKIE, app_error_page, form_error, render, set_cookie};
+use super::{Chrome, Ctx, NEXT_COOKIE, PRE_CSRF_COOKIE, SESSION_COOKIE, app_error_page, form_error, render, set_cookie};
 use crate::AppState;
 use app::{AppError, LoginStage};
 use askama::Template;
@@ -50,6 +50,9 @@ pub(super) struct LoginPage {
 pub(super) struct LoginQuery {
     #[serde(default)]
     next: String,
+    /// Just logged out: the page says so.
+    #[serde(default)]
+    signed_out: Option<String>,
 }
 
 /// The login form. It gets its own form token in a cookie (login CSRF).
@@ -57,10 +60,15 @@ pub(super) async fn login_page(State(s): State<AppState>, mut ctx: Ctx, Query(q)
     if ctx.session.as_ref().is_some_and(|s| s.stage == LoginStage::Active) {
         return Redirect::to("/").into_response();
     }
-    show_login(&s, &mut ctx, None, q.next, String::new())
+    let notice = q.signed_out.is_some().then(|| ctx.tr.t("ui-logged-out"));
+    show_login_with(&s, &mut ctx, None, q.next, String::new(), notice)
 }
 
 pub(super) fn show_login(s: &AppState, ctx: &mut Ctx, error: Option<String>, next: String, username: String) -> Response {
+    show_login_with(s, ctx, error, next, username, None)
+}
+
+fn show_login_with(s: &AppState, ctx: &mut Ctx, error: Option<String>, next: String, username: String, notice: Option<String>) -> Response {
     let fresh = ctx.pre_csrf.is_none();
     if fresh {
         ctx.pre_csrf = Some(app::random_token());
@@ -70,7 +78,7 @@ pub(super) fn show_login(s: &AppState, ctx: &mut Ctx, error: Option<String>, nex
     let next = safe_next(&next);
     // Sent here from a page: the session has ended (timed out, logged out elsewhere or
     // ended by an administrator), and the person is told so.
-    let notice = (error.is_none() && !next.is_empty() && next != "/").then(|| ctx.tr.t("ui-login-again"));
+    let notice = notice.or_else(|| (error.is_none() && !next.is_empty() && next != "/").then(|| ctx.tr.t("ui-login-again")));
     let page = LoginPage { c, error, notice, oidc: s.ui.oidc.is_some(), next, username };
     let mut res = render(&page);
     if failed {
@@ -129,6 +137,12 @@ async fn login(State(s): State<AppState>, mut ctx: Ctx, Form(f): Form<LoginForm>
             };
             let mut res = Redirect::to(&target).into_response();
             res.headers_mut().append(header::SET_COOKIE, set_cookie(&s, SESSION_COOKIE, &started.secret, None));
+            // More steps to go (a new password, the second factor): the page asked for
+            // waits in a cookie of the login, so that it is where the login ends.
+            let next = safe_next(&f.next);
+            if started.stage != LoginStage::Active && !next.is_empty() {
+                res.headers_mut().append(header::SET_COOKIE, set_cookie(&s, NEXT_COOKIE, &super::urlencode(&next), Some(900)));
+            }
             res
         }
         Err(e) => {
@@ -215,7 +229,7 @@ async fn change_password(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Pass
         Err(r) => return r,
     };
     match s.app.change_first_password(&session, &f.new_password, &f.repeat_password).await {
-        Ok(step) => completed(&s, Redirect::to(stage_page(step.stage)).into_response(), step.new_secret),
+        Ok(step) => completed(&s, &ctx, step.stage, step.new_secret),
         Err(AppError::Unauthenticated) => Redirect::to("/login").into_response(),
         Err(e) => {
             let msg = form_error(&ctx, &s.catalog, e).message;
@@ -231,10 +245,23 @@ pub(super) fn bad_link(ctx: &Ctx) -> Response {
     super::error_page(ctx, axum::http::StatusCode::BAD_REQUEST, &ctx.tr.t("ui-bad-link-title"), &ctx.tr.t("ui-bad-link"))
 }
 
-/// A login step that completed the login carries the session's new secret (F-14).
-fn completed(s: &AppState, mut res: Response, new_secret: Option<String>) -> Response {
+/// A login step that completed the login carries the session's new secret (F-14) and
+/// goes to the page the person asked for before logging in, if any.
+fn completed(s: &AppState, ctx: &Ctx, stage: LoginStage, new_secret: Option<String>) -> Response {
+    let asked = super::read_cookie(&ctx.headers, &super::cookie_name(s, NEXT_COOKIE))
+        .and_then(|v| form_urlencoded::parse(format!("n={v}").as_bytes()).next().map(|(_, n)| n.into_owned()))
+        .map(|n| safe_next(&n))
+        .filter(|n| !n.is_empty());
+    let target = match (stage, asked) {
+        (LoginStage::Active, Some(page)) => page,
+        (other, _) => stage_page(other).to_string(),
+    };
+    let mut res = Redirect::to(&target).into_response();
     if let Some(secret) = new_secret {
         res.headers_mut().append(header::SET_COOKIE, set_cookie(s, SESSION_COOKIE, &secret, None));
+    }
+    if stage == LoginStage::Active {
+        res.headers_mut().append(header::SET_COOKIE, set_cookie(s, NEXT_COOKIE, "", Some(0)));
     }
     res
 }
@@ -286,7 +313,7 @@ async fn enrol(State(s): State<AppState>, ctx: Ctx, Form(f): Form<CodeForm>) -> 
         Err(r) => return r,
     };
     match s.app.confirm_totp(&session, &f.code).await {
-        Ok(step) => completed(&s, Redirect::to("/").into_response(), step.new_secret),
+        Ok(step) => completed(&s, &ctx, step.stage, step.new_secret),
         Err(e @ AppError::Locked(_)) => app_error_page(&ctx, e),
         Err(e) => {
             let msg = form_error(&ctx, &s.catalog, e).message;
@@ -311,7 +338,7 @@ async fn totp(State(s): State<AppState>, ctx: Ctx, Form(f): Form<CodeForm>) -> R
         Err(r) => return r,
     };
     match s.app.verify_totp(&session, &f.code).await {
-        Ok(step) => completed(&s, Redirect::to("/").into_response(), step.new_secret),
+        Ok(step) => completed(&s, &ctx, step.stage, step.new_secret),
         Err(e @ AppError::Locked(_)) => app_error_page(&ctx, e),
         Err(e) => {
             let msg = form_error(&ctx, &s.catalog, e).message;
@@ -335,7 +362,7 @@ async fn logout(State(s): State<AppState>, ctx: Ctx, Form(f): Form<CsrfForm>) ->
     {
         return app_error_page(&ctx, e);
     }
-    let mut res = Redirect::to("/login").into_response();
+    let mut res = Redirect::to("/login?signed_out=1").into_response();
     res.headers_mut().append(header::SET_COOKIE, set_cookie(&s, SESSION_COOKIE, "", Some(0)));
     res
 }

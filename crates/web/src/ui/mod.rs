@@ -141,6 +141,8 @@ pub(crate) const SESSION_COOKIE: &str = "pv_session";
 pub(crate) const LANG_COOKIE: &str = "pv_lang";
 /// The form token of the pages shown before a session exists (the login form).
 pub(crate) const PRE_CSRF_COOKIE: &str = "pv_csrf";
+/// The page a login that takes more steps returns to once it completes.
+pub(crate) const NEXT_COOKIE: &str = "pv_next";
 
 // ---------------------------------------------------------------------------------------
 // The request context: language and session.

@@ -44,6 +44,10 @@ async fn records<R: Record>(s: &AppState, actor: &Actor, filter: ListFilter) -> 
 }
 
 async fn order_form(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<HashMap<String, String>>) -> Response {
+    // Never a form the person may not send.
+    if !s.app.may(&actor, domain::authz::Action::Create, domain::authz::ResourceKind::Request) {
+        return app_error_page(&ctx, AppError::Forbidden);
+    }
     let f = OrderForm {
         agreement_id: q.get("agreement_id").cloned().unwrap_or_default(),
         person_id: q.get("person_id").cloned().unwrap_or_default(),

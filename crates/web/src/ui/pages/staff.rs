@@ -24,6 +24,10 @@ fn code_of(kind: EvidenceKind) -> String {
 }
 
 async fn staff(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
+    // A supplier's own staff: for the supplier's people only (the menu offers it to them).
+    if actor.supplier().is_none() {
+        return app_error_page(&ctx, AppError::Forbidden);
+    }
     let tr = &ctx.tr;
     let filter = ListFilter { active: Some(true), supplier_id: actor.supplier(), ..Default::default() };
     let list = match s.app.list::<Person>(&actor, &filter, page_request(&q)).await {

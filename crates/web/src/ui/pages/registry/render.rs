@@ -78,16 +78,22 @@ pub(super) async fn form_fields(
             }
             Input::Preset => {
                 spec.kind = "select";
-                // OPS-3: only the administrator changes the preset; others see it as it is.
-                let may_change = s.app.can(actor, domain::authz::Permission::ChangePolicy) || vals.is_empty();
+                // OPS-3: only the administrator changes the preset; others see the stored
+                // one, whatever was posted. Stored ids may differ in case from the presets'.
+                let stored_preset = stored.and_then(|v| v.get(f.path)).filter(|v| !v.is_empty());
+                let may_change = s.app.can(actor, domain::authz::Permission::ChangePolicy) || stored_preset.is_none();
+                let chosen: Vec<String> = if may_change { vals.clone() } else { stored_preset.cloned().unwrap_or_default() }
+                    .iter()
+                    .map(|v| v.to_lowercase())
+                    .collect();
                 let opts = s
                     .app
                     .presets()
                     .iter()
-                    .filter(|p| may_change || vals.iter().any(|v| v.eq_ignore_ascii_case(&p.id)))
+                    .filter(|p| may_change || chosen.contains(&p.id))
                     .map(|p| (p.id.clone(), p.name.clone()))
                     .collect();
-                spec = spec.options(opts, &vals);
+                spec = spec.options(opts, &chosen);
                 if !may_change {
                     spec.hint = Some(tr.t("ui-preset-admin-only"));
                 }
