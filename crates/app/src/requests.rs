@@ -479,6 +479,12 @@ impl App {
         if step == Step::Submit && !actor.is(req.requested_by.id, req.requested_by.person) {
             return Err(FieldError::new("step", codes::NOT_YOUR_AREA).into());
         }
+        // REQ-2: deciding is a permission of its own; which step is whose, the domain says.
+        if matches!(step, Step::ApproveAsDepartment | Step::ApproveAsCoordinator | Step::Reject)
+            && !self.can(actor, Permission::ApproveRequests)
+        {
+            return Err(FieldError::new("step", codes::NOT_YOUR_AREA).into());
+        }
         request::may_take(&req, actor, step)?;
         if matches!(step, Step::Reject) && comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
             return Err(FieldError::new("comment", codes::REASON_REQUIRED).into());
