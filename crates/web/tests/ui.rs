@@ -216,7 +216,8 @@ backend_tests! {
         assert_eq!(web.get("/").await.status, StatusCode::OK);
         let p = web.submit("/", "/logout", &[]).await;
         assert_eq!(p.location, "/login?signed_out=1");
-        assert!(web.get(&p.location).await.body.contains("Du er logget ud."), "the login says so");
+        let page = web.get(&p.location).await.body;
+        assert!(page.contains(r#"id="login-notice""#) && page.contains("signed out"), "the login says so: {page}");
         assert_eq!(web.get("/").await.status, StatusCode::SEE_OTHER, "logged out");
 
         let p = web.submit("/login", "/login", &[("username", "leder"), ("password", PASSWORD)]).await;
