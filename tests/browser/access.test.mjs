@@ -79,6 +79,12 @@ test("a user changes their own password, the rules shown first and every mistake
   assert.match(await page.textContent("#f-repeat_password-error"), /De to nye adgangskoder er ikke ens/);
   await screenshot(page, "own-password-errors");
   await checkAccessibility(page, "own password (errors)");
+  // The design system's font loads (the CSP lets it).
+  const plex = await page.evaluate(async () => {
+    await document.fonts.ready;
+    return [...document.fonts].filter((f) => f.family.includes("IBM Plex Sans") && f.status === "loaded").length;
+  });
+  assert.ok(plex > 0, "IBM Plex Sans in use");
   // The current one again is refused too.
   await page.fill("#f-current_password", PASSWORD);
   await page.fill("#f-new_password", PASSWORD);

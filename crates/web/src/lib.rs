@@ -163,14 +163,15 @@ async fn readable_paths(State(s): State<AppState>, req: axum::extract::Request, 
 /// Portvagt is reached over HTTPS.
 async fn security_headers(State(https): State<bool>, req: axum::extract::Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/v1/");
-    // Swagger UI sets inline styles from its script; the pages have none (F-22).
+    // Swagger UI sets inline styles from its script; the pages have none (F-22). The
+    // design system's font is served from here.
     let docs = req.uri().path().starts_with("/api/docs");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     let csp = if docs {
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     } else {
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     };
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
