@@ -406,7 +406,16 @@ backend_tests! {
         let second = create_user(&t.app, "dpo-b", UserRole::Dpo, None, None, None).await;
         let a = Browser::new(&t.base);
         login(&a, &t.app, "dpo-a", &first).await;
-        let p = a.submit("/audit", "/audit/extracts", &[("subject", "010190-1234")]).await;
+        // One id per field; a search with nothing to search by says what to fill in; the
+        // log's times are local, as on every other page.
+        let page = a.get("/audit").await.body;
+        assert_eq!(page.matches(r#"id="f-subject""#).count(), 1, "the search's and the extract's fields differ");
+        let p = a.submit("/audit", "/audit", &[]).await;
+        assert!(p.body.contains("Fill in at least one field to search"), "{}", p.body);
+        let p = a.submit("/audit", "/audit", &[("action", "login.success")]).await;
+        assert!(p.body.contains(" CET") || p.body.contains(" CEST"), "local time: {}", p.body);
+        assert!(p.body.contains("<td>Done</td>"), "the outcome in words");
+        let p = a.submit("/audit", "/audit/extracts", &[("extract_subject", "010190-1234")]).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
         let extract = p.location.clone();
         let page = a.get(&extract).await;
@@ -423,7 +432,7 @@ backend_tests! {
         assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, extract.as_str()));
         assert!(b2.get(&extract).await.body.contains("Names are approved for showing."));
         // A bad identifier is named, nothing created.
-        let p = a.submit("/audit", "/audit/extracts", &[("subject", "not a cpr")]).await;
+        let p = a.submit("/audit", "/audit/extracts", &[("extract_subject", "not a cpr")]).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 

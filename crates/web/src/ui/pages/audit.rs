@@ -26,16 +26,27 @@ struct AuditQuery {
 
 /// The search form, empty: the terms of a search never travel in the URL (F-07).
 async fn audit_page(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn) -> Response {
-    search(&s, &ctx, &actor, AuditQuery::default()).await
+    search(&s, &ctx, &actor, AuditQuery::default(), false).await
 }
 
 /// LOG-6: a search is posted, so a CPR number stays out of the URL, the browser's
 /// history and any access log (F-07); "older" posts the same terms again.
 async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, CsrfForm(q): CsrfForm<AuditQuery>) -> Response {
-    search(&s, &ctx, &actor, q).await
+    search(&s, &ctx, &actor, q, true).await
 }
 
-async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery) -> Response {
+/// A time of the log as every other page shows it: local, in the user's words.
+fn local_time(tr: &Tr, at: &str) -> String {
+    domain::time::Timestamp::parse(at).map(|t| tr.time(&t)).unwrap_or_else(|_| at.to_string())
+}
+
+/// An outcome in the user's language (`success` → "Gennemført").
+fn outcome_text(tr: &Tr, outcome: &str) -> String {
+    let key = format!("outcome-{outcome}");
+    if tr.catalog.has(tr.lang, &key) { tr.t(&key) } else { outcome.to_string() }
+}
+
+async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery, posted: bool) -> Response {
     if !s.app.can(actor, domain::authz::Permission::SearchLog) {
         return app_error_page(ctx, app::AppError::Forbidden);
     }
@@ -90,11 +101,11 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery) -> Respon
                     .iter()
                     .map(|e| {
                         vec![
-                            cell(e.occurred_at.clone()),
+                            cell(local_time(tr, &e.occurred_at)),
                             cell(e.actor_name.clone().unwrap_or_else(|| e.actor.clone())),
                             cell(e.action.clone()),
                             cell(e.subject.clone().unwrap_or_default()),
-                            cell(e.outcome.clone()),
+                            cell(outcome_text(tr, &e.outcome)),
                             cell(e.source.clone()),
                         ]
                     })
@@ -143,14 +154,18 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery) -> Respon
             }
         }
     } else {
-        sections.push(Section { id: Some("audit-results"), ..Default::default() });
+        // Posted with nothing to search by: say what to fill in (a first visit shows the
+        // form alone).
+        let text = posted.then(|| tr.t("ui-audit-empty-search"));
+        sections.push(Section { id: Some("audit-results"), text, ..Default::default() });
     }
     if s.app.can(actor, domain::authz::Permission::MakeExtract) {
         let form = FormSpec {
             action: "/audit/extracts".into(),
             submit: tr.t("ui-create-extract"),
             button_class: "button-secondary",
-            fields: vec![FieldSpec::new(tr, "subject", "text").required()],
+            // Its own name: the search form above has a `subject` field too (one id each).
+            fields: vec![FieldSpec::new(tr, "extract_subject", "text").required()],
             ..Default::default()
         };
         sections.push(Section {
@@ -168,7 +183,7 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery) -> Respon
 
 #[derive(Deserialize)]
 struct ExtractForm {
-    #[serde(default)]
+    #[serde(default, alias = "extract_subject")]
     subject: String,
 }
 
@@ -194,7 +209,7 @@ async fn extract(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, R
         .iter()
         .map(|e| {
             vec![
-                cell(e.occurred_at.clone()),
+                cell(local_time(tr, &e.occurred_at)),
                 cell(e.organisation.clone()),
                 cell(e.person.clone().unwrap_or_else(|| tr.t("ui-name-withheld"))),
                 cell(e.action.clone()),
