@@ -1,6 +1,9 @@
 //! `portvagt`: the command line — serve, migrate, healthcheck, demo, and helpers.
 
 use portvagt::{config, demo};
+use private_files::{keep_private, load_audit_key, load_key, protect_database_files};
+
+mod private_files;
 
 use anyhow::{Context, Result};
 use app::{App, TokenRequest};
@@ -12,9 +15,9 @@ use domain::text::Name;
 use domain::time::SystemClock;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use store::{DataKey, Store};
+use store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[derive(Parser)]
@@ -295,23 +298,6 @@ async fn audit_command(config: &Config, command: AuditCommand) -> Result<()> {
     }
 }
 
-/// The checkpoint signing key: from `audit_key_file`, or generated at first run.
-fn load_audit_key(config: &Config) -> Result<audit::SigningKey> {
-    let path = config.audit_key_path();
-    if !path.exists() {
-        if config.audit_key_file.is_some() {
-            anyhow::bail!("audit_key_file {} does not exist", path.display());
-        }
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let mut f = create_private(&path)?;
-        writeln!(f, "{}", audit::SigningKey::generate().to_hex())?;
-        tracing::info!(path = %path.display(), "generated the audit log's checkpoint signing key; back it up");
-    }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading audit key {}", path.display()))?;
-    audit::SigningKey::from_hex(&text).map_err(|e| anyhow::anyhow!("audit key {}: {e}", path.display()))
-}
-
 /// The command line's language: `PORTVAGT_LANG`, else the locale (`LC_ALL`, `LANG`),
 /// else English.
 fn cli_lang() -> i18n::Lang {
@@ -354,41 +340,6 @@ fn load_presets(config: &Config) -> Result<Vec<Preset>> {
     Ok(presets)
 }
 
-/// The data key: from `data_key_file`, or generated in the data folder at first run.
-fn load_key(config: &Config) -> Result<DataKey> {
-    let path = config.data_key_path();
-    if !path.exists() {
-        if config.data_key_file.is_some() {
-            anyhow::bail!("data_key_file {} does not exist", path.display());
-        }
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let mut f = create_private(&path)?;
-        writeln!(f, "{}", DataKey::master_to_hex(&DataKey::generate_master()))?;
-        tracing::info!(path = %path.display(), "generated a new data key; back it up: without it, stored national identity numbers cannot be read");
-    }
-    let read = |path: &Path| -> Result<[u8; 32]> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading data key {}", path.display()))?;
-        DataKey::parse_master_hex(&text).map_err(|e| anyhow::anyhow!("data key {}: {e}", path.display()))
-    };
-    let mut key = DataKey::from_master(read(&path)?);
-    for previous in &config.previous_data_key_files {
-        key = key.with_previous(read(previous)?);
-    }
-    Ok(key)
-}
-
-#[cfg(unix)]
-fn create_private(path: &Path) -> Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    Ok(std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?)
-}
-
-#[cfg(not(unix))]
-fn create_private(path: &Path) -> Result<std::fs::File> {
-    Ok(std::fs::OpenOptions::new().write(true).create_new(true).open(path)?)
-}
-
 async fn open_store(config: &Config) -> Result<Store> {
     if config.is_embedded() {
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
@@ -400,32 +351,6 @@ async fn open_store(config: &Config) -> Result<Store> {
         .with_context(|| format!("connecting to {}", config::mask_url(&config.database_url())))?;
     protect_database_files(config)?;
     Ok(store)
-}
-
-/// F-19: the embedded database holds password hashes, names and the audit log: its
-/// files are their owner's only (the folder is too, so files made later are covered).
-fn protect_database_files(config: &Config) -> Result<()> {
-    if config.is_embedded() {
-        for file in ["portvagt.db", "portvagt.db-wal", "portvagt.db-shm"] {
-            let path = config.data_dir.join(file);
-            if path.exists() {
-                keep_private(&path, 0o600)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Makes a file or folder readable by its owner only.
-#[cfg(unix)]
-fn keep_private(path: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).with_context(|| format!("protecting {}", path.display()))
-}
-
-#[cfg(not(unix))]
-fn keep_private(_: &Path, _: u32) -> Result<()> {
-    Ok(())
 }
 
 async fn open_app(config: &Config) -> Result<App> {
