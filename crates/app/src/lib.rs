@@ -24,7 +24,7 @@ mod users;
 
 pub use access::{IssuedToken, TokenRequest, constant_time_eq, random_token};
 pub use accounts::NewAuthenticator;
-pub use audit_export::csv_export;
+pub use audit_export::{csv_export, csv_table};
 pub use audit_log::{
     AuditEventView, AuditFilter, AuditImportError, AuditPage, CitizenExtract, ExtractEntry, ForwardFormat, HoldInput, LineError, MAX_BATCH,
     ProofView, digest, parse_csv_batch, parse_json_batch,

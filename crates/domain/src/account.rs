@@ -38,6 +38,8 @@ pub enum AccountStatus {
 }
 
 impl AccountStatus {
+    pub const ALL: [AccountStatus; 7] =
+        [Self::PendingApproval, Self::Provisioning, Self::AwaitingActivation, Self::Active, Self::Locked, Self::Disabled, Self::Terminated];
     pub const fn as_str(&self) -> &'static str {
         match self {
             AccountStatus::PendingApproval => "pending_approval",
@@ -50,9 +52,7 @@ impl AccountStatus {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::PendingApproval, Self::Provisioning, Self::AwaitingActivation, Self::Active, Self::Locked, Self::Disabled, Self::Terminated]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
     /// Usable or about to be: counts towards the agreement's user cap.
     pub fn is_live(&self) -> bool {

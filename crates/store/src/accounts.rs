@@ -2,7 +2,7 @@
 //! demo loader; read back, status changes, role assignments, username quarantine,
 //! sign-ons and emergency sign-offs.
 
-use crate::sql::{Arg, Where, args, date, fetch_page, opt_ts, opt_uuid, placeholders, ts, uuid};
+use crate::sql::{Arg, Where, args, date, fetch_page, like_contains, opt_ts, opt_uuid, placeholders, ts, uuid};
 use crate::{Result, Store, StoreError, Tx};
 use domain::account::{AccountKind, AccountStatus};
 use domain::time::{Date, Timestamp};
@@ -165,8 +165,37 @@ pub struct AccountQuery {
     pub or_agreements: Vec<Uuid>,
     pub statuses: Vec<&'static str>,
     pub kind: Option<&'static str>,
+    /// Part of the username or of the person's name (any case).
+    pub text: Option<String>,
+    /// The order of the list; by username when `None`.
+    pub sort: Option<(AccountSort, bool)>,
     pub offset: u64,
     pub limit: u32,
+}
+
+/// What an account list can be ordered by (`true` beside it: descending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountSort {
+    Username,
+    Person,
+    System,
+    Status,
+    ValidFrom,
+    ValidTo,
+}
+
+impl AccountSort {
+    fn sql(self) -> &'static str {
+        match self {
+            AccountSort::Username => "username",
+            AccountSort::Person => "(SELECT name_lower FROM registry_entries r WHERE r.id = accounts.person_id)",
+            AccountSort::System => "(SELECT name_lower FROM registry_entries r WHERE r.id = accounts.system_id)",
+            AccountSort::Status => "status",
+            AccountSort::ValidFrom => "valid_from",
+            // Open-ended last when ascending, on both engines.
+            AccountSort::ValidTo => "COALESCE(valid_to, '9999-12-31')",
+        }
+    }
 }
 
 /// An account as the daily lifecycle sees it.
@@ -233,7 +262,18 @@ impl Store {
             let p = w.arg(Arg::Text(k.to_string()));
             w.and(format!("kind = {p}"));
         }
-        let (rows, total) = fetch_page(&self.pool, ACCOUNT_COLUMNS, "accounts", &w, "username, id", q.limit, q.offset).await?;
+        if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let p = w.arg(Arg::Text(like_contains(&text.to_lowercase())));
+            w.and(format!(
+                "(LOWER(username) LIKE {p} ESCAPE '\\' OR person_id IN \
+                 (SELECT id FROM registry_entries WHERE kind = 'person' AND name_lower LIKE {p} ESCAPE '\\'))"
+            ));
+        }
+        let order = match q.sort {
+            Some((col, desc)) => format!("{} {dir}, id {dir}", col.sql(), dir = if desc { "DESC" } else { "ASC" }),
+            None => "username, id".to_string(),
+        };
+        let (rows, total) = fetch_page(&self.pool, ACCOUNT_COLUMNS, "accounts", &w, &order, q.limit, q.offset).await?;
         let mut out = rows.iter().map(account_row).collect::<Result<Vec<_>>>()?;
         // The role assignments of the whole page, a few queries rather than one per account.
         let mut roles: std::collections::HashMap<Uuid, Vec<(Uuid, Option<Uuid>)>> = std::collections::HashMap::new();

@@ -24,7 +24,7 @@ mod tasks;
 pub mod testing;
 
 pub use access::{NewApiToken, NewUser, StoredApiToken, StoredUser};
-pub use accounts::{AccountInsert, AccountQuery, AccountRow, LifecycleRow, NewAccount};
+pub use accounts::{AccountInsert, AccountQuery, AccountRow, AccountSort, LifecycleRow, NewAccount};
 pub use audit::{AuditRecord, OutboxMessage, StoredAuditEvent};
 pub use crypto::DataKey;
 pub use migrate::{MIGRATIONS, Migration};

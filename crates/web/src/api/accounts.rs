@@ -48,6 +48,8 @@ async fn list_accounts(State(s): State<AppState>, caller: Caller, RawQuery(query
             supplier_id: q.take("supplier_id", uuid)?,
             statuses: status.into_iter().collect(),
             kind,
+            text: None,
+            sort: None,
             offset: page.offset(),
             limit: page.page_size,
         };

@@ -2,6 +2,7 @@
 //! security officer's and coordinator's actions on it — close it or all of the person's
 //! accounts at once (REQ-7), lock and unlock it (ACC-9).
 
+use super::listing::{Filter, ListParams, ListSpec, col, csv_response, person_chip, search_posted, texts};
 use super::*;
 use app::Outstanding;
 use domain::account::AccountStatus;
@@ -10,7 +11,7 @@ use store::AccountRow;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/accounts", get(accounts))
+        .route("/accounts", get(accounts).post(search_posted))
         .route("/accounts/{id}", get(account_detail))
         .route("/accounts/{id}/revoke", post(revoke))
         .route("/accounts/{id}/revoke-all", post(revoke_all))
@@ -18,15 +19,22 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/accounts/{id}/unlock", post(unlock))
 }
 
-async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
+async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: ListParams) -> Response {
     let tr = &ctx.tr;
     let today = s.app.now().date();
-    let pr = page_request(&q);
-    let status: Vec<&'static str> = match q.state.as_deref().and_then(domain::account::AccountStatus::parse) {
-        Some(st) => vec![st.as_str()],
-        None => Vec::new(),
+    let (limit, offset) = p.window();
+    let sort = p.sort_by(&SORTS).map(|k| (account_sort(k), p.desc));
+    let query = store::AccountQuery {
+        statuses: p.get("state").and_then(AccountStatus::parse).map(|st| vec![st.as_str()]).unwrap_or_default(),
+        supplier_id: p.id("supplier"),
+        system_id: p.id("system"),
+        person_id: p.id("person"),
+        text: p.text(),
+        sort,
+        offset,
+        limit,
+        ..Default::default()
     };
-    let query = store::AccountQuery { statuses: status, offset: pr.offset(), limit: pr.page_size, ..Default::default() };
     let (rows, total) = match s.app.list_accounts(&actor, query).await {
         Ok(x) => x,
         Err(e) => return app_error_page(&ctx, e),
@@ -35,7 +43,7 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
     let names = s.app.names(&ids).await.unwrap_or_default();
     let outstanding = s.app.outstanding(&rows).await.unwrap_or_default();
     let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
-    let table_rows = rows
+    let table_rows: Vec<Vec<Cell>> = rows
         .iter()
         .map(|a| {
             vec![
@@ -48,35 +56,54 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
             ]
         })
         .collect();
-    let more = if pr.offset() + u64::from(pr.page_size) < total {
-        format!("/accounts?page={}{}", pr.page + 1, q.state.as_ref().map(|s| format!("&state={s}")).unwrap_or_default())
-    } else {
-        String::new()
+    let columns = vec![
+        col(tr, "field-username", Some("username")),
+        col(tr, "field-person_id", Some("person")),
+        col(tr, "field-system_id", Some("system")),
+        col(tr, "field-status", Some("status")),
+        col(tr, "field-valid_from", Some("valid_from")),
+        col(tr, "field-valid_to", Some("valid_to")),
+    ];
+    if p.csv {
+        return csv_response(tr, "accounts", &columns, table_rows.iter().map(|r| texts(r)).collect());
+    }
+    let mut filters = vec![Filter {
+        name: "state",
+        options: AccountStatus::ALL.iter().map(|st| (st.as_str().into(), tr.t(&format!("status-{}", st.as_str())))).collect(),
+    }];
+    if actor.supplier().is_none() {
+        filters.push(Filter { name: "supplier", options: options::<Supplier>(&s, &actor, ListFilter::default()).await });
+    }
+    filters.push(Filter { name: "system", options: options::<System>(&s, &actor, ListFilter::default()).await });
+    let chips = person_chip(&s, &ctx, "/accounts", &p).await;
+    let spec = ListSpec {
+        path: "/accounts",
+        params: &p,
+        columns,
+        filters,
+        default_sort: ("username", false),
+        search_hint: tr.t("ui-search-person-hint"),
+        total,
     };
-    let mut p = page(
-        &ctx,
-        "nav-accounts",
-        vec![Section {
-            text: Some(tr.t1("ui-total", &tr.num(&total))),
-            table: Some(TableSpec {
-                caption: tr.t("nav-accounts"),
-                headers: vec![
-                    tr.t("field-username"),
-                    tr.t("field-person_id"),
-                    tr.t("field-system_id"),
-                    tr.t("field-status"),
-                    tr.t("field-valid_from"),
-                    tr.t("field-valid_to"),
-                ],
-                rows: table_rows,
-                empty: tr.t("ui-none"),
-                more,
-            }),
-            ..Default::default()
-        }],
-    );
-    p.success = done_message(&ctx, &q.done);
-    render(&p)
+    let section = spec.section(&ctx, tr.t("nav-accounts"), table_rows, tr.t("ui-accounts-empty"), chips);
+    let mut page_ = page(&ctx, "nav-accounts", vec![section]);
+    page_.success = done_message(&ctx, &p.done);
+    page_.error = error_message(&ctx, &p.error);
+    render(&page_)
+}
+
+/// The columns an account list sorts by.
+const SORTS: [&str; 6] = ["username", "person", "system", "status", "valid_from", "valid_to"];
+
+fn account_sort(key: &str) -> store::AccountSort {
+    match key {
+        "person" => store::AccountSort::Person,
+        "system" => store::AccountSort::System,
+        "status" => store::AccountSort::Status,
+        "valid_from" => store::AccountSort::ValidFrom,
+        "valid_to" => store::AccountSort::ValidTo,
+        _ => store::AccountSort::Username,
+    }
 }
 
 async fn account_detail(

@@ -75,6 +75,8 @@ pub(super) struct Section {
     /// An action behind its heading, opened on demand (`Some(true)`: open, as when its
     /// form was sent back with an error).
     pub collapsible: Option<bool>,
+    /// The table is a list to search, filter, sort, page through and export.
+    pub list: Option<listing::ListChrome>,
 }
 
 pub(super) struct TableSpec {
@@ -114,6 +116,8 @@ pub(super) struct FormSpec {
     pub submit: String,
     pub button_class: &'static str,
     pub inline: bool,
+    /// A list's search and filters: its fields side by side.
+    pub toolbar: bool,
     pub hidden: Vec<(String, String)>,
     pub fields: Vec<FieldSpec>,
 }
@@ -162,6 +166,10 @@ impl FieldSpec {
         self.options = opts.into_iter().map(|(v, l)| (v.clone(), l, selected.contains(&v))).collect();
         self
     }
+    fn label(mut self, l: String) -> Self {
+        self.label = l;
+        self
+    }
     fn hint(mut self, h: String) -> Self {
         self.hint = Some(h);
         self
@@ -180,6 +188,7 @@ fn button(action: String, submit: String, primary: bool, hidden: Vec<(String, St
         method: "post",
         partial: None,
         confirm: None,
+        toolbar: false,
     }
 }
 
@@ -287,6 +296,7 @@ mod audit;
 mod dashboard;
 mod emergency;
 mod holds;
+pub(super) mod listing;
 mod order;
 mod oversight;
 pub(super) mod own_password;
