@@ -22,6 +22,10 @@ pub struct ListFilter {
     pub refers_to: Option<Uuid>,
     /// Persons with exactly this national identity number (canonical form).
     pub national_id: Option<String>,
+    /// This record only (a person found by national identity number).
+    pub id: Option<Uuid>,
+    /// By name, descending.
+    pub desc: bool,
 }
 
 fn to_entry<R: Record>(row: EntryRow) -> Result<Entry<R>> {
@@ -168,6 +172,8 @@ impl App {
                     active: filter.active,
                     name_contains: filter.q.clone().filter(|s| !s.trim().is_empty()),
                     national_id: filter.national_id.clone(),
+                    id: filter.id,
+                    desc: filter.desc,
                     offset: page.offset(),
                     limit: page.page_size,
                 };

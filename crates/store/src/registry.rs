@@ -48,6 +48,10 @@ pub struct ListQuery {
     pub name_contains: Option<String>,
     /// Exact national identity number, matched through the blind index.
     pub national_id: Option<String>,
+    /// This record only.
+    pub id: Option<Uuid>,
+    /// By name, descending.
+    pub desc: bool,
     pub offset: u64,
     pub limit: u32,
 }
@@ -146,7 +150,12 @@ impl Store {
             let ps: Vec<String> = self.key().blind_indexes(nid).into_iter().map(|i| w.arg(Arg::Text(i))).collect();
             w.and(format!("national_id_index IN ({})", ps.join(", ")));
         }
-        let (rows, total) = fetch_page(&self.pool, COLUMNS, "registry_entries", &w, "name_lower, id", q.limit, q.offset).await?;
+        if let Some(id) = q.id {
+            let p = w.arg(Arg::Text(id.to_string()));
+            w.and(format!("id = {p}"));
+        }
+        let order = if q.desc { "name_lower DESC, id DESC" } else { "name_lower, id" };
+        let (rows, total) = fetch_page(&self.pool, COLUMNS, "registry_entries", &w, order, q.limit, q.offset).await?;
         let mut entries = rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?;
         self.fill_owners(&mut entries).await?;
         Ok((entries, total))

@@ -70,7 +70,7 @@ fn list_params(query: Option<&str>) -> Result<(ListFilter, PageRequest), FieldEr
         q: q.take("q", |s| Some(s.to_string()))?,
         supplier_id: q.take("supplier_id", uuid)?,
         refers_to: q.take("refers_to", uuid)?,
-        national_id: None,
+        ..Default::default()
     };
     q.finish()?;
     Ok((filter, PageRequest::new(page, page_size)?))

@@ -78,8 +78,19 @@ impl ListParams {
         if self.csv { (CSV_MAX, 0) } else { (PAGE_SIZE, self.offset()) }
     }
 
-    pub fn has_filters(&self) -> bool {
-        !self.filters.is_empty()
+    /// Whether anything narrows the list beyond the parameters that choose it (`fixed`).
+    pub fn has_filters(&self, fixed: &[&str]) -> bool {
+        self.filters.iter().any(|(k, _)| !fixed.contains(&k.as_str()))
+    }
+
+    /// The list as chosen, nothing narrowing it.
+    fn reset_href(&self, path: &str, fixed: &[&str]) -> String {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in self.filters.iter().filter(|(k, _)| fixed.contains(&k.as_str())) {
+            ser.append_pair(k, v);
+        }
+        let q = ser.finish();
+        if q.is_empty() { path.to_string() } else { format!("{path}?{q}") }
     }
 
     /// The URL of this list with some parameters changed (`None` removes one).
@@ -166,6 +177,8 @@ pub(super) struct ListSpec<'a> {
     pub params: &'a ListParams,
     pub columns: Vec<Column>,
     pub filters: Vec<Filter>,
+    /// Parameters that choose the list rather than narrow it (the registry's `kind`).
+    pub fixed: &'static [&'static str],
     /// The column sorted by when the URL names none: (key, descending).
     pub default_sort: (&'static str, bool),
     /// What the search box finds ("Name, username or CPR number").
@@ -237,7 +250,8 @@ impl ListSpec<'_> {
             fields,
             ..Default::default()
         };
-        let empty = if p.has_filters() { tr.t("ui-list-no-match") } else { empty };
+        let filtered = p.has_filters(self.fixed);
+        let empty = if filtered { tr.t("ui-list-no-match") } else { empty };
         Section {
             list: Some(ListChrome {
                 search,
@@ -248,7 +262,7 @@ impl ListSpec<'_> {
                 next: (page < pages_total).then(|| link(page + 1)),
                 pages: if pages_total > 1 { pages } else { Vec::new() },
                 csv: p.href(self.path, current_sort, 1, None, true),
-                reset: p.has_filters().then(|| self.path.to_string()),
+                reset: filtered.then(|| p.reset_href(self.path, self.fixed)),
             }),
             table: Some(TableSpec {
                 caption,

@@ -4,7 +4,7 @@
 
 use super::charts::{Bar, bar_chart};
 use super::guard::{CsrfForm, Posted, RecordId, SignedIn, Values, values_from_post};
-use super::{Chrome, Ctx, FormError, Tr, app_error_page, error_page, form_error, label_key, render, urlencode};
+use super::{Chrome, Ctx, FormError, Tr, app_error_page, error_page, form_error, label_key, render};
 use crate::AppState;
 use app::{AppError, AuditFilter, EmergencyInput, ListFilter, RequestFilter, UserInput};
 use askama::Template;

@@ -1,89 +1,98 @@
 //! The registry's lists; each record's page and form is in `registry`.
 
+use super::listing::{CSV_MAX, Filter, ListParams, ListSpec, PAGE_SIZE, col, csv_response, person_chip, search_posted, texts};
 use super::*;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/registry", get(registry))
+    Router::new().route("/registry", get(registry).post(search_posted))
 }
 
-#[derive(Deserialize, Default)]
-struct RegistryQuery {
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    page: Option<u32>,
-    #[serde(default)]
-    q: Option<String>,
-}
+/// The kinds a supplier owns: their lists filter by supplier.
+const OWNED: [&str; 3] = ["orderer", "agreement", "person"];
 
-async fn registry_table<R: Record>(
+/// One page of a kind's records (or all of them, for CSV) as rows of name, details and
+/// whether it is in use, and the number the search and filters select.
+async fn registry_rows<R: Record>(
     s: &AppState,
     ctx: &Ctx,
     actor: &Actor,
-    q: &RegistryQuery,
+    p: &ListParams,
     describe: impl Fn(&R) -> String,
-) -> Result<TableSpec, AppError> {
+) -> Result<(Vec<Vec<Cell>>, u64), AppError> {
     let tr = &ctx.tr;
-    let page = PageRequest::new(q.page, Some(50)).unwrap_or(PageRequest { page: 1, page_size: 50 });
-    let search = q.q.clone().filter(|x| !x.trim().is_empty());
-    let filter = ListFilter { q: search.clone(), ..Default::default() };
-    let list = s.app.list::<R>(actor, &filter, page).await?;
+    let filter = ListFilter {
+        q: p.text(),
+        active: p.get("active").map(|v| v == "yes"),
+        supplier_id: p.id("supplier"),
+        id: p.id("person"),
+        desc: p.desc,
+        ..Default::default()
+    };
     let kind = R::KIND.as_str();
-    let search_param = search.map(|x| format!("&q={}", urlencode(&x))).unwrap_or_default();
-    Ok(TableSpec {
-        caption: tr.t(&format!("registry-{kind}")),
-        headers: vec![tr.t("field-name"), tr.t("ui-details"), tr.t("ui-active")],
-        rows: list
-            .items
-            .iter()
-            .map(|e| {
-                vec![
-                    link(e.data.display_name(), registry::href(kind, e.id)),
-                    cell(describe(&e.data)),
-                    cell(tr.t(if e.active { "ui-yes" } else { "ui-no" })),
-                ]
-            })
-            .collect(),
-        empty: tr.t("ui-none"),
-        more: if list.page < list.total_pages as u32 {
-            format!("/registry?kind={kind}&page={}{search_param}", list.page + 1)
-        } else {
-            String::new()
-        },
-    })
+    let size = if p.csv { domain::paging::MAX_PAGE_SIZE } else { PAGE_SIZE };
+    let mut page = if p.csv { 1 } else { p.page };
+    let mut rows = Vec::new();
+    loop {
+        let list = match s.app.list::<R>(actor, &filter, PageRequest { page, page_size: size }).await {
+            Ok(l) => l,
+            // A page past the end (an old bookmark): the first page.
+            Err(AppError::Invalid(_)) if page > 1 && !p.csv => {
+                page = 1;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        rows.extend(list.items.iter().map(|e| {
+            vec![
+                link(e.data.display_name(), registry::href(kind, e.id)),
+                cell(describe(&e.data)),
+                cell(tr.t(if e.active { "ui-yes" } else { "ui-no" })),
+            ]
+        }));
+        if !p.csv || list.page >= list.total_pages as u32 || rows.len() >= CSV_MAX as usize {
+            return Ok((rows, list.total));
+        }
+        page += 1;
+    }
 }
 
-async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<RegistryQuery>) -> Response {
+async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: ListParams) -> Response {
     let tr = &ctx.tr;
-    let kind = q.kind.clone().unwrap_or_else(|| "supplier".into());
-    let table = match kind.as_str() {
-        "supplier" => registry_table::<Supplier>(&s, &ctx, &actor, &q, |r| String::from(r.org_number.clone())).await,
-        "orderer" => {
-            registry_table::<domain::registry::Orderer>(&s, &ctx, &actor, &q, |r| {
-                format!("{} – {}", tr.date(&r.valid_from), tr.opt_date(&r.valid_to))
-            })
-            .await
-        }
-        "agreement" => {
-            registry_table::<Agreement>(&s, &ctx, &actor, &q, |r| format!("{} – {}", tr.date(&r.valid_from), tr.date(&r.valid_to))).await
-        }
-        "system" => registry_table::<System>(&s, &ctx, &actor, &q, |r| r.code.to_string()).await,
-        "role" => registry_table::<domain::registry::Role>(&s, &ctx, &actor, &q, |r| r.code.to_string()).await,
-        "profile" => registry_table::<Profile>(&s, &ctx, &actor, &q, |r| r.code.to_string()).await,
-        "job_profile" => registry_table::<JobProfile>(&s, &ctx, &actor, &q, |r| r.code.to_string()).await,
-        "department" => registry_table::<Department>(&s, &ctx, &actor, &q, |r| r.code.to_string()).await,
-        "person" => {
-            registry_table::<Person>(&s, &ctx, &actor, &q, |r| {
-                if r.national_id_on_file { tr.t("ui-national-id-on-file") } else { String::new() }
-            })
-            .await
-        }
-        _ => Err(AppError::NotFound),
-    };
-    let table = match table {
+    let q = &p;
+    let kind = p.get("kind").unwrap_or("supplier").to_string();
+    let table =
+        match kind.as_str() {
+            "supplier" => registry_rows::<Supplier>(&s, &ctx, &actor, q, |r| String::from(r.org_number.clone())).await,
+            "orderer" => {
+                registry_rows::<domain::registry::Orderer>(&s, &ctx, &actor, q, |r| {
+                    format!("{} – {}", tr.date(&r.valid_from), tr.opt_date(&r.valid_to))
+                })
+                .await
+            }
+            "agreement" => {
+                registry_rows::<Agreement>(&s, &ctx, &actor, q, |r| format!("{} – {}", tr.date(&r.valid_from), tr.date(&r.valid_to))).await
+            }
+            "system" => registry_rows::<System>(&s, &ctx, &actor, q, |r| r.code.to_string()).await,
+            "role" => registry_rows::<domain::registry::Role>(&s, &ctx, &actor, q, |r| r.code.to_string()).await,
+            "profile" => registry_rows::<Profile>(&s, &ctx, &actor, q, |r| r.code.to_string()).await,
+            "job_profile" => registry_rows::<JobProfile>(&s, &ctx, &actor, q, |r| r.code.to_string()).await,
+            "department" => registry_rows::<Department>(&s, &ctx, &actor, q, |r| r.code.to_string()).await,
+            "person" => {
+                registry_rows::<Person>(&s, &ctx, &actor, q, |r| {
+                    if r.national_id_on_file { tr.t("ui-national-id-on-file") } else { String::new() }
+                })
+                .await
+            }
+            _ => Err(AppError::NotFound),
+        };
+    let (rows, total) = match table {
         Ok(t) => t,
         Err(e) => return app_error_page(&ctx, e),
     };
+    let columns = vec![col(tr, "field-name", Some("name")), col(tr, "ui-details", None), col(tr, "ui-active", None)];
+    if p.csv {
+        return csv_response(tr, &kind, &columns, rows.iter().map(|r| texts(r)).collect());
+    }
     let links = registry::KINDS
         .iter()
         .map(|k| {
@@ -91,20 +100,32 @@ async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
             vec![link(tr.t(&format!("registry-{k}")), href)]
         })
         .collect();
-    let search = FormSpec {
-        method: "get",
-        action: "/registry".into(),
-        submit: tr.t("ui-search"),
-        inline: true,
-        hidden: vec![("kind".into(), kind.clone())],
-        fields: vec![FieldSpec::new(tr, "q", "text").value(q.q.as_deref().unwrap_or(""))],
-        ..Default::default()
+    let mut filters = vec![Filter {
+        name: "active",
+        options: vec![("yes".into(), tr.t("ui-filter-in-use")), ("no".into(), tr.t("ui-filter-not-in-use"))],
+    }];
+    if OWNED.contains(&kind.as_str()) && actor.supplier().is_none() {
+        filters.push(Filter { name: "supplier", options: options::<Supplier>(&s, &actor, ListFilter::default()).await });
+    }
+    let hint = if kind == "person" { tr.t("ui-search-national-id-hint") } else { tr.t("ui-search-name-hint") };
+    let chips = if kind == "person" { person_chip(&s, &ctx, "/registry", &p).await } else { Vec::new() };
+    let spec = ListSpec {
+        path: "/registry",
+        params: &p,
+        columns,
+        filters,
+        fixed: &["kind"],
+        default_sort: ("name", false),
+        search_hint: hint,
+        total,
     };
-    let mut p = page(
+    let mut list = spec.section(&ctx, tr.t(&format!("registry-{kind}")), rows, tr.t("ui-none"), chips);
+    list.heading = tr.t(&format!("registry-{kind}"));
+    let mut page_ = page(
         &ctx,
         "nav-registry",
         vec![
-            Section { heading: tr.t(&format!("registry-{kind}")), table: Some(table), forms: vec![search], ..Default::default() },
+            list,
             Section {
                 heading: tr.t("ui-registry-kinds"),
                 table: Some(TableSpec {
@@ -120,11 +141,12 @@ async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
     );
     let may_create = registry::kind_of(&kind).is_some_and(|k| s.app.may(&actor, domain::authz::Action::Create, k));
     if may_create {
-        p.actions = vec![(format!("/registry/{kind}/new"), tr.t(&format!("new-{kind}")))];
+        page_.actions = vec![(format!("/registry/{kind}/new"), tr.t(&format!("new-{kind}")))];
     }
-    p.intro = Some(tr.t("ui-registry-intro"));
+    page_.intro = Some(tr.t("ui-registry-intro"));
     if actor.supplier().is_none() {
-        p.actions.push(("/policy".into(), tr.t("nav-policy")));
+        page_.actions.push(("/policy".into(), tr.t("nav-policy")));
     }
-    render(&p)
+    page_.error = error_message(&ctx, &p.error);
+    render(&page_)
 }
