@@ -208,11 +208,11 @@ test("an account goes from order to active through the pages of every role", asy
 
   // The account is active; the coordinator sees it.
   await login(page, pv, coordinator);
-  await page.goto(pv.base + "/accounts?state=active");
+  await page.getByRole("link", { name: "Brugerkonti", exact: true }).click();
+  await page.fill("#l-q", "Tove Testesen");
+  await page.selectOption("#l-state", "active");
+  await page.getByRole("button", { name: "Søg", exact: true }).click();
   const accountRow = page.locator("tr", { hasText: "Tove Testesen" });
-  while ((await accountRow.count()) === 0 && (await page.getByRole("link", { name: "Næste side" }).count()) > 0) {
-    await page.getByRole("link", { name: "Næste side" }).click();
-  }
   if ((await accountRow.count()) !== 1) {
     const all = await api(pv, "GET", `/api/v1/accounts?person_id=${newcomer.id}`);
     assert.fail(`the new account is not active: ${JSON.stringify(all)}`);

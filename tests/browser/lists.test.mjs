@@ -40,9 +40,9 @@ test("the coordinator searches, filters, sorts and exports the accounts list", a
   assert.match(page.url(), /sort=username&dir=desc/);
 
   // Two filters: the state and the system.
-  await page.selectOption("#f-state", "active");
+  await page.selectOption("#l-state", "active");
   const system = all[0][2];
-  await page.selectOption("#f-system", { label: system });
+  await page.selectOption("#l-system", { label: system });
   await page.getByRole("button", { name: "Søg", exact: true }).click();
   const filtered = await rows(page);
   assert.ok(filtered.length >= 1 && filtered.length < all.length, `the filters narrow the list (${filtered.length} of ${all.length})`);
@@ -55,7 +55,7 @@ test("the coordinator searches, filters, sorts and exports the accounts list", a
   // A search term on top: part of a person's name.
   const person = filtered[0][1];
   const part = person.split(" ")[0];
-  await page.fill("#f-q", part);
+  await page.fill("#l-q", part);
   await page.getByRole("button", { name: "Søg", exact: true }).click();
   const searched = await rows(page);
   assert.ok(searched.length >= 1, "the person is found by part of the name");
@@ -82,7 +82,7 @@ test("the coordinator searches, filters, sorts and exports the accounts list", a
   await page.locator("main table tbody tr a").first().click();
   const personName = (await page.textContent("h1")).trim();
   await page.goto(pv.base + "/accounts");
-  await page.fill("#f-q", "0101901234");
+  await page.fill("#l-q", "0101901234");
   await page.getByRole("button", { name: "Søg", exact: true }).click();
   assert.ok(!page.url().includes("0101901234"), "the CPR number stays out of the URL");
   assert.match(await page.textContent("#page-error"), /Ingen person, du har adgang til, har det CPR-nummer/);

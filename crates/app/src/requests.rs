@@ -53,6 +53,12 @@ pub struct RequestFilter {
     pub late: Option<bool>,
     /// The actor's approval inbox: what waits for their step.
     pub inbox: bool,
+    pub kind: Option<RequestKind>,
+    /// Requests of this supplier's staff (within what the actor may see).
+    pub supplier_id: Option<Uuid>,
+    /// Part of the person's name.
+    pub text: Option<String>,
+    pub sort: Option<(store::RequestSort, bool)>,
 }
 
 /// What the checks need, loaded once.
@@ -412,6 +418,10 @@ impl App {
         let mut q = RequestQuery {
             person_id: filter.person_id,
             late: filter.late,
+            kind: filter.kind.map(|k| k.as_str()),
+            supplier_id: filter.supplier_id,
+            text: filter.text.clone(),
+            sort: filter.sort,
             offset: page.offset(),
             limit: page.page_size,
             ..Default::default()

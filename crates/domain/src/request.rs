@@ -27,6 +27,21 @@ pub enum RequestKind {
     Termination,
 }
 
+impl RequestKind {
+    pub const ALL: [RequestKind; 4] = [RequestKind::NewAccount, RequestKind::ChangeRoles, RequestKind::Extension, RequestKind::Termination];
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            RequestKind::NewAccount => "new_account",
+            RequestKind::ChangeRoles => "change_roles",
+            RequestKind::Extension => "extension",
+            RequestKind::Termination => "termination",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// REQ-6: the explicit states of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -31,7 +31,7 @@ pub use migrate::{MIGRATIONS, Migration};
 pub use people::{AuthenticatorRow, EvidenceRow};
 pub use registry::{EntryRow, ListQuery, NewEntry};
 pub use reports::DashboardFigures;
-pub use requests::{RequestQuery, RequestRow};
+pub use requests::{RequestQuery, RequestRow, RequestSort};
 pub use sessions::SessionRow;
 pub use tasks::{FailingMessage, PendingMessage, TaskRow, TerminationReport};
 

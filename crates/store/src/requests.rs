@@ -1,7 +1,7 @@
 //! Access requests: the domain record as JSON beside its indexed columns, updated
 //! only at the version the caller saw.
 
-use crate::sql::{Arg, Where, fetch_page, ts, uuid};
+use crate::sql::{Arg, Where, fetch_page, like_contains, ts, uuid};
 use crate::{Result, Store, StoreError, Tx};
 use domain::time::Timestamp;
 use sqlx::Row;
@@ -26,8 +26,35 @@ pub struct RequestQuery {
     pub department_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
     pub late: Option<bool>,
+    pub kind: Option<&'static str>,
+    /// Part of the person's name (any case).
+    pub text: Option<String>,
+    /// The order of the list; newest first when `None`.
+    pub sort: Option<(RequestSort, bool)>,
     pub offset: u64,
     pub limit: u32,
+}
+
+/// What a request list can be ordered by (`true` beside it: descending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestSort {
+    Person,
+    Kind,
+    State,
+    WantedStart,
+    Created,
+}
+
+impl RequestSort {
+    fn sql(self) -> &'static str {
+        match self {
+            RequestSort::Person => "(SELECT name_lower FROM registry_entries r WHERE r.id = requests.person_id)",
+            RequestSort::Kind => "kind",
+            RequestSort::State => "state",
+            RequestSort::WantedStart => "wanted_start",
+            RequestSort::Created => "created_at",
+        }
+    }
 }
 
 fn request_row(r: &AnyRow) -> Result<RequestRow> {
@@ -82,9 +109,20 @@ impl Store {
             let p = w.arg(Arg::Int(i64::from(late)));
             w.and(format!("late = {p}"));
         }
+        if let Some(k) = q.kind {
+            let p = w.arg(Arg::Text(k.to_string()));
+            w.and(format!("kind = {p}"));
+        }
+        if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let p = w.arg(Arg::Text(like_contains(&text.to_lowercase())));
+            w.and(format!("person_id IN (SELECT id FROM registry_entries WHERE kind = 'person' AND name_lower LIKE {p} ESCAPE '\\')"));
+        }
+        let order = match q.sort {
+            Some((col, desc)) => format!("{} {dir}, id {dir}", col.sql(), dir = if desc { "DESC" } else { "ASC" }),
+            None => "created_at DESC, id".to_string(),
+        };
         let (rows, total) =
-            fetch_page(&self.pool, "id, version, created_at, updated_at, body", "requests", &w, "created_at DESC, id", q.limit, q.offset)
-                .await?;
+            fetch_page(&self.pool, "id, version, created_at, updated_at, body", "requests", &w, &order, q.limit, q.offset).await?;
         Ok((rows.iter().map(request_row).collect::<Result<_>>()?, total))
     }
 }

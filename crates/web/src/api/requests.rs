@@ -141,6 +141,7 @@ async fn list(State(s): State<AppState>, caller: Caller, RawQuery(query): RawQue
             person_id: q.take("person_id", |v| Uuid::parse_str(v).ok())?,
             late: q.take("late", |v| v.parse::<bool>().ok())?,
             inbox: q.take("inbox", |v| v.parse::<bool>().ok())?.unwrap_or(false),
+            ..Default::default()
         };
         q.finish()?;
         Ok((f, PageRequest::new(page, page_size)?))

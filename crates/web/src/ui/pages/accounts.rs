@@ -2,7 +2,7 @@
 //! security officer's and coordinator's actions on it — close it or all of the person's
 //! accounts at once (REQ-7), lock and unlock it (ACC-9).
 
-use super::listing::{Filter, ListParams, ListSpec, col, csv_response, person_chip, search_posted, texts};
+use super::listing::{Filter, ListParams, ListSpec, col, csv_response, person_chip, texts};
 use super::*;
 use app::Outstanding;
 use domain::account::AccountStatus;
@@ -11,7 +11,7 @@ use store::AccountRow;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/accounts", get(accounts).post(search_posted))
+        .route("/accounts", get(accounts))
         .route("/accounts/{id}", get(account_detail))
         .route("/accounts/{id}/revoke", post(revoke))
         .route("/accounts/{id}/revoke-all", post(revoke_all))

@@ -10,6 +10,13 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use domain::ident::NationalId;
 
+/// Every list page: its search box posts to `{path}/search`.
+const LISTS: [&str; 6] = ["/accounts", "/registry", "/requests", "/inbox", "/staff", "/admin/users"];
+
+pub(super) fn routes() -> Router<AppState> {
+    LISTS.iter().fold(Router::new(), |r, path| r.route(&format!("{path}/search"), post(search_posted)))
+}
+
 /// Rows per page.
 pub(super) const PAGE_SIZE: u32 = 50;
 /// The most rows one CSV export holds.
@@ -118,6 +125,34 @@ impl ListParams {
     }
 }
 
+/// The rows a list shows: the page asked for (the first, when an old bookmark asks past
+/// the end), or for CSV every row up to [`CSV_MAX`], read in the largest pages the
+/// use-case serves; and how many rows the filters select.
+pub(super) async fn read_rows<T, F, Fut>(p: &ListParams, fetch: F) -> Result<(Vec<T>, u64), AppError>
+where
+    F: Fn(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<domain::registry::Page<T>, AppError>>,
+{
+    let size = if p.csv { domain::paging::MAX_PAGE_SIZE } else { PAGE_SIZE };
+    let mut page = if p.csv { 1 } else { p.page };
+    let mut items = Vec::new();
+    loop {
+        match fetch(PageRequest { page, page_size: size }).await {
+            Ok(l) => {
+                let last = l.page >= l.total_pages as u32;
+                items.extend(l.items);
+                if !p.csv || last || items.len() >= CSV_MAX as usize {
+                    return Ok((items, l.total));
+                }
+                page += 1;
+            }
+            Err(AppError::Invalid(_)) if page > 1 && !p.csv => page = 1,
+            Err(AppError::Invalid(_)) if page == 1 => return Ok((items, 0)),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for ListParams {
     type Rejection = Response;
 
@@ -203,7 +238,7 @@ impl ListSpec<'_> {
             })
             .collect();
         let pages_total = self.total.div_ceil(u64::from(PAGE_SIZE)).max(1) as u32;
-        let page = p.page.min(pages_total);
+        let page = p.page.clamp(1, pages_total);
         let link = |n: u32| p.href(self.path, current_sort, n, None, false);
         let mut numbers: Vec<u32> = [1, page.saturating_sub(2), page.saturating_sub(1), page, page + 1, page + 2, pages_total]
             .into_iter()
@@ -242,7 +277,7 @@ impl ListSpec<'_> {
         let shown: Vec<&str> = std::iter::once("q").chain(self.filters.iter().map(|f| f.name)).collect();
         let hidden = p.filters.iter().filter(|(k, _)| !shown.contains(&k.as_str())).cloned().collect();
         let search = FormSpec {
-            action: self.path.into(),
+            action: format!("{}/search", self.path),
             submit: tr.t("ui-search"),
             button_class: "button-primary",
             toolbar: true,
@@ -284,13 +319,13 @@ pub(super) fn without(path: &str, p: &ListParams, key: &str) -> String {
 /// A list's search box posted: its fields become the list's URL, except a CPR number or
 /// personnummer, which becomes the id of the person it belongs to (among those the
 /// actor may see) — or, when there is none, a person that cannot match.
-pub(super) async fn search_posted(
+async fn search_posted(
     State(s): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
     uri: axum::http::Uri,
     CsrfForm(values): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    let path = uri.path();
+    let path = uri.path().strip_suffix("/search").unwrap_or("/");
     // Pairs first: the URL serializer may not be held across a database call.
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut keys: Vec<&String> = values.keys().filter(|k| *k != "csrf").collect();

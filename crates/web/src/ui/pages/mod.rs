@@ -31,6 +31,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(dashboard::routes())
         .merge(emergency::routes())
         .merge(holds::routes())
+        .merge(listing::routes())
         .merge(registry_list::routes())
         .merge(order::routes())
         .merge(oversight::routes())
@@ -176,6 +177,14 @@ impl FieldSpec {
     }
 }
 
+impl FormSpec {
+    /// The prefix of its fields' ids: a list's search box has its own, so its fields
+    /// never share an id with a form further down the page.
+    pub fn id_prefix(&self) -> &'static str {
+        if self.toolbar { "l" } else { "f" }
+    }
+}
+
 /// A one-button form (approve, confirm, sign off…).
 fn button(action: String, submit: String, primary: bool, hidden: Vec<(String, String)>) -> FormSpec {
     FormSpec {
@@ -236,20 +245,11 @@ fn error_message(ctx: &Ctx, error: &Option<String>) -> Option<String> {
     ctx.tr.catalog.has(ctx.tr.lang, &key).then(|| ctx.tr.t(&key))
 }
 
+/// A page's query: what just happened (`?done=…`), carried over a redirect.
 #[derive(Deserialize, Default)]
 struct ListQuery {
     #[serde(default)]
-    page: Option<u32>,
-    #[serde(default)]
-    state: Option<String>,
-    #[serde(default)]
     done: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-fn page_request(q: &ListQuery) -> PageRequest {
-    PageRequest::new(q.page, Some(50)).unwrap_or(PageRequest { page: 1, page_size: 50 })
 }
 
 /// The end of a posted form: on success, to the page `to` names; a refusal for what

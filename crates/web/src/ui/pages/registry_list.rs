@@ -1,10 +1,10 @@
 //! The registry's lists; each record's page and form is in `registry`.
 
-use super::listing::{CSV_MAX, Filter, ListParams, ListSpec, PAGE_SIZE, col, csv_response, person_chip, search_posted, texts};
+use super::listing::{Filter, ListParams, ListSpec, col, csv_response, person_chip, read_rows, texts};
 use super::*;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/registry", get(registry).post(search_posted))
+    Router::new().route("/registry", get(registry))
 }
 
 /// The kinds a supplier owns: their lists filter by supplier.
@@ -29,31 +29,18 @@ async fn registry_rows<R: Record>(
         ..Default::default()
     };
     let kind = R::KIND.as_str();
-    let size = if p.csv { domain::paging::MAX_PAGE_SIZE } else { PAGE_SIZE };
-    let mut page = if p.csv { 1 } else { p.page };
-    let mut rows = Vec::new();
-    loop {
-        let list = match s.app.list::<R>(actor, &filter, PageRequest { page, page_size: size }).await {
-            Ok(l) => l,
-            // A page past the end (an old bookmark): the first page.
-            Err(AppError::Invalid(_)) if page > 1 && !p.csv => {
-                page = 1;
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        rows.extend(list.items.iter().map(|e| {
+    let (items, total) = read_rows(p, |page| s.app.list::<R>(actor, &filter, page)).await?;
+    let rows = items
+        .iter()
+        .map(|e| {
             vec![
                 link(e.data.display_name(), registry::href(kind, e.id)),
                 cell(describe(&e.data)),
                 cell(tr.t(if e.active { "ui-yes" } else { "ui-no" })),
             ]
-        }));
-        if !p.csv || list.page >= list.total_pages as u32 || rows.len() >= CSV_MAX as usize {
-            return Ok((rows, list.total));
-        }
-        page += 1;
-    }
+        })
+        .collect();
+    Ok((rows, total))
 }
 
 async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: ListParams) -> Response {

@@ -3,6 +3,7 @@
 //! its date, document or reference and who checked it, lists their accounts, and holds
 //! "report as a leaver" (REQ-4) behind its own heading, confirmed with their name.
 
+use super::listing::{ListParams, ListSpec, col, csv_response, person_chip, read_rows, texts};
 use super::*;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -23,24 +24,30 @@ fn code_of(kind: EvidenceKind) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
-async fn staff(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
+async fn staff(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: ListParams) -> Response {
     // A supplier's own staff: for the supplier's people only (the menu offers it to them).
     if actor.supplier().is_none() {
         return app_error_page(&ctx, AppError::Forbidden);
     }
     let tr = &ctx.tr;
-    let filter = ListFilter { active: Some(true), supplier_id: actor.supplier(), ..Default::default() };
-    let list = match s.app.list::<Person>(&actor, &filter, page_request(&q)).await {
-        Ok(l) => l,
+    let filter = ListFilter {
+        active: Some(true),
+        supplier_id: actor.supplier(),
+        q: p.text(),
+        id: p.id("person"),
+        desc: p.desc,
+        ..Default::default()
+    };
+    let (items, total) = match read_rows(&p, |page| s.app.list::<Person>(&actor, &filter, page)).await {
+        Ok(x) => x,
         Err(e) => return app_error_page(&ctx, e),
     };
-    let ids: Vec<Uuid> = list.items.iter().map(|p| p.id).collect();
+    let ids: Vec<Uuid> = items.iter().map(|p| p.id).collect();
     let evidence = match s.app.evidence_kinds(&actor, &ids).await {
         Ok(e) => e,
         Err(e) => return app_error_page(&ctx, e),
     };
-    let rows = list
-        .items
+    let rows: Vec<Vec<Cell>> = items
         .iter()
         .map(|p| {
             let mut row = vec![link(p.data.name.to_string(), format!("/staff/{}", p.id))];
@@ -55,27 +62,28 @@ async fn staff(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Que
             row
         })
         .collect();
-    let more = if list.page < list.total_pages as u32 { format!("/staff?page={}", list.page + 1) } else { String::new() };
-    let mut p = page(
-        &ctx,
-        "nav-staff",
-        vec![Section {
-            text: Some(tr.t1("ui-total", &tr.num(&list.total))),
-            table: Some(TableSpec {
-                caption: tr.t("nav-staff"),
-                headers: vec![
-                    tr.t("field-name"),
-                    tr.t("evidence-confidentiality_declaration"),
-                    tr.t("evidence-training"),
-                    tr.t("evidence-identity_check"),
-                ],
-                rows,
-                empty: tr.t("ui-staff-none"),
-                more,
-            }),
-            ..Default::default()
-        }],
-    );
+    let columns = vec![
+        col(tr, "field-name", Some("name")),
+        col(tr, "evidence-confidentiality_declaration", None),
+        col(tr, "evidence-training", None),
+        col(tr, "evidence-identity_check", None),
+    ];
+    if p.csv {
+        return csv_response(tr, "staff", &columns, rows.iter().map(|r| texts(r)).collect());
+    }
+    let chips = person_chip(&s, &ctx, "/staff", &p).await;
+    let spec = ListSpec {
+        path: "/staff",
+        params: &p,
+        columns,
+        filters: Vec::new(),
+        fixed: &[],
+        default_sort: ("name", false),
+        search_hint: tr.t("ui-search-national-id-hint"),
+        total,
+    };
+    let params = &p;
+    let mut p = page(&ctx, "nav-staff", vec![spec.section(&ctx, tr.t("nav-staff"), rows, tr.t("ui-staff-none"), chips)]);
     // What the rules in force require before activation (ACC-4), as the policy says.
     let required: Vec<String> = s
         .app
@@ -87,7 +95,8 @@ async fn staff(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Que
     if s.app.may(&actor, domain::authz::Action::Create, domain::authz::ResourceKind::Person) {
         p.actions = vec![("/registry/person/new?from=staff".into(), tr.t("new-person"))];
     }
-    p.success = done_message(&ctx, &q.done);
+    p.success = done_message(&ctx, &params.done);
+    p.error = error_message(&ctx, &params.error);
     render(&p)
 }
 

@@ -3,7 +3,9 @@
 //! cannot be created without — and no role chosen for them. The one-time password shows
 //! once, in monospace with a copy button. Each user's own page is in `user_page`.
 
+use super::listing::{Filter, ListParams, ListSpec, PAGE_SIZE, col, csv_response, texts};
 use super::*;
+use app::UserView;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/admin/users", get(users).post(create_user))
@@ -30,17 +32,32 @@ pub(super) struct UserForm {
     person_q: String,
 }
 
-#[derive(Deserialize, Default)]
-struct UsersQuery {
-    #[serde(default)]
-    person_q: String,
-    #[serde(default)]
-    done: Option<String>,
+async fn users(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: ListParams) -> Response {
+    let f = UserForm { person_q: p.get("person_q").unwrap_or("").to_string(), ..Default::default() };
+    users_page(&s, &ctx, &actor, &p, &f, Vec::new(), done_message(&ctx, &p.done), None).await
 }
 
-async fn users(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<UsersQuery>) -> Response {
-    let f = UserForm { person_q: q.person_q, ..Default::default() };
-    users_page(&s, &ctx, &actor, &f, Vec::new(), done_message(&ctx, &q.done), None).await
+/// The users the list's search and filters select, in its order (there are a few
+/// hundred at most: filtered here rather than in the database).
+fn select_users(p: &ListParams, tr: &Tr, mut list: Vec<UserView>) -> Vec<UserView> {
+    if let Some(q) = p.text().map(|q| q.to_lowercase()) {
+        list.retain(|u| u.user.username.to_lowercase().contains(&q) || u.user.display_name.to_lowercase().contains(&q));
+    }
+    if let Some(role) = p.get("user_role") {
+        list.retain(|u| u.user.role.as_str() == role);
+    }
+    if let Some(active) = p.get("active") {
+        list.retain(|u| u.user.active == (active == "yes"));
+    }
+    match p.sort_by(&["username", "display_name", "role"]) {
+        Some("display_name") => list.sort_by_key(|u| u.user.display_name.to_lowercase()),
+        Some("role") => list.sort_by_key(|u| tr.role(&u.user.role)),
+        _ => list.sort_by(|a, b| a.user.username.cmp(&b.user.username)),
+    }
+    if p.desc {
+        list.reverse();
+    }
+    list
 }
 
 /// The persons a user can be: everyone on a supplier's list of orderers (named with
@@ -77,10 +94,12 @@ async fn person_options(s: &AppState, actor: &Actor, q: &str) -> Vec<(String, St
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn users_page(
     s: &AppState,
     ctx: &Ctx,
     actor: &Actor,
+    params: &ListParams,
     f: &UserForm,
     errors: Vec<FormError>,
     success: Option<String>,
@@ -91,7 +110,11 @@ async fn users_page(
         Ok(l) => l,
         Err(e) => return app_error_page(ctx, e),
     };
-    let rows = list
+    let list = select_users(params, tr, list);
+    let total = list.len() as u64;
+    let shown: Vec<&UserView> =
+        if params.csv { list.iter().collect() } else { list.iter().skip(params.offset() as usize).take(PAGE_SIZE as usize).collect() };
+    let rows: Vec<Vec<Cell>> = shown
         .iter()
         .map(|u| {
             vec![
@@ -106,6 +129,30 @@ async fn users_page(
         .collect();
     let roles: Vec<(String, String)> =
         UserRole::ALL.iter().filter(|r| **r != UserRole::TargetSystem).map(|r| (r.as_str().to_string(), tr.role(r))).collect();
+    let columns = vec![
+        col(tr, "field-username", Some("username")),
+        col(tr, "field-display_name", Some("display_name")),
+        col(tr, "field-role", Some("role")),
+        col(tr, "field-status", None),
+        col(tr, "ui-totp", None),
+        col(tr, "ui-open-sessions", None),
+    ];
+    if params.csv {
+        return csv_response(tr, "users", &columns, rows.iter().map(|r| texts(r)).collect());
+    }
+    let spec = ListSpec {
+        path: "/admin/users",
+        params,
+        columns,
+        filters: vec![
+            Filter { name: "user_role", options: roles.clone() },
+            Filter { name: "active", options: vec![("yes".into(), tr.t("ui-user-active")), ("no".into(), tr.t("ui-user-inactive"))] },
+        ],
+        fixed: &["person_q"],
+        default_sort: ("username", false),
+        search_hint: tr.t("ui-search-user-hint"),
+        total,
+    };
     let suppliers = options::<Supplier>(s, actor, active_only()).await;
     let departments = options::<Department>(s, actor, active_only()).await;
     let choose = tr.t("ui-choose");
@@ -148,23 +195,7 @@ async fn users_page(
     let failed = msg.is_some();
     let mut sections = Vec::new();
     sections.extend(secret);
-    sections.push(Section {
-        table: Some(TableSpec {
-            caption: tr.t("nav-users"),
-            headers: vec![
-                tr.t("field-username"),
-                tr.t("field-display_name"),
-                tr.t("field-role"),
-                tr.t("field-status"),
-                tr.t("ui-totp"),
-                tr.t("ui-open-sessions"),
-            ],
-            rows,
-            empty: tr.t("ui-none"),
-            more: String::new(),
-        }),
-        ..Default::default()
-    });
+    sections.push(spec.section(ctx, tr.t("nav-users"), rows, tr.t("ui-none"), Vec::new()));
     // The person is found first, then the rest filled in.
     let mut create = vec![find];
     create.extend(forms);
@@ -246,19 +277,19 @@ async fn create_user(State(s): State<AppState>, SignedIn { ctx, actor }: SignedI
         }
         _ => {
             let errors = errors.into_iter().map(|e| form_error(&ctx, &s.catalog, AppError::Invalid(e))).collect();
-            return users_page(&s, &ctx, &actor, &f, errors, None, None).await;
+            return users_page(&s, &ctx, &actor, &ListParams::default(), &f, errors, None, None).await;
         }
     };
     match result {
         Ok((user, password)) => {
             let secret = secret_section(&ctx.tr, &user.username, &password);
             let msg = ctx.tr.t1("done-user_created", &user.username);
-            users_page(&s, &ctx, &actor, &UserForm::default(), Vec::new(), Some(msg), Some(secret)).await
+            users_page(&s, &ctx, &actor, &ListParams::default(), &UserForm::default(), Vec::new(), Some(msg), Some(secret)).await
         }
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => app_error_page(&ctx, e),
         Err(e) => {
             let fe = form_error(&ctx, &s.catalog, e);
-            users_page(&s, &ctx, &actor, &f, vec![fe], None, None).await
+            users_page(&s, &ctx, &actor, &ListParams::default(), &f, vec![fe], None, None).await
         }
     }
 }
