@@ -8,6 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, ActorKind, Organisation, Permission, UserRole, check_scope, organisation_for};
 use domain::codes;
 use domain::error::FieldError;
@@ -164,7 +165,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.insert_user(&user, now).await?;
-        tx.commit(AuditRecord::new(&Actor::system("bootstrap"), "user.bootstrap", "user", Some(user.id), now)).await?;
+        tx.commit(AuditRecord::new(&Actor::system("bootstrap"), AuditAction::UserBootstrap, "user", Some(user.id), now)).await?;
         Ok(Some((user.username, password)))
     }
 
@@ -188,7 +189,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         if let (true, Some(new)) = (change, new_password) {
             tx.set_password(user.id, &hash_password(new)?, false, now).await?;
-            tx.append_audit(&AuditRecord::new(&actor, "user.password_changed", "user", Some(user.id), now)).await?;
+            tx.append_audit(&AuditRecord::new(&actor, AuditAction::UserPasswordChanged, "user", Some(user.id), now)).await?;
         }
         tx.set_login_state(user.id, LoginState::after_success()).await?;
         let expires_at = Some(Timestamp(now.0 + chrono::Duration::hours(i64::from(policy.login.session_max_hours.value))));
@@ -202,7 +203,10 @@ impl App {
             expires_at,
         };
         let issued = self.insert_token(&mut tx, &actor, &scope, Some(user.id)).await?;
-        tx.commit(AuditRecord::new(&actor, "login.success", "user", Some(user.id), now).details(json!({ "token_id": issued.id }))).await?;
+        tx.commit(
+            AuditRecord::new(&actor, AuditAction::LoginSuccess, "user", Some(user.id), now).details(json!({ "token_id": issued.id })),
+        )
+        .await?;
         Ok(issued)
     }
 
@@ -276,7 +280,7 @@ impl App {
         let issued = self.insert_token(&mut tx, actor, &req, None).await?;
         let details =
             json!({ "name": req.name.as_str(), "role": req.role.as_str(), "supplier_id": req.supplier_id, "system_id": req.system_id });
-        tx.commit(AuditRecord::new(actor, "token.create", "api_token", Some(issued.id), now).details(details)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::TokenCreate, "api_token", Some(issued.id), now).details(details)).await?;
         Ok(issued)
     }
 
@@ -292,7 +296,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if tx.revoke_token(id, now).await? {
-            tx.commit(AuditRecord::new(actor, "token.revoke", "api_token", Some(id), now)).await?;
+            tx.commit(AuditRecord::new(actor, AuditAction::TokenRevoke, "api_token", Some(id), now)).await?;
         } else {
             tx.rollback().await?;
         }
@@ -325,7 +329,7 @@ impl App {
             tx.rollback().await?;
             return Err(FieldError::new("totp_code", codes::TOTP_INVALID).into());
         }
-        tx.commit(AuditRecord::new(&user_actor(user)?, "login.second_factor", "user", Some(user.id), self.now())).await?;
+        tx.commit(AuditRecord::new(&user_actor(user)?, AuditAction::LoginSecondFactor, "user", Some(user.id), self.now())).await?;
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 use crate::provisioning::action;
 use crate::{App, AppError, Result};
 use domain::account::{AccountKind, AccountStatus, EvidenceKind};
+use domain::audit_action::AuditAction;
 use domain::authz::{Action, Actor, Permission, ResourceKind, Scope, UserRole};
 use domain::codes;
 use domain::error::FieldError;
@@ -140,12 +141,13 @@ impl App {
             })
             .await?
             .0;
-        tx.commit(AuditRecord::new(actor, "person.evidence", "person", Some(person), now).details(json!({ "kind": kind }))).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::PersonEvidence, "person", Some(person), now).details(json!({ "kind": kind })))
+            .await?;
         // Activation is its own change: the evidence is committed first, so it counts.
         for acc in waiting {
             let mut tx = self.store.begin().await?;
             if self.try_activate(&mut tx, actor, &acc, now).await? {
-                tx.commit(AuditRecord::new(actor, "account.activation_check", "account", Some(acc.id), now)).await?;
+                tx.commit(AuditRecord::new(actor, AuditAction::AccountActivationCheck, "account", Some(acc.id), now)).await?;
             } else {
                 tx.rollback().await?;
             }
@@ -205,8 +207,10 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_authenticator(&row, now).await?;
-        tx.commit(AuditRecord::new(actor, "person.authenticator", "person", Some(person), now).details(json!({ "kind": row.kind })))
-            .await?;
+        tx.commit(
+            AuditRecord::new(actor, AuditAction::PersonAuthenticator, "person", Some(person), now).details(json!({ "kind": row.kind })),
+        )
+        .await?;
         Ok(self.store.authenticators(person).await?)
     }
 
@@ -225,7 +229,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         self.end_account(&mut tx, actor, &acc, (AccountStatus::Locked, reason.as_str()), None, now).await?;
         tx.set_locked_from(id, acc.status).await?;
-        tx.commit(AuditRecord::new(actor, "account.lock_ordered", "account", Some(id), now)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::AccountLockOrdered, "account", Some(id), now)).await?;
         self.account(actor, id).await
     }
 
@@ -250,7 +254,8 @@ impl App {
         } else {
             self.try_activate(&mut tx, actor, &AccountRow { status: back_to, version, ..acc.clone() }, now).await?;
         }
-        tx.commit(AuditRecord::new(actor, "account.unlock", "account", Some(id), now).details(json!({ "to": back_to.as_str() }))).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::AccountUnlock, "account", Some(id), now).details(json!({ "to": back_to.as_str() })))
+            .await?;
         self.account(actor, id).await
     }
 
@@ -268,7 +273,10 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         self.end_account(&mut tx, actor, &acc, (AccountStatus::Terminated, reason.trim()), None, now).await?;
-        tx.commit(AuditRecord::new(actor, "account.revoke", "account", Some(id), now).details(json!({ "reason": reason.trim() }))).await?;
+        tx.commit(
+            AuditRecord::new(actor, AuditAction::AccountRevoke, "account", Some(id), now).details(json!({ "reason": reason.trim() })),
+        )
+        .await?;
         self.account(actor, id).await
     }
 
@@ -292,13 +300,13 @@ impl App {
         for acc in &live {
             self.end_account(&mut tx, actor, acc, (AccountStatus::Terminated, reason.trim()), None, now).await?;
             tx.append_audit(
-                &AuditRecord::new(actor, "account.revoke", "account", Some(acc.id), now)
+                &AuditRecord::new(actor, AuditAction::AccountRevoke, "account", Some(acc.id), now)
                     .details(json!({ "reason": reason.trim(), "all_of_person": true })),
             )
             .await?;
         }
         tx.commit(
-            AuditRecord::new(actor, "person.revoke_all", "person", Some(person), now)
+            AuditRecord::new(actor, AuditAction::PersonRevokeAll, "person", Some(person), now)
                 .details(json!({ "reason": reason.trim(), "accounts": live.iter().map(|a| a.id).collect::<Vec<_>>() })),
         )
         .await?;

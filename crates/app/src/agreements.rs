@@ -2,6 +2,7 @@
 //! security attestations (AGR-4).
 
 use crate::{App, Result};
+use domain::audit_action::AuditAction;
 use domain::authz::{Action, Actor, ResourceKind};
 use domain::registry::{Agreement, AttestationKind, Entry, Party};
 use domain::text::Name;
@@ -14,12 +15,12 @@ impl App {
     /// actor accepts for the supplier, a municipal one for the municipality.
     pub async fn accept_agreement(&self, actor: &Actor, id: Uuid, name: Name, title: Name) -> Result<Entry<Agreement>> {
         let party = Party::of(actor);
-        self.sign(actor, id, "agreement.accept", json!({ "party": party }), |a, now| a.accept(party, name, title, now)).await
+        self.sign(actor, id, AuditAction::AgreementAccept, json!({ "party": party }), |a, now| a.accept(party, name, title, now)).await
     }
 
     /// Records (or renews) a security attestation on the agreement.
     pub async fn attest_agreement(&self, actor: &Actor, id: Uuid, kind: AttestationKind, by: Name) -> Result<Entry<Agreement>> {
-        self.sign(actor, id, "agreement.attest", json!({ "kind": kind }), |a, now| {
+        self.sign(actor, id, AuditAction::AgreementAttest, json!({ "kind": kind }), |a, now| {
             a.attest(kind, by, now);
             Ok(())
         })
@@ -30,7 +31,7 @@ impl App {
         &self,
         actor: &Actor,
         id: Uuid,
-        action: &str,
+        action: AuditAction,
         details: serde_json::Value,
         change: impl FnOnce(&mut Agreement, domain::time::Timestamp) -> std::result::Result<(), domain::FieldError>,
     ) -> Result<Entry<Agreement>> {

@@ -3,6 +3,7 @@
 
 use crate::{App, AppError, Result};
 use audit::SigningKey;
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, Permission};
 use domain::codes;
 use domain::error::FieldError;
@@ -292,6 +293,9 @@ pub struct AuditEventView {
     pub resource_id: Option<String>,
     /// Birth date part only (`010190-xxxx`).
     pub subject: Option<String>,
+    /// LOG-1: the search criterion the user searched by, for those who may read it
+    /// (`see_search_criteria`); otherwise absent.
+    pub criterion: Option<String>,
     pub client_ip: Option<String>,
     pub outcome: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
@@ -306,33 +310,8 @@ pub struct AuditPage {
     pub next: Option<u64>,
 }
 
-/// One line of a citizen extract.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ExtractEntry {
-    pub occurred_at: String,
-    /// The accessing organisation: the supplier, or the municipality.
-    pub organisation: String,
-    pub system: Option<String>,
-    pub action: String,
-    pub outcome: String,
-    /// The accessing person's name, once a reviewer approved showing names.
-    pub person: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CitizenExtract {
-    pub id: Uuid,
-    pub subject: String,
-    pub created_at: String,
-    pub created_by: Uuid,
-    pub names_approved: bool,
-    pub entries: Vec<ExtractEntry>,
-}
-
 /// Masks a canonical identifier for display.
-fn mask(canonical: &str) -> String {
+pub(crate) fn mask(canonical: &str) -> String {
     match domain::ident::NationalId::from_canonical(canonical) {
         Some(n) => n.masked(),
         None => "***".into(),
@@ -396,6 +375,7 @@ impl App {
             limit: if f.limit == 0 { 50 } else { f.limit },
         };
         let page = self.store().query_log(&q).await?;
+        let criteria = self.can(actor, Permission::SeeSearchCriteria);
         let items: Vec<AuditEventView> = page
             .entries
             .into_iter()
@@ -403,6 +383,8 @@ impl App {
                 let b = e.body;
                 let subject =
                     b.subject.as_ref().map(|s| self.store().open_sealed(&b.id, s).map(|c| mask(&c)).unwrap_or_else(|_| "***".into()));
+                let criterion =
+                    b.criterion.as_ref().filter(|_| criteria).map(|c| self.store().open_sealed(&b.id, c).unwrap_or_else(|_| "***".into()));
                 AuditEventView {
                     seq: e.seq,
                     id: b.id,
@@ -418,6 +400,7 @@ impl App {
                     resource_kind: b.resource_kind,
                     resource_id: b.resource_id,
                     subject,
+                    criterion,
                     client_ip: b.client_ip,
                     outcome: b.outcome,
                     details: if b.details.is_object() { b.details } else { serde_json::json!({}) },
@@ -428,101 +411,9 @@ impl App {
             "subject_key": subject_key, "account_id": f.account_id, "supplier_id": f.supplier_id, "system_id": f.system_id,
             "action": f.action, "from": f.from, "to": f.to, "results": items.len(),
         });
-        let action = if export { "audit.export" } else { "audit.read" };
+        let action = if export { AuditAction::AuditExport } else { AuditAction::AuditRead };
         self.store().record_audit(&AuditRecord::new(actor, action, "audit_log", None, self.now()).details(details)).await?;
         Ok(AuditPage { items, next: page.next })
-    }
-
-    /// The name of a registry entry, remembered in `cache`.
-    async fn entry_name(&self, cache: &mut std::collections::HashMap<String, Option<String>>, id: &str) -> Option<String> {
-        if let Some(n) = cache.get(id) {
-            return n.clone();
-        }
-        let n = match Uuid::parse_str(id) {
-            Ok(u) => self.store().get_entry(u).await.ok().flatten().and_then(|x| x.body["name"].as_str().map(String::from)),
-            Err(_) => None,
-        };
-        cache.insert(id.to_string(), n.clone());
-        n
-    }
-
-    /// Starts a citizen extract for a data subject.
-    pub async fn create_extract(&self, actor: &Actor, subject_text: &str) -> Result<Uuid> {
-        self.permit(actor, Permission::MakeExtract)?;
-        if subject_text.trim().is_empty() {
-            return Err(FieldError::new("subject", codes::SUBJECT_REQUIRED).into());
-        }
-        let canonical =
-            subject(&serde_json::Value::String(subject_text.to_string())).ok_or(FieldError::new("subject", codes::LINE_SUBJECT))?;
-        Ok(self.store().create_extract(&canonical, actor, self.now()).await?)
-    }
-
-    /// A second person approves showing the accessing persons' names.
-    pub async fn approve_extract_names(&self, actor: &Actor, id: Uuid) -> Result<()> {
-        self.permit(actor, Permission::ApproveNames)?;
-        let e = self.store().extract(id).await?.ok_or(AppError::NotFound)?;
-        if actor.is(e.created_by, Some(e.created_by)) {
-            return Err(AppError::Denied(FieldError::new("reviewer", codes::NAMES_NEED_REVIEWER)));
-        }
-        Ok(self.store().approve_extract_names(id, actor, self.now()).await?)
-    }
-
-    /// The extract: every event about the subject, naming the accessing organisation,
-    /// and the person only after approval. Producing it is audited.
-    pub async fn citizen_extract(&self, actor: &Actor, id: Uuid) -> Result<CitizenExtract> {
-        self.permit(actor, Permission::MakeExtract)?;
-        let e = self.store().extract(id).await?.ok_or(AppError::NotFound)?;
-        let names = e.names_approved_by.is_some();
-        let keys = self.store().subject_keys(&e.subject);
-        let municipality = self
-            .store()
-            .list_entries(&store::ListQuery { kind: "municipality", limit: 1, ..Default::default() })
-            .await?
-            .0
-            .first()
-            .and_then(|m| m.body["name"].as_str().map(String::from))
-            .unwrap_or_else(|| "municipality".into());
-        let mut names_of: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
-        let mut entries = Vec::new();
-        let mut before = None;
-        loop {
-            let q = LogQuery { key: keys.first().cloned(), alt_keys: keys[1..].to_vec(), before, limit: 1000, ..Default::default() };
-            let page = self.store().query_log(&q).await?;
-            for entry in page.entries {
-                let b = entry.body;
-                let organisation = match &b.supplier_id {
-                    Some(s) => self.entry_name(&mut names_of, s).await.unwrap_or_else(|| municipality.clone()),
-                    None => municipality.clone(),
-                };
-                let system = if b.source == audit::event::SOURCE_PORTVAGT {
-                    Some("Portvagt".to_string())
-                } else {
-                    self.entry_name(&mut names_of, &b.source).await
-                };
-                let person = match (names, &b.person_id) {
-                    (false, _) => None,
-                    (true, Some(p)) => self.entry_name(&mut names_of, p).await.or(b.actor_name.clone()),
-                    (true, None) => b.actor_name.clone(),
-                };
-                entries.push(ExtractEntry { occurred_at: b.at, organisation, system, action: b.action, outcome: b.outcome, person });
-            }
-            before = page.next;
-            if before.is_none() || entries.len() >= 10_000 {
-                break;
-            }
-        }
-        let details = serde_json::json!({ "events": entries.len(), "names_shown": names });
-        self.store()
-            .record_audit(&AuditRecord::new(actor, "audit.extract.read", "audit_extract", Some(id), self.now()).details(details))
-            .await?;
-        Ok(CitizenExtract {
-            id,
-            subject: mask(&e.subject),
-            created_at: e.created_at,
-            created_by: e.created_by,
-            names_approved: names,
-            entries,
-        })
     }
 }
 

@@ -3,6 +3,7 @@
 //! refusals for objects outside that reach recorded as evidence (F-08, SEC-1).
 
 use crate::{App, AppError, Result};
+use domain::audit_action::AuditAction;
 use domain::authz::{Action, Actor, ActorKind, Permission, ResourceKind, Scope, authorize, permits};
 use domain::error::FieldError;
 use serde_json::json;
@@ -154,7 +155,7 @@ impl App {
     pub async fn record_rate_limited(&self, actor: Option<&Actor>, client: &str, kind: &str, path: &str) {
         let actor = actor.cloned().unwrap_or_else(|| Actor { name: client.to_string(), ..Actor::system("rate limit") });
         let details = json!({ "limit": kind, "path": path, "client": client });
-        let e = AuditRecord::new(&actor, "request.rate_limited", "request", None, self.now()).outcome("denied").details(details);
+        let e = AuditRecord::new(&actor, AuditAction::RequestRateLimited, "request", None, self.now()).outcome("denied").details(details);
         if let Err(err) = self.store.record_audit(&e).await {
             tracing::warn!(error = %err, "could not record a rate-limited request");
         }
@@ -164,7 +165,9 @@ impl App {
         if actor.kind == ActorKind::System {
             return;
         }
-        let e = AuditRecord::new(actor, "access.denied", kind, id, self.now()).outcome("denied").details(json!({ "attempted": what }));
+        let e = AuditRecord::new(actor, AuditAction::AccessDenied, kind, id, self.now())
+            .outcome("denied")
+            .details(json!({ "attempted": what }));
         if let Err(err) = self.store.record_audit(&e).await {
             tracing::warn!(error = %err, "could not record a refused attempt");
         }

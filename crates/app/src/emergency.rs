@@ -3,6 +3,7 @@
 use crate::provisioning::action;
 use crate::{App, AppError, Result};
 use domain::account::{self, AccountKind, AccountStatus};
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, Permission, Scope, UserRole};
 use domain::codes;
 use domain::error::FieldError;
@@ -152,7 +153,7 @@ impl App {
         };
         tx.insert_entry(&entry, now).await?;
         tx.append_audit(
-            &AuditRecord::new(actor, "registry.create", "person", Some(person_id), now)
+            &AuditRecord::new(actor, AuditAction::RegistryCreate, "person", Some(person_id), now)
                 .details(json!({ "name": entry.name, "emergency": true })),
         )
         .await?;
@@ -184,7 +185,10 @@ impl App {
             self.create_account(&mut tx, actor, &insert, None, (true, Some(&password)), now).await?;
             ids.push(insert.id);
         }
-        tx.commit(AuditRecord::new(actor, "emergency.create", "person", Some(person_id), now).details(json!({ "accounts": ids }))).await?;
+        tx.commit(
+            AuditRecord::new(actor, AuditAction::EmergencyCreate, "person", Some(person_id), now).details(json!({ "accounts": ids })),
+        )
+        .await?;
         let mut accounts = Vec::new();
         for id in ids {
             accounts.extend(self.store.account(id).await?);
@@ -227,7 +231,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         self.end_account(&mut tx, actor, &acc, (AccountStatus::Terminated, "emergency account deleted"), None, now).await?;
         tx.reset_signoff(id, account::signoff_due(now, &policy)).await?;
-        tx.commit(AuditRecord::new(actor, "emergency.delete", "account", Some(id), now)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::EmergencyDelete, "account", Some(id), now)).await?;
         self.account(actor, id).await
     }
 
@@ -278,15 +282,16 @@ impl App {
                 return Err(FieldError::new("id", codes::ALREADY_SIGNED_OFF).into());
             }
             let event = match deletion {
-                Some(reason) => AuditRecord::new(actor, "emergency.deletion_ordered", "account", Some(acc.id), now)
+                Some(reason) => AuditRecord::new(actor, AuditAction::EmergencyDeletionOrdered, "account", Some(acc.id), now)
                     .details(json!({ "reason": reason.as_str() })),
-                None => AuditRecord::new(actor, "emergency.sign_off", "account", Some(acc.id), now),
+                None => AuditRecord::new(actor, AuditAction::EmergencySignOff, "account", Some(acc.id), now),
             };
             tx.append_audit(&event).await?;
         }
         let ids: Vec<Uuid> = accounts.iter().map(|a| a.id).collect();
         tx.commit(
-            AuditRecord::new(actor, "emergency.signoffs_decided", "account", ids.first().copied(), now).details(json!({ "accounts": ids })),
+            AuditRecord::new(actor, AuditAction::EmergencySignoffsDecided, "account", ids.first().copied(), now)
+                .details(json!({ "accounts": ids })),
         )
         .await?;
         let mut out = Vec::new();
@@ -359,7 +364,7 @@ impl App {
         let note =
             json!({ "kind": "emergency_signoff_reminder", "account_id": id, "department_id": acc.department_id, "due": acc.signoff_due });
         tx.enqueue(&store::OutboxMessage { id: Uuid::now_v7(), topic: "notify".into(), payload: note.clone() }, now).await?;
-        tx.commit(AuditRecord::new(actor, "emergency.remind", "account", Some(id), now).details(note)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::EmergencyRemind, "account", Some(id), now).details(note)).await?;
         self.store.account(id).await?.ok_or(AppError::NotFound)
     }
 
@@ -477,7 +482,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.insert_account(&insert, now).await?;
         tx.commit(
-            AuditRecord::new(actor, "support.request", "account", Some(insert.id), now)
+            AuditRecord::new(actor, AuditAction::SupportRequest, "account", Some(insert.id), now)
                 .details(json!({ "purpose": insert.purpose, "valid_to": input.valid_to })),
         )
         .await?;
@@ -511,7 +516,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit(AuditRecord::new(actor, "support.approve", "account", Some(id), now)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::SupportApprove, "account", Some(id), now)).await?;
         self.store.account(id).await?.ok_or(AppError::NotFound)
     }
 }

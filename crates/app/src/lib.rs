@@ -9,6 +9,7 @@ mod audit_export;
 mod audit_log;
 mod authz;
 mod emergency;
+mod extracts;
 mod lifecycle;
 mod oversight;
 mod passwords;
@@ -26,10 +27,11 @@ pub use access::{IssuedToken, TokenRequest, constant_time_eq, random_token};
 pub use accounts::NewAuthenticator;
 pub use audit_export::{csv_export, csv_table};
 pub use audit_log::{
-    AuditEventView, AuditFilter, AuditImportError, AuditPage, CitizenExtract, ExtractEntry, ForwardFormat, HoldInput, LineError, MAX_BATCH,
-    ProofView, digest, parse_csv_batch, parse_json_batch,
+    AuditEventView, AuditFilter, AuditImportError, AuditPage, ForwardFormat, HoldInput, LineError, MAX_BATCH, ProofView, digest,
+    parse_csv_batch, parse_json_batch,
 };
 pub use emergency::{EmergencyInput, EmergencyLine, EmergencyReceipt, SupportInput};
+pub use extracts::{CitizenExtract, ExtractEntry, WaitingExtract};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
 pub use progress::{Outstanding, OutstandingBy};
 pub use registry::ListFilter;

@@ -5,6 +5,7 @@
 use crate::provisioning::action;
 use crate::{App, AppError, Result};
 use domain::account::{self, AccountKind, AccountStatus, DisableReason, LifecycleAccount};
+use domain::audit_action::AuditAction;
 use domain::authz::{Action, Actor, Permission, ResourceKind, UserRole};
 use domain::codes;
 use domain::error::FieldError;
@@ -111,7 +112,9 @@ impl App {
                 let r = by_id[id];
                 let payload = json!({ "action": "disable", "account_id": id, "system_id": r.system_id, "username": r.username, "request_id": null, "reason": reason_name(&reason) });
                 messages.push(store::OutboxMessage { id: Uuid::now_v7(), topic: crate::provisioning::PROVISION.into(), payload });
-                events.push(AuditRecord::new(&actor, "account.disabled", "account", Some(*id), now).details(json!({ "reason": reason })));
+                events.push(
+                    AuditRecord::new(&actor, AuditAction::AccountDisabled, "account", Some(*id), now).details(json!({ "reason": reason })),
+                );
                 if reason == DisableReason::Inactive {
                     // the owner's orderer is told (a link, no personal data).
                     let note = json!({ "kind": "account_disabled_inactive", "account_id": id });
@@ -135,12 +138,12 @@ impl App {
             {
                 tx.set_account_status(acc.id, AccountStatus::Active, Some("support period started"), acc.version, now).await?;
                 tx.enqueue(&action("enable", &acc, None, json!({})), now).await?;
-                tx.append_audit(&AuditRecord::new(&actor, "account.active", "account", Some(acc.id), now)).await?;
+                tx.append_audit(&AuditRecord::new(&actor, AuditAction::AccountActive, "account", Some(acc.id), now)).await?;
                 report.support_activated += 1;
             }
         }
         report.usernames_released = tx.release_quarantine(now).await?;
-        tx.commit(AuditRecord::new(&actor, "lifecycle.run", "lifecycle", None, now).details(json!(report))).await?;
+        tx.commit(AuditRecord::new(&actor, AuditAction::LifecycleRun, "lifecycle", None, now).details(json!(report))).await?;
         // Requests nobody decided within a month after the wanted start expire.
         let open = self
             .store
@@ -154,7 +157,7 @@ impl App {
                 let mut tx = self.store.begin().await?;
                 let body = serde_json::to_value(&req).map_err(|e| AppError::Internal(e.to_string()))?;
                 tx.update_request(row.id, &body, row.version, now).await?;
-                tx.commit(AuditRecord::new(&actor, "request.expired", "request", Some(row.id), now)).await?;
+                tx.commit(AuditRecord::new(&actor, AuditAction::RequestExpired, "request", Some(row.id), now)).await?;
                 report.requests_expired += 1;
             }
         }
@@ -170,7 +173,7 @@ impl App {
             let mut tx = self.store.begin().await?;
             let note = json!({ "kind": "escalation", "emergency_signoffs_overdue": report.emergency_signoffs_overdue, "deletion_confirmations_overdue": report.deletion_confirmations_overdue });
             tx.enqueue(&store::OutboxMessage { id: Uuid::now_v7(), topic: "notify".into(), payload: note.clone() }, now).await?;
-            tx.commit(AuditRecord::new(&actor, "lifecycle.escalate", "lifecycle", None, now).details(note)).await?;
+            tx.commit(AuditRecord::new(&actor, AuditAction::LifecycleEscalate, "lifecycle", None, now).details(note)).await?;
         }
         Ok(report)
     }
@@ -192,7 +195,7 @@ impl App {
             tx.rollback().await?;
             return Err(FieldError::new("agreement_id", codes::ALREADY_ACCEPTED).into());
         }
-        tx.commit(AuditRecord::new(actor, "agreement.deletion_confirmed", "agreement", Some(agreement_id), now)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::AgreementDeletionConfirmed, "agreement", Some(agreement_id), now)).await?;
         Ok(())
     }
 
@@ -248,7 +251,7 @@ impl App {
             }
         }
         tx.commit(
-            AuditRecord::new(actor, "account.sign_ons", "system", Some(system_id), now)
+            AuditRecord::new(actor, AuditAction::AccountSignOns, "system", Some(system_id), now)
                 .details(json!({ "reported": sign_ons.len(), "matched": matched })),
         )
         .await?;

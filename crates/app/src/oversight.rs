@@ -5,6 +5,7 @@
 use crate::provisioning::PROVISION;
 use crate::{App, AppError, Result};
 use domain::account::{AccountKind, AccountStatus};
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, Permission};
 use domain::codes;
 use domain::error::FieldError;
@@ -30,7 +31,7 @@ impl App {
             tx.rollback().await?;
             return Err(FieldError::new("id", codes::ILLEGAL_TRANSITION).into());
         }
-        tx.commit(AuditRecord::new(actor, "provision.retry_requested", "outbox", Some(id), now)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::ProvisionRetryRequested, "outbox", Some(id), now)).await?;
         Ok(())
     }
 

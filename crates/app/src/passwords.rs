@@ -3,6 +3,7 @@
 //! the preset allows, and a user changing their own password.
 
 use crate::{App, AppError, Result};
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, Permission};
 use domain::codes;
 use domain::error::FieldError;
@@ -79,7 +80,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.set_password(user.id, &crate::access::hash_password(new)?, false, now).await?;
-        tx.commit(AuditRecord::new(actor, "user.password_changed", "user", Some(user.id), now)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::UserPasswordChanged, "user", Some(user.id), now)).await?;
         Ok(Ok(()))
     }
 

@@ -8,6 +8,7 @@ use crate::requests::{LIVE, Loaded};
 use crate::{App, AppError, Result};
 use connectors::{AccountSpec, Connector, ConnectorError, Provision};
 use domain::account::{self, AccountKind, AccountStatus, EvidenceKind};
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, Permission, Scope};
 use domain::codes;
 use domain::error::FieldError;
@@ -142,7 +143,7 @@ impl App {
                 let codes = self.role_codes(&roles).await?;
                 tx.enqueue(&action("set_groups", &acc, Some(request_id), json!({ "roles": codes })), now).await?;
                 tx.append_audit(
-                    &AuditRecord::new(actor, "account.change_roles", "account", Some(acc.id), now)
+                    &AuditRecord::new(actor, AuditAction::AccountChangeRoles, "account", Some(acc.id), now)
                         .details(json!({ "request_id": request_id })),
                 )
                 .await?;
@@ -157,7 +158,8 @@ impl App {
                 tx.set_account_end(acc.id, req.end_date).await?;
                 tx.enqueue(&action("set_expiry", &acc, Some(request_id), json!({ "valid_to": req.end_date })), now).await?;
                 tx.append_audit(
-                    &AuditRecord::new(actor, "account.extend", "account", Some(acc.id), now).details(json!({ "valid_to": req.end_date })),
+                    &AuditRecord::new(actor, AuditAction::AccountExtend, "account", Some(acc.id), now)
+                        .details(json!({ "valid_to": req.end_date })),
                 )
                 .await?;
                 Ok(1)
@@ -241,7 +243,7 @@ impl App {
         }
         tx.enqueue(&action("create", &row, request_id, extra), now).await?;
         tx.append_audit(
-            &AuditRecord::new(actor, "account.create", "account", Some(a.id), now)
+            &AuditRecord::new(actor, AuditAction::AccountCreate, "account", Some(a.id), now)
                 .details(json!({ "username": a.username, "kind": a.kind, "request_id": request_id })),
         )
         .await?;
@@ -308,7 +310,7 @@ impl App {
             tx.enqueue(&action("disable", acc, request_id, json!({ "reason": reason })), now).await?;
         }
         tx.append_audit(
-            &AuditRecord::new(actor, &format!("account.{}", status.as_str()), "account", Some(acc.id), now)
+            &AuditRecord::new(actor, AuditAction::of_status(status), "account", Some(acc.id), now)
                 .details(json!({ "reason": reason, "creation_called_off": handed + unhanded > 0 })),
         )
         .await?;
@@ -343,7 +345,7 @@ impl App {
         }
         tx.set_account_status(acc.id, AccountStatus::Active, None, acc.version, now).await?;
         tx.enqueue(&action("enable", acc, acc.request_id, json!({})), now).await?;
-        tx.append_audit(&AuditRecord::new(actor, "account.activate", "account", Some(acc.id), now)).await?;
+        tx.append_audit(&AuditRecord::new(actor, AuditAction::AccountActivate, "account", Some(acc.id), now)).await?;
         Ok(true)
     }
 
@@ -362,7 +364,7 @@ impl App {
             let (Some(account_id), Some(system_id)) = (id_of("account_id"), id_of("system_id")) else {
                 let mut tx = self.store.begin().await?;
                 tx.retry_message(m.id, "malformed provisioning action", Timestamp(now.0 + chrono::Duration::days(3650))).await?;
-                tx.commit(AuditRecord::new(&worker, "provision.malformed", "outbox", Some(m.id), now).outcome("failed")).await?;
+                tx.commit(AuditRecord::new(&worker, AuditAction::ProvisionMalformed, "outbox", Some(m.id), now).outcome("failed")).await?;
                 continue;
             };
             // A system with a configured connector: carried out directly, retried with
@@ -379,7 +381,7 @@ impl App {
                         tx.complete_message(m.id, now).await?;
                         self.action_done(&mut tx, &worker, account_id, &action_name, p, id_of("request_id"), now).await?;
                         tx.commit(
-                            AuditRecord::new(&worker, "provision.done", "account", Some(account_id), now)
+                            AuditRecord::new(&worker, AuditAction::ProvisionDone, "account", Some(account_id), now)
                                 .details(json!({ "action": action_name, "system": code })),
                         )
                         .await?;
@@ -391,7 +393,7 @@ impl App {
                         let at = if e.is_retryable() { retry_at(now, attempt) } else { Timestamp(now.0 + chrono::Duration::hours(24)) };
                         tx.retry_message(m.id, &e.to_string(), at).await?;
                         tx.commit(
-                            AuditRecord::new(&worker, "provision.failed", "account", Some(account_id), now)
+                            AuditRecord::new(&worker, AuditAction::ProvisionFailed, "account", Some(account_id), now)
                                 .outcome("failed")
                                 .details(json!({ "action": action_name, "system": code, "error": e.to_string(), "attempt": attempt })),
                         )
@@ -428,7 +430,7 @@ impl App {
             tx.insert_task(&task).await?;
             tx.complete_message(m.id, now).await?;
             tx.commit(
-                AuditRecord::new(&worker, "provision.task_created", "account", Some(account_id), now)
+                AuditRecord::new(&worker, AuditAction::ProvisionTaskCreated, "account", Some(account_id), now)
                     .details(json!({ "action": task.action, "task_id": task.id })),
             )
             .await?;
@@ -490,7 +492,7 @@ impl App {
             tx.enqueue_at(&retry, now, at).await?;
             tx.retry_message(retry.id, note.as_deref().unwrap_or_default(), at).await?;
         }
-        let action = if confirmed { "task.confirm" } else { "task.fail" };
+        let action = if confirmed { AuditAction::TaskConfirm } else { AuditAction::TaskFail };
         tx.commit(
             AuditRecord::new(actor, action, "account", Some(task.account_id), now)
                 .details(json!({ "task_id": id, "action": task.action, "note": note })),
@@ -600,7 +602,7 @@ impl App {
         if req.apply(Step::Fulfil, actor, None, now).is_ok() {
             let b = serde_json::to_value(&req).map_err(|e| AppError::Internal(e.to_string()))?;
             tx.update_request(request_id, &b, row.version, now).await?;
-            tx.append_audit(&AuditRecord::new(actor, "request.fulfilled", "request", Some(request_id), now)).await?;
+            tx.append_audit(&AuditRecord::new(actor, AuditAction::RequestFulfilled, "request", Some(request_id), now)).await?;
         }
         Ok(())
     }

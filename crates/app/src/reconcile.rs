@@ -5,6 +5,7 @@
 use crate::provisioning::body;
 use crate::{App, AppError, Result};
 use domain::account;
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, Permission};
 use domain::codes;
 use domain::error::FieldError;
@@ -36,7 +37,8 @@ impl App {
                         let mut tx = self.store.begin().await?;
                         tx.enqueue(&OutboxMessage { id: Uuid::now_v7(), topic: "notify".into(), payload: note.clone() }, now).await?;
                         tx.commit(
-                            AuditRecord::new(&actor, "system.drift", "system", Some(row.id), now).details(json!({ "findings": drift })),
+                            AuditRecord::new(&actor, AuditAction::SystemDrift, "system", Some(row.id), now)
+                                .details(json!({ "findings": drift })),
                         )
                         .await?;
                     }
@@ -88,7 +90,7 @@ impl App {
         let now = self.now();
         self.store
             .record_audit(
-                &AuditRecord::new(actor, "system.reconcile", "system", Some(system_id), now)
+                &AuditRecord::new(actor, AuditAction::SystemReconcile, "system", Some(system_id), now)
                     .details(json!({ "accounts": observed.len(), "findings": drift.len() })),
             )
             .await?;

@@ -2,6 +2,7 @@
 //! update and deactivate, with tenant isolation and reference checks.
 
 use crate::{App, AppError, Result};
+use domain::audit_action::AuditAction;
 use domain::authz::{Action, Actor, ResourceKind, Scope};
 use domain::codes;
 use domain::error::FieldError;
@@ -120,7 +121,10 @@ impl App {
         let new = Self::new_entry(id, &mut rec)?;
         let mut tx = self.store.begin().await?;
         tx.insert_entry(&new, now).await?;
-        tx.commit(AuditRecord::new(actor, "registry.create", R::KIND.as_str(), Some(id), now).details(json!({ "name": new.name }))).await?;
+        tx.commit(
+            AuditRecord::new(actor, AuditAction::RegistryCreate, R::KIND.as_str(), Some(id), now).details(json!({ "name": new.name })),
+        )
+        .await?;
         Ok(Entry { id, active: true, version: 1, created_at: now, updated_at: now, data: rec })
     }
 
@@ -139,7 +143,8 @@ impl App {
             tx.insert_entry(&new, now).await?;
             ids.push(id);
         }
-        tx.commit(AuditRecord::new(actor, "registry.import", R::KIND.as_str(), None, now).details(json!({ "count": ids.len() }))).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::RegistryImport, R::KIND.as_str(), None, now).details(json!({ "count": ids.len() })))
+            .await?;
         Ok(ids)
     }
 
@@ -185,7 +190,9 @@ impl App {
         // number as its blind index only.
         if let Some(n) = &filter.national_id {
             let details = json!({ "subject_key": self.store.subject_keys(n).first(), "results": total });
-            self.store.record_audit(&AuditRecord::new(actor, "person.lookup", R::KIND.as_str(), None, self.now()).details(details)).await?;
+            self.store
+                .record_audit(&AuditRecord::new(actor, AuditAction::PersonLookup, R::KIND.as_str(), None, self.now()).details(details))
+                .await?;
         }
         Ok(Page {
             items: rows.into_iter().map(to_entry).collect::<Result<_>>()?,
@@ -219,7 +226,7 @@ impl App {
         if R::KIND == ResourceKind::Municipality && changed.iter().any(|c| c == "policy_preset") {
             details["policy_preset"] = json!({ "from": row.body.get("policy_preset"), "to": new.body.get("policy_preset") });
         }
-        tx.commit(AuditRecord::new(actor, "registry.update", R::KIND.as_str(), Some(id), now).details(details)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::RegistryUpdate, R::KIND.as_str(), Some(id), now).details(details)).await?;
         Ok(Entry { id, active: row.active, version, created_at: row.created_at, updated_at: now, data: rec })
     }
 
@@ -240,7 +247,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let version = tx.set_entry_active(id, false, row.version, now).await?;
-        tx.commit(AuditRecord::new(actor, "registry.deactivate", R::KIND.as_str(), Some(id), now)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::RegistryDeactivate, R::KIND.as_str(), Some(id), now)).await?;
         to_entry(EntryRow { active: false, version, updated_at: now, ..row })
     }
 
@@ -284,7 +291,7 @@ impl App {
         tx.insert_accounts(accounts, now).await?;
         let roles: usize = accounts.iter().map(|a| a.roles.len()).sum();
         tx.commit(
-            AuditRecord::new(actor, "account.import", "account", None, now)
+            AuditRecord::new(actor, AuditAction::AccountImport, "account", None, now)
                 .details(json!({ "accounts": accounts.len(), "role_assignments": roles })),
         )
         .await?;

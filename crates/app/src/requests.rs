@@ -4,6 +4,7 @@
 
 use crate::{App, AppError, Result};
 use domain::account::AccountStatus;
+use domain::audit_action::AuditAction;
 use domain::authz::{Action, Actor, Permission, ResourceKind, Scope, UserRole};
 use domain::codes;
 use domain::error::FieldError;
@@ -208,7 +209,7 @@ impl App {
             let n = self.carry_out(&mut tx, actor, id, &req, &loaded, now).await?;
             details["accounts"] = json!(n);
         }
-        tx.commit(AuditRecord::new(actor, "request.submit", "request", Some(id), now).details(details)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::RequestSubmit, "request", Some(id), now).details(details)).await?;
         self.get_request(actor, id).await
     }
 
@@ -519,8 +520,7 @@ impl App {
             let n = self.carry_out(&mut tx, actor, id, &req, &loaded, now).await?;
             details["accounts"] = json!(n);
         }
-        tx.commit(AuditRecord::new(actor, &format!("request.{}", request::step_name(step)), "request", Some(id), now).details(details))
-            .await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::of_step(step), "request", Some(id), now).details(details)).await?;
         self.get_request(actor, id).await
     }
 
@@ -536,7 +536,10 @@ impl App {
         let mut tx = self.store.begin().await?;
         let body = serde_json::to_value(&req).map_err(|e| AppError::Internal(e.to_string()))?;
         tx.update_request(id, &body, row.version, now).await?;
-        tx.commit(AuditRecord::new(actor, "request.annotate", "request", Some(id), now).details(json!({ "objection": objection }))).await?;
+        tx.commit(
+            AuditRecord::new(actor, AuditAction::RequestAnnotate, "request", Some(id), now).details(json!({ "objection": objection })),
+        )
+        .await?;
         self.get_request(actor, id).await
     }
 

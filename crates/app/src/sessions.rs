@@ -5,6 +5,7 @@
 
 use crate::access::{constant_time_eq, hash_token, random_token};
 use crate::{App, AppError, Result};
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, ActorKind, Permission, UserRole, check_scope, organisation_for};
 use domain::codes;
 use domain::error::FieldError;
@@ -163,7 +164,7 @@ impl App {
             };
             self.store
                 .record_audit(
-                    &AuditRecord::new(&anon, "login.failed", "user", None, now)
+                    &AuditRecord::new(&anon, AuditAction::LoginFailed, "user", None, now)
                         .outcome("denied")
                         .details(json!({ "reason": "unknown_user" })),
                 )
@@ -175,7 +176,9 @@ impl App {
             // The same answer and work as a wrong password: a lock does not tell that
             // the name exists (F-13).
             crate::access::verify_password(password, &user.password_hash);
-            self.store.record_audit(&AuditRecord::new(&actor, "login.locked", "user", Some(user.id), now).outcome("denied")).await?;
+            self.store
+                .record_audit(&AuditRecord::new(&actor, AuditAction::LoginLocked, "user", Some(user.id), now).outcome("denied"))
+                .await?;
             return Err(AppError::Unauthenticated);
         }
         if !user.active || !crate::access::verify_password(password, &user.password_hash) {
@@ -192,8 +195,10 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.set_login_state(user.id, state).await?;
         let details = json!({ "reason": reason, "locked_until": state.locked_until.map(|t| t.to_string()) });
-        tx.commit(AuditRecord::new(&user_actor(user)?, "login.failed", "user", Some(user.id), now).outcome("denied").details(details))
-            .await?;
+        tx.commit(
+            AuditRecord::new(&user_actor(user)?, AuditAction::LoginFailed, "user", Some(user.id), now).outcome("denied").details(details),
+        )
+        .await?;
         Ok(match state.locked_until {
             // After the password, the user is known: the lock may be named.
             Some(t) if reason == "bad_totp" => AppError::Locked(t),
@@ -239,12 +244,13 @@ impl App {
         if stage == LoginStage::Active {
             tx.set_login_state(user.id, LoginState::after_success()).await?;
             tx.commit(
-                AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "method": method })),
+                AuditRecord::new(&user_actor(user)?, AuditAction::LoginSuccess, "user", Some(user.id), now)
+                    .details(json!({ "method": method })),
             )
             .await?;
         } else {
             tx.commit(
-                AuditRecord::new(&user_actor(user)?, "login.password_accepted", "user", Some(user.id), now)
+                AuditRecord::new(&user_actor(user)?, AuditAction::LoginPasswordAccepted, "user", Some(user.id), now)
                     .details(json!({ "method": method, "next": stage.as_str() })),
             )
             .await?;
@@ -318,7 +324,8 @@ impl App {
         }
         if confirm_totp {
             tx.set_totp(user.id, user.totp_sealed.as_deref(), true).await?;
-            tx.append_audit(&AuditRecord::new(&user_actor(user)?, "user.totp_enrolled", "user", Some(user.id), self.now())).await?;
+            tx.append_audit(&AuditRecord::new(&user_actor(user)?, AuditAction::UserTotpEnrolled, "user", Some(user.id), self.now()))
+                .await?;
         }
         let mut new_secret = None;
         if next == LoginStage::Active {
@@ -348,9 +355,10 @@ impl App {
         }
         let new_secret = if next == LoginStage::Active { Some(rekey(&mut tx, s).await?) } else { None };
         let record = if next == LoginStage::Active {
-            AuditRecord::new(&user_actor(user)?, "login.success", "user", Some(user.id), now).details(json!({ "password_changed": true }))
+            AuditRecord::new(&user_actor(user)?, AuditAction::LoginSuccess, "user", Some(user.id), now)
+                .details(json!({ "password_changed": true }))
         } else {
-            AuditRecord::new(&user_actor(user)?, "user.password_changed", "user", Some(user.id), now)
+            AuditRecord::new(&user_actor(user)?, AuditAction::UserPasswordChanged, "user", Some(user.id), now)
         };
         tx.commit(record).await?;
         Ok(StepTaken { stage: next, new_secret })
@@ -369,7 +377,8 @@ impl App {
                 let sealed = self.store.seal_secret(&totp_record(user.id), &encoded)?;
                 let mut tx = self.store.begin().await?;
                 tx.set_totp(user.id, Some(&sealed), false).await?;
-                tx.commit(AuditRecord::new(&user_actor(user)?, "user.totp_enrolment_started", "user", Some(user.id), self.now())).await?;
+                tx.commit(AuditRecord::new(&user_actor(user)?, AuditAction::UserTotpEnrolmentStarted, "user", Some(user.id), self.now()))
+                    .await?;
                 encoded
             }
         };
@@ -421,8 +430,8 @@ impl App {
         let Some(step) = self.totp_step(&user, code)?.filter(|step| *step > last) else {
             return Err(self.count_failure(&user, "bad_totp").await?);
         };
-        let success =
-            AuditRecord::new(&user_actor(&user)?, "login.success", "user", Some(user.id), now).details(json!({ "second_factor": "totp" }));
+        let success = AuditRecord::new(&user_actor(&user)?, AuditAction::LoginSuccess, "user", Some(user.id), now)
+            .details(json!({ "second_factor": "totp" }));
         self.advance(s, &user, LoginStage::Active, stage == LoginStage::EnrolTotp, Some(step), success).await
     }
 
@@ -435,8 +444,8 @@ impl App {
             return Ok(());
         }
         let record = match &s.user {
-            Some(u) => AuditRecord::new(&user_actor(u)?, "logout", "user", Some(u.id), now),
-            None => AuditRecord::new(&Actor::system("login"), "login.abandoned", "user", None, now),
+            Some(u) => AuditRecord::new(&user_actor(u)?, AuditAction::Logout, "user", Some(u.id), now),
+            None => AuditRecord::new(&Actor::system("login"), AuditAction::LoginAbandoned, "user", None, now),
         };
         tx.commit(record).await?;
         Ok(())
@@ -449,7 +458,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let n = tx.end_user_sessions(user_id, now).await?;
-        tx.commit(AuditRecord::new(actor, "user.sessions_ended", "user", Some(user_id), now).details(json!({ "sessions": n }))).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::UserSessionsEnded, "user", Some(user_id), now).details(json!({ "sessions": n })))
+            .await?;
         Ok(n)
     }
 
@@ -502,7 +512,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.insert_user(&new, now).await?;
         let details = json!({ "username": new.username, "role": new.role.as_str(), "supplier_id": new.supplier_id });
-        tx.commit(AuditRecord::new(actor, "user.create", "user", Some(new.id), now).details(details)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::UserCreate, "user", Some(new.id), now).details(details)).await?;
         let user = self.store.user(new.id).await?.ok_or(AppError::NotFound)?;
         Ok((user, password))
     }
@@ -532,7 +542,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.set_user_language(actor.id, code).await?;
-        tx.commit(AuditRecord::new(actor, "user.language", "user", Some(actor.id), now).details(json!({ "language": code }))).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::UserLanguage, "user", Some(actor.id), now).details(json!({ "language": code })))
+            .await?;
         Ok(())
     }
 
@@ -553,7 +564,7 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_session(&row).await?;
-        tx.commit(AuditRecord::new(&Actor::system("login"), "login.oidc_started", "user", None, now)).await?;
+        tx.commit(AuditRecord::new(&Actor::system("login"), AuditAction::LoginOidcStarted, "user", None, now)).await?;
         Ok(secret)
     }
 
@@ -573,7 +584,7 @@ impl App {
             let mut tx = self.store.begin().await?;
             tx.end_session(&pending.id_hash, now).await?;
             tx.commit(
-                AuditRecord::new(&anon, "login.failed", "user", None, now)
+                AuditRecord::new(&anon, AuditAction::LoginFailed, "user", None, now)
                     .outcome("denied")
                     .details(json!({ "reason": "unknown_oidc_subject", "method": "oidc" })),
             )
@@ -595,7 +606,7 @@ impl App {
     pub async fn record_oidc_failure(&self, reason: &str) -> Result<()> {
         self.store
             .record_audit(
-                &AuditRecord::new(&Actor::system("login"), "login.failed", "user", None, self.now())
+                &AuditRecord::new(&Actor::system("login"), AuditAction::LoginFailed, "user", None, self.now())
                     .outcome("denied")
                     .details(json!({ "reason": reason, "method": "oidc" })),
             )

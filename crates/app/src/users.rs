@@ -3,6 +3,7 @@
 //! and is audited.
 
 use crate::{App, AppError, Result};
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, Permission};
 use domain::codes;
 use domain::error::FieldError;
@@ -45,8 +46,10 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.set_user_profile(id, display_name.as_str(), subject).await?;
-        tx.commit(AuditRecord::new(actor, "user.update", "user", Some(id), now).details(json!({ "oidc_subject": subject.is_some() })))
-            .await?;
+        tx.commit(
+            AuditRecord::new(actor, AuditAction::UserUpdate, "user", Some(id), now).details(json!({ "oidc_subject": subject.is_some() })),
+        )
+        .await?;
         self.user(actor, id).await
     }
 
@@ -61,7 +64,7 @@ impl App {
         tx.set_password(id, &crate::access::hash_password(&password)?, true, now).await?;
         tx.set_login_state(id, domain::login::LoginState { failed_attempts: 0, locked_until: None }).await?;
         tx.end_user_sessions(id, now).await?;
-        tx.commit(AuditRecord::new(actor, "user.password_reset", "user", Some(id), now)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::UserPasswordReset, "user", Some(id), now)).await?;
         Ok(password)
     }
 
@@ -74,7 +77,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.set_totp(id, None, false).await?;
         tx.end_user_sessions(id, now).await?;
-        tx.commit(AuditRecord::new(actor, "user.totp_reset", "user", Some(id), now)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::UserTotpReset, "user", Some(id), now)).await?;
         Ok(())
     }
 
@@ -95,7 +98,14 @@ impl App {
         if !active {
             tx.end_user_sessions(id, now).await?;
         }
-        tx.commit(AuditRecord::new(actor, if active { "user.reactivate" } else { "user.deactivate" }, "user", Some(id), now)).await?;
+        tx.commit(AuditRecord::new(
+            actor,
+            if active { AuditAction::UserReactivate } else { AuditAction::UserDeactivate },
+            "user",
+            Some(id),
+            now,
+        ))
+        .await?;
         Ok(())
     }
 }

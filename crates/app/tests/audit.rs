@@ -2,6 +2,7 @@
 //! (LOG-4), on SQLite and PostgreSQL.
 
 use audit::SigningKey;
+use domain::audit_action::AuditAction;
 use domain::authz::Actor;
 use domain::policy::shipped_presets;
 use domain::time::ManualClock;
@@ -24,7 +25,7 @@ async fn events(app: &App, n: usize) {
     for i in 0..n {
         let e = AuditRecord::new(
             &Actor::system("test"),
-            if i % 2 == 0 { "login.failed" } else { "login" },
+            if i % 2 == 0 { AuditAction::LoginFailed } else { AuditAction::LoginSuccess },
             "user",
             Some(Uuid::now_v7()),
             app.now(),
@@ -88,7 +89,7 @@ backend_tests! {
         assert_eq!(app.forward_audit("file", &ForwardFormat::JsonLines, &mut file).await.unwrap(), 7, "each target has its own cursor");
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 7);
-        assert_eq!(serde_json::from_str::<serde_json::Value>(text.lines().last().unwrap()).unwrap()["event"]["action"], "login");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(text.lines().last().unwrap()).unwrap()["event"]["action"], "login.success");
     }
 
     /// The purge follows the preset's retention: six months in Tårnby.

@@ -6,6 +6,7 @@
 //! check digit).
 
 pub mod account;
+pub mod audit_action;
 pub mod authz;
 pub mod breached;
 pub mod emergency;

@@ -633,6 +633,16 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
     summary.accounts = accounts.len();
     summary.role_assignments = accounts.iter().map(|a| a.roles.len()).sum();
     app.import_accounts(actor, &accounts).await.map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
+    // The care-record system's log: one account of each of the first suppliers.
+    let nexus = ids.systems["NEXUS"];
+    let mut readers: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for a in accounts.iter().filter(|a| a.system_id == nexus) {
+        if seen.insert(a.agreement_id) {
+            readers.push(a.username.clone());
+        }
+    }
+    crate::demo_log::load(app, preset.country, nexus, &readers).await?;
     if let Some((supplier, agreement, orderer)) = first {
         summary.persons += requests_in_flight(app, preset, ids, supplier, agreement, orderer, rng).await?;
     }

@@ -4,6 +4,7 @@
 use crate::sql::placeholders;
 use crate::{Result, Store, Tx};
 use audit::event::{EventBody, SOURCE_PORTVAGT};
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, Organisation};
 use domain::time::Timestamp;
 use uuid::Uuid;
@@ -24,12 +25,12 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    pub fn new(actor: &Actor, action: &str, resource_kind: &str, resource_id: Option<Uuid>, now: Timestamp) -> Self {
+    pub fn new(actor: &Actor, action: AuditAction, resource_kind: &str, resource_id: Option<Uuid>, now: Timestamp) -> Self {
         AuditRecord {
             id: Uuid::now_v7(),
             occurred_at: now,
             actor: actor.clone(),
-            action: action.to_string(),
+            action: action.code().to_string(),
             resource_kind: resource_kind.to_string(),
             resource_id,
             outcome: "success".into(),

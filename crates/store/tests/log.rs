@@ -3,6 +3,7 @@
 
 use audit::checkpoint::SigningKey;
 use audit::merkle;
+use domain::audit_action::AuditAction;
 use domain::authz::Actor;
 use domain::time::Timestamp;
 use portvagt_store::log::{InboundEvent, LogQuery, NewHold};
@@ -220,9 +221,9 @@ backend_tests! {
         // REQ: LOG-2
         let (_db, store) = store(b).await;
         let key = SigningKey::generate();
-        store.record_audit(&AuditRecord::new(&Actor::system("t"), "login.failed", "user", Some(Uuid::from_u128(9)), at("2026-05-01T09:00:00Z")).outcome("denied")).await.unwrap();
+        store.record_audit(&AuditRecord::new(&Actor::system("t"), AuditAction::LoginFailed, "user", Some(Uuid::from_u128(9)), at("2026-05-01T09:00:00Z")).outcome("denied")).await.unwrap();
         store.ingest(Uuid::now_v7(), "k", "d", &[event("a", None, "2026-05-01T09:30:00Z")], at("2026-05-01T09:30:01Z")).await.unwrap();
-        store.record_audit(&AuditRecord::new(&Actor::system("t"), "login.failed", "user", Some(Uuid::from_u128(9)), at("2026-05-01T10:00:00Z"))).await.unwrap();
+        store.record_audit(&AuditRecord::new(&Actor::system("t"), AuditAction::LoginFailed, "user", Some(Uuid::from_u128(9)), at("2026-05-01T10:00:00Z"))).await.unwrap();
         assert_eq!(store.count_audit().await.unwrap(), 3);
         let own = store.recent_audit(Some(Uuid::from_u128(9)), 10).await.unwrap();
         assert_eq!(own.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 0]);

@@ -1,5 +1,6 @@
 //! The store suite, run on SQLite and on PostgreSQL (`name::sqlite`, `name::postgres`).
 
+use domain::audit_action::AuditAction;
 use domain::authz::Actor;
 use domain::time::{Date, Timestamp};
 use portvagt_store::testing::{TestBackend, TestDb};
@@ -31,7 +32,7 @@ async fn migrated(b: TestBackend) -> (TestDb, Store) {
     (db, store)
 }
 
-fn audit(action: &str) -> AuditRecord {
+fn audit(action: AuditAction) -> AuditRecord {
     AuditRecord::new(&Actor::system("test"), action, "test", None, now())
 }
 
@@ -153,7 +154,7 @@ backend_tests! {
         let mut tx = store.begin().await.unwrap();
         tx.insert_entry(&a, now()).await.unwrap();
         tx.insert_entry(&c, now()).await.unwrap();
-        tx.commit(audit("registry.create")).await.unwrap();
+        tx.commit(audit(AuditAction::RegistryCreate)).await.unwrap();
 
         let q = |owned_by: Vec<Uuid>| ListQuery { kind: "person", owned_by, limit: 10, ..Default::default() };
         let (all, total) = store.list_entries(&q(vec![])).await.unwrap();
@@ -184,7 +185,7 @@ backend_tests! {
         p.national_id = Some("cpr:010190-1234".into());
         let mut tx = store.begin().await.unwrap();
         tx.insert_entry(&p, now()).await.unwrap();
-        tx.commit(audit("registry.create")).await.unwrap();
+        tx.commit(audit(AuditAction::RegistryCreate)).await.unwrap();
         let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
         let raw: Vec<(String, String)> = sqlx::query_as("SELECT body, COALESCE(national_id_sealed, '') FROM registry_entries").fetch_all(&pool).await.unwrap();
         assert!(raw.iter().all(|(body, sealed)| !body.contains("010190") && !sealed.contains("010190") && !sealed.is_empty()));
@@ -195,7 +196,7 @@ backend_tests! {
         renamed.national_id = None;
         let mut tx = store.begin().await.unwrap();
         assert_eq!(tx.update_entry(&renamed, 1, now()).await.unwrap(), 2);
-        tx.commit(audit("registry.update")).await.unwrap();
+        tx.commit(audit(AuditAction::RegistryUpdate)).await.unwrap();
         assert_eq!(store.national_id(p.id).await.unwrap().as_deref(), Some("cpr:010190-1234"));
 
         let other_key = Store::connect(&db.url, DataKey::from_master([1u8; 32])).await.unwrap();
@@ -206,7 +207,7 @@ backend_tests! {
         let (_db, store) = migrated(b).await;
         let mut tx = store.begin().await.unwrap();
         tx.insert_entry(&entry("system", "KMD Nexus", Some("NEXUS")), now()).await.unwrap();
-        tx.commit(audit("registry.create")).await.unwrap();
+        tx.commit(audit(AuditAction::RegistryCreate)).await.unwrap();
         let mut tx = store.begin().await.unwrap();
         tx.insert_entry(&entry("system", "AD", Some("AD")), now()).await.unwrap();
         let e = tx.insert_entry(&entry("system", "Nexus again", Some("NEXUS")), now()).await.unwrap_err();
@@ -221,10 +222,10 @@ backend_tests! {
         let d = entry("department", "Hjemmeplejen", Some("HJ"));
         let mut tx = store.begin().await.unwrap();
         tx.insert_entry(&d, now()).await.unwrap();
-        tx.commit(audit("registry.create")).await.unwrap();
+        tx.commit(audit(AuditAction::RegistryCreate)).await.unwrap();
         let mut tx = store.begin().await.unwrap();
         tx.update_entry(&d, 1, now()).await.unwrap();
-        tx.commit(audit("registry.update")).await.unwrap();
+        tx.commit(audit(AuditAction::RegistryUpdate)).await.unwrap();
         let mut tx = store.begin().await.unwrap();
         let e = tx.update_entry(&d, 1, now()).await.unwrap_err();
         assert!(matches!(e, StoreError::StaleVersion { current: 2 }), "{e:?}");
@@ -237,7 +238,7 @@ backend_tests! {
         let mut tx = store.begin().await.unwrap();
         tx.insert_entry(&entry("department", "Hjemmeplejen", Some("HJ")), now()).await.unwrap();
         tx.enqueue(&OutboxMessage { id: Uuid::now_v7(), topic: "notify".into(), payload: json!({}) }, now()).await.unwrap();
-        tx.commit(audit("registry.create")).await.unwrap();
+        tx.commit(audit(AuditAction::RegistryCreate)).await.unwrap();
         assert_eq!(store.count_outbox("notify").await.unwrap(), 1, "outbox row committed with the change");
         assert_eq!(store.recent_audit(None, 10).await.unwrap()[0].action, "registry.create");
         let mut tx = store.begin().await.unwrap();
@@ -269,7 +270,7 @@ backend_tests! {
             })
             .collect();
         tx.insert_accounts(&accounts, now()).await.unwrap();
-        tx.commit(audit("demo.load")).await.unwrap();
+        tx.commit(audit(AuditAction::RegistryImport)).await.unwrap();
         assert_eq!(store.count_accounts().await.unwrap(), 1200);
         assert_eq!(store.count_role_assignments().await.unwrap(), 1200);
         assert_eq!(store.usernames_in_system(system.id).await.unwrap()[0], "u00000");

@@ -7,6 +7,7 @@ mod api;
 mod extract;
 pub mod limits;
 pub mod openapi;
+mod pdf;
 mod problem;
 pub mod ui;
 

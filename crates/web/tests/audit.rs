@@ -5,6 +5,7 @@ mod common;
 
 use app::TokenRequest;
 use common::{TestApp, problem, seed};
+use domain::audit_action::AuditAction;
 use domain::authz::{Actor, UserRole};
 use domain::text::Name;
 use domain::time::{Date, Timestamp};
@@ -70,7 +71,7 @@ async fn account(t: &TestApp, s: &common::Seed, username: &str) -> Uuid {
         roles: vec![(s.role, None)],
     };
     tx.insert_accounts(&[acc], t.app.now()).await.unwrap();
-    tx.commit(store::AuditRecord::new(&Actor::system("test"), "account.create", "account", Some(id), t.app.now())).await.unwrap();
+    tx.commit(store::AuditRecord::new(&Actor::system("test"), AuditAction::AccountCreate, "account", Some(id), t.app.now())).await.unwrap();
     id
 }
 

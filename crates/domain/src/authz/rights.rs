@@ -243,6 +243,9 @@ permissions! {
     SeeSupport = "see_support",
     /// LOG-6: search and export the audit log, and verify it.
     SearchLog = "search_log",
+    /// LOG-1: read the search criterion a user of a target system searched by (it may
+    /// itself be a CPR number): for those who examine misuse, not every log reader.
+    SeeSearchCriteria = "see_search_criteria",
     /// LOG-2: a target system reports its log events.
     IngestLog = "ingest_log",
     /// LOG-4: place a legal hold.
@@ -315,6 +318,7 @@ pub const PERMISSIONS: &[(Permission, &[(UserRole, Scope)])] = &[
     (P::ApproveSupport, &[(SecurityOfficer, All)]),
     (P::SeeSupport, &[(SecurityOfficer, All), (SecurityCoordinator, All)]),
     (P::SearchLog, &[(SecurityOfficer, All), (Dpo, All), (SecurityCoordinator, All), (Auditor, All)]),
+    (P::SeeSearchCriteria, &[(SecurityOfficer, All), (Dpo, All), (Auditor, All)]),
     (P::IngestLog, &[(TargetSystem, All)]),
     (P::PlaceHold, LOG_KEEPERS),
     (P::ReleaseHold, LOG_KEEPERS),

@@ -2,6 +2,7 @@
 //! names only once a second person has approved showing them.
 
 use crate::{AuditRecord, Result, Store, StoreError};
+use domain::audit_action::AuditAction;
 use domain::authz::Actor;
 use domain::time::Timestamp;
 use uuid::Uuid;
@@ -35,7 +36,7 @@ impl Store {
             .bind(now.to_string())
             .execute(&mut *tx.tx)
             .await?;
-        tx.commit(AuditRecord::new(actor, "audit.extract.create", "audit_extract", Some(id), now)).await?;
+        tx.commit(AuditRecord::new(actor, AuditAction::AuditExtractCreate, "audit_extract", Some(id), now)).await?;
         Ok(id)
     }
 
@@ -59,6 +60,21 @@ impl Store {
         .transpose()
     }
 
+    /// The extracts whose names no second person has approved yet, oldest first.
+    pub async fn extracts_waiting(&self) -> Result<Vec<Extract>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM audit_extracts WHERE names_approved_by IS NULL ORDER BY created_at, id LIMIT 500")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out = Vec::new();
+        for (id,) in rows {
+            if let Some(e) = self.extract(parse_uuid(&id)?).await? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
     /// Records the reviewer's approval to show names; the caller checks who may give it.
     pub async fn approve_extract_names(&self, id: Uuid, actor: &Actor, now: Timestamp) -> Result<()> {
         let mut tx = self.begin().await?;
@@ -66,6 +82,6 @@ impl Store {
             tx.rollback().await?;
             return Err(e);
         }
-        tx.commit(AuditRecord::new(actor, "audit.extract.approve_names", "audit_extract", Some(id), now)).await
+        tx.commit(AuditRecord::new(actor, AuditAction::AuditExtractApproveNames, "audit_extract", Some(id), now)).await
     }
 }

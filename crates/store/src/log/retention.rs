@@ -5,6 +5,7 @@ use super::{chunks_table, corrupt, index_table, refresh_views};
 use crate::{AuditRecord, Result, Store, StoreError};
 use audit::checkpoint::{Checkpoint, SigningKey};
 use audit::merkle::{self, Frontier};
+use domain::audit_action::AuditAction;
 use domain::authz::Actor;
 use domain::time::Timestamp;
 use uuid::Uuid;
@@ -103,7 +104,7 @@ impl Store {
             .bind(actor.id.to_string())
             .execute(&mut *tx.tx)
             .await?;
-        let event = AuditRecord::new(actor, "audit.hold.create", "audit_hold", Some(id), now).details(
+        let event = AuditRecord::new(actor, AuditAction::AuditHoldCreate, "audit_hold", Some(id), now).details(
             serde_json::json!({"case_ref": hold.case_ref, "from_day": hold.from_day, "to_day": hold.to_day, "keys": hold.keys.len()}),
         );
         tx.commit(event).await?;
@@ -116,7 +117,7 @@ impl Store {
             tx.rollback().await?;
             return Err(e);
         }
-        tx.commit(AuditRecord::new(actor, "audit.hold.release", "audit_hold", Some(id), now)).await
+        tx.commit(AuditRecord::new(actor, AuditAction::AuditHoldRelease, "audit_hold", Some(id), now)).await
     }
 
     pub async fn holds(&self) -> Result<Vec<Hold>> {
@@ -223,7 +224,7 @@ impl Store {
             refresh_views(&mut tx.tx, self.backend).await?;
             let deleted = (last - first + 1) as u64 - held;
             tx.commit(
-                AuditRecord::new(actor, "audit.purge", "audit_day", None, now)
+                AuditRecord::new(actor, AuditAction::AuditPurge, "audit_day", None, now)
                     .details(serde_json::json!({"day": day, "first_seq": first, "last_seq": last, "deleted": deleted, "held": held})),
             )
             .await?;
@@ -262,7 +263,8 @@ impl Store {
                 .await?;
             }
             tx.commit(
-                AuditRecord::new(actor, "audit.purge.held", "audit_day", None, now).details(serde_json::json!({"released": release.len()})),
+                AuditRecord::new(actor, AuditAction::AuditPurgeHeld, "audit_day", None, now)
+                    .details(serde_json::json!({"released": release.len()})),
             )
             .await?;
             report.held_released = release.len() as u64;

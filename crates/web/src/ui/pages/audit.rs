@@ -1,27 +1,68 @@
-//! The audit log: search (LOG-6) and the citizen extract. Both are audited.
+//! The audit log: search (LOG-6) in human terms — local times, every action and outcome
+//! named in the reader's language, system names, the object with a link and the
+//! reason, the search criterion for those who may read it (LOG-1) — and CSV and PDF of
+//! a search. A search is posted, so a CPR number never reaches the URL (F-07). Reading
+//! the log is itself audited. The citizen extract is in `extract`.
 
+use super::listing::{Column, col, csv_response};
 use super::*;
+use app::AuditEventView;
+use domain::audit_action::AuditAction;
+use domain::authz::Permission;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/audit", get(audit_page).post(audit_search))
-        .route("/audit/extracts", post(create_extract))
-        .route("/audit/extracts/{id}", get(extract))
-        .route("/audit/extracts/{id}/approve-names", post(approve_extract_names))
+    Router::new().route("/audit", get(audit_page).post(audit_search))
 }
 
-#[derive(Deserialize, Default)]
-struct AuditQuery {
+#[derive(Deserialize, Default, Clone)]
+pub(super) struct AuditQuery {
     #[serde(default)]
     subject: String,
     #[serde(default)]
+    username: String,
+    #[serde(default)]
+    supplier: String,
+    #[serde(default)]
+    system: String,
+    #[serde(default)]
     action: String,
+    #[serde(default)]
+    outcome: String,
     #[serde(default)]
     from: String,
     #[serde(default)]
     to: String,
     #[serde(default)]
     before: Option<u64>,
+    /// `csv` or `pdf`: the whole search as a file.
+    #[serde(default)]
+    format: String,
+}
+
+impl AuditQuery {
+    fn is_empty(&self) -> bool {
+        [&self.subject, &self.username, &self.supplier, &self.system, &self.action, &self.outcome, &self.from, &self.to]
+            .iter()
+            .all(|v| v.trim().is_empty())
+            && self.before.is_none()
+    }
+    /// The terms as hidden fields (to post the same search again: older results, export).
+    fn hidden(&self) -> Vec<(String, String)> {
+        [
+            ("subject", &self.subject),
+            ("username", &self.username),
+            ("supplier", &self.supplier),
+            ("system", &self.system),
+            ("action", &self.action),
+            ("outcome", &self.outcome),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+    }
 }
 
 /// The search form, empty: the terms of a search never travel in the URL (F-07).
@@ -30,13 +71,13 @@ async fn audit_page(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn
 }
 
 /// LOG-6: a search is posted, so a CPR number stays out of the URL, the browser's
-/// history and any access log (F-07); "older" posts the same terms again.
+/// history and any access log (F-07); "older" and the exports post the same terms again.
 async fn audit_search(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, CsrfForm(q): CsrfForm<AuditQuery>) -> Response {
     search(&s, &ctx, &actor, q, true).await
 }
 
 /// A time of the log as every other page shows it: local, in the user's words.
-fn local_time(tr: &Tr, at: &str) -> String {
+pub(super) fn local_time(tr: &Tr, at: &str) -> String {
     domain::time::Timestamp::parse(at).map(|t| tr.time(&t)).unwrap_or_else(|_| at.to_string())
 }
 
@@ -46,216 +87,256 @@ fn outcome_text(tr: &Tr, outcome: &str) -> String {
     if tr.catalog.has(tr.lang, &key) { tr.t(&key) } else { outcome.to_string() }
 }
 
+/// An action in the user's language; what a target system reported, as it wrote it.
+pub(super) fn action_text(tr: &Tr, action: &str) -> String {
+    match AuditAction::parse(action) {
+        Some(a) => tr.t(&a.label_key()),
+        None => action.to_string(),
+    }
+}
+
+/// The object of an event, named, with a link to its page when there is one to see.
+fn object_cell(tr: &Tr, e: &AuditEventView, names: &HashMap<Uuid, String>) -> Cell {
+    let (Some(kind), Some(id)) = (e.resource_kind.as_deref(), e.resource_id.as_deref().and_then(record_id)) else {
+        return cell("");
+    };
+    let kind_name = {
+        let key = format!("object-{kind}");
+        if tr.catalog.has(tr.lang, &key) { tr.t(&key) } else { kind.to_string() }
+    };
+    let text = match names.get(&id) {
+        Some(n) => format!("{kind_name}: {n}"),
+        None => kind_name,
+    };
+    let href = match kind {
+        "account" => Some(format!("/accounts/{id}")),
+        "request" => Some(format!("/requests/{id}")),
+        k if registry::KINDS.contains(&k) && k != "municipality" => Some(registry::href(k, id)),
+        _ => None,
+    };
+    Cell { text, href, form: None }
+}
+
+/// The reason an event records, when it records one.
+fn reason_of(e: &AuditEventView) -> String {
+    ["reason", "note"].iter().find_map(|k| e.details.get(*k).and_then(|v| v.as_str())).unwrap_or_default().to_string()
+}
+
+/// The filter of a search, or the field that is wrong.
+async fn filter_of(s: &AppState, actor: &Actor, q: &AuditQuery, limit: u32) -> Result<AuditFilter, AppError> {
+    let day = |v: &str, end: bool, field: &str| -> Result<Option<domain::time::Timestamp>, domain::error::FieldError> {
+        match v.trim() {
+            "" => Ok(None),
+            x => {
+                let d = Date::parse(x).map_err(|e| e.at(field))?;
+                let t = if end { d.0.and_hms_opt(23, 59, 59) } else { d.0.and_hms_opt(0, 0, 0) };
+                Ok(t.map(|t| domain::time::Timestamp(t.and_utc())))
+            }
+        }
+    };
+    let id = |v: &str, field: &str| -> Result<Option<Uuid>, domain::error::FieldError> {
+        match v.trim() {
+            "" => Ok(None),
+            x => record_id(x).map(Some).ok_or_else(|| domain::error::FieldError::new(field, domain::codes::UNKNOWN_REFERENCE)),
+        }
+    };
+    // A username: the account of that name (in the chosen system, if one is chosen).
+    let account_id = match q.username.trim() {
+        "" => None,
+        name => {
+            let query =
+                store::AccountQuery { text: Some(name.to_string()), system_id: id(&q.system, "system")?, limit: 50, ..Default::default() };
+            let (rows, _) = s.app.list_accounts(actor, query).await?;
+            match rows.into_iter().find(|a| a.username.eq_ignore_ascii_case(name)) {
+                Some(a) => Some(a.id),
+                None => return Err(AppError::Invalid(domain::error::FieldError::new("username", domain::codes::UNKNOWN_REFERENCE))),
+            }
+        }
+    };
+    Ok(AuditFilter {
+        subject: Some(q.subject.trim().to_string()).filter(|x| !x.is_empty()),
+        account_id,
+        supplier_id: id(&q.supplier, "supplier")?,
+        system_id: id(&q.system, "system")?,
+        action: Some(q.action.trim().to_string()).filter(|x| !x.is_empty()),
+        outcome: Some(q.outcome.trim().to_string()).filter(|x| !x.is_empty()),
+        from: day(&q.from, false, "from")?,
+        to: day(&q.to, true, "to")?,
+        before: q.before,
+        limit,
+    })
+}
+
+/// The columns of the results; the criterion only for those who may read it.
+fn columns(tr: &Tr, criteria: bool) -> Vec<Column> {
+    let mut c = vec![
+        col(tr, "ui-when", None),
+        col(tr, "ui-who", None),
+        col(tr, "field-action", None),
+        col(tr, "ui-object", None),
+        col(tr, "field-system", None),
+        col(tr, "field-subject", None),
+    ];
+    if criteria {
+        c.push(col(tr, "ui-criterion", None));
+    }
+    c.extend([col(tr, "ui-outcome", None), col(tr, "ui-reason", None)]);
+    c
+}
+
+/// The rows of the results as the reader sees them.
+async fn result_rows(s: &AppState, tr: &Tr, items: &[AuditEventView], criteria: bool) -> Vec<Vec<Cell>> {
+    let mut ids: Vec<Uuid> = items.iter().filter_map(|e| e.resource_id.as_deref().and_then(record_id)).collect();
+    ids.extend(items.iter().filter_map(|e| record_id(&e.source)));
+    ids.extend(items.iter().filter_map(|e| e.person_id.as_deref().and_then(record_id)));
+    ids.extend(items.iter().filter_map(|e| e.supplier_id.as_deref().and_then(record_id)));
+    let names = s.app.names(&ids).await.unwrap_or_default();
+    items
+        .iter()
+        .map(|e| {
+            let system = if e.source == ::audit::event::SOURCE_PORTVAGT {
+                "Portvagt".to_string()
+            } else {
+                record_id(&e.source).and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| e.source.clone())
+            };
+            // Who: the person behind the account (its username beside), and their supplier.
+            let username = e.actor_name.clone().unwrap_or_else(|| e.actor.clone());
+            let name = |id: &Option<String>| id.as_deref().and_then(record_id).and_then(|id| names.get(&id).cloned());
+            let mut who = match name(&e.person_id) {
+                Some(person) if person != username => format!("{person} ({username})"),
+                _ => username,
+            };
+            if let Some(supplier) = name(&e.supplier_id) {
+                who = format!("{who}, {supplier}");
+            }
+            let mut row = vec![
+                cell(local_time(tr, &e.occurred_at)),
+                cell(who),
+                cell(action_text(tr, &e.action)),
+                object_cell(tr, e, &names),
+                cell(system),
+                cell(e.subject.clone().unwrap_or_default()),
+            ];
+            if criteria {
+                row.push(cell(e.criterion.clone().unwrap_or_default()));
+            }
+            row.extend([cell(outcome_text(tr, &e.outcome)), cell(reason_of(e))]);
+            row
+        })
+        .collect()
+}
+
 async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery, posted: bool) -> Response {
-    if !s.app.can(actor, domain::authz::Permission::SearchLog) {
-        return app_error_page(ctx, app::AppError::Forbidden);
+    if !s.app.can(actor, Permission::SearchLog) {
+        return app_error_page(ctx, AppError::Forbidden);
     }
     let tr = &ctx.tr;
-    let form = FormSpec {
+    let criteria = s.app.can(actor, Permission::SeeSearchCriteria);
+    let mut actions: Vec<(String, String)> = AuditAction::ALL.iter().map(|a| (a.code().to_string(), tr.t(&a.label_key()))).collect();
+    actions.sort_by(|a, b| a.1.cmp(&b.1));
+    let outcomes = domain::audit_action::OUTCOMES.iter().map(|o| (o.to_string(), outcome_text(tr, o))).collect();
+    let one = |v: &str| vec![v.to_string()];
+    let mut form = FormSpec {
         action: "/audit".into(),
         submit: tr.t("ui-search"),
         button_class: "button-primary",
         fields: vec![
             FieldSpec::new(tr, "subject", "text").value(&q.subject).hint(tr.t("ui-subject-hint")),
-            FieldSpec::new(tr, "action", "text").value(&q.action),
+            FieldSpec::new(tr, "username", "text").value(&q.username).hint(tr.t("ui-audit-username-hint")),
+            FieldSpec::new(tr, "supplier", "select")
+                .options(options::<Supplier>(s, actor, ListFilter::default()).await, &one(&q.supplier))
+                .placeholder(tr.t("ui-filter-all")),
+            FieldSpec::new(tr, "system", "select")
+                .options(options::<System>(s, actor, ListFilter::default()).await, &one(&q.system))
+                .placeholder(tr.t("ui-filter-all")),
+            FieldSpec::new(tr, "action", "select").options(actions, &one(&q.action)).placeholder(tr.t("ui-filter-all")),
+            FieldSpec::new(tr, "outcome", "select").options(outcomes, &one(&q.outcome)).placeholder(tr.t("ui-filter-all")),
             FieldSpec::new(tr, "from", "date").value(&q.from),
             FieldSpec::new(tr, "to", "date").value(&q.to),
         ],
+        // The results replace only their section; the search is posted either way.
+        partial: Some("audit-results"),
+        toolbar: true,
         ..Default::default()
     };
-    let searched = !(q.subject.is_empty() && q.action.is_empty() && q.from.is_empty() && q.to.is_empty() && q.before.is_none());
     let mut error = None;
-    // The results replace only their section; the search is posted either way.
-    let form = FormSpec { partial: Some("audit-results"), ..form };
-    let mut sections = vec![Section { heading: tr.t("ui-audit-search"), forms: vec![form], ..Default::default() }];
-    if searched {
-        let day = |v: &str, end: bool, field: &str| -> Result<Option<domain::time::Timestamp>, domain::error::FieldError> {
-            match v.trim() {
-                "" => Ok(None),
-                x => {
-                    let d = Date::parse(x).map_err(|e| e.at(field))?;
-                    let t = if end { d.0.and_hms_opt(23, 59, 59) } else { d.0.and_hms_opt(0, 0, 0) };
-                    Ok(t.map(|t| domain::time::Timestamp(t.and_utc())))
-                }
-            }
-        };
-        let filter = (|| -> Result<AuditFilter, domain::error::FieldError> {
-            Ok(AuditFilter {
-                subject: Some(q.subject.trim().to_string()).filter(|x| !x.is_empty()),
-                action: Some(q.action.trim().to_string()).filter(|x| !x.is_empty()),
-                from: day(&q.from, false, "from")?,
-                to: day(&q.to, true, "to")?,
-                before: q.before,
-                limit: 50,
-                ..Default::default()
-            })
-        })();
-        let result = match filter {
-            Ok(f) => s.app.audit_events(actor, &f, false).await,
-            Err(e) => Err(AppError::Invalid(e)),
+    let mut results = Section { id: Some("audit-results"), heading: tr.t("ui-results"), ..Default::default() };
+    if q.is_empty() {
+        // Posted with nothing to search by: say what to fill in (a first visit shows the
+        // form alone).
+        results.heading = String::new();
+        results.text = posted.then(|| tr.t("ui-audit-empty-search"));
+    } else {
+        let export = matches!(q.format.as_str(), "csv" | "pdf");
+        let limit = if export { 10_000 } else { 50 };
+        let result = match filter_of(s, actor, &q, limit).await {
+            Ok(f) => s.app.audit_events(actor, &f, export).await,
+            Err(e) => Err(e),
         };
         match result {
-            Ok(page_) => {
-                let rows = page_
-                    .items
-                    .iter()
-                    .map(|e| {
-                        vec![
-                            cell(local_time(tr, &e.occurred_at)),
-                            cell(e.actor_name.clone().unwrap_or_else(|| e.actor.clone())),
-                            cell(e.action.clone()),
-                            cell(e.subject.clone().unwrap_or_default()),
-                            cell(outcome_text(tr, &e.outcome)),
-                            cell(e.source.clone()),
-                        ]
-                    })
-                    .collect();
-                // Older results: the same terms posted again, never in a link.
-                let older = page_.next.map(|b| {
-                    let mut f = button("/audit".into(), tr.t("ui-older"), false, Vec::new());
-                    f.hidden = [("subject", &q.subject), ("action", &q.action), ("from", &q.from), ("to", &q.to)]
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v.clone()))
-                        .chain(std::iter::once(("before".to_string(), b.to_string())))
-                        .collect();
+            Ok(found) => {
+                let rows = result_rows(s, tr, &found.items, criteria).await;
+                let cols = columns(tr, criteria);
+                if q.format == "csv" {
+                    return csv_response(tr, "audit-log", &cols, rows.iter().map(|r| super::listing::texts(r)).collect());
+                }
+                if q.format == "pdf" {
+                    return super::extract::search_pdf(ctx, &cols, &rows, &search_terms(tr, &q));
+                }
+                // Older results and the exports: the same terms posted again, never in a link.
+                let again = |submit: &str, extra: (&str, String)| {
+                    let mut f = button("/audit".into(), tr.t(submit), false, q.hidden());
+                    f.hidden.push((extra.0.to_string(), extra.1));
                     f
+                };
+                let mut forms = vec![again("ui-export-csv", ("format", "csv".into())), again("ui-export-pdf", ("format", "pdf".into()))];
+                if let Some(b) = found.next {
+                    forms.insert(0, again("ui-older", ("before", b.to_string())));
+                }
+                results.text = Some(tr.t1("ui-audit-shown", &tr.num(&(found.items.len() as u64))));
+                results.table = Some(TableSpec {
+                    caption: tr.t("ui-results"),
+                    headers: cols.into_iter().map(|c| c.label).collect(),
+                    rows,
+                    empty: tr.t("ui-audit-none"),
+                    more: String::new(),
                 });
-                sections.push(Section {
-                    id: Some("audit-results"),
-                    heading: tr.t("ui-results"),
-                    table: Some(TableSpec {
-                        caption: tr.t("ui-results"),
-                        headers: vec![
-                            tr.t("ui-when"),
-                            tr.t("ui-who"),
-                            tr.t("field-action"),
-                            tr.t("field-subject"),
-                            tr.t("ui-outcome"),
-                            tr.t("ui-source"),
-                        ],
-                        rows,
-                        empty: tr.t("ui-none"),
-                        more: String::new(),
-                    }),
-                    forms: older.into_iter().collect(),
-                    ..Default::default()
-                });
+                results.forms = forms;
             }
             Err(e @ (AppError::Forbidden | AppError::NotFound)) => return app_error_page(ctx, e),
             Err(e) => {
-                let msg = form_error(ctx, &s.catalog, e).message;
-                sections.push(Section {
-                    id: Some("audit-results"),
-                    heading: tr.t("ui-results"),
-                    text: Some(msg.clone()),
-                    ..Default::default()
-                });
-                error = Some(msg);
+                let fe = form_error(ctx, &s.catalog, e);
+                results.text = Some(fe.message.clone());
+                error = attach_error(std::slice::from_mut(&mut form), fe);
             }
         }
-    } else {
-        // Posted with nothing to search by: say what to fill in (a first visit shows the
-        // form alone).
-        let text = posted.then(|| tr.t("ui-audit-empty-search"));
-        sections.push(Section { id: Some("audit-results"), text, ..Default::default() });
     }
-    if s.app.can(actor, domain::authz::Permission::MakeExtract) {
-        let form = FormSpec {
-            action: "/audit/extracts".into(),
-            submit: tr.t("ui-create-extract"),
-            button_class: "button-secondary",
-            // Its own name: the search form above has a `subject` field too (one id each).
-            fields: vec![FieldSpec::new(tr, "extract_subject", "text").required()],
-            ..Default::default()
-        };
-        sections.push(Section {
-            heading: tr.t("ui-extract"),
-            text: Some(tr.t("ui-extract-intro")),
-            forms: vec![form],
-            ..Default::default()
-        });
+    let mut sections = vec![Section { heading: tr.t("ui-audit-search"), forms: vec![form], ..Default::default() }, results];
+    if s.app.can(actor, Permission::MakeExtract) {
+        sections.push(super::extract::extract_form_section(tr));
     }
     let mut p = page(ctx, "nav-audit", sections);
     p.actions.push(("/audit/holds".into(), tr.t("nav-holds")));
+    p.primary_first = false;
+    if s.app.can(actor, Permission::MakeExtract) || s.app.can(actor, Permission::ApproveNames) {
+        p.actions.push(("/audit/extracts".into(), tr.t("nav-extracts")));
+    }
     p.error = error;
-    render(&p)
+    render_form(&p, p.error.is_some())
 }
 
-#[derive(Deserialize)]
-struct ExtractForm {
-    #[serde(default, alias = "extract_subject")]
-    subject: String,
-}
-
-async fn create_extract(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, CsrfForm(f): CsrfForm<ExtractForm>) -> Response {
-    match s.app.create_extract(&actor, &f.subject).await {
-        Ok(id) => Redirect::to(&format!("/audit/extracts/{id}")).into_response(),
-        Err(e @ (AppError::Forbidden | AppError::NotFound)) => app_error_page(&ctx, e),
-        Err(e) => {
-            let msg = form_error(&ctx, &s.catalog, e).message;
-            error_page(&ctx, axum::http::StatusCode::UNPROCESSABLE_ENTITY, &ctx.tr.t("problem-validation"), &msg)
-        }
+/// What a search was for, in words, for the head of its printout.
+fn search_terms(tr: &Tr, q: &AuditQuery) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (field, value) in q.hidden() {
+        let shown = match field.as_str() {
+            // The data subject masked even in the printout's header.
+            "subject" => domain::ident::NationalId::parse(&value).map(|n| n.masked()).unwrap_or_else(|_| "***".into()),
+            "action" => action_text(tr, &value),
+            "outcome" => outcome_text(tr, &value),
+            _ => value,
+        };
+        out.push((tr.t(&format!("field-{field}")), shown));
     }
-}
-
-async fn extract(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, RecordId(id): RecordId) -> Response {
-    let tr = &ctx.tr;
-    let x = match s.app.citizen_extract(&actor, id).await {
-        Ok(x) => x,
-        Err(e) => return app_error_page(&ctx, e),
-    };
-    let rows = x
-        .entries
-        .iter()
-        .map(|e| {
-            vec![
-                cell(local_time(tr, &e.occurred_at)),
-                cell(e.organisation.clone()),
-                cell(e.person.clone().unwrap_or_else(|| tr.t("ui-name-withheld"))),
-                cell(e.action.clone()),
-                cell(e.system.clone().unwrap_or_default()),
-            ]
-        })
-        .collect();
-    let mut forms = Vec::new();
-    if !x.names_approved && x.created_by != actor.id {
-        let mut f = button(format!("/audit/extracts/{id}/approve-names"), tr.t("ui-approve-names"), true, Vec::new());
-        f.confirm = Some(tr.t("ui-approve-names-confirm"));
-        forms.push(f);
-    }
-    let p = page(
-        &ctx,
-        "ui-extract",
-        vec![Section {
-            forms,
-            text: Some(tr.t(if x.names_approved { "ui-extract-names-approved" } else { "ui-extract-names-pending" })),
-            table: Some(TableSpec {
-                caption: tr.t("ui-extract"),
-                headers: vec![tr.t("ui-when"), tr.t("ui-organisation"), tr.t("ui-person"), tr.t("field-action"), tr.t("field-system_id")],
-                rows,
-                empty: tr.t("ui-none"),
-                more: String::new(),
-            }),
-            ..Default::default()
-        }],
-    );
-    render(&p)
-}
-
-/// a second DPO or security officer approves showing the accessing persons' names
-/// (the use-case refuses the extract's own creator).
-async fn approve_extract_names(
-    State(s): State<AppState>,
-    SignedIn { ctx, actor }: SignedIn,
-    RecordId(id): RecordId,
-    Posted(_): Posted,
-) -> Response {
-    match s.app.approve_extract_names(&actor, id).await {
-        Ok(()) => Redirect::to(&format!("/audit/extracts/{id}")).into_response(),
-        Err(e @ (AppError::NotFound | AppError::Forbidden)) => app_error_page(&ctx, e),
-        Err(e) => {
-            let msg = form_error(&ctx, &s.catalog, e).message;
-            error_page(&ctx, axum::http::StatusCode::UNPROCESSABLE_ENTITY, &ctx.tr.t("problem-validation"), &msg)
-        }
-    }
+    out
 }

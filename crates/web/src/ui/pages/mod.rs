@@ -30,6 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(dashboard::routes())
         .merge(emergency::routes())
+        .merge(extract::routes())
         .merge(holds::routes())
         .merge(listing::routes())
         .merge(registry_list::routes())
@@ -58,6 +59,9 @@ pub(super) struct PageView {
     pub error: Option<String>,
     /// Links shown as buttons under the heading: (href, label).
     pub actions: Vec<(String, String)>,
+    /// The first of them is the page's main action (a primary button); otherwise all are
+    /// ways on to other pages (secondary buttons).
+    pub primary_first: bool,
     pub sections: Vec<Section>,
 }
 
@@ -231,7 +235,15 @@ fn render_form(p: &PageView, failed: bool) -> Response {
 }
 
 fn page(ctx: &Ctx, title_key: &str, sections: Vec<Section>) -> PageView {
-    PageView { c: ctx.chrome(ctx.tr.t(title_key)), intro: None, success: None, error: None, actions: Vec::new(), sections }
+    PageView {
+        c: ctx.chrome(ctx.tr.t(title_key)),
+        intro: None,
+        success: None,
+        error: None,
+        actions: Vec::new(),
+        primary_first: true,
+        sections,
+    }
 }
 
 fn done_message(ctx: &Ctx, done: &Option<String>) -> Option<String> {
@@ -295,6 +307,7 @@ mod accounts;
 mod audit;
 mod dashboard;
 mod emergency;
+mod extract;
 mod holds;
 pub(super) mod listing;
 mod order;

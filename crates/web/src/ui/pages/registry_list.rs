@@ -130,6 +130,7 @@ async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
     if may_create {
         page_.actions = vec![(format!("/registry/{kind}/new"), tr.t(&format!("new-{kind}")))];
     }
+    page_.primary_first = may_create;
     page_.intro = Some(tr.t("ui-registry-intro"));
     if actor.supplier().is_none() {
         page_.actions.push(("/policy".into(), tr.t("nav-policy")));

@@ -1,0 +1,81 @@
+//! The demo's log of the care-record system: supplier staff opening and searching for
+//! citizens' records over the past weeks, as the system would report them — so the log
+//! search, the citizen extract and its PDF have something to show.
+//!
+//! The demo citizens (data subjects, not persons in the registry): in a Danish preset
+//! `120354-1230`, `230478-2460` and `051190-3340`; in a Swedish one the same birth dates
+//! and serials with their personnummer check digit.
+
+use anyhow::Result;
+use app::App;
+use chrono::Duration;
+use domain::ident::{Cpr, NationalId, Personnummer, luhn_ok};
+use domain::policy::Country;
+use store::log::InboundEvent;
+use uuid::Uuid;
+
+/// Birth dates and serials of the demo citizens (the Swedish check digit is computed).
+const CITIZENS: [(&str, &str); 3] = [("120354", "123"), ("230478", "246"), ("051190", "334")];
+
+/// A demo citizen's identifier in canonical form.
+pub fn citizen(country: Country, i: usize) -> String {
+    let (date, serial) = CITIZENS[i % CITIZENS.len()];
+    match country {
+        Country::DK => Cpr::parse(&format!("{date}-{serial}0")).map(|c| NationalId::Cpr(c).canonical()).unwrap_or_default(),
+        Country::SE => {
+            let digits: Vec<u32> = format!("{date}{serial}").chars().filter_map(|c| c.to_digit(10)).collect();
+            let check = (0..10).find(|c| luhn_ok(&[digits.clone(), vec![*c]].concat())).unwrap_or(0);
+            Personnummer::parse(&format!("{date}-{serial}{check}")).map(|p| NationalId::Personnummer(p).canonical()).unwrap_or_default()
+        }
+    }
+}
+
+/// Reads and searches by the first accounts of the care-record system over the last
+/// three weeks, stored as one batch from that system.
+pub async fn load(app: &App, country: Country, system: Uuid, usernames: &[String]) -> Result<()> {
+    if usernames.is_empty() {
+        return Ok(());
+    }
+    let now = app.now().0;
+    let mut events = Vec::new();
+    for (i, username) in usernames.iter().take(4).enumerate() {
+        for day in 0..3 {
+            let at = now - Duration::days((i * 5 + day * 2 + 1) as i64) - Duration::minutes((i * 37) as i64);
+            let subject = citizen(country, i + day);
+            events.push(InboundEvent {
+                occurred_at: domain::time::Timestamp(at),
+                username: username.clone(),
+                action: "logon".into(),
+                outcome: "success".into(),
+                subject: None,
+                criterion: None,
+                client_ip: Some(format!("10.20.{i}.{}", 10 + day)),
+                details: serde_json::json!({}),
+            });
+            events.push(InboundEvent {
+                occurred_at: domain::time::Timestamp(at + Duration::minutes(2)),
+                username: username.clone(),
+                action: "SØG-BORGER".into(),
+                outcome: "success".into(),
+                subject: Some(subject.clone()),
+                criterion: Some(["Vestergade 12", "Jensen", "Strandvejen"][day].into()),
+                client_ip: Some(format!("10.20.{i}.{}", 10 + day)),
+                details: serde_json::json!({}),
+            });
+            events.push(InboundEvent {
+                occurred_at: domain::time::Timestamp(at + Duration::minutes(3)),
+                username: username.clone(),
+                action: "VIS-BORGER".into(),
+                outcome: "success".into(),
+                subject: Some(subject),
+                criterion: None,
+                client_ip: Some(format!("10.20.{i}.{}", 10 + day)),
+                details: serde_json::json!({ "screen": "journal" }),
+            });
+        }
+    }
+    events.sort_by_key(|e| e.occurred_at.0);
+    let key = format!("demo:{system}");
+    app.ingest_audit(system, &key, &app::digest(key.as_bytes()), &events).await.map_err(|e| anyhow::anyhow!("demo log: {e}"))?;
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! Every action and outcome Portvagt writes into the audit log has a name in Danish,
+//! Swedish and English: the log is read in human terms (LOG-6, X-2).
+
+use domain::audit_action::{AuditAction, OUTCOMES, label_key};
+use i18n::{Catalog, Lang};
+
+// REQ: LOG-6, X-2
+#[test]
+fn every_audit_action_and_outcome_has_a_name_in_every_language() {
+    let catalog = Catalog::new();
+    let mut missing = Vec::new();
+    for lang in &Lang::ALL {
+        for a in AuditAction::ALL {
+            if !catalog.has(*lang, &a.label_key()) {
+                missing.push(format!("{} {}", lang.code(), a.code()));
+            }
+        }
+        for o in OUTCOMES {
+            if !catalog.has(*lang, &format!("outcome-{o}")) {
+                missing.push(format!("{} outcome {o}", lang.code()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "without a name: {missing:?}");
+    // Names differ between actions: a reader can tell them apart.
+    for lang in &Lang::ALL {
+        let mut names: Vec<String> = AuditAction::ALL.iter().map(|a| catalog.text(*lang, &a.label_key(), &[])).collect();
+        names.sort();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(names.len(), before, "two actions share a name in {}", lang.code());
+    }
+    assert_eq!(label_key("audit.extract.approve_names"), "audit-audit-extract-approve-names");
+}
