@@ -295,6 +295,7 @@ pub struct AuditEventView {
     pub subject: Option<String>,
     /// LOG-1: the search criterion the user searched by, for those who may read it
     /// (`see_search_criteria`); otherwise absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub criterion: Option<String>,
     pub client_ip: Option<String>,
     pub outcome: String,

@@ -33,6 +33,7 @@ pub use audit_log::{
 pub use emergency::{EmergencyInput, EmergencyLine, EmergencyReceipt, SupportInput};
 pub use extracts::{CitizenExtract, ExtractEntry, WaitingExtract};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
+pub use policy::Frame;
 pub use progress::{Outstanding, OutstandingBy};
 pub use registry::ListFilter;
 pub use requests::{CheckResult, RequestFilter, RequestView};
@@ -105,6 +106,8 @@ pub struct App {
     /// The dashboard's figures per scope (the municipality, or one supplier) with the
     /// time they were counted: counted at most every [`DASHBOARD_MAX_AGE_SECS`].
     dashboard_cache: Arc<std::sync::Mutex<DashboardCache>>,
+    /// The municipality's name and service desk for every page, with when it was read.
+    frame_cache: Arc<std::sync::Mutex<Option<(Timestamp, policy::Frame)>>>,
 }
 
 /// Dashboard figures by scope (`None`: the municipality; a supplier) and when counted.
@@ -127,6 +130,7 @@ impl App {
             clock,
             connectors: Arc::default(),
             dashboard_cache: Arc::default(),
+            frame_cache: Arc::default(),
         })
     }
 

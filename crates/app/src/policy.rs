@@ -25,6 +25,25 @@ impl App {
             .ok_or_else(|| AppError::Internal("no policy preset".into()))
     }
 
+    /// What every page's frame shows of the municipality — its name and its service desk
+    /// (ORG-1) — public, read at most every [`crate::DASHBOARD_MAX_AGE_SECS`].
+    pub async fn frame(&self) -> Frame {
+        let now = self.now();
+        if let Ok(cache) = self.frame_cache.lock()
+            && let Some((at, f)) = cache.as_ref()
+            && (now.0 - at.0).num_seconds() < crate::DASHBOARD_MAX_AGE_SECS
+        {
+            return f.clone();
+        }
+        let m =
+            self.store.get_entry(MUNICIPALITY_ID).await.ok().flatten().and_then(|e| serde_json::from_value::<Municipality>(e.body).ok());
+        let frame = Frame { municipality: m.as_ref().map(|m| m.name.to_string()), service_desk: m.and_then(|m| m.service_desk) };
+        if let Ok(mut cache) = self.frame_cache.lock() {
+            *cache = Some((now, frame.clone()));
+        }
+        frame
+    }
+
     pub async fn municipality(&self, actor: &Actor) -> Result<Entry<Municipality>> {
         self.get::<Municipality>(actor, MUNICIPALITY_ID).await
     }
@@ -55,4 +74,12 @@ impl App {
             None => self.create_with_id(actor, MUNICIPALITY_ID, m).await,
         }
     }
+}
+
+/// The municipality as every page's frame shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frame {
+    pub municipality: Option<String>,
+    /// Where users turn with problems (ORG-1).
+    pub service_desk: Option<domain::registry::Contact>,
 }

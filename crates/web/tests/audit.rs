@@ -108,7 +108,12 @@ backend_tests! {
         assert_eq!(items[0]["subject"], "010190-xxxx");
         assert_eq!(items[0]["actor"], acc.to_string(), "the username is resolved to Portvagt's account");
         assert_eq!(items[0]["supplier_id"], s.supplier_a.to_string());
-        assert!(items[0].get("criterion").is_none(), "the search criterion is not shown");
+        // REQ: LOG-1
+        let criterion = items[0]["criterion"].as_str().unwrap_or_default();
+        assert!(criterion.starts_with("cpr=010190"), "the security officer reads the search criterion: {found}");
+        let coordinator = t.token(UserRole::SecurityCoordinator, None).await;
+        let found: Value = t.post("/api/v1/audit/search", &coordinator, &json!({ "subject": "010190-1234" })).await.json().await.unwrap();
+        assert!(found["items"][0].get("criterion").is_none(), "not every reader of the log reads the criterion: {found}");
         let by_account: Value = t.post("/api/v1/audit/search", &officer, &json!({ "account_id": acc, "action": "logon" })).await.json().await.unwrap();
         assert_eq!(by_account["items"].as_array().unwrap().len(), 1);
         let shown = t.app.store().account(acc).await.unwrap().unwrap();

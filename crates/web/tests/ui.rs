@@ -409,7 +409,7 @@ backend_tests! {
         // One id per field; a search with nothing to search by says what to fill in; the
         // log's times are local, as on every other page.
         let page = a.get("/audit").await.body;
-        assert_eq!(page.matches(r#"id="f-subject""#).count(), 1, "the search's and the extract's fields differ");
+        assert_eq!(page.matches(r#"id="l-subject""#).count(), 1, "the search's and the extract's fields differ");
         let p = a.submit("/audit", "/audit", &[]).await;
         assert!(p.body.contains("Fill in at least one field to search"), "{}", p.body);
         let p = a.submit("/audit", "/audit", &[("action", "login.success")]).await;
@@ -430,7 +430,8 @@ backend_tests! {
         assert!(page.body.contains("approve-names"));
         let p = b2.post(&format!("{extract}/approve-names"), &[("csrf", &page.csrf())]).await;
         assert_eq!((p.status, p.location.as_str()), (StatusCode::SEE_OTHER, extract.as_str()));
-        assert!(b2.get(&extract).await.body.contains("Names are approved for showing."));
+        let approved = b2.get(&extract).await.body;
+        assert!(approved.contains("Approved by dpo-b"), "who approved the names is shown: {approved}");
         // A bad identifier is named, nothing created.
         let p = a.submit("/audit", "/audit/extracts", &[("extract_subject", "not a cpr")]).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -13,3 +13,8 @@ document.addEventListener("click", function (ev) {
     b.textContent = b.getAttribute("data-copied");
   });
 });
+// A form sent back with errors: focus moves to the summary, which links to each field.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector(".pv-error-summary");
+  if (summary) { summary.focus(); }
+});

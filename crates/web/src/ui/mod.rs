@@ -55,6 +55,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/{*path}", get(static_asset))
         .route("/language", post(set_language))
+        .route("/favicon.ico", get(|| async { Redirect::permanent("/static/favicon.svg") }))
+        .route("/accessibility", get(accessibility))
         .merge(auth::routes())
         .merge(pages::routes())
 }
@@ -67,6 +69,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("css/portvagt.css", "text/css", include_bytes!("../../assets/ui/portvagt.css")),
     ("js/htmx.min.js", "text/javascript", include_bytes!("../../assets/ui/htmx.min.js")),
     ("js/portvagt.js", "text/javascript", include_bytes!("../../assets/ui/portvagt.js")),
+    ("favicon.svg", "image/svg+xml", include_bytes!("../../assets/ui/favicon.svg")),
+    // The design system's icons that the pages' controls use (select arrow, ticked box).
+    ("img/svg-icons/chevron-down.svg", "image/svg+xml", include_bytes!("../../assets/ui/icons/chevron-down.svg")),
+    ("img/svg-icons/check-white.svg", "image/svg+xml", include_bytes!("../../assets/ui/icons/check-white.svg")),
+    // The design system names the regular face's WOFF first, so browsers fetch that one.
+    (
+        "fonts/IBMPlexSans/complete/woff/IBMPlexSans-Regular.woff",
+        "font/woff",
+        include_bytes!("../../assets/ui/fonts/IBMPlexSans-Regular.woff"),
+    ),
     (
         "fonts/IBMPlexSans/complete/woff2/IBMPlexSans-Regular.woff2",
         "font/woff2",
@@ -104,6 +116,24 @@ async fn static_asset(axum::extract::Path(path): axum::extract::Path<String>) ->
         }
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// The accessibility statement (*tilgængelighedserklæring*, *tillgänglighetsredogörelse*)
+/// a public-sector site must publish: open to everyone, signed in or not.
+async fn accessibility(ctx: Ctx) -> Response {
+    let tr = &ctx.tr;
+    let mut sections = Vec::new();
+    for part in ["scope", "status", "known", "tested", "contact", "complaint"] {
+        sections.push((tr.t(&format!("a11y-{part}-heading")), tr.t(&format!("a11y-{part}"))));
+    }
+    render(&Statement { c: ctx.chrome(tr.t("ui-accessibility-statement")), sections })
+}
+
+#[derive(Template)]
+#[template(path = "statement.html")]
+struct Statement {
+    c: Chrome,
+    sections: Vec<(String, String)>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -195,6 +225,8 @@ pub struct Ctx {
     pub headers: HeaderMap,
     /// The menu of the signed-in actor.
     nav: Vec<(&'static str, &'static str)>,
+    /// The municipality's name and service desk.
+    frame: app::Frame,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -238,6 +270,7 @@ impl Ctx {
         Ok(Ctx {
             tr: Tr { catalog: state.catalog.clone(), lang, tz: state.ui.time_zone },
             nav,
+            frame: state.app.frame().await,
             session,
             path: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
             pre_csrf: read_cookie(&headers, &cookie_name(state, PRE_CSRF_COOKIE)),
@@ -290,6 +323,12 @@ impl Ctx {
             csrf: self.session.as_ref().map(|s| s.csrf.clone()).or_else(|| self.pre_csrf.clone()).unwrap_or_default(),
             path: self.path.clone(),
             langs: Lang::ALL.iter().map(|l| (l.code(), lang_name(*l), *l == self.tr.lang)).collect(),
+            municipality: self.frame.municipality.clone(),
+            service_desk: self.frame.service_desk.as_ref().map(|c| ServiceDesk {
+                name: c.name.to_string(),
+                email: c.email.as_ref().map(|e| e.to_string()),
+                phone: c.phone.as_ref().map(|p| p.to_string()),
+            }),
         }
     }
 }
@@ -317,6 +356,23 @@ pub struct Chrome {
     pub path: String,
     /// (code, own name, current)
     pub langs: Vec<(&'static str, &'static str, bool)>,
+    /// The municipality's name, beside Portvagt's in the header.
+    pub municipality: Option<String>,
+    /// Where to turn for help (ORG-1), in the footer.
+    pub service_desk: Option<ServiceDesk>,
+}
+
+pub struct ServiceDesk {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl ServiceDesk {
+    /// A phone number as a `tel:` link target (no spaces).
+    pub fn tel(&self) -> String {
+        self.phone.as_deref().unwrap_or("").chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()
+    }
 }
 
 pub struct NavItem {

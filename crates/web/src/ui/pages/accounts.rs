@@ -262,6 +262,7 @@ pub(super) async fn account_page(
         sections.push(Section { heading, text, forms: vec![f], collapsible: Some(open), ..Default::default() });
     }
     let mut p = page(ctx, "ui-account-title", sections);
+    p.crumbs = vec![("/accounts".into(), tr.t("nav-accounts"))];
     p.c.title = tr.catalog.text(tr.lang, "ui-account-title-of", &[("arg", a.username.as_str()), ("arg2", name(&a.system_id).as_str())]);
     p.success = done.as_deref().and_then(|d| confirmation(tr, d, &a, &siblings, &outstanding, &name));
     let failed = error.is_some();

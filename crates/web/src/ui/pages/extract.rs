@@ -71,6 +71,7 @@ async fn extracts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn) 
         sections.push(extract_form_section(tr));
     }
     let mut p = page(&ctx, "nav-extracts", sections);
+    p.crumbs = vec![("/audit".into(), tr.t("nav-audit"))];
     p.intro = Some(tr.t("ui-extracts-intro"));
     render(&p)
 }
@@ -162,6 +163,7 @@ async fn extract(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, R
         },
     ];
     let mut p = page(&ctx, "ui-extract-title", sections);
+    p.crumbs = vec![("/audit".into(), tr.t("nav-audit")), ("/audit/extracts".into(), tr.t("nav-extracts"))];
     p.actions.push((format!("/audit/extracts/{id}/pdf"), tr.t("ui-download-pdf")));
     render(&p)
 }

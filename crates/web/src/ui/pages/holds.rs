@@ -84,6 +84,7 @@ async fn holds_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &HoldForm, errors
         });
     }
     let mut p = page(ctx, "nav-holds", sections);
+    p.crumbs = vec![("/audit".into(), tr.t("nav-audit"))];
     p.intro = Some(tr.t("ui-holds-intro"));
     p.actions.push(("/audit".into(), tr.t("nav-audit")));
     p.success = success;

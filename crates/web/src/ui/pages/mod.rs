@@ -59,6 +59,8 @@ pub(super) struct PageView {
     pub error: Option<String>,
     /// Links shown as buttons under the heading: (href, label).
     pub actions: Vec<(String, String)>,
+    /// Where the page sits: the pages above it, (href, label), the page itself last.
+    pub crumbs: Vec<(String, String)>,
     /// The first of them is the page's main action (a primary button); otherwise all are
     /// ways on to other pages (secondary buttons).
     pub primary_first: bool,
@@ -181,6 +183,23 @@ impl FieldSpec {
     }
 }
 
+impl PageView {
+    /// The error summary's links: each field with an error, named by its label, in the
+    /// order of the page (WCAG 3.3.1: the summary leads to each field).
+    pub fn error_links(&self) -> Vec<(String, String)> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.forms.iter())
+            .flat_map(|f| f.fields.iter().map(move |x| (f.id_prefix(), x)))
+            .filter_map(|(px, x)| {
+                let e = x.error.as_ref()?;
+                let target = if x.kind == "checkboxes" { format!("#{}-1", x.name) } else { format!("#{px}-{}", x.name) };
+                Some((target, format!("{}: {e}", x.label)))
+            })
+            .collect()
+    }
+}
+
 impl FormSpec {
     /// The prefix of its fields' ids: a list's search box has its own, so its fields
     /// never share an id with a form further down the page.
@@ -241,6 +260,7 @@ fn page(ctx: &Ctx, title_key: &str, sections: Vec<Section>) -> PageView {
         success: None,
         error: None,
         actions: Vec::new(),
+        crumbs: Vec::new(),
         primary_first: true,
         sections,
     }

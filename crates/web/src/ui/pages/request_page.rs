@@ -97,6 +97,7 @@ async fn show_request(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success:
     }
     sections.push(history_section(tr, r));
     let mut p = page(ctx, "ui-request-title", sections);
+    p.crumbs = vec![("/requests".into(), tr.t("nav-requests"))];
     p.c.title = tr.catalog.text(tr.lang, "ui-request-title-of", &[("arg", kind.as_str()), ("arg2", name(&r.person_id).as_str())]);
     if success.is_some()
         && let Some((next, who)) = next_in_inbox(s, actor, id).await

@@ -216,7 +216,7 @@ async fn member_page(
     }
     let mut p = page(ctx, "nav-staff", sections);
     p.c.title = name.clone();
-    p.actions.push(("/staff".into(), tr.t("ui-back-to-staff")));
+    p.crumbs = vec![("/staff".into(), tr.t("nav-staff"))];
     if s.app.may(actor, domain::authz::Action::Create, domain::authz::ResourceKind::Request) {
         p.actions.push((format!("/requests/new?person_id={id}"), tr.t1("ui-order-for", &name)));
     }

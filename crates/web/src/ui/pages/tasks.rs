@@ -136,6 +136,7 @@ async fn task_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, refused: Op
         ..Default::default()
     });
     let mut p = page(ctx, "ui-task", sections);
+    p.crumbs = vec![("/tasks".into(), tr.t("nav-tasks"))];
     p.c.title = tr.catalog.text(tr.lang, "ui-task-title", &[("arg", action.as_str()), ("arg2", v.system.as_str())]);
     if let Some(r) = v.task.request_id {
         p.actions.push((format!("/requests/{r}"), tr.t("ui-open-request")));

@@ -118,6 +118,7 @@ async fn user_page(
         });
     }
     let mut p = page(ctx, "nav-users", sections);
+    p.crumbs = vec![("/admin/users".into(), tr.t("nav-users"))];
     p.c.title = tr.t1("ui-user-title", &u.display_name);
     p.actions.push(("/admin/users".into(), tr.t("nav-users")));
     p.success = success;

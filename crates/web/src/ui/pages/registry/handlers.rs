@@ -47,10 +47,10 @@ pub(super) async fn new_page<R: Record + DeserializeOwned>(
     let msg = error.map(|e| attach(&mut form, e));
     let failed = msg.is_some();
     let mut p = page(ctx, &format!("new-{kind}"), vec![Section { forms: vec![form], ..Default::default() }]);
-    p.actions = if from_staff {
-        vec![("/staff".into(), tr.t("ui-back-to-staff"))]
+    p.crumbs = if from_staff {
+        vec![("/staff".into(), tr.t("nav-staff"))]
     } else {
-        vec![(format!("/registry?kind={kind}"), tr.t(&format!("registry-{kind}")))]
+        vec![("/registry".into(), tr.t("nav-registry")), (format!("/registry?kind={kind}"), tr.t(&format!("registry-{kind}")))]
     };
     p.error = msg;
     render_form(&p, failed)
@@ -168,6 +168,7 @@ pub(super) async fn detail_page<R: Record + DeserializeOwned>(
         });
     }
     let mut p = page(ctx, &format!("registry-{kind}"), sections);
+    p.crumbs = vec![("/registry".into(), tr.t("nav-registry")), (format!("/registry?kind={kind}"), tr.t(&format!("registry-{kind}")))];
     p.c.title = format!("{} – {}", entry.data.display_name(), tr.t(&format!("record-{kind}")));
     p.intro = (!entry.active).then(|| tr.t("ui-record-inactive"));
     p.actions = vec![(format!("/registry?kind={kind}"), tr.t(&format!("registry-{kind}")))];
