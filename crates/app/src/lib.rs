@@ -8,6 +8,7 @@ mod agreements;
 mod audit_export;
 mod audit_log;
 mod authz;
+mod choices;
 mod emergency;
 mod extracts;
 mod lifecycle;
@@ -108,6 +109,10 @@ pub struct App {
     dashboard_cache: Arc<std::sync::Mutex<DashboardCache>>,
     /// The municipality's name and service desk for every page, with when it was read.
     frame_cache: Arc<std::sync::Mutex<Option<(Timestamp, policy::Frame)>>>,
+    /// Select lists' choices for those who see everything, while the registry is unchanged.
+    choice_cache: Arc<std::sync::Mutex<choices::ChoiceCache>>,
+    /// Counts the registry's changes in this instance.
+    registry_generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Dashboard figures by scope (`None`: the municipality; a supplier) and when counted.
@@ -131,6 +136,8 @@ impl App {
             connectors: Arc::default(),
             dashboard_cache: Arc::default(),
             frame_cache: Arc::default(),
+            choice_cache: Arc::default(),
+            registry_generation: Arc::default(),
         })
     }
 

@@ -125,6 +125,7 @@ impl App {
             AuditRecord::new(actor, AuditAction::RegistryCreate, R::KIND.as_str(), Some(id), now).details(json!({ "name": new.name })),
         )
         .await?;
+        self.registry_changed();
         Ok(Entry { id, active: true, version: 1, created_at: now, updated_at: now, data: rec })
     }
 
@@ -145,6 +146,7 @@ impl App {
         }
         tx.commit(AuditRecord::new(actor, AuditAction::RegistryImport, R::KIND.as_str(), None, now).details(json!({ "count": ids.len() })))
             .await?;
+        self.registry_changed();
         Ok(ids)
     }
 
@@ -227,6 +229,7 @@ impl App {
             details["policy_preset"] = json!({ "from": row.body.get("policy_preset"), "to": new.body.get("policy_preset") });
         }
         tx.commit(AuditRecord::new(actor, AuditAction::RegistryUpdate, R::KIND.as_str(), Some(id), now).details(details)).await?;
+        self.registry_changed();
         Ok(Entry { id, active: row.active, version, created_at: row.created_at, updated_at: now, data: rec })
     }
 
@@ -248,6 +251,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let version = tx.set_entry_active(id, false, row.version, now).await?;
         tx.commit(AuditRecord::new(actor, AuditAction::RegistryDeactivate, R::KIND.as_str(), Some(id), now)).await?;
+        self.registry_changed();
         to_entry(EntryRow { active: false, version, updated_at: now, ..row })
     }
 

@@ -1,6 +1,7 @@
-//! The web pages under load (issue target, 2-core machine): with the `--scale large` demo
-//! set (500 suppliers, 20,000 persons, 100,000 role assignments), the main list pages and
-//! the dashboard render with p95 < 100 ms under 20 concurrent clients.
+//! The web pages under load (target, 2-core machine): with the `--scale large` demo set
+//! (500 suppliers, 20,000 persons, 40,000 accounts, 100,000 role assignments), every list
+//! page — plain, with a search term, and with two filters — and the dashboard render with
+//! p95 < 50 ms under 20 concurrent clients.
 //!
 //! `cargo bench -p portvagt --bench pages` (SQLite, the embedded default).
 //! `PORTVAGT_BENCH_REQUESTS` sets the requests per client and page (default 25).
@@ -14,7 +15,8 @@ use std::time::{Duration, Instant};
 use store::testing::{TestBackend, TestDb};
 
 const CLIENTS: usize = 20;
-const PAGES: [&str; 6] = ["/", "/requests", "/accounts", "/accounts?state=active&page=3", "/registry?kind=person", "/staff"];
+/// The target: p95 of every page variant, in milliseconds.
+const TARGET_MS: f64 = 50.0;
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -41,31 +43,40 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    // Two readers: an auditor (sees everything: the municipality's view) and a supplier's
-    // orderer (the narrowed view), each logged in through the session use-cases.
-    let mut cookies = Vec::new();
+    // Four readers, each logged in through the session use-cases: an auditor (the
+    // municipality's view), the coordinator (the inbox), an administrator (the users) and
+    // a supplier's orderer (the narrowed view).
+    let bench = Actor::system("bench");
     let first = domain::paging::PageRequest { page: 1, page_size: 1 };
-    let suppliers =
-        app.list::<domain::registry::Supplier>(&Actor::system("bench"), &app::ListFilter::default(), first).await.expect("suppliers");
-    let supplier = suppliers.items[0].id;
-    for (name, role, sup) in [("revisor", UserRole::Auditor, None), ("bestiller", UserRole::SupplierOrderer, Some(supplier))] {
+    let orderer =
+        app.list::<domain::registry::Orderer>(&bench, &app::ListFilter::default(), first).await.expect("orderers").items[0].data.clone();
+    let system = app.list::<domain::registry::System>(&bench, &app::ListFilter::default(), first).await.expect("systems").items[0].id;
+    let supplier = orderer.supplier_id;
+    let mut cookies = Vec::new();
+    let readers = [
+        ("revisor", UserRole::Auditor, None, None),
+        ("koordinator", UserRole::SecurityCoordinator, None, None),
+        ("admin", UserRole::Administrator, None, None),
+        ("bestiller", UserRole::SupplierOrderer, Some(supplier), Some(orderer.person_id)),
+    ];
+    for (name, role, sup, person) in readers {
         let input = UserInput {
             username: name.into(),
             display_name: name.into(),
             role,
             supplier_id: sup,
             department_id: None,
-            person_id: None,
+            person_id: person,
             oidc_subject: None,
         };
-        let (_, pw) = app.create_user(&Actor::system("bench"), input).await.expect("user");
+        let (_, pw) = app.create_user(&bench, input).await.expect("user");
         let started = app.start_session(name, &pw).await.expect("login");
         let session = app.web_session(&started.secret).await.expect("session");
         let step = app.change_first_password(&session, "Portvagt2026Sikker", "Portvagt2026Sikker").await.expect("password");
         let mut secret = step.new_secret.unwrap_or(started.secret);
         let session = app.web_session(&secret).await.expect("session");
         if session.stage != app::LoginStage::Active {
-            // A supplier user sets up TOTP: do it as a person would.
+            // A user who grants or holds access sets up TOTP: done as a person would.
             let e = app.totp_enrolment(&session).await.expect("enrol");
             let code = App::totp_code(&e.secret, app.now()).expect("code");
             let step = app.confirm_totp(&session, &code).await.expect("totp");
@@ -73,6 +84,31 @@ async fn main() {
         }
         cookies.push((name, format!("pv_session={secret}")));
     }
+    // Each list plain, with a search term, and with two filters.
+    let pages: Vec<(&str, String)> = vec![
+        ("revisor", "/".into()),
+        ("revisor", "/accounts".into()),
+        ("revisor", "/accounts?q=han".into()),
+        ("revisor", format!("/accounts?state=active&system={system}")),
+        ("revisor", "/requests".into()),
+        ("revisor", "/requests?q=han".into()),
+        ("revisor", "/requests?state=fulfilled&kind=new_account".into()),
+        ("revisor", "/registry?kind=person".into()),
+        ("revisor", "/registry?kind=person&q=han".into()),
+        ("revisor", format!("/registry?kind=person&active=yes&supplier={supplier}")),
+        ("koordinator", "/inbox".into()),
+        ("koordinator", "/inbox?q=han".into()),
+        ("koordinator", "/inbox?kind=new_account&late=no".into()),
+        ("admin", "/admin/users".into()),
+        ("admin", "/admin/users?q=be".into()),
+        ("admin", "/admin/users?user_role=auditor&active=yes".into()),
+        ("bestiller", "/staff".into()),
+        ("bestiller", "/staff?q=han".into()),
+        ("bestiller", "/staff?q=han&sort=name&dir=desc".into()),
+        ("bestiller", "/accounts".into()),
+        ("bestiller", "/accounts?q=han".into()),
+        ("bestiller", format!("/accounts?state=active&system={system}")),
+    ];
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -85,11 +121,9 @@ async fn main() {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
     let mut all_ok = true;
-    for (who, cookie) in &cookies {
-        for page in PAGES {
-            if *who == "revisor" && page == "/staff" {
-                continue;
-            }
+    for (who, page) in &pages {
+        let cookie = &cookies.iter().find(|(n, _)| n == who).expect("a reader").1;
+        {
             // Warm up once.
             let res = http.get(format!("{base}{page}")).header("Cookie", cookie).send().await.expect("get");
             assert_eq!(res.status(), 200, "{who} {page}");
@@ -118,16 +152,16 @@ async fn main() {
             let wall = started.elapsed().as_secs_f64();
             times.sort();
             let p95 = percentile(&times, 0.95);
-            all_ok &= p95 < 100.0;
+            all_ok &= p95 < TARGET_MS;
             println!(
-                "{who:<10} {page:<32} p50 {:>6.1} ms  p95 {:>6.1} ms  p99 {:>6.1} ms  {:>6.0} pages/s  {}",
+                "{who:<11} {page:<70} p50 {:>6.1} ms  p95 {:>6.1} ms  p99 {:>6.1} ms  {:>6.0} pages/s  {}",
                 percentile(&times, 0.5),
                 p95,
                 percentile(&times, 0.99),
                 times.len() as f64 / wall,
-                if p95 < 100.0 { "ok" } else { "SLOW (target p95 < 100 ms)" }
+                if p95 < TARGET_MS { "ok" } else { "SLOW (target p95 < 50 ms)" }
             );
         }
     }
-    println!("{}", if all_ok { "every page met p95 < 100 ms" } else { "some pages missed p95 < 100 ms" });
+    println!("{}", if all_ok { "every page met p95 < 50 ms" } else { "some pages missed p95 < 50 ms" });
 }

@@ -482,6 +482,13 @@ CREATE VIEW audit_index_all AS
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 10,
+        name: "the requests list in the order people read it: newest first",
+        common: "CREATE INDEX requests_created ON requests (created_at, id);",
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// What `migrate` did.

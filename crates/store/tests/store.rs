@@ -87,6 +87,7 @@ fn fixture(version: i64) -> &'static str {
             "INSERT INTO password_history (user_id, password_hash, set_at) VALUES ('00000000-0000-0000-0000-0000000000e1', 'old', '2026-01-03T00:00:00.000000Z'); \
               UPDATE users SET password_changed_at = '2026-01-03T00:00:00.000000Z' WHERE username = 'admin';"
         }
+        10 => "SELECT 1",
         _ => panic!("no fixture for schema version {version}: add one when adding a migration"),
     }
 }

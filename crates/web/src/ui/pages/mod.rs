@@ -309,8 +309,20 @@ fn record_id(s: &str) -> Option<Uuid> {
     Uuid::parse_str(s).ok()
 }
 
-/// Every record of a kind the actor may see, for a select list.
+/// Every record of a kind in use that the actor may see and `filter` selects, for a
+/// select list; the plain list of a kind comes from the kept choices.
 async fn options<R: Record>(s: &AppState, actor: &Actor, filter: ListFilter) -> Vec<(String, String)> {
+    let plain = filter.q.is_none()
+        && filter.supplier_id.is_none()
+        && filter.refers_to.is_none()
+        && filter.national_id.is_none()
+        && filter.id.is_none();
+    if plain {
+        return match s.app.choices::<R>(actor).await {
+            Ok(list) => list.iter().map(|(id, name)| (id.to_string(), name.clone())).collect(),
+            Err(_) => Vec::new(),
+        };
+    }
     let page = PageRequest { page: 1, page_size: domain::paging::MAX_PAGE_SIZE };
     match s.app.list::<R>(actor, &filter, page).await {
         Ok(p) => p.items.into_iter().filter(|e| e.active).map(|e| (e.id.to_string(), e.data.display_name())).collect(),
