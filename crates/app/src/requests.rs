@@ -60,6 +60,8 @@ pub struct RequestFilter {
     /// Part of the person's name.
     pub text: Option<String>,
     pub sort: Option<(store::RequestSort, bool)>,
+    /// Count matches only up to this many (a search in the pages).
+    pub count_cap: Option<u64>,
 }
 
 /// What the checks need, loaded once.
@@ -423,6 +425,7 @@ impl App {
             supplier_id: filter.supplier_id,
             text: filter.text.clone(),
             sort: filter.sort,
+            count_cap: filter.count_cap,
             offset: page.offset(),
             limit: page.page_size,
             ..Default::default()

@@ -1061,3 +1061,4 @@ a11y-contact = Oplever du problemer med tilgængeligheden, så kontakt kommunens
 a11y-complaint-heading = Klage
 a11y-complaint = Får du ikke et tilfredsstillende svar, kan du klage til Digitaliseringsstyrelsen, som fører tilsyn med webtilgængelighed.
 ui-breadcrumbs = Du er her
+ui-list-more-than = mere end { $arg }

@@ -1061,3 +1061,4 @@ a11y-contact = Om du upplever problem med tillgängligheten, kontakta kommunens 
 a11y-complaint-heading = Tillsyn
 a11y-complaint = Om du inte får ett tillfredsställande svar kan du anmäla det till Myndigheten för digital förvaltning (DIGG), som är tillsynsmyndighet för tillgänglighet till digital offentlig service.
 ui-breadcrumbs = Du är här
+ui-list-more-than = fler än { $arg }

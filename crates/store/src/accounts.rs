@@ -2,7 +2,7 @@
 //! demo loader; read back, status changes, role assignments, username quarantine,
 //! sign-ons and emergency sign-offs.
 
-use crate::sql::{Arg, Where, args, date, fetch_page, like_contains, opt_ts, opt_uuid, placeholders, ts, uuid};
+use crate::sql::{Arg, Where, args, date, fetch_page_capped, like_contains, opt_ts, opt_uuid, placeholders, ts, uuid};
 use crate::{Result, Store, StoreError, Tx};
 use domain::account::{AccountKind, AccountStatus};
 use domain::time::{Date, Timestamp};
@@ -169,6 +169,8 @@ pub struct AccountQuery {
     pub text: Option<String>,
     /// The order of the list; by username when `None`.
     pub sort: Option<(AccountSort, bool)>,
+    /// Count matches only up to this many (one more means "more than").
+    pub count_cap: Option<u64>,
     pub offset: u64,
     pub limit: u32,
 }
@@ -273,7 +275,7 @@ impl Store {
             Some((col, desc)) => format!("{} {dir}, id {dir}", col.sql(), dir = if desc { "DESC" } else { "ASC" }),
             None => "username, id".to_string(),
         };
-        let (rows, total) = fetch_page(&self.pool, ACCOUNT_COLUMNS, "accounts", &w, &order, q.limit, q.offset).await?;
+        let (rows, total) = fetch_page_capped(&self.pool, ACCOUNT_COLUMNS, "accounts", &w, &order, q.limit, q.offset, q.count_cap).await?;
         let mut out = rows.iter().map(account_row).collect::<Result<Vec<_>>>()?;
         // The role assignments of the whole page, a few queries rather than one per account.
         let mut roles: std::collections::HashMap<Uuid, Vec<(Uuid, Option<Uuid>)>> = std::collections::HashMap::new();

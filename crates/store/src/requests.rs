@@ -1,7 +1,7 @@
 //! Access requests: the domain record as JSON beside its indexed columns, updated
 //! only at the version the caller saw.
 
-use crate::sql::{Arg, Where, fetch_page, like_contains, ts, uuid};
+use crate::sql::{Arg, Where, fetch_page_capped, like_contains, ts, uuid};
 use crate::{Result, Store, StoreError, Tx};
 use domain::time::Timestamp;
 use sqlx::Row;
@@ -31,6 +31,8 @@ pub struct RequestQuery {
     pub text: Option<String>,
     /// The order of the list; newest first when `None`.
     pub sort: Option<(RequestSort, bool)>,
+    /// Count matches only up to this many (one more means "more than").
+    pub count_cap: Option<u64>,
     pub offset: u64,
     pub limit: u32,
 }
@@ -121,8 +123,17 @@ impl Store {
             Some((col, desc)) => format!("{} {dir}, id {dir}", col.sql(), dir = if desc { "DESC" } else { "ASC" }),
             None => "created_at DESC, id".to_string(),
         };
-        let (rows, total) =
-            fetch_page(&self.pool, "id, version, created_at, updated_at, body", "requests", &w, &order, q.limit, q.offset).await?;
+        let (rows, total) = fetch_page_capped(
+            &self.pool,
+            "id, version, created_at, updated_at, body",
+            "requests",
+            &w,
+            &order,
+            q.limit,
+            q.offset,
+            q.count_cap,
+        )
+        .await?;
         Ok((rows.iter().map(request_row).collect::<Result<_>>()?, total))
     }
 }

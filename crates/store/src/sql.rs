@@ -101,7 +101,27 @@ pub(crate) async fn fetch_page(
     limit: u32,
     offset: u64,
 ) -> Result<(Vec<sqlx::any::AnyRow>, u64)> {
-    let total: i64 = sqlx::query_scalar_with(&format!("SELECT COUNT(*) FROM {table}{}", w.sql()), args(&w.args)).fetch_one(pool).await?;
+    fetch_page_capped(pool, columns, table, w, order, limit, offset, None).await
+}
+
+/// A page of rows and how many match — counted only up to `cap` (and one more, to tell
+/// "more than `cap`") when a full count of a large search would cost more than the page.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn fetch_page_capped(
+    pool: &sqlx::AnyPool,
+    columns: &str,
+    table: &str,
+    w: &Where,
+    order: &str,
+    limit: u32,
+    offset: u64,
+    cap: Option<u64>,
+) -> Result<(Vec<sqlx::any::AnyRow>, u64)> {
+    let count_sql = match cap {
+        Some(c) => format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table}{} LIMIT {}) capped", w.sql(), c + 1),
+        None => format!("SELECT COUNT(*) FROM {table}{}", w.sql()),
+    };
+    let total: i64 = sqlx::query_scalar_with(&count_sql, args(&w.args)).fetch_one(pool).await?;
     let mut a = w.args.clone();
     a.push(Arg::Int(i64::from(limit)));
     a.push(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));

@@ -50,6 +50,7 @@ async fn list_accounts(State(s): State<AppState>, caller: Caller, RawQuery(query
             kind,
             text: None,
             sort: None,
+            count_cap: None,
             offset: page.offset(),
             limit: page.page_size,
         };

@@ -2,7 +2,7 @@
 //! security officer's and coordinator's actions on it — close it or all of the person's
 //! accounts at once (REQ-7), lock and unlock it (ACC-9).
 
-use super::listing::{Filter, ListParams, ListSpec, col, csv_response, person_chip, texts};
+use super::listing::{COUNT_CAP, Filter, ListParams, ListSpec, col, csv_response, person_chip, texts};
 use super::*;
 use app::Outstanding;
 use domain::account::AccountStatus;
@@ -31,6 +31,8 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
         person_id: p.id("person"),
         text: p.text(),
         sort,
+        // A text search is counted only so far: its full count would cost more than the page.
+        count_cap: p.text().filter(|_| !p.csv).map(|_| COUNT_CAP),
         offset,
         limit,
         ..Default::default()
@@ -85,6 +87,7 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
         default_sort: ("username", false),
         search_hint: tr.t("ui-search-person-hint"),
         total,
+        capped: p.text().is_some(),
     };
     let section = spec.section(&ctx, tr.t("nav-accounts"), table_rows, tr.t("ui-accounts-empty"), chips);
     let mut page_ = page(&ctx, "nav-accounts", vec![section]);

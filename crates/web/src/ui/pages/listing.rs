@@ -19,6 +19,8 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// Rows per page.
 pub(super) const PAGE_SIZE: u32 = 50;
+/// A search's matches are counted up to this many; beyond, the list says "more than".
+pub(super) const COUNT_CAP: u64 = 1_000;
 /// The most rows one CSV export holds.
 pub(super) const CSV_MAX: u32 = 100_000;
 
@@ -218,7 +220,9 @@ pub(super) struct ListSpec<'a> {
     pub default_sort: (&'static str, bool),
     /// What the search box finds ("Name, username or CPR number").
     pub search_hint: String,
+    /// How many rows match; with `capped`, counted only up to [`COUNT_CAP`] and one more.
     pub total: u64,
+    pub capped: bool,
 }
 
 impl ListSpec<'_> {
@@ -258,14 +262,12 @@ impl ListSpec<'_> {
         }
         let first_row = if self.total == 0 { 0 } else { u64::from(page - 1) * u64::from(PAGE_SIZE) + 1 };
         let last_row = (u64::from(page) * u64::from(PAGE_SIZE)).min(self.total);
+        let more_than = self.capped && self.total > COUNT_CAP;
         let range = if self.total == 0 {
             String::new()
         } else {
-            tr.catalog.text(
-                tr.lang,
-                "ui-list-range",
-                &[("first", &tr.num(&first_row)), ("last", &tr.num(&last_row)), ("total", &tr.num(&self.total))],
-            )
+            let total = if more_than { tr.t1("ui-list-more-than", &tr.num(&COUNT_CAP)) } else { tr.num(&self.total) };
+            tr.catalog.text(tr.lang, "ui-list-range", &[("first", &tr.num(&first_row)), ("last", &tr.num(&last_row)), ("total", &total)])
         };
         let mut fields =
             vec![FieldSpec::new(tr, "q", "text").value(p.get("q").unwrap_or("")).hint(self.search_hint.clone()).label(tr.t("ui-search"))];

@@ -105,6 +105,7 @@ async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
         default_sort: ("name", false),
         search_hint: hint,
         total,
+        capped: false,
     };
     let mut list = spec.section(&ctx, tr.t(&format!("registry-{kind}")), rows, tr.t("ui-none"), chips);
     list.heading = tr.t(&format!("registry-{kind}"));

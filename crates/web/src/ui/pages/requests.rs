@@ -1,6 +1,6 @@
 //! Requests: lists, the approval inbox, detail with the policy checks, the order form.
 
-use super::listing::{Filter, ListParams, ListSpec, col, csv_response, person_chip, read_rows, texts};
+use super::listing::{COUNT_CAP, Filter, ListParams, ListSpec, col, csv_response, person_chip, read_rows, texts};
 use super::*;
 use store::RequestSort;
 
@@ -38,6 +38,8 @@ async fn request_list(s: AppState, SignedIn { ctx, actor }: SignedIn, p: ListPar
         text: p.text(),
         sort,
         inbox,
+        // A text search is counted only so far: its full count would cost more than the page.
+        count_cap: p.text().filter(|_| !p.csv).map(|_| COUNT_CAP),
     };
     let (items, total) = match read_rows(&p, |page| s.app.list_requests(&actor, &filter, page)).await {
         Ok(x) => x,
@@ -102,6 +104,7 @@ async fn request_list(s: AppState, SignedIn { ctx, actor }: SignedIn, p: ListPar
         default_sort: ("created", true),
         search_hint: tr.t("ui-search-national-id-hint"),
         total,
+        capped: p.text().is_some(),
     };
     let title = if inbox { "nav-inbox" } else { "nav-requests" };
     let empty = tr.t(if inbox { "ui-inbox-empty" } else { "ui-none" });

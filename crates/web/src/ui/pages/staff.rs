@@ -81,6 +81,7 @@ async fn staff(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: 
         default_sort: ("name", false),
         search_hint: tr.t("ui-search-national-id-hint"),
         total,
+        capped: false,
     };
     let params = &p;
     let mut p = page(&ctx, "nav-staff", vec![spec.section(&ctx, tr.t("nav-staff"), rows, tr.t("ui-staff-none"), chips)]);

@@ -64,12 +64,8 @@ fn select_users(p: &ListParams, tr: &Tr, mut list: Vec<UserView>) -> Vec<UserVie
 /// their supplier), and the persons whose name matches the search.
 async fn person_options(s: &AppState, actor: &Actor, q: &str) -> Vec<(String, String)> {
     let page_all = PageRequest { page: 1, page_size: domain::paging::MAX_PAGE_SIZE };
-    let suppliers: HashMap<Uuid, String> = s
-        .app
-        .list::<Supplier>(actor, &ListFilter::default(), page_all)
-        .await
-        .map(|p| p.items.into_iter().map(|e| (e.id, e.data.name.to_string())).collect())
-        .unwrap_or_default();
+    let suppliers: HashMap<Uuid, String> =
+        s.app.choices::<Supplier>(actor).await.map(|list| list.iter().cloned().collect()).unwrap_or_default();
     let mut out: Vec<(String, String)> = Vec::new();
     if let Ok(orderers) = s.app.list::<domain::registry::Orderer>(actor, &active_only(), page_all).await {
         for o in orderers.items {
@@ -152,6 +148,7 @@ async fn users_page(
         default_sort: ("username", false),
         search_hint: tr.t("ui-search-user-hint"),
         total,
+        capped: false,
     };
     let suppliers = options::<Supplier>(s, actor, active_only()).await;
     let departments = options::<Department>(s, actor, active_only()).await;
