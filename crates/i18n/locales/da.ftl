@@ -1062,3 +1062,4 @@ a11y-complaint-heading = Klage
 a11y-complaint = Får du ikke et tilfredsstillende svar, kan du klage til Digitaliseringsstyrelsen, som fører tilsyn med webtilgængelighed.
 ui-breadcrumbs = Du er her
 ui-list-more-than = mere end { $arg }
+ui-required = skal udfyldes

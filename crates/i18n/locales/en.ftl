@@ -1062,3 +1062,4 @@ a11y-complaint-heading = Complaints
 a11y-complaint = If you do not get a satisfactory answer, you can complain to the national supervisory authority for web accessibility (in Denmark the Agency for Digital Government, in Sweden DIGG).
 ui-breadcrumbs = You are here
 ui-list-more-than = more than { $arg }
+ui-required = required

@@ -1062,3 +1062,4 @@ a11y-complaint-heading = Tillsyn
 a11y-complaint = Om du inte får ett tillfredsställande svar kan du anmäla det till Myndigheten för digital förvaltning (DIGG), som är tillsynsmyndighet för tillgänglighet till digital offentlig service.
 ui-breadcrumbs = Du är här
 ui-list-more-than = fler än { $arg }
+ui-required = obligatoriskt
