@@ -82,7 +82,7 @@ test("the DPO searches the log in human terms and makes a citizen's extract as a
   assert.match(await page.textContent("main"), /Venter på din godkendelse af navne/);
   await screenshot(page, "extracts-waiting");
   await checkAccessibility(page, "extracts waiting");
-  await page.locator("main table tbody tr a").first().click();
+  await page.locator("main table tbody tr", { hasText: "120354-xxxx" }).locator("a").first().click();
   assert.equal(page.url(), extractUrl);
   page.once("dialog", (d) => d.accept());
   await page.getByRole("button", { name: "Godkend visning af navne" }).click();
@@ -91,6 +91,11 @@ test("the DPO searches the log in human terms and makes a citizen's extract as a
   const [named] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Hent som PDF" }).click()]);
   const namedText = await pdfText(named);
   assert.doesNotMatch(namedText, /navn tilbageholdt/, "the names are shown once approved");
-  assert.match(namedText, /Sune Sikkerhed/);
+  const employee = (await page.locator("main table tbody tr td").nth(2).textContent()).trim();
+  assert.ok(namedText.includes(employee), `the PDF names ${employee}`);
+  assert.match(namedText, /Datatilsynet/, "the letter says where to complain");
+  // The finished letter is found again in the list, ready to send.
+  await page.getByRole("link", { name: "Indsigt for borgere" }).click();
+  assert.match(await page.textContent("main table"), /120354-xxxx[\s\S]*Færdig – kan sendes til borgeren/);
   await context.close();
 });

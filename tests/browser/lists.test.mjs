@@ -89,6 +89,11 @@ test("the coordinator searches, filters, sorts and exports the accounts list", a
   assert.equal((await rows(page)).filter((r) => r.length > 1).length, 0, "nobody matches");
   assert.ok(personName.length > 0);
   await screenshot(page, "list-accounts-cpr-unknown");
+  // A new search term replaces the person the CPR search narrowed the list to.
+  await page.fill("#l-q", part);
+  await page.getByRole("button", { name: "Søg", exact: true }).click();
+  assert.equal(await page.locator(".pv-chip").count(), 0, "no person filter left over");
+  assert.ok((await rows(page)).filter((r) => r.length > 1).length >= 1, "the name search finds rows again");
   await context.close();
 });
 

@@ -45,13 +45,16 @@ pub struct CitizenExtract {
     pub entries: Vec<ExtractEntry>,
 }
 
-/// An extract waiting for a second person's approval of names.
+/// An extract in the list of extracts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct WaitingExtract {
+pub struct ExtractSummary {
     pub id: Uuid,
+    /// The data subject, masked (`120354-xxxx`).
+    pub subject: String,
     pub created_at: String,
     pub created_by_name: String,
-    /// The actor made it, so may not approve it.
+    pub names_approved: bool,
+    /// The actor made it, so may not approve its names.
     pub own: bool,
 }
 
@@ -164,14 +167,17 @@ impl App {
         self.store().get_entry(id).await.ok().flatten().and_then(|x| x.body["name"].as_str().map(String::from)).unwrap_or_default()
     }
 
-    /// the extracts whose names wait for a second person's approval, oldest first.
-    pub async fn waiting_extracts(&self, actor: &Actor) -> Result<Vec<WaitingExtract>> {
-        self.permit(actor, Permission::ApproveNames)?;
+    /// the newest 200 extracts, newest first — those waiting for a second person's
+    /// approval of names, and the finished letters to send.
+    pub async fn extract_list(&self, actor: &Actor) -> Result<Vec<ExtractSummary>> {
+        self.permit(actor, Permission::MakeExtract)?;
         let mut out = Vec::new();
-        for e in self.store().extracts_waiting().await? {
-            out.push(WaitingExtract {
+        for e in self.store().recent_extracts(200).await? {
+            out.push(ExtractSummary {
                 own: actor.is(e.created_by, Some(e.created_by)),
                 created_by_name: self.who_name(e.created_by).await,
+                subject: mask(&e.subject),
+                names_approved: e.names_approved_by.is_some(),
                 id: e.id,
                 created_at: e.created_at,
             });

@@ -32,7 +32,7 @@ pub use audit_log::{
     parse_csv_batch, parse_json_batch,
 };
 pub use emergency::{EmergencyInput, EmergencyLine, EmergencyReceipt, SupportInput};
-pub use extracts::{CitizenExtract, ExtractEntry, WaitingExtract};
+pub use extracts::{CitizenExtract, ExtractEntry, ExtractSummary};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
 pub use policy::Frame;
 pub use progress::{Outstanding, OutstandingBy};

@@ -60,12 +60,12 @@ impl Store {
         .transpose()
     }
 
-    /// The extracts whose names no second person has approved yet, oldest first.
-    pub async fn extracts_waiting(&self) -> Result<Vec<Extract>> {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT id FROM audit_extracts WHERE names_approved_by IS NULL ORDER BY created_at, id LIMIT 500")
-                .fetch_all(&self.pool)
-                .await?;
+    /// The newest extracts, newest first.
+    pub async fn recent_extracts(&self, limit: u32) -> Result<Vec<Extract>> {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM audit_extracts ORDER BY created_at DESC, id DESC LIMIT $1")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
         let mut out = Vec::new();
         for (id,) in rows {
             if let Some(e) = self.extract(parse_uuid(&id)?).await? {

@@ -31,45 +31,46 @@ pub(super) fn extract_form_section(tr: &Tr) -> Section {
     Section { heading: tr.t("ui-extract"), text: Some(tr.t("ui-extract-intro")), forms: vec![form], ..Default::default() }
 }
 
-/// The extracts waiting for a second person's approval of names, and a new one.
+/// The extracts — those waiting for a second person's approval of names first in mind,
+/// and the finished letters to send — and a new one.
 async fn extracts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn) -> Response {
     let tr = &ctx.tr;
+    let list = match s.app.extract_list(&actor).await {
+        Ok(l) => l,
+        Err(e) => return app_error_page(&ctx, e),
+    };
     let may_approve = s.app.can(&actor, Permission::ApproveNames);
-    let may_make = s.app.can(&actor, Permission::MakeExtract);
-    if !may_approve && !may_make {
-        return app_error_page(&ctx, AppError::Forbidden);
-    }
-    let mut sections = Vec::new();
-    if may_approve {
-        let waiting = match s.app.waiting_extracts(&actor).await {
-            Ok(w) => w,
-            Err(e) => return app_error_page(&ctx, e),
-        };
-        let rows = waiting
-            .iter()
-            .map(|w| {
-                vec![
-                    link(local_time(tr, &w.created_at), format!("/audit/extracts/{}", w.id)),
-                    cell(w.created_by_name.clone()),
-                    cell(tr.t(if w.own { "ui-extract-own" } else { "ui-extract-yours-to-approve" })),
-                ]
-            })
-            .collect();
-        sections.push(Section {
-            heading: tr.t("ui-extracts-waiting"),
+    let rows = list
+        .iter()
+        .map(|x| {
+            let step = match (x.names_approved, x.own, may_approve) {
+                (true, _, _) => "ui-extract-ready",
+                (false, true, _) => "ui-extract-own",
+                (false, false, true) => "ui-extract-yours-to-approve",
+                (false, false, false) => "ui-extracts-waiting",
+            };
+            vec![
+                link(local_time(tr, &x.created_at), format!("/audit/extracts/{}", x.id)),
+                cell(x.subject.clone()),
+                cell(x.created_by_name.clone()),
+                cell(tr.t(step)),
+            ]
+        })
+        .collect();
+    let sections = vec![
+        Section {
+            heading: tr.t("ui-extracts-list"),
             table: Some(TableSpec {
-                caption: tr.t("ui-extracts-waiting"),
-                headers: vec![tr.t("ui-made-at"), tr.t("ui-made-by"), tr.t("ui-next-step")],
+                caption: tr.t("ui-extracts-list"),
+                headers: vec![tr.t("ui-made-at"), tr.t("ui-extract-subject"), tr.t("ui-made-by"), tr.t("ui-next-step")],
                 rows,
-                empty: tr.t("ui-extracts-none-waiting"),
+                empty: tr.t("ui-extracts-none"),
                 more: String::new(),
             }),
             ..Default::default()
-        });
-    }
-    if may_make {
-        sections.push(extract_form_section(tr));
-    }
+        },
+        extract_form_section(tr),
+    ];
     let mut p = page(&ctx, "nav-extracts", sections);
     p.crumbs = vec![("/audit".into(), tr.t("nav-audit"))];
     p.intro = Some(tr.t("ui-extracts-intro"));
@@ -149,6 +150,7 @@ async fn extract(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, R
     let rows = letter_rows(tr, &x).into_iter().map(|r| r.into_iter().map(cell).collect()).collect();
     let sections = vec![
         Section { id: Some("letter-head"), facts: letter_facts(tr, &x), text: Some(tr.t("ui-extract-letter-intro")), ..Default::default() },
+        Section { text: Some(tr.t("ui-extract-letter-rights")), ..Default::default() },
         Section {
             heading: tr.t("ui-extract-accesses"),
             forms,
@@ -193,16 +195,20 @@ async fn extract_pdf(State(s): State<AppState>, SignedIn { ctx, actor }: SignedI
         Ok(x) => x,
         Err(e) => return app_error_page(&ctx, e),
     };
+    // The letter the citizen gets: who approved showing names is the municipality's own
+    // record, kept on the page and in the log, not in the letter.
+    let mut facts = letter_facts(tr, &x);
+    facts.pop();
     let printout = crate::pdf::Printout {
         title: tr.t("ui-extract-title"),
         lang: tr.lang.code(),
-        facts: letter_facts(tr, &x),
-        paragraphs: vec![tr.t("ui-extract-letter-intro")],
+        facts,
+        paragraphs: vec![tr.t("ui-extract-letter-intro"), tr.t("ui-extract-letter-rights")],
         headers: letter_headers(tr),
         rows: letter_rows(tr, &x),
         page_label: tr.t("ui-pdf-page"),
     };
-    pdf_response(&ctx, &format!("extract-{}", &id.to_string()[..8]), printout)
+    pdf_response(&ctx, &format!("{}-{}", tr.t("ui-extract-file"), &x.created_at.get(..10).unwrap_or("")), printout)
 }
 
 /// A log search as a PDF: what was searched for, by whom and when, then the results.

@@ -333,9 +333,11 @@ async fn search_posted(
     let mut keys: Vec<&String> = values.keys().filter(|k| *k != "csrf").collect();
     keys.sort();
     let mut unknown = false;
+    // A new search term replaces the person an earlier CPR search narrowed the list to.
+    let new_term = values.get("q").is_some_and(|q| !q.trim().is_empty());
     for k in keys {
         let v = values[k].trim();
-        if v.is_empty() {
+        if v.is_empty() || (new_term && k == "person") {
             continue;
         }
         let key = k.as_str();
