@@ -42,36 +42,24 @@ pub async fn load(app: &App, country: Country, system: Uuid, usernames: &[String
         for day in 0..3 {
             let at = now - Duration::days((i * 5 + day * 2 + 1) as i64) - Duration::minutes((i * 37) as i64);
             let subject = citizen(country, i + day);
-            events.push(InboundEvent {
-                occurred_at: domain::time::Timestamp(at),
-                username: username.clone(),
-                action: "logon".into(),
-                outcome: "success".into(),
-                subject: None,
-                criterion: None,
-                client_ip: Some(format!("10.20.{i}.{}", 10 + day)),
-                details: serde_json::json!({}),
-            });
-            events.push(InboundEvent {
-                occurred_at: domain::time::Timestamp(at + Duration::minutes(2)),
-                username: username.clone(),
-                action: "SØG-BORGER".into(),
-                outcome: "success".into(),
-                subject: Some(subject.clone()),
-                criterion: Some(["Vestergade 12", "Jensen", "Strandvejen"][day].into()),
-                client_ip: Some(format!("10.20.{i}.{}", 10 + day)),
-                details: serde_json::json!({}),
-            });
-            events.push(InboundEvent {
-                occurred_at: domain::time::Timestamp(at + Duration::minutes(3)),
-                username: username.clone(),
-                action: "VIS-BORGER".into(),
-                outcome: "success".into(),
-                subject: Some(subject),
-                criterion: None,
-                client_ip: Some(format!("10.20.{i}.{}", 10 + day)),
-                details: serde_json::json!({ "screen": "journal" }),
-            });
+            // A logon, a search by address or name, then the record opened.
+            let steps = [
+                (0, "logon", None, None),
+                (2, "SØG-BORGER", Some(subject.clone()), Some(["Vestergade 12", "Jensen", "Strandvejen"][day].to_string())),
+                (3, "VIS-BORGER", Some(subject), None),
+            ];
+            for (minutes, action, subject, criterion) in steps {
+                events.push(InboundEvent {
+                    occurred_at: domain::time::Timestamp(at + Duration::minutes(minutes)),
+                    username: username.clone(),
+                    action: action.into(),
+                    outcome: "success".into(),
+                    subject,
+                    criterion,
+                    client_ip: Some(format!("10.20.{i}.{}", 10 + day)),
+                    details: serde_json::json!({}),
+                });
+            }
         }
     }
     events.sort_by_key(|e| e.occurred_at.0);
