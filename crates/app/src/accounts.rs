@@ -80,9 +80,18 @@ impl App {
     /// sees its own supplier's. Counting runs over every account, so the figures are
     /// kept for [`crate::DASHBOARD_MAX_AGE_SECS`] per scope.
     pub async fn dashboard(&self, actor: &Actor) -> Result<(store::DashboardFigures, domain::time::Timestamp)> {
-        self.allow(actor, Action::Read, ResourceKind::Account)?;
+        // The same reach as the accounts and requests lists the figures open.
+        let scope = match self.allow(actor, Action::Read, ResourceKind::Account)? {
+            Scope::All => store::DashboardScope::default(),
+            Scope::OwnSupplier => store::DashboardScope { supplier: actor.supplier().or(Some(Uuid::nil())), ..Default::default() },
+            Scope::OwnDepartment => store::DashboardScope {
+                department: actor.department.or(Some(Uuid::nil())),
+                agreements: self.reach(actor, Scope::OwnDepartment).await?.agreements,
+                ..Default::default()
+            },
+            Scope::OwnPerson => return Err(AppError::Forbidden),
+        };
         let now = self.now();
-        let scope = actor.supplier();
         let cached = self.dashboard_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&scope).cloned();
         if let Some((at, figures)) = cached
             && (now.0 - at.0).num_seconds() < crate::DASHBOARD_MAX_AGE_SECS
@@ -92,7 +101,7 @@ impl App {
         }
         let today = now.date();
         let until = domain::time::Date(today.0 + chrono::Duration::days(30));
-        let figures = self.store.dashboard(scope, today, until).await?;
+        let figures = self.store.dashboard(&scope, today, until, &last_twelve_months(today)).await?;
         self.dashboard_cache.lock().unwrap_or_else(|e| e.into_inner()).insert(scope, (now, figures.clone()));
         Ok((figures, now))
     }
@@ -312,4 +321,21 @@ impl App {
         .await?;
         Ok(self.list_accounts(actor, query).await?.0)
     }
+}
+
+/// The twelve months up to and including `today`'s, oldest first, as `YYYY-MM`.
+fn last_twelve_months(today: domain::time::Date) -> Vec<String> {
+    use chrono::Datelike;
+    let (mut y, mut m) = (today.0.year(), today.0.month());
+    let mut out = Vec::with_capacity(12);
+    for _ in 0..12 {
+        out.push(format!("{y:04}-{m:02}"));
+        if m == 1 {
+            (y, m) = (y - 1, 12);
+        } else {
+            m -= 1;
+        }
+    }
+    out.reverse();
+    out
 }

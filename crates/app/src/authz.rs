@@ -69,7 +69,7 @@ impl App {
         authorize(actor.role, action, kind)
     }
 
-    fn permission_scope(&self, actor: &Actor, permission: Permission) -> Option<Scope> {
+    pub(crate) fn permission_scope(&self, actor: &Actor, permission: Permission) -> Option<Scope> {
         if actor.kind == ActorKind::System {
             return Some(Scope::All);
         }

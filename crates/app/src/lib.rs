@@ -12,6 +12,7 @@ mod choices;
 mod emergency;
 mod extracts;
 mod lifecycle;
+mod needs;
 mod oversight;
 mod passwords;
 mod policy;
@@ -34,6 +35,7 @@ pub use audit_log::{
 pub use emergency::{EmergencyInput, EmergencyLine, EmergencyReceipt, SupportInput};
 pub use extracts::{CitizenExtract, ExtractEntry, ExtractSummary};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
+pub use needs::{ACCOUNT_ENDING_DAYS, AGREEMENT_ENDING_DAYS, AgreementAttention, Need, TASK_OLD_DAYS};
 pub use policy::Frame;
 pub use progress::{Outstanding, OutstandingBy};
 pub use registry::ListFilter;
@@ -104,7 +106,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// Connectors by target system code; systems without one get manual tasks.
     connectors: Arc<std::collections::HashMap<String, connectors::Connector>>,
-    /// The dashboard's figures per scope (the municipality, or one supplier) with the
+    /// The dashboard's figures per scope (the municipality, a supplier, a department) with the
     /// time they were counted: counted at most every [`DASHBOARD_MAX_AGE_SECS`].
     dashboard_cache: Arc<std::sync::Mutex<DashboardCache>>,
     /// The municipality's name and service desk for every page, with when it was read.
@@ -116,7 +118,7 @@ pub struct App {
 }
 
 /// Dashboard figures by scope (`None`: the municipality; a supplier) and when counted.
-type DashboardCache = std::collections::HashMap<Option<uuid::Uuid>, (Timestamp, store::DashboardFigures)>;
+type DashboardCache = std::collections::HashMap<store::DashboardScope, (Timestamp, store::DashboardFigures)>;
 
 /// How old the dashboard's figures may be; the page says when they were counted.
 pub const DASHBOARD_MAX_AGE_SECS: i64 = 30;

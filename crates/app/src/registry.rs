@@ -25,6 +25,10 @@ pub struct ListFilter {
     pub national_id: Option<String>,
     /// This record only (a person found by national identity number).
     pub id: Option<Uuid>,
+    /// Only these records (`Some(empty)` finds none).
+    pub only: Option<Vec<Uuid>>,
+    /// ACC-4: persons with a live account lacking evidence the policy requires.
+    pub missing_evidence: bool,
     /// By name, descending.
     pub desc: bool,
 }
@@ -169,6 +173,18 @@ impl App {
             (Some(own), None) => Some(own.to_vec()),
             (None, asked) => Some(asked.into_iter().collect()),
         };
+        let missing_evidence: Vec<String> = if filter.missing_evidence {
+            let policy = self.active_preset().await?.policy;
+            policy
+                .accounts
+                .activation_requires
+                .value
+                .iter()
+                .filter_map(|c| serde_json::to_value(c).ok()?.as_str().map(String::from))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let (rows, total) = match owned_by {
             None => (Vec::new(), 0),
             Some(owned_by) => {
@@ -180,6 +196,9 @@ impl App {
                     name_contains: filter.q.clone().filter(|s| !s.trim().is_empty()),
                     national_id: filter.national_id.clone(),
                     id: filter.id,
+                    // Evidence missing when the policy asks for none: nobody.
+                    only: if filter.missing_evidence && missing_evidence.is_empty() { Some(Vec::new()) } else { filter.only.clone() },
+                    missing_evidence,
                     desc: filter.desc,
                     offset: page.offset(),
                     limit: page.page_size,

@@ -49,6 +49,8 @@ impl From<FieldError> for CheckResult {
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
     pub state: Option<RequestState>,
+    /// RPT-1: only requests waiting for approval (`Some(true)`: and past their wanted start).
+    pub waiting: Option<bool>,
     pub person_id: Option<Uuid>,
     /// Only late (urgent) orders, for reports.
     pub late: Option<bool>,
@@ -432,6 +434,9 @@ impl App {
         };
         if let Some(s) = filter.state {
             q.states = vec![s.as_str()];
+        } else if let Some(past_start) = filter.waiting {
+            q.states = vec![RequestState::Submitted.as_str(), RequestState::DepartmentApproved.as_str()];
+            q.wanted_before = past_start.then(|| self.now().date());
         }
         match self.request_scope(actor, Action::Read)? {
             Scope::All => {}

@@ -171,6 +171,9 @@ pub struct AccountQuery {
     pub sort: Option<(AccountSort, bool)>,
     /// Count matches only up to this many (one more means "more than").
     pub count_cap: Option<u64>,
+    /// ACC-2: live accounts ending on or before this day (and not before today's date
+    /// in the same query: the caller passes the window's end).
+    pub ends_by: Option<Date>,
     pub offset: u64,
     pub limit: u32,
 }
@@ -251,6 +254,10 @@ impl Store {
                 cond = format!("({cond} OR agreement_id IN ({}))", list.join(", "));
             }
             w.and(cond);
+        }
+        if let Some(by) = q.ends_by {
+            let p = w.arg(Arg::Text(by.to_string()));
+            w.and(format!("valid_to IS NOT NULL AND valid_to <= {p} AND status NOT IN ('terminated', 'disabled')"));
         }
         if let Some(s) = q.supplier_id {
             let p = w.arg(Arg::Text(s.to_string()));

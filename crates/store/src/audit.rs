@@ -217,6 +217,13 @@ impl Store {
         Ok(page.entries.into_iter().map(|e| StoredAuditEvent::from_entry(e.seq, e.body)).collect())
     }
 
+    /// The newest events of one action, newest first.
+    pub async fn recent_by_action(&self, action: &str, limit: u32) -> Result<Vec<StoredAuditEvent>> {
+        let q = crate::log::LogQuery { key: Some(format!("o:{action}")), limit, ..Default::default() };
+        let page = self.query_log(&q).await?;
+        Ok(page.entries.into_iter().map(|e| StoredAuditEvent::from_entry(e.seq, e.body)).collect())
+    }
+
     /// When an action was last recorded, if ever.
     pub async fn last_audit_at(&self, action: &str) -> Result<Option<String>> {
         let q = crate::log::LogQuery { key: Some(format!("o:{action}")), limit: 1, ..Default::default() };

@@ -30,7 +30,7 @@ pub use crypto::DataKey;
 pub use migrate::{MIGRATIONS, Migration};
 pub use people::{AuthenticatorRow, EvidenceRow};
 pub use registry::{EntryRow, ListQuery, NewEntry};
-pub use reports::DashboardFigures;
+pub use reports::{DashboardFigures, DashboardScope};
 pub use requests::{RequestQuery, RequestRow, RequestSort};
 pub use sessions::SessionRow;
 pub use tasks::{FailingMessage, PendingMessage, TaskRow, TerminationReport};

@@ -50,6 +50,10 @@ pub struct ListQuery {
     pub national_id: Option<String>,
     /// This record only.
     pub id: Option<Uuid>,
+    /// Only these records (`Some(empty)` finds none).
+    pub only: Option<Vec<Uuid>>,
+    /// ACC-4: only persons with a live account who lack evidence of any of these kinds.
+    pub missing_evidence: Vec<String>,
     /// By name, descending.
     pub desc: bool,
     pub offset: u64,
@@ -153,6 +157,28 @@ impl Store {
         if let Some(id) = q.id {
             let p = w.arg(Arg::Text(id.to_string()));
             w.and(format!("id = {p}"));
+        }
+        if let Some(only) = &q.only {
+            if only.is_empty() {
+                w.and("1 = 0".to_string());
+            } else {
+                let list: Vec<String> = only.iter().map(|id| w.arg(Arg::Text(id.to_string()))).collect();
+                w.and(format!("id IN ({})", list.join(", ")));
+            }
+        }
+        if !q.missing_evidence.is_empty() {
+            let lacking: Vec<String> = q
+                .missing_evidence
+                .iter()
+                .map(|k| {
+                    let p = w.arg(Arg::Text(k.clone()));
+                    format!("NOT EXISTS (SELECT 1 FROM person_evidence e WHERE e.person_id = registry_entries.id AND e.kind = {p})")
+                })
+                .collect();
+            w.and(format!(
+                "id IN (SELECT a.person_id FROM accounts a WHERE a.status NOT IN ('terminated', 'disabled')) AND ({})",
+                lacking.join(" OR ")
+            ));
         }
         let order = if q.desc { "name_lower DESC, id DESC" } else { "name_lower, id" };
         let (rows, total) = fetch_page(&self.pool, COLUMNS, "registry_entries", &w, order, q.limit, q.offset).await?;

@@ -3,7 +3,7 @@
 
 use crate::sql::{Arg, Where, fetch_page_capped, like_contains, ts, uuid};
 use crate::{Result, Store, StoreError, Tx};
-use domain::time::Timestamp;
+use domain::time::{Date, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
@@ -26,6 +26,8 @@ pub struct RequestQuery {
     pub department_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
     pub late: Option<bool>,
+    /// Only requests whose wanted start is before this day.
+    pub wanted_before: Option<Date>,
     pub kind: Option<&'static str>,
     /// Part of the person's name (any case).
     pub text: Option<String>,
@@ -106,6 +108,10 @@ impl Store {
                 let p = w.arg(Arg::Text(v.to_string()));
                 w.and(format!("{col} = {p}"));
             }
+        }
+        if let Some(day) = q.wanted_before {
+            let p = w.arg(Arg::Text(day.to_string()));
+            w.and(format!("wanted_start < {p}"));
         }
         if let Some(late) = q.late {
             let p = w.arg(Arg::Int(i64::from(late)));

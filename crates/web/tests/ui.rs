@@ -386,14 +386,14 @@ backend_tests! {
         // RPT-1: the dashboard counts the own supplier's requests only; the
         // municipality's view counts B's request waiting for the department head.
         let own = web.get("/").await.body;
-        assert!(own.contains("<dt>Requests waiting</dt><dd>0</dd>"), "{own}");
-        assert!(own.contains("<svg class=\"pv-chart\""), "charts drawn on the server");
+        assert!(own.contains(r#"href="/requests?state=waiting"><span class="pv-tile-count">0</span>"#), "{own}");
         let pw = create_user(&t.app, "koordinator", UserRole::SecurityCoordinator, None, None, None).await;
         let coordinator = Browser::new(&t.base);
         login(&coordinator, &t.app, "koordinator", &pw).await;
         let all = coordinator.get("/").await.body;
-        assert!(all.contains("<dt>Requests waiting</dt><dd>1</dd>"), "{all}");
+        assert!(all.contains(r#"href="/requests?state=waiting"><span class="pv-tile-count">1</span>"#), "{all}");
         assert!(all.contains("<td>Waiting for the department head</td>"), "the chart's table");
+        assert!(all.contains(r#"<div class="pv-bars" role="img""#), "charts drawn on the server");
     }
 
     /// The citizen extract from the pages: a DPO creates it (names withheld, no approval

@@ -51,6 +51,7 @@ async fn list_accounts(State(s): State<AppState>, caller: Caller, RawQuery(query
             text: None,
             sort: None,
             count_cap: None,
+            ends_by: None,
             offset: page.offset(),
             limit: page.page_size,
         };

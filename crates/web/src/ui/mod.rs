@@ -200,6 +200,14 @@ impl Tr {
     pub fn date(&self, d: &domain::time::Date) -> String {
         i18n::format_date(self.lang, d.0)
     }
+    /// A month given as `YYYY-MM`, as the language writes it ("nov. 2026", "Nov 2026").
+    pub fn month(&self, ym: &str) -> String {
+        let parsed = ym.split_once('-').and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)));
+        match parsed.and_then(|(y, m)| chrono::NaiveDate::from_ymd_opt(y, m, 1).map(|_| (y, m))) {
+            Some((y, m)) => format!("{} {y}", self.t(&format!("month-{m}"))),
+            None => ym.to_string(),
+        }
+    }
     pub fn opt_date(&self, d: &Option<domain::time::Date>) -> String {
         d.as_ref().map(|d| self.date(d)).unwrap_or_else(|| "–".into())
     }

@@ -25,7 +25,15 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
     let (limit, offset) = p.window();
     let sort = p.sort_by(&SORTS).map(|k| (account_sort(k), p.desc));
     let query = store::AccountQuery {
-        statuses: p.get("state").and_then(AccountStatus::parse).map(|st| vec![st.as_str()]).unwrap_or_default(),
+        statuses: match p.get("state") {
+            // Not ended: every state but closed and disabled (the dashboard's "open accounts").
+            Some("open") => AccountStatus::ALL
+                .iter()
+                .filter(|st| !matches!(st, AccountStatus::Disabled | AccountStatus::Terminated))
+                .map(|st| st.as_str())
+                .collect(),
+            other => other.and_then(AccountStatus::parse).map(|st| vec![st.as_str()]).unwrap_or_default(),
+        },
         supplier_id: p.id("supplier"),
         system_id: p.id("system"),
         person_id: p.id("person"),
@@ -33,6 +41,7 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
         sort,
         // A text search is counted only so far: its full count would cost more than the page.
         count_cap: p.text().filter(|_| !p.csv).map(|_| COUNT_CAP),
+        ends_by: (p.get("ending") == Some("soon")).then(|| domain::time::Date(today.0 + chrono::Duration::days(app::ACCOUNT_ENDING_DAYS))),
         offset,
         limit,
         ..Default::default()
@@ -71,12 +80,16 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
     }
     let mut filters = vec![Filter {
         name: "state",
-        options: AccountStatus::ALL.iter().map(|st| (st.as_str().into(), tr.t(&format!("status-{}", st.as_str())))).collect(),
+        options: std::iter::once(("open".to_string(), tr.t("ui-status-open")))
+            .chain(AccountStatus::ALL.iter().map(|st| (st.as_str().into(), tr.t(&format!("status-{}", st.as_str())))))
+            .collect(),
     }];
     if actor.supplier().is_none() {
         filters.push(Filter { name: "supplier", options: options::<Supplier>(&s, &actor, ListFilter::default()).await });
     }
     filters.push(Filter { name: "system", options: options::<System>(&s, &actor, ListFilter::default()).await });
+    filters
+        .push(Filter { name: "ending", options: vec![("soon".into(), tr.t1("ui-ending-within", &app::ACCOUNT_ENDING_DAYS.to_string()))] });
     let chips = person_chip(&s, &ctx, "/accounts", &p).await;
     let spec = ListSpec {
         path: "/accounts",

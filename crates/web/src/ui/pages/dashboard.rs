@@ -1,9 +1,36 @@
-//! The dashboard (RPT-1).
+//! The dashboard (RPT-1): first what needs the person today, each figure a link to the
+//! list it counts; then the figures of their area, each chart with its table behind
+//! "show as table", and the last twelve months.
 
 use super::*;
+use app::Need;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/", get(dashboard))
+}
+
+/// The label and the list of each need; `{arg}` in the label is `days`.
+fn need_link(need: Need, supplier: bool) -> (&'static str, &'static str, i64) {
+    match need {
+        Need::Approvals => ("need-approvals", "/inbox", 0),
+        Need::EmergencyOverdue => ("need-emergency-overdue", "/emergency?signoff=overdue", 0),
+        Need::EmergencyToSign => ("need-emergency-to-sign", "/emergency", 0),
+        Need::SupportWaiting => ("need-support-waiting", "/oversight#support", 0),
+        Need::ExtractsWaiting => ("need-extracts-waiting", "/audit/extracts", 0),
+        Need::TasksOpen => ("need-tasks-open", "/tasks", 0),
+        Need::TasksOld => ("need-tasks-old", "/tasks?older=yes", app::TASK_OLD_DAYS),
+        Need::ProvisioningFailing => ("need-provisioning-failing", "/oversight#failing", 0),
+        Need::ReconcileFindings => ("need-reconcile-findings", "/oversight#reconciliation", 0),
+        Need::AgreementsEnding => ("need-agreements-ending", "/registry?kind=agreement&attention=ending", app::AGREEMENT_ENDING_DAYS),
+        Need::AgreementsIncomplete => ("need-agreements-incomplete", "/registry?kind=agreement&attention=incomplete", 0),
+        Need::StaffMissingEvidence if supplier => ("need-staff-missing-evidence", "/staff?attention=evidence", 0),
+        Need::StaffMissingEvidence => ("need-staff-missing-evidence", "/registry?kind=person&attention=evidence", 0),
+        Need::AccountsEnding => ("need-accounts-ending", "/accounts?ending=soon", app::ACCOUNT_ENDING_DAYS),
+    }
+}
+
+fn tile(count: String, label: String, href: &str, calm: bool) -> Tile {
+    Tile { count, label, href: href.to_string(), calm }
 }
 
 async fn dashboard(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn) -> Response {
@@ -11,20 +38,78 @@ async fn dashboard(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn)
         return Redirect::to("/emergency").into_response();
     }
     let tr = &ctx.tr;
-    let (figures, counted_at) = match s.app.dashboard(&actor).await {
-        Ok(f) => f,
-        Err(AppError::Forbidden) => {
-            let mut p = page(&ctx, "nav-dashboard", Vec::new());
-            p.intro = Some(tr.t("ui-dashboard-nothing"));
-            return render(&p);
-        }
+    let needs = match s.app.needs(&actor).await {
+        Ok(n) => n,
         Err(e) => return app_error_page(&ctx, e),
     };
-    let fmt = |n: u64| tr.num(&n);
-    // Accounts per supplier and per system.
+    let mut sections = vec![needs_section(tr, &needs, actor.supplier().is_some())];
+    let counted_at = match s.app.dashboard(&actor).await {
+        Ok((figures, at)) => {
+            sections.extend(figure_sections(&s, tr, &actor, &figures));
+            Some(at)
+        }
+        Err(AppError::Forbidden) => None,
+        Err(e) => return app_error_page(&ctx, e),
+    };
+    let mut p = page(&ctx, "nav-dashboard", sections);
+    p.intro = counted_at.map(|at| tr.t1("ui-dashboard-as-of", &tr.time(&at)));
+    render(&p)
+}
+
+/// "Needs action": what waits, most first; what does not wait is shown calm, so the
+/// person sees it was counted.
+fn needs_section(tr: &Tr, needs: &[(Need, u64)], supplier: bool) -> Section {
+    let mut ordered: Vec<&(Need, u64)> = needs.iter().collect();
+    ordered.sort_by_key(|(_, n)| *n == 0);
+    let tiles = ordered
+        .iter()
+        .map(|(need, n)| {
+            let (key, href, days) = need_link(*need, supplier);
+            tile(tr.num(n), tr.t1(key, &days.to_string()), href, *n == 0)
+        })
+        .collect();
+    let waiting = needs.iter().any(|(_, n)| *n > 0);
+    Section {
+        heading: tr.t("ui-dashboard-needs"),
+        text: Some(tr.t(if needs.is_empty() {
+            "ui-dashboard-nothing-for-role"
+        } else if waiting {
+            "ui-dashboard-needs-intro"
+        } else {
+            "ui-dashboard-nothing-waits"
+        })),
+        tiles,
+        ..Default::default()
+    }
+}
+
+/// A chart with its table behind "show as table"; a sentence when there is nothing to draw.
+fn chart(tr: &Tr, heading: String, col: String, legend: Vec<String>, rows: Vec<(String, Vec<u64>)>) -> Section {
+    if rows.iter().all(|(_, v)| v.iter().all(|n| *n == 0)) {
+        return Section { text: Some(tr.t("ui-chart-empty")), heading, ..Default::default() };
+    }
+    let bars: Vec<Bar> = rows.iter().map(|(l, v)| Bar { label: l.clone(), values: v.clone() }).collect();
+    let mut headers = vec![col];
+    headers.extend(if legend.is_empty() { vec![tr.t("ui-count")] } else { legend.clone() });
+    Section {
+        svg: Some(bar_chart(&heading, &legend, &bars, |n| tr.num(&n))),
+        table: Some(TableSpec {
+            caption: heading.clone(),
+            headers,
+            rows: rows.into_iter().map(|(l, v)| std::iter::once(cell(l)).chain(v.iter().map(|n| cell(tr.num(n)))).collect()).collect(),
+            empty: tr.t("ui-none"),
+            more: String::new(),
+        }),
+        fold_table: true,
+        heading,
+        ..Default::default()
+    }
+}
+
+fn figure_sections(s: &AppState, tr: &Tr, actor: &Actor, f: &store::DashboardFigures) -> Vec<Section> {
     let mut per_supplier: HashMap<String, u64> = HashMap::new();
     let mut per_system: HashMap<String, u64> = HashMap::new();
-    for (sup, sys, n) in &figures.accounts {
+    for (sup, sys, n) in &f.accounts {
         let sup = if sup.is_empty() { tr.t("ui-no-supplier") } else { sup.clone() };
         *per_supplier.entry(sup).or_default() += n;
         *per_system.entry(sys.clone()).or_default() += n;
@@ -33,48 +118,44 @@ async fn dashboard(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn)
         let mut v: Vec<(String, u64)> = m.into_iter().collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         v.truncate(15);
-        v
+        v.into_iter().map(|(l, n)| (l, vec![n])).collect::<Vec<_>>()
     };
-    let chart_section = |heading: String, rows: Vec<(String, u64)>, col: String| {
-        let bars: Vec<Bar> = rows.iter().map(|(l, v)| Bar { label: l.clone(), value: *v }).collect();
-        Section {
-            svg: Some(bar_chart(&heading, &bars, fmt)),
-            table: Some(TableSpec {
-                caption: heading.clone(),
-                headers: vec![col, tr.t("ui-count")],
-                rows: rows.into_iter().map(|(l, v)| vec![cell(l), cell(tr.num(&v))]).collect(),
-                empty: tr.t("ui-none"),
-                more: String::new(),
-            }),
-            heading,
-            ..Default::default()
-        }
-    };
-    let waiting: Vec<(String, u64)> = figures.waiting.iter().map(|(st, n)| (tr.t(&format!("state-{st}")), *n)).collect();
-    let total_accounts: u64 = figures.accounts.iter().map(|a| a.2).sum();
-    let expiring_total: u64 = figures.expiring.iter().map(|e| e.1).sum();
-    let summary = Section {
-        heading: tr.t("ui-dashboard-summary"),
-        facts: vec![
-            (tr.t("ui-live-accounts"), tr.num(&total_accounts)),
-            (tr.t("ui-requests-waiting"), tr.num(&waiting.iter().map(|w| w.1).sum())),
-            (tr.t("ui-requests-overdue"), tr.num(&figures.overdue)),
-            (tr.t("ui-expiring-30"), tr.num(&expiring_total)),
-            (tr.t("ui-open-signoffs"), tr.num(&figures.open_signoffs)),
-        ],
-        ..Default::default()
-    };
-    let mut waiting_rows = waiting.clone();
-    waiting_rows.push((tr.t("ui-requests-overdue"), figures.overdue));
-    let expiring_rows: Vec<(String, u64)> = figures.expiring.iter().map(|(d, n)| (tr.date(d), *n)).collect();
-    let sections = vec![
-        summary,
-        chart_section(tr.t("ui-chart-per-supplier"), top(per_supplier), tr.t("field-supplier_id")),
-        chart_section(tr.t("ui-chart-per-system"), top(per_system), tr.t("field-system_id")),
-        chart_section(tr.t("ui-chart-waiting"), waiting_rows, tr.t("field-state")),
-        chart_section(tr.t("ui-chart-expiring"), expiring_rows, tr.t("field-valid_to")),
+    let total_accounts: u64 = f.accounts.iter().map(|a| a.2).sum();
+    let waiting: u64 = f.waiting.iter().map(|w| w.1).sum();
+    let mut tiles = vec![
+        tile(tr.num(&total_accounts), tr.t("ui-live-accounts"), "/accounts?state=open", false),
+        tile(tr.num(&waiting), tr.t("ui-requests-waiting"), "/requests?state=waiting", false),
+        tile(tr.num(&f.overdue), tr.t("ui-requests-overdue"), "/requests?state=past_start", false),
     ];
-    let mut p = page(&ctx, "nav-dashboard", sections);
-    p.intro = Some(tr.t1("ui-dashboard-as-of", &tr.time(&counted_at)));
-    render(&p)
+    if s.app.can(actor, domain::authz::Permission::SeeEmergency) {
+        tiles.push(tile(tr.num(&f.open_signoffs), tr.t("ui-open-signoffs"), "/emergency", false));
+    }
+    for t in &mut tiles {
+        t.calm = true;
+    }
+    let mut out = vec![Section { heading: tr.t("ui-dashboard-summary"), tiles, ..Default::default() }];
+    if actor.supplier().is_none() {
+        out.push(chart(tr, tr.t("ui-chart-per-supplier"), tr.t("field-supplier_id"), Vec::new(), top(per_supplier)));
+    }
+    out.push(chart(tr, tr.t("ui-chart-per-system"), tr.t("field-system_id"), Vec::new(), top(per_system)));
+    let waiting_rows = f.waiting.iter().map(|(st, n)| (tr.t(&format!("state-{st}")), vec![*n])).collect();
+    out.push(chart(tr, tr.t("ui-chart-waiting"), tr.t("field-state"), Vec::new(), waiting_rows));
+    let expiring_rows = f.expiring.iter().map(|(d, n)| (tr.date(d), vec![*n])).collect();
+    out.push(chart(tr, tr.t("ui-chart-expiring"), tr.t("field-valid_to"), Vec::new(), expiring_rows));
+    let month = |m: &str| tr.month(m);
+    out.push(chart(
+        tr,
+        tr.t("ui-chart-accounts-per-month"),
+        tr.t("ui-month"),
+        vec![tr.t("ui-accounts-opened"), tr.t("ui-accounts-closed")],
+        f.months.iter().map(|(m, opened, closed, _)| (month(m), vec![*opened, *closed])).collect(),
+    ));
+    out.push(chart(
+        tr,
+        tr.t("ui-chart-requests-per-month"),
+        tr.t("ui-month"),
+        Vec::new(),
+        f.months.iter().map(|(m, _, _, requests)| (month(m), vec![*requests])).collect(),
+    ));
+    out
 }

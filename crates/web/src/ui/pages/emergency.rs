@@ -68,9 +68,9 @@ fn emergency_input(
     }
 }
 
-async fn emergency(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
+async fn emergency(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: super::listing::ListParams) -> Response {
     if !s.app.can(&actor, domain::authz::Permission::CreateEmergency) {
-        return reconciliation_page(&s, &ctx, &actor, done_message(&ctx, &q.done)).await;
+        return super::emergency_list::reconciliation_page(&s, &ctx, &actor, &p).await;
     }
     let policy = match s.app.active_preset().await {
         Ok(p) => p.policy,
@@ -322,62 +322,6 @@ async fn create_emergency(State(s): State<AppState>, SignedIn { ctx, actor }: Si
 
 /// EMG-2: the coordinator's (and security officer's, auditor's) reconciliation: every
 /// temp account, who must sign it off by when, and a reminder for the coordinator.
-async fn reconciliation_page(s: &AppState, ctx: &Ctx, actor: &Actor, success: Option<String>) -> Response {
-    let tr = &ctx.tr;
-    let lines = match s.app.emergency_reconciliation(actor).await {
-        Ok(l) => l,
-        Err(e) => return app_error_page(ctx, e),
-    };
-    let may_remind = s.app.can(actor, domain::authz::Permission::RemindSignOff);
-    let rows = lines
-        .iter()
-        .map(|l| {
-            let due = due_text(tr, l);
-            let mut state = cell(match (&l.signed_off_by, &l.reminded_at) {
-                (Some(by), _) => format!("{} {by} {}", tr.t("ui-signed-off-by"), tr.opt_time(&l.signed_off_at)),
-                (None, Some(at)) => tr.t1("ui-reminded-at", &tr.time(at)),
-                (None, None) => tr.t("ui-not-signed"),
-            });
-            if may_remind && l.signed_off_at.is_none() {
-                let mut b = button(format!("/emergency/{}/remind", l.account_id), tr.t("ui-remind"), false, Vec::new());
-                b.confirm = None;
-                state.form = Some(b);
-            }
-            vec![
-                cell(l.person_name.clone()),
-                link(format!("{} ({})", l.username, l.system_name), format!("/accounts/{}", l.account_id)),
-                cell(l.department_name.clone()),
-                cell(l.reason.clone().unwrap_or_else(|| "–".into())),
-                cell(format!("{}, {}", l.created_by.clone().unwrap_or_default(), tr.time(&l.created_at))),
-                cell(format!("{} – {due}", signer_text(tr, l))),
-                state,
-            ]
-        })
-        .collect();
-    let sections = vec![Section {
-        text: Some(tr.t("ui-reconciliation-intro")),
-        table: Some(TableSpec {
-            caption: tr.t("ui-reconciliation"),
-            headers: vec![
-                tr.t("field-name"),
-                tr.t("field-username"),
-                tr.t("field-department_id"),
-                tr.t("field-reason"),
-                tr.t("ui-created-by"),
-                tr.t("ui-signoff-who-due"),
-                tr.t("ui-signoff"),
-            ],
-            rows,
-            empty: tr.t("ui-emergency-none"),
-            more: String::new(),
-        }),
-        ..Default::default()
-    }];
-    let mut p = page(ctx, "ui-reconciliation", sections);
-    p.success = success;
-    render(&p)
-}
-
 /// EMG-2: the unit leader's temps waiting for their sign-off, one card each (with every
 /// system the temp got) holding what they need to decide, for their inbox. Empty for
 /// anyone else.
@@ -434,7 +378,7 @@ pub(super) async fn signoff_sections(s: &AppState, ctx: &Ctx, actor: &Actor) -> 
 }
 
 /// Who signs off, with the registry's substitute named as such.
-fn signer_text(tr: &Tr, l: &EmergencyLine) -> String {
+pub(super) fn signer_text(tr: &Tr, l: &EmergencyLine) -> String {
     let signer = l.signer.clone().unwrap_or_else(|| tr.t("ui-no-signer"));
     match &l.signer_substitute {
         Some(sub) => tr.catalog.text(tr.lang, "ui-signer-with-substitute", &[("arg", signer.as_str()), ("arg2", sub.as_str())]),
@@ -443,7 +387,7 @@ fn signer_text(tr: &Tr, l: &EmergencyLine) -> String {
 }
 
 /// When the sign-off is due, marked in words when the deadline has passed.
-fn due_text(tr: &Tr, l: &EmergencyLine) -> String {
+pub(super) fn due_text(tr: &Tr, l: &EmergencyLine) -> String {
     let due = tr.opt_time(&l.signoff_due);
     if l.overdue { format!("{due} {}", tr.t("ui-overdue-suffix")) } else { due }
 }

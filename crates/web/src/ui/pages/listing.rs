@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, header};
 use domain::ident::NationalId;
 
 /// Every list page: its search box posts to `{path}/search`.
-const LISTS: [&str; 6] = ["/accounts", "/registry", "/requests", "/inbox", "/staff", "/admin/users"];
+const LISTS: [&str; 7] = ["/accounts", "/registry", "/requests", "/inbox", "/staff", "/admin/users", "/emergency"];
 
 pub(super) fn routes() -> Router<AppState> {
     LISTS.iter().fold(Router::new(), |r, path| r.route(&format!("{path}/search"), post(search_posted)))

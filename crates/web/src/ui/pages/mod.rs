@@ -84,6 +84,18 @@ pub(super) struct Section {
     pub collapsible: Option<bool>,
     /// The table is a list to search, filter, sort, page through and export.
     pub list: Option<listing::ListChrome>,
+    /// Figures that each open the list they count.
+    pub tiles: Vec<Tile>,
+    /// The table is the chart's figures, behind "show as table".
+    pub fold_table: bool,
+}
+
+/// A figure that is a link to the list it counts; `calm` when nothing waits there.
+pub(super) struct Tile {
+    pub count: String,
+    pub label: String,
+    pub href: String,
+    pub calm: bool,
 }
 
 pub(super) struct TableSpec {
@@ -282,6 +294,9 @@ fn error_message(ctx: &Ctx, error: &Option<String>) -> Option<String> {
 struct ListQuery {
     #[serde(default)]
     done: Option<String>,
+    /// RPT-1: the manual tasks list narrowed to the old ones (`yes`).
+    #[serde(default)]
+    older: Option<String>,
 }
 
 /// The end of a posted form: on success, to the page `to` names; a refusal for what
@@ -339,6 +354,7 @@ mod accounts;
 mod audit;
 mod dashboard;
 mod emergency;
+mod emergency_list;
 mod extract;
 mod holds;
 pub(super) mod listing;

@@ -81,6 +81,7 @@ async fn failing_section(s: &AppState, tr: &Tr, failing: &[store::FailingMessage
         })
         .collect();
     Section {
+        id: Some("failing"),
         heading: tr.t1("ui-failing-heading", &tr.num(&(failing.len() as u64))),
         text: Some(tr.t("ui-failing-intro")),
         table: Some(TableSpec {
@@ -179,6 +180,7 @@ async fn support_section(s: &AppState, tr: &Tr, actor: &Actor, waiting: &[store:
         })
         .collect();
     Section {
+        id: Some("support"),
         heading: tr.t1("ui-support-heading", &tr.num(&(waiting.len() as u64))),
         text: Some(tr.t(if may_approve { "ui-support-intro-officer" } else { "ui-support-intro" })),
         table: Some(TableSpec {

@@ -2,10 +2,14 @@
 
 use super::listing::{Filter, ListParams, ListSpec, col, csv_response, person_chip, read_rows, texts};
 use super::*;
+use app::AgreementAttention;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/registry", get(registry))
 }
+
+/// What a kind's list can be narrowed to because it needs action: (kind, value).
+const ATTENTION: [(&str, &str); 3] = [("person", "evidence"), ("agreement", "ending"), ("agreement", "incomplete")];
 
 /// The kinds a supplier owns: their lists filter by supplier.
 const OWNED: [&str; 3] = ["orderer", "agreement", "person"];
@@ -17,10 +21,13 @@ async fn registry_rows<R: Record>(
     ctx: &Ctx,
     actor: &Actor,
     p: &ListParams,
+    base: &ListFilter,
     describe: impl Fn(&R) -> String,
 ) -> Result<(Vec<Vec<Cell>>, u64), AppError> {
     let tr = &ctx.tr;
     let filter = ListFilter {
+        only: base.only.clone(),
+        missing_evidence: base.missing_evidence,
         q: p.text(),
         active: p.get("active").map(|v| v == "yes"),
         supplier_id: p.id("supplier"),
@@ -47,31 +54,45 @@ async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
     let tr = &ctx.tr;
     let q = &p;
     let kind = p.get("kind").unwrap_or("supplier").to_string();
-    let table =
-        match kind.as_str() {
-            "supplier" => registry_rows::<Supplier>(&s, &ctx, &actor, q, |r| String::from(r.org_number.clone())).await,
-            "orderer" => {
-                registry_rows::<domain::registry::Orderer>(&s, &ctx, &actor, q, |r| {
-                    format!("{} – {}", tr.date(&r.valid_from), tr.opt_date(&r.valid_to))
-                })
+    // RPT-1: the dashboard's figures open these lists, narrowed to what needs action.
+    let attention = ATTENTION.iter().find(|(k, a)| *k == kind && p.get("attention") == Some(*a)).map(|(_, a)| *a);
+    let mut base = ListFilter::default();
+    match attention {
+        Some("evidence") => base.missing_evidence = true,
+        Some(which @ ("ending" | "incomplete")) => {
+            let which = if which == "ending" { AgreementAttention::Ending } else { AgreementAttention::Incomplete };
+            match s.app.agreements_needing(&actor, which).await {
+                Ok(ids) => base.only = Some(ids),
+                Err(e) => return app_error_page(&ctx, e),
+            }
+        }
+        _ => {}
+    }
+    let table = match kind.as_str() {
+        "supplier" => registry_rows::<Supplier>(&s, &ctx, &actor, q, &base, |r| String::from(r.org_number.clone())).await,
+        "orderer" => {
+            registry_rows::<domain::registry::Orderer>(&s, &ctx, &actor, q, &base, |r| {
+                format!("{} – {}", tr.date(&r.valid_from), tr.opt_date(&r.valid_to))
+            })
+            .await
+        }
+        "agreement" => {
+            registry_rows::<Agreement>(&s, &ctx, &actor, q, &base, |r| format!("{} – {}", tr.date(&r.valid_from), tr.date(&r.valid_to)))
                 .await
-            }
-            "agreement" => {
-                registry_rows::<Agreement>(&s, &ctx, &actor, q, |r| format!("{} – {}", tr.date(&r.valid_from), tr.date(&r.valid_to))).await
-            }
-            "system" => registry_rows::<System>(&s, &ctx, &actor, q, |r| r.code.to_string()).await,
-            "role" => registry_rows::<domain::registry::Role>(&s, &ctx, &actor, q, |r| r.code.to_string()).await,
-            "profile" => registry_rows::<Profile>(&s, &ctx, &actor, q, |r| r.code.to_string()).await,
-            "job_profile" => registry_rows::<JobProfile>(&s, &ctx, &actor, q, |r| r.code.to_string()).await,
-            "department" => registry_rows::<Department>(&s, &ctx, &actor, q, |r| r.code.to_string()).await,
-            "person" => {
-                registry_rows::<Person>(&s, &ctx, &actor, q, |r| {
-                    if r.national_id_on_file { tr.t("ui-national-id-on-file") } else { String::new() }
-                })
-                .await
-            }
-            _ => Err(AppError::NotFound),
-        };
+        }
+        "system" => registry_rows::<System>(&s, &ctx, &actor, q, &base, |r| r.code.to_string()).await,
+        "role" => registry_rows::<domain::registry::Role>(&s, &ctx, &actor, q, &base, |r| r.code.to_string()).await,
+        "profile" => registry_rows::<Profile>(&s, &ctx, &actor, q, &base, |r| r.code.to_string()).await,
+        "job_profile" => registry_rows::<JobProfile>(&s, &ctx, &actor, q, &base, |r| r.code.to_string()).await,
+        "department" => registry_rows::<Department>(&s, &ctx, &actor, q, &base, |r| r.code.to_string()).await,
+        "person" => {
+            registry_rows::<Person>(&s, &ctx, &actor, q, &base, |r| {
+                if r.national_id_on_file { tr.t("ui-national-id-on-file") } else { String::new() }
+            })
+            .await
+        }
+        _ => Err(AppError::NotFound),
+    };
     let (rows, total) = match table {
         Ok(t) => t,
         Err(e) => return app_error_page(&ctx, e),
@@ -93,6 +114,11 @@ async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
     }];
     if OWNED.contains(&kind.as_str()) && actor.supplier().is_none() {
         filters.push(Filter { name: "supplier", options: options::<Supplier>(&s, &actor, ListFilter::default()).await });
+    }
+    let shown: Vec<(String, String)> =
+        ATTENTION.iter().filter(|(k, _)| *k == kind).map(|(_, a)| (a.to_string(), tr.t(&format!("ui-attention-{a}")))).collect();
+    if !shown.is_empty() {
+        filters.push(Filter { name: "attention", options: shown });
     }
     let hint = if kind == "person" { tr.t("ui-search-national-id-hint") } else { tr.t("ui-search-name-hint") };
     let chips = if kind == "person" { person_chip(&s, &ctx, "/registry", &p).await } else { Vec::new() };

@@ -31,6 +31,11 @@ async fn request_list(s: AppState, SignedIn { ctx, actor }: SignedIn, p: ListPar
     let sort = p.sort_by(&keys).and_then(|k| SORTS.iter().find(|(x, _)| *x == k)).map(|(_, c)| (*c, p.desc));
     let filter = RequestFilter {
         state: p.get("state").and_then(|st| RequestState::ALL.into_iter().find(|x| x.as_str() == st)),
+        waiting: match p.get("state") {
+            Some("waiting") => Some(false),
+            Some("past_start") => Some(true),
+            _ => None,
+        },
         kind: p.get("kind").and_then(RequestKind::parse),
         late: p.get("late").map(|v| v == "yes"),
         supplier_id: p.id("supplier"),
@@ -83,7 +88,10 @@ async fn request_list(s: AppState, SignedIn { ctx, actor }: SignedIn, p: ListPar
     if !inbox {
         filters.push(Filter {
             name: "state",
-            options: RequestState::ALL.iter().map(|st| (st.as_str().into(), tr.t(&format!("state-{}", st.as_str())))).collect(),
+            options: [("waiting".to_string(), tr.t("ui-state-waiting")), ("past_start".to_string(), tr.t("ui-state-past-start"))]
+                .into_iter()
+                .chain(RequestState::ALL.iter().map(|st| (st.as_str().into(), tr.t(&format!("state-{}", st.as_str())))))
+                .collect(),
         });
     }
     filters.push(Filter {

@@ -3,7 +3,7 @@
 //! its date, document or reference and who checked it, lists their accounts, and holds
 //! "report as a leaver" (REQ-4) behind its own heading, confirmed with their name.
 
-use super::listing::{ListParams, ListSpec, col, csv_response, person_chip, read_rows, texts};
+use super::listing::{Filter, ListParams, ListSpec, col, csv_response, person_chip, read_rows, texts};
 use super::*;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -35,6 +35,7 @@ async fn staff(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: 
         supplier_id: actor.supplier(),
         q: p.text(),
         id: p.id("person"),
+        missing_evidence: p.get("attention") == Some("evidence"),
         desc: p.desc,
         ..Default::default()
     };
@@ -76,7 +77,7 @@ async fn staff(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: 
         path: "/staff",
         params: &p,
         columns,
-        filters: Vec::new(),
+        filters: vec![Filter { name: "attention", options: vec![("evidence".into(), tr.t("ui-attention-evidence"))] }],
         fixed: &[],
         default_sort: ("name", false),
         search_hint: tr.t("ui-search-national-id-hint"),

@@ -16,10 +16,16 @@ pub(super) fn routes() -> Router<AppState> {
 
 async fn tasks(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
     let tr = &ctx.tr;
-    let views = match s.app.open_task_views(&actor).await {
+    let mut views = match s.app.open_task_views(&actor).await {
         Ok(l) => l,
         Err(e) => return app_error_page(&ctx, e),
     };
+    // RPT-1: the dashboard's "older than two days" opens the list narrowed to those.
+    let only_old = q.older.as_deref() == Some("yes");
+    if only_old {
+        let before = s.app.now().0 - chrono::Duration::days(app::TASK_OLD_DAYS);
+        views.retain(|v| v.task.created_at.0 < before);
+    }
     let mut sections = Vec::new();
     let mut i = 0;
     while i < views.len() {
@@ -59,6 +65,10 @@ async fn tasks(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Que
     }
     let mut p = page(&ctx, "nav-tasks", sections);
     p.intro = Some(tr.t("ui-tasks-intro"));
+    if only_old {
+        p.intro = Some(tr.t1("ui-tasks-only-old", &app::TASK_OLD_DAYS.to_string()));
+        p.actions.push(("/tasks".into(), tr.t("ui-tasks-show-all")));
+    }
     p.success = done_message(&ctx, &q.done);
     render(&p)
 }

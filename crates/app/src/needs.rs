@@ -1,0 +1,156 @@
+//! RPT-1: what waits for the person who signs in, today — counted for the lists their
+//! rights open, so every figure is the length of a list they can open and work through.
+
+use crate::{App, ListFilter, RequestFilter, Result};
+use domain::authz::{Action, Actor, Permission, ResourceKind, Scope};
+use domain::paging::{MAX_PAGE_SIZE, PageRequest};
+use domain::registry::{Agreement, Person};
+use domain::time::Date;
+use uuid::Uuid;
+
+/// Days before an agreement's end from which it is shown as ending.
+pub const AGREEMENT_ENDING_DAYS: i64 = 60;
+/// Days before an account's end from which it is shown as ending.
+pub const ACCOUNT_ENDING_DAYS: i64 = 30;
+/// Days after which an open manual task counts as old.
+pub const TASK_OLD_DAYS: i64 = 2;
+
+/// One thing that waits for someone; each is the count of one list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// REQ-2: requests waiting for the actor's decision (the inbox).
+    Approvals,
+    /// EMG-2: temp accounts past their sign-off deadline (the coordinator's follow-up).
+    EmergencyOverdue,
+    /// EMG-2: the actor's own unit's temp accounts waiting for their sign-off.
+    EmergencyToSign,
+    /// PRV-2: provisioning that fails and is being retried.
+    ProvisioningFailing,
+    /// PRV-3: findings of the latest reconciliation of each system.
+    ReconcileFindings,
+    /// AGR-1: agreements ending within [`AGREEMENT_ENDING_DAYS`].
+    AgreementsEnding,
+    /// AGR-3..AGR-5: agreements missing a DPA, a required attestation or a party's acceptance.
+    AgreementsIncomplete,
+    /// ACC-4: persons with a live account and missing evidence the policy requires.
+    StaffMissingEvidence,
+    /// ACC-2: accounts ending within [`ACCOUNT_ENDING_DAYS`].
+    AccountsEnding,
+    /// PRV-1: open manual tasks.
+    TasksOpen,
+    /// PRV-1: open manual tasks older than [`TASK_OLD_DAYS`].
+    TasksOld,
+    /// EMG-3: supplier support accounts waiting for approval.
+    SupportWaiting,
+    /// citizen extracts waiting for a second person's approval of names.
+    ExtractsWaiting,
+}
+
+/// Which agreements a list of agreements needing attention shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementAttention {
+    Ending,
+    Incomplete,
+}
+
+impl App {
+    /// RPT-1: what waits for the actor, in the order a person would take it. Only the
+    /// needs their rights open are counted; a zero is kept so the page can say "nothing".
+    pub async fn needs(&self, actor: &Actor) -> Result<Vec<(Need, u64)>> {
+        let mut out = Vec::new();
+        let now = self.now();
+        if self.can(actor, Permission::ApproveRequests) {
+            let filter = RequestFilter { inbox: true, ..Default::default() };
+            out.push((Need::Approvals, self.list_requests(actor, &filter, PageRequest { page: 1, page_size: 1 }).await?.total));
+        }
+        match self.permission_scope(actor, Permission::SignOffEmergency) {
+            Some(_) if actor.department.is_some() => {
+                out.push((Need::EmergencyToSign, self.store.emergency_unsigned(actor.department, now).await?.0));
+            }
+            _ if self.permission_scope(actor, Permission::SeeEmergency) == Some(Scope::All)
+                && self.can(actor, Permission::RemindSignOff) =>
+            {
+                out.push((Need::EmergencyOverdue, self.store.emergency_unsigned(None, now).await?.1));
+            }
+            _ => {}
+        }
+        if self.can(actor, Permission::ApproveSupport) {
+            out.push((Need::SupportWaiting, self.support_accounts_waiting(actor).await?.len() as u64));
+        }
+        if self.can(actor, Permission::ApproveNames) {
+            let waiting = self.extract_list(actor).await?.iter().filter(|e| !e.names_approved && !e.own).count();
+            out.push((Need::ExtractsWaiting, waiting as u64));
+        }
+        if self.can(actor, Permission::HandleTasks) {
+            let (open, old) = self.store.open_tasks_older(domain::time::Timestamp(now.0 - chrono::Duration::days(TASK_OLD_DAYS))).await?;
+            out.push((Need::TasksOpen, open));
+            out.push((Need::TasksOld, old));
+            out.push((Need::ProvisioningFailing, self.failing_actions(actor).await?.len() as u64));
+            out.push((Need::ReconcileFindings, self.reconcile_findings().await?));
+        }
+        if self.may(actor, Action::Update, ResourceKind::Agreement) {
+            out.push((Need::AgreementsEnding, self.agreements_needing(actor, AgreementAttention::Ending).await?.len() as u64));
+            out.push((Need::AgreementsIncomplete, self.agreements_needing(actor, AgreementAttention::Incomplete).await?.len() as u64));
+        }
+        if self.can(actor, Permission::RecordEvidence) {
+            let filter = ListFilter { active: Some(true), missing_evidence: true, ..Default::default() };
+            out.push((Need::StaffMissingEvidence, self.list::<Person>(actor, &filter, PageRequest { page: 1, page_size: 1 }).await?.total));
+        }
+        if self.may(actor, Action::Create, ResourceKind::Request) && self.may(actor, Action::Read, ResourceKind::Account) {
+            let q = store::AccountQuery {
+                ends_by: Some(Date(now.date().0 + chrono::Duration::days(ACCOUNT_ENDING_DAYS))),
+                limit: 1,
+                ..Default::default()
+            };
+            out.push((Need::AccountsEnding, self.list_accounts(actor, q).await?.1));
+        }
+        Ok(out)
+    }
+
+    /// PRV-3: the findings of the latest reconciliation of each system, added up.
+    async fn reconcile_findings(&self) -> Result<u64> {
+        let mut seen = std::collections::HashSet::new();
+        let mut total = 0;
+        for e in self.store.recent_by_action(domain::audit_action::AuditAction::SystemReconcile.code(), 500).await? {
+            if seen.insert(e.resource_id.clone()) {
+                let details: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
+                total += details["findings"].as_u64().unwrap_or(0);
+            }
+        }
+        Ok(total)
+    }
+
+    /// AGR-1, AGR-3..AGR-5: the active agreements within reach that end soon, or lack a
+    /// DPA (where data may leave), a required attestation or a party's acceptance.
+    pub async fn agreements_needing(&self, actor: &Actor, which: AgreementAttention) -> Result<Vec<Uuid>> {
+        let policy = self.active_preset().await?.policy;
+        let today = self.now().date();
+        let until = Date(today.0 + chrono::Duration::days(AGREEMENT_ENDING_DAYS));
+        let filter = ListFilter { active: Some(true), ..Default::default() };
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let found = self.list::<Agreement>(actor, &filter, PageRequest { page, page_size: MAX_PAGE_SIZE }).await?;
+            for e in &found.items {
+                let a = &e.data;
+                let hit = match which {
+                    AgreementAttention::Ending => a.valid_to >= today && a.valid_to <= until,
+                    AgreementAttention::Incomplete => {
+                        a.valid_to >= today
+                            && ((a.data_processing.allows_export && !a.data_processing.dpa_in_place)
+                                || !a.missing_attestations(&policy.accounts.required_attestations.value).is_empty()
+                                || !a.fully_accepted())
+                    }
+                };
+                if hit {
+                    out.push(e.id);
+                }
+            }
+            if u64::from(page) >= found.total_pages {
+                break;
+            }
+            page += 1;
+        }
+        Ok(out)
+    }
+}
