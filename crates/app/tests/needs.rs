@@ -85,6 +85,6 @@ store::backend_tests! {
         let (figures, _) = w.app.dashboard(&head).await.unwrap();
         assert_eq!(figures.months.len(), 12);
         assert_eq!(figures.months.last().unwrap().0, "2026-12");
-        assert!(figures.months.iter().map(|m| m.1).sum::<u64>() >= 1 + temps, "accounts opened in the last twelve months");
+        assert!(figures.months.iter().map(|m| m.1).sum::<u64>() > temps, "accounts opened in the last twelve months (the staff member's and the temps)");
     }
 }
