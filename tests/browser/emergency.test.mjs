@@ -120,7 +120,7 @@ test("temp accounts at night, their sign-off, and closing all of a person's acco
 
   // The coordinator: who must sign by when, and a reminder.
   await login(page, pv, coordinator);
-  await page.getByRole("link", { name: "Nødkonti" }).click();
+  await page.getByRole("link", { name: "Nødkonti", exact: true }).click();
   const waiting = page.locator("tr", { hasText: "Ekstra vagt" }).first();
   assert.match(await waiting.textContent(), /Lone Kristensen \(stedfortræder: Peter Holm\)/, "who must sign, the substitute named as such");
   assert.match(await waiting.textContent(), /Ikke godkendt/);
@@ -129,11 +129,20 @@ test("temp accounts at night, their sign-off, and closing all of a person's acco
   assert.match(await page.locator("tr", { hasText: "Ekstra vagt" }).first().textContent(), /Påmindet/);
   await screenshot(page, "emergency-reconciliation");
   await checkAccessibility(page, "emergency reconciliation");
+  // The list narrows to what is not signed off, and by name; the CSV holds those rows.
+  await page.selectOption("#l-signoff", "unsigned");
+  await page.fill("#l-q", "Vikar");
+  await page.getByRole("button", { name: "Søg", exact: true }).click();
+  await page.waitForURL(/signoff=unsigned/);
+  const rows = await page.locator("main table tbody tr").allTextContents();
+  assert.ok(rows.length >= 1 && rows.every((r) => /Vikar/.test(r) && /Ikke godkendt|Påmindet/.test(r)), rows.join("\n"));
+  assert.match(await page.textContent(".pv-list-summary"), new RegExp(`af ${rows.length}\\b`));
+  await screenshot(page, "emergency-list-filtered");
   await logout(page);
 
   // The security officer closes every account of the second Vikar Nielsen at once.
   await login(page, pv, officer);
-  await page.getByRole("link", { name: "Nødkonti" }).click();
+  await page.getByRole("link", { name: "Nødkonti", exact: true }).click();
   await page.locator("tr", { hasText: "Ekstra vagt" }).first().getByRole("link").click();
   assert.match(await page.textContent("main"), /Alle konti for Vikar Nielsen/);
   await page.getByText("Luk alle konti for Vikar Nielsen").click();

@@ -37,7 +37,8 @@ impl App {
         }
         let m =
             self.store.get_entry(MUNICIPALITY_ID).await.ok().flatten().and_then(|e| serde_json::from_value::<Municipality>(e.body).ok());
-        let frame = Frame { municipality: m.as_ref().map(|m| m.name.to_string()), service_desk: m.and_then(|m| m.service_desk) };
+        let country = self.active_preset().await.map(|p| p.country).unwrap_or_default();
+        let frame = Frame { municipality: m.as_ref().map(|m| m.name.to_string()), service_desk: m.and_then(|m| m.service_desk), country };
         if let Ok(mut cache) = self.frame_cache.lock() {
             *cache = Some((now, frame.clone()));
         }
@@ -82,4 +83,6 @@ pub struct Frame {
     pub municipality: Option<String>,
     /// Where users turn with problems (ORG-1).
     pub service_desk: Option<domain::registry::Contact>,
+    /// The preset's country: the national identity number and the laws the pages name.
+    pub country: domain::policy::Country,
 }

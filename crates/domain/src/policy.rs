@@ -172,8 +172,9 @@ pub struct Policy {
     pub engagement: EngagementRules,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Country {
+    #[default]
     DK,
     SE,
 }

@@ -104,8 +104,8 @@ user-cap-reached = { $field }: aftalen tillader højst { $arg } konti i dette sy
 needs-assessment-missing = { $field }: en følsom rolle kræver en henvisning til den dokumenterede behovsvurdering.
 attestations-missing = { $field }: leverandøren har ikke bekræftet: { $arg }.
 end-after-agreement = { $field } ligger efter aftalens udløb ({ $arg }).
-not-an-orderer = Kun en autoriseret bestiller på leverandørens aktuelle liste kan indsende anmodninger.
-illegal-transition = Dette trin er ikke muligt for en anmodning eller opgave, der er { $arg }.
+not-an-orderer = Kun en autoriseret bestiller på leverandørens aktuelle liste kan sende bestillinger.
+illegal-transition = Dette trin er ikke muligt for en bestilling eller opgave, der er { $arg }.
 same-person = Den samme person kan ikke både anmode og godkende eller give begge godkendelser.
 not-your-area = Dette trin hører til en anden rolle eller afdeling.
 reason-required = { $field }: angiv en begrundelse.
@@ -158,7 +158,7 @@ line-criterion = { $field } er længere end 1000 tegn.
 line-client-ip = { $field } er ikke en IPv4- eller IPv6-adresse.
 line-details = { $field } skal være et objekt på højst 4096 byte.
 line-json = Linjen er ikke en gyldig hændelse: { $arg }
-subject-required = { $field } skal udfyldes: den registreredes CPR-nummer eller personnummer.
+subject-required = { $field } skal udfyldes: den registreredes CPR-nummer.
 names-need-reviewer = Navne vises først, når en anden person (DPO eller sikkerhedsansvarlig) har godkendt det.
 verify-checkpoint-signature = Kontrolpunktet ved størrelse { $size } kan ikke verificeres: ændret, eller signeret med en nøgle, der ikke er konfigureret.
 verify-checkpoint-beyond = Kontrolpunktet ved størrelse { $size } ligger ud over loggens { $events } hændelser: hændelser er slettet.
@@ -184,7 +184,7 @@ nav-accounts = Brugerkonti
 nav-tasks = Manuelle opgaver
 nav-emergency = Nødkonti
 nav-registry = Register
-nav-audit = Log
+nav-audit = Logning
 nav-users = Brugere af Portvagt
 role-administrator = Administrator
 role-security_officer = Øverste sikkerhedsansvarlig
@@ -223,7 +223,7 @@ action-set_groups = Ret grupper
 evidence-confidentiality_declaration = Tavshedserklæring (straffelovens § 152)
 evidence-training = Sikkerhedsoplæring
 evidence-identity_check = Identitet kontrolleret
-ui-record-confidentiality_declaration = Registrér erklæring
+ui-record-confidentiality_declaration = Registrér tavshedserklæring
 ui-record-training = Registrér uddannelse
 ui-record-identity_check = Registrér kontrol
 ui-recorded = Registreret
@@ -264,7 +264,7 @@ field-reason = Begrundelse
 field-role = Rolle
 field-state = Status
 field-status = Status
-field-subject = CPR-nummer eller personnummer
+field-subject = CPR-nummer
 field-supplier_id = Leverandør
 field-system_id = System
 field-urgent_reason = Begrundelse for hastebestilling
@@ -296,7 +296,7 @@ ui-password-title = Vælg en ny adgangskode
 ui-password-intro = Din adgangskode var en engangskode. Vælg din egen, før du fortsætter.
 ui-new-password = Ny adgangskode
 ui-repeat-password = Gentag den nye adgangskode
-ui-totp-setup-title = Opsæt to-faktor-login
+ui-totp-setup-title = Opsæt totrinsbekræftelse
 ui-totp-setup-intro = Din rolle kræver en kode fra en godkendelsesapp. Tilføj nøglen herunder i appen og skriv den kode, appen viser.
 ui-totp-secret = Nøgle til godkendelsesappen:
 ui-totp-open-app = Åbn i godkendelsesappen
@@ -366,8 +366,8 @@ ui-created-by = Oprettet af
 ui-signoff-due = Skal godkendes senest
 ui-sign-off = Godkend
 ui-signed-off-by = Godkendt af
-ui-registry-intro = Registret: kommunen, dens afdelinger og systemer, leverandørerne med deres bestillere, medarbejdere og aftaler. Det, din rolle må ændre, åbner som en formular.
-ui-registry-kinds = Typer
+ui-registry-intro = Her finder du kommunens afdelinger og systemer og leverandørerne med bestillere, medarbejdere og aftaler. Det, du må ændre, kan du rette direkte.
+ui-registry-kinds = Registerdele
 ui-kind = Type
 ui-details = Detaljer
 ui-active = Aktiv
@@ -381,8 +381,8 @@ ui-results = Resultat
 ui-outcome = Udfald
 ui-source = Kilde
 ui-extract = Indsigt for en borger
-ui-extract-intro = Alt om én borger: hvilke organisationer har set oplysningerne. Navne vises først, når en anden godkender det.
-ui-create-extract = Lav indsigt
+ui-extract-intro = Alt om én borger: hvilke organisationer der har set oplysningerne. Navne vises først, når en anden person har godkendt det.
+ui-create-extract = Dan indsigtsudtræk
 ui-extract-names-pending = Personers navne vises, når en anden databeskyttelsesrådgiver eller sikkerhedsansvarlig har godkendt det.
 ui-name-withheld = (navn tilbageholdt)
 ui-organisation = Organisation
@@ -405,7 +405,7 @@ ui-approve-names = Godkend visning af navne
 ui-approve-names-confirm = Navnene på de personer, der har set borgerens oplysninger, bliver vist. Fortsæt?
 
 # Registry pages
-field-org_number = CVR-nummer / organisationsnummer
+field-org_number = CVR-nummer
 field-address = Adresse
 field-contact-name = Kontaktperson
 field-contact-email = Kontaktpersonens e-mail
@@ -453,7 +453,7 @@ field-transaction_types = Transaktionstyper
 field-roles = Roller
 field-attested_by = Bekræftet af
 field-party = Part
-field-q = Navnet indeholder
+field-q = Søg på navn
 opt-service_type-personal_care = Personlig pleje
 opt-service_type-practical_help = Praktisk hjælp
 opt-service_type-meal_service = Madservice
@@ -499,7 +499,18 @@ ui-create = Opret
 ui-save = Gem
 ui-edit = Rediger
 ui-deactivate = Deaktiver
-ui-deactivate-heading = Deaktiver posten
+ui-deactivate-heading = { $kind ->
+    [department] Deaktivér afdelingen
+    [supplier] Deaktivér leverandøren
+    [orderer] Deaktivér bestilleren
+    [person] Deaktivér personen
+    [agreement] Deaktivér aftalen
+    [system] Deaktivér systemet
+    [role] Deaktivér rollen
+    [profile] Deaktivér adgangsprofilen
+    [job_profile] Deaktivér jobprofilen
+    *[other] Deaktivér
+    }
 ui-deactivate-intro = En deaktiveret post bliver i historikken, men kan ikke længere vælges i nye bestillinger.
 ui-deactivate-confirm = Deaktiver { $arg }?
 ui-record-inactive = Posten er deaktiveret.
@@ -513,9 +524,32 @@ ui-acceptances = Accept af aftalen
 ui-acceptances-intro = Begge parter accepterer de gældende vilkår; ændres vilkårene, skal de accepteres igen.
 ui-accepted-by-both = Begge parter har accepteret de gældende vilkår.
 ui-accept = Accepter vilkårene
-done-created = Posten blev oprettet.
+done-created = { $kind ->
+    [municipality] Kommunen er oprettet.
+    [department] Afdelingen er oprettet.
+    [supplier] Leverandøren er oprettet.
+    [orderer] Bestilleren er oprettet.
+    [person] Personen er oprettet.
+    [agreement] Aftalen er oprettet.
+    [system] Systemet er oprettet.
+    [role] Rollen er oprettet.
+    [profile] Adgangsprofilen er oprettet.
+    [job_profile] Jobprofilen er oprettet.
+    *[other] Oprettet.
+    }
 done-saved = Ændringerne blev gemt.
-done-deactivated = Posten blev deaktiveret.
+done-deactivated = { $kind ->
+    [department] Afdelingen er deaktiveret.
+    [supplier] Leverandøren er deaktiveret.
+    [orderer] Bestilleren er deaktiveret.
+    [person] Personen er deaktiveret.
+    [agreement] Aftalen er deaktiveret.
+    [system] Systemet er deaktiveret.
+    [role] Rollen er deaktiveret.
+    [profile] Adgangsprofilen er deaktiveret.
+    [job_profile] Jobprofilen er deaktiveret.
+    *[other] Deaktiveret.
+    }
 done-attested = Erklæringen blev registreret.
 done-accepted = Accepten blev registreret.
 
@@ -879,8 +913,8 @@ outcome-success = Gennemført
 outcome-denied = Afvist
 outcome-failed = Mislykket
 outcome-error = Fejl
-ui-audit-empty-search = Udfyld mindst ét felt for at søge: et CPR-nummer eller personnummer, en handling eller en periode.
-field-extract_subject = CPR-nummer eller personnummer
+ui-audit-empty-search = Udfyld mindst ét felt for at søge: et CPR-nummer, en handling eller en periode.
+field-extract_subject = CPR-nummer
 ui-list-range = Viser { $first }–{ $last } af { $total }
 ui-filter-all = Alle
 ui-list-no-match = Ingen rækker passer til søgningen. Ret søgeordet, eller nulstil filtrene.
@@ -1119,3 +1153,18 @@ ui-tasks-only-old = Viser kun åbne opgaver ældre end { $arg } dage. De ældste
 ui-tasks-show-all = Vis alle opgaver
 ui-status-open = Åbne (ikke lukket)
 ui-chart-empty = Intet at vise endnu.
+field-older = Alder
+ui-older-than-days = Ældre end { $arg } dage
+field-task_action = Opgave
+field-subject--se = Personnummer
+field-extract_subject--se = Personnummer
+field-national_id--se = Personnummer
+ui-search-person-hint--se = Navn, brugernavn eller personnummer
+ui-search-national-id-hint--se = Navn eller personnummer
+subject-required--se = { $field } skal udfyldes: den registreredes personnummer.
+ui-audit-empty-search--se = Udfyld mindst ét felt for at søge: et personnummer, en handling eller en periode.
+field-org_number--se = Organisationsnummer
+ui-national-id-on-file--se = Personnummer registreret
+evidence-confidentiality_declaration--se = Tavshedsforpligtelse (offentlighets- og sekretessloven)
+national-id-format--se = Skriv { $field } som ÅÅÅÅMMDD-XXXX (et samordningsnummer på samme måde, et dansk CPR-nummer som DDMMÅÅ-XXXX).
+ui-secret-hint-new--se = Skriv som ÅÅÅÅMMDD-XXXX. Nummeret gemmes krypteret og vises ikke igen.

@@ -33,7 +33,7 @@ cvr-checksum = { $field } is not a valid CVR number: the check digit is wrong.
 se-org-number-checksum = { $field } is not a valid Swedish organisation number: the check digit is wrong.
 cpr-format = { $field } must be a CPR number written DDMMYY-SSSS.
 cpr-date = { $field } is not a valid CPR number: the date does not exist.
-national-id-format = Write { $field } as DDMMYY-XXXX for a Danish CPR number or YYYYMMDD-XXXX for a Swedish personnummer or samordningsnummer.
+national-id-format = Write { $field } as DDMMYY-XXXX, with or without a hyphen (a Swedish personnummer as YYYYMMDD-XXXX).
 personnummer-format = { $field } must be a personnummer written YYMMDD-NNNN or YYYYMMDDNNNN.
 personnummer-date = { $field } is not a valid personnummer: the date does not exist.
 personnummer-checksum = { $field } is not a valid personnummer: the check digit is wrong.
@@ -104,7 +104,7 @@ user-cap-reached = { $field }: the agreement allows at most { $arg } accounts in
 needs-assessment-missing = { $field }: a sensitive role needs a reference to the documented needs assessment.
 attestations-missing = { $field }: the supplier has not attested: { $arg }.
 end-after-agreement = { $field } is after the agreement ends ({ $arg }).
-not-an-orderer = Only an authorised orderer on the supplier's current list may submit requests.
+not-an-orderer = Only an authorised orderer on the supplier's current list can send requests.
 illegal-transition = This step is not possible for a request or task that is { $arg }.
 same-person = The same person cannot request and approve, or give both approvals.
 not-your-area = This step belongs to another role or department.
@@ -158,7 +158,7 @@ line-criterion = { $field } is longer than 1000 characters.
 line-client-ip = { $field } is not an IPv4 or IPv6 address.
 line-details = { $field } must be an object of at most 4096 bytes.
 line-json = The line is not a valid event: { $arg }
-subject-required = { $field } is required: the data subject's CPR number or personnummer.
+subject-required = { $field } is required: the data subject's CPR number.
 names-need-reviewer = Names are shown only after a second person (DPO or security officer) approves it.
 verify-checkpoint-signature = The checkpoint at size { $size } does not verify: altered, or signed by a key that is not configured.
 verify-checkpoint-beyond = The checkpoint at size { $size } lies beyond the log's { $events } events: events were deleted.
@@ -220,10 +220,10 @@ action-disable = Disable account
 action-enable = Enable account
 action-set_expiry = Set expiry date
 action-set_groups = Change groups
-evidence-confidentiality_declaration = Confidentiality declaration
+evidence-confidentiality_declaration = Confidentiality declaration (Danish Criminal Code § 152)
 evidence-training = Security training
 evidence-identity_check = Identity checked
-ui-record-confidentiality_declaration = Record declaration
+ui-record-confidentiality_declaration = Record confidentiality declaration
 ui-record-training = Record training
 ui-record-identity_check = Record identity check
 ui-recorded = Recorded
@@ -264,14 +264,14 @@ field-reason = Reason
 field-role = Role
 field-state = State
 field-status = Status
-field-subject = CPR number or personnummer
+field-subject = CPR number
 field-supplier_id = Supplier
 field-system_id = System
 field-urgent_reason = Reason for an urgent order
 field-username = Username
 field-valid_from = Valid from
 field-valid_to = Valid to
-field-wanted_start = Wanted start
+field-wanted_start = Requested start date
 field-new_password = New password
 field-repeat_password = Repeated password
 field-code = Code
@@ -296,7 +296,7 @@ ui-password-title = Choose a new password
 ui-password-intro = Your password was a one-time password. Choose your own before you go on.
 ui-new-password = New password
 ui-repeat-password = Repeat the new password
-ui-totp-setup-title = Set up two-factor login
+ui-totp-setup-title = Set up two-step verification
 ui-totp-setup-intro = Your role requires a code from an authenticator app. Add the key below to the app and enter the code it shows.
 ui-totp-secret = Key for the authenticator app:
 ui-totp-open-app = Open in the authenticator app
@@ -366,23 +366,23 @@ ui-created-by = Created by
 ui-signoff-due = Sign-off due
 ui-sign-off = Sign off
 ui-signed-off-by = Signed off by
-ui-registry-intro = The registry: the municipality, its departments and systems, the suppliers with their orderers, staff and agreements. What your role may change opens as a form.
-ui-registry-kinds = Kinds
+ui-registry-intro = Here are the municipality's departments and systems, and the suppliers with their orderers, staff and agreements. What you may change, you can edit directly.
+ui-registry-kinds = Parts of the registry
 ui-kind = Kind
 ui-details = Details
 ui-active = Active
 ui-yes = Yes
 ui-no = No
-ui-national-id-on-file = National id on file
+ui-national-id-on-file = CPR number on file
 ui-audit-search = Search the log
 ui-subject-hint = Your search is logged.
 ui-search = Search
 ui-results = Results
 ui-outcome = Outcome
 ui-source = Source
-ui-extract = Citizen extract
-ui-extract-intro = Everything about one citizen: which organisations looked at the data. Names show only after another person approves.
-ui-create-extract = Create extract
+ui-extract = Extract for a data subject
+ui-extract-intro = All about one data subject: which organisations have seen their data. Names are shown only once another person has approved it.
+ui-create-extract = Make an extract
 ui-extract-names-pending = Person names show once another DPO or security officer approves.
 ui-name-withheld = (name withheld)
 ui-organisation = Organisation
@@ -398,14 +398,14 @@ ui-user-created = User { $arg } was created. One-time password: { $arg2 } – sh
 cli-login-web = Log in: { $url }
 ui-dashboard-as-of = As of { $arg }.
 ui-leaver = Leaver
-ui-report-leaver = Report as leaver
+ui-report-leaver = Report as left
 ui-report-leaver-confirm = { $arg } loses all access at once. Continue?
 done-leaver = All accounts are closed in Portvagt and the closing is sent to their target systems. Each account shows its state per system.
 ui-approve-names = Approve showing names
-ui-approve-names-confirm = The names of the people who looked at the citizen's data will be shown. Go on?
+ui-approve-names-confirm = The names of the people who saw the data subject's data will be shown. Continue?
 
 # Registry pages
-field-org_number = Organisation number (CVR or org. no.)
+field-org_number = CVR number
 field-address = Address
 field-contact-name = Contact person
 field-contact-email = Contact's e-mail
@@ -427,7 +427,7 @@ field-substitute-email = Substitute's e-mail
 field-substitute-phone = Substitute's phone
 field-policy_preset = Policy in force
 field-email = E-mail
-field-national_id = CPR number or personnummer
+field-national_id = CPR number
 field-affiliations-supplier_id = Employed by
 field-affiliations-from = Employed from
 field-affiliations-employee_ref = Employee number
@@ -453,7 +453,7 @@ field-transaction_types = Transaction types
 field-roles = Roles
 field-attested_by = Attested by
 field-party = Party
-field-q = Name contains
+field-q = Search by name
 opt-service_type-personal_care = Personal care
 opt-service_type-practical_help = Practical help
 opt-service_type-meal_service = Meal service
@@ -499,11 +499,22 @@ ui-create = Create
 ui-save = Save
 ui-edit = Edit
 ui-deactivate = Deactivate
-ui-deactivate-heading = Deactivate the record
+ui-deactivate-heading = { $kind ->
+    [department] Deactivate the department
+    [supplier] Deactivate the supplier
+    [orderer] Deactivate the orderer
+    [person] Deactivate the person
+    [agreement] Deactivate the agreement
+    [system] Deactivate the system
+    [role] Deactivate the role
+    [profile] Deactivate the access profile
+    [job_profile] Deactivate the job profile
+    *[other] Deactivate
+    }
 ui-deactivate-intro = A deactivated record stays in the history but can no longer be chosen for new orders.
 ui-deactivate-confirm = Deactivate { $arg }?
 ui-record-inactive = This record is deactivated.
-ui-secret-hint-new = Write it as DDMMYY-XXXX (CPR) or YYYYMMDD-XXXX (personnummer). It is stored encrypted and not shown again.
+ui-secret-hint-new = Write it as DDMMYY-XXXX. It is stored encrypted and not shown again.
 ui-secret-hint = Stored encrypted and never shown; leave it empty to keep the stored number.
 ui-codes-hint = Codes separated by commas.
 ui-attestations = Security attestations
@@ -513,9 +524,32 @@ ui-acceptances = Acceptance of the agreement
 ui-acceptances-intro = Both parties accept the current terms; a change of terms asks for new acceptances.
 ui-accepted-by-both = Both parties have accepted the current terms.
 ui-accept = Accept the terms
-done-created = The record was created.
+done-created = { $kind ->
+    [municipality] The municipality has been created.
+    [department] The department has been created.
+    [supplier] The supplier has been created.
+    [orderer] The orderer has been added.
+    [person] The person has been created.
+    [agreement] The agreement has been created.
+    [system] The system has been created.
+    [role] The role has been created.
+    [profile] The access profile has been created.
+    [job_profile] The job profile has been created.
+    *[other] Created.
+    }
 done-saved = The changes were saved.
-done-deactivated = The record was deactivated.
+done-deactivated = { $kind ->
+    [department] The department has been deactivated.
+    [supplier] The supplier has been deactivated.
+    [orderer] The orderer has been deactivated.
+    [person] The person has been deactivated.
+    [agreement] The agreement has been deactivated.
+    [system] The system has been deactivated.
+    [role] The role has been deactivated.
+    [profile] The access profile has been deactivated.
+    [job_profile] The job profile has been deactivated.
+    *[other] Deactivated.
+    }
 done-attested = The attestation was recorded.
 done-accepted = The acceptance was recorded.
 
@@ -879,14 +913,14 @@ outcome-success = Done
 outcome-denied = Refused
 outcome-failed = Failed
 outcome-error = Error
-ui-audit-empty-search = Fill in at least one field to search: a CPR number or personnummer, an action or a period.
-field-extract_subject = CPR number or personnummer
+ui-audit-empty-search = Fill in at least one field to search: a CPR number, an action or a period.
+field-extract_subject = CPR number
 ui-list-range = Showing { $first }–{ $last } of { $total }
 ui-filter-all = All
 ui-list-no-match = No rows match the search. Change the search term, or reset the filters.
 ui-list-person = Person: { $arg }
 ui-list-person-unknown = no match for the identity number
-ui-search-person-hint = Name, username or CPR number / personnummer
+ui-search-person-hint = Name, username or CPR number
 ui-accounts-empty = There are no accounts yet. An account is created when an order has been approved.
 ui-filter-reset = Reset search
 ui-filter-remove = Remove
@@ -900,7 +934,7 @@ field-supplier = Supplier
 field-system = System
 ui-filter-in-use = In use
 ui-filter-not-in-use = Not in use
-ui-search-national-id-hint = Name, or CPR number / personnummer
+ui-search-national-id-hint = Name or CPR number
 ui-search-name-hint = The whole name or part of it
 field-active = In use
 ui-filter-late = Short notice
@@ -1119,3 +1153,18 @@ ui-tasks-only-old = Showing only open tasks older than { $arg } days, oldest fir
 ui-tasks-show-all = Show all tasks
 ui-status-open = Open (not closed)
 ui-chart-empty = Nothing to show yet.
+field-older = Age
+ui-older-than-days = Older than { $arg } days
+field-task_action = Task
+field-subject--se = Personal identity number (personnummer)
+field-extract_subject--se = Personal identity number (personnummer)
+field-national_id--se = Personal identity number (personnummer)
+ui-search-person-hint--se = Name, username or personal identity number
+ui-search-national-id-hint--se = Name or personal identity number
+subject-required--se = { $field } is required: the data subject's personal identity number.
+ui-audit-empty-search--se = Fill in at least one field to search: a personal identity number, an action or a period.
+field-org_number--se = Organisation number
+ui-national-id-on-file--se = Personal identity number on file
+evidence-confidentiality_declaration--se = Confidentiality undertaking (Swedish Public Access to Information and Secrecy Act)
+national-id-format--se = Write { $field } as YYYYMMDD-XXXX (a samordningsnummer the same way, a Danish CPR number as DDMMYY-XXXX).
+ui-secret-hint-new--se = Write it as YYYYMMDD-XXXX. It is stored encrypted and not shown again.

@@ -33,7 +33,7 @@ cvr-checksum = { $field } är inte ett giltigt CVR-nummer: kontrollsiffran är f
 se-org-number-checksum = { $field } är inte ett giltigt organisationsnummer: kontrollsiffran är fel.
 cpr-format = { $field } ska vara ett danskt CPR-nummer skrivet DDMMÅÅ-NNNN.
 cpr-date = { $field } är inte ett giltigt CPR-nummer: datumet finns inte.
-national-id-format = Skriv { $field } som ÅÅÅÅMMDD-XXXX (samordningsnummer likadant, ett danskt CPR-nummer som DDMMÅÅ-XXXX).
+national-id-format = Skriv { $field } som DDMMÅÅ-XXXX, med eller utan bindestreck (ett svenskt personnummer som ÅÅÅÅMMDD-XXXX).
 personnummer-format = { $field } ska vara ett personnummer skrivet ÅÅMMDD-NNNN eller ÅÅÅÅMMDDNNNN.
 personnummer-date = { $field } är inte ett giltigt personnummer: datumet finns inte.
 personnummer-checksum = { $field } är inte ett giltigt personnummer: kontrollsiffran är fel.
@@ -104,8 +104,8 @@ user-cap-reached = { $field }: avtalet tillåter högst { $arg } konton i detta 
 needs-assessment-missing = { $field }: en känslig roll kräver en hänvisning till den dokumenterade behovs- och riskanalysen.
 attestations-missing = { $field }: leverantören har inte intygat: { $arg }.
 end-after-agreement = { $field } ligger efter avtalets slut ({ $arg }).
-not-an-orderer = Endast en behörig beställare på leverantörens aktuella lista får skicka beställningar.
-illegal-transition = Detta steg är inte möjligt för en beställning eller uppgift som är { $arg }.
+not-an-orderer = Bara en behörig beställare på leverantörens aktuella lista kan skicka beställningar.
+illegal-transition = Det här steget är inte möjligt för en beställning eller uppgift som är { $arg }.
 same-person = Samma person kan inte både beställa och godkänna eller ge båda godkännandena.
 not-your-area = Detta steg hör till en annan roll eller enhet.
 reason-required = { $field }: ange en motivering.
@@ -158,7 +158,7 @@ line-criterion = { $field } är längre än 1000 tecken.
 line-client-ip = { $field } är inte en IPv4- eller IPv6-adress.
 line-details = { $field } måste vara ett objekt på högst 4096 byte.
 line-json = Raden är inte en giltig händelse: { $arg }
-subject-required = { $field } måste anges: den registrerades CPR-nummer eller personnummer.
+subject-required = { $field } måste anges: den registrerades CPR-nummer.
 names-need-reviewer = Namn visas först när en andra person (dataskyddsombud eller säkerhetsansvarig) har godkänt det.
 verify-checkpoint-signature = Kontrollpunkten vid storlek { $size } kan inte verifieras: ändrad, eller signerad med en nyckel som inte är konfigurerad.
 verify-checkpoint-beyond = Kontrollpunkten vid storlek { $size } ligger bortom loggens { $events } händelser: händelser har raderats.
@@ -184,12 +184,12 @@ nav-accounts = Användarkonton
 nav-tasks = Manuella uppgifter
 nav-emergency = Nödkonton
 nav-registry = Register
-nav-audit = Logg
+nav-audit = Loggning
 nav-users = Användare av Portvagt
 role-administrator = Administratör
 role-security_officer = Säkerhetsansvarig
 role-security_coordinator = IT-säkerhetssamordnare
-role-department_head = Avdelningschef
+role-department_head = Enhetschef
 role-supplier_orderer = Behörig beställare
 role-local_administrator = Lokal administratör
 role-it_operator = IT-drift
@@ -197,7 +197,7 @@ role-dpo = Dataskyddsombud
 role-auditor = Revisor
 role-target_system = Verksamhetssystem
 state-draft = Utkast
-state-submitted = Väntar på avdelningschef
+state-submitted = Väntar på enhetschef
 state-department_approved = Väntar på IT-säkerhetssamordnare
 state-approved = Godkänd
 state-rejected = Avslagen
@@ -205,7 +205,7 @@ state-fulfilled = Utförd
 state-cancelled = Återkallad
 state-expired = Förfallen
 kind-new_account = Nytt konto
-kind-change_roles = Ändrade roller
+kind-change_roles = Ändring av roller
 kind-extension = Förlängning
 kind-termination = Avslut
 status-pending_approval = Väntar på godkännande
@@ -220,19 +220,19 @@ action-disable = Inaktivera konto
 action-enable = Aktivera konto
 action-set_expiry = Sätt slutdatum
 action-set_groups = Ändra grupper
-evidence-confidentiality_declaration = Tystnadsförbindelse
+evidence-confidentiality_declaration = Tystnadsförbindelse (danska straffelagen § 152)
 evidence-training = Säkerhetsutbildning
 evidence-identity_check = Identitet kontrollerad
-ui-record-confidentiality_declaration = Registrera försäkran
+ui-record-confidentiality_declaration = Registrera tystnadsförbindelse
 ui-record-training = Registrera utbildning
 ui-record-identity_check = Registrera kontroll
 ui-recorded = Registrerad
 registry-supplier = Leverantörer
 registry-agreement = Avtal
-registry-department = Avdelningar
+registry-department = Enheter
 registry-system = System
 registry-profile = Behörighetsprofiler
-registry-job_profile = Jobbprofiler
+registry-job_profile = Befattningsprofiler
 registry-person = Personer
 done-submitted = Beställningen har skickats för godkännande.
 done-approve_as_department = Du har godkänt beställningen. Den går nu till IT-säkerhetssamordnaren.
@@ -248,12 +248,12 @@ done-sessions_ended = Användarens sessioner och inloggningstokens är avslutade
 field-action = Händelse
 field-agreement_id = Avtal
 field-comment = Kommentar
-field-department_id = Avdelning
+field-department_id = Enhet
 field-display_name = Namn
 field-end_date = Slutdatum
 field-from = Från datum
 field-to = Till datum
-field-job_profile_id = Jobbprofil
+field-job_profile_id = Befattningsprofil
 field-kind = Typ
 field-name = Namn
 field-needs_assessment_ref = Referens till behovsbedömning
@@ -264,7 +264,7 @@ field-reason = Motivering
 field-role = Roll
 field-state = Status
 field-status = Status
-field-subject = CPR-nummer eller personnummer
+field-subject = CPR-nummer
 field-supplier_id = Leverantör
 field-system_id = System
 field-urgent_reason = Motivering för brådskande beställning
@@ -296,7 +296,7 @@ ui-password-title = Välj ett nytt lösenord
 ui-password-intro = Ditt lösenord var ett engångslösenord. Välj ett eget innan du fortsätter.
 ui-new-password = Nytt lösenord
 ui-repeat-password = Upprepa det nya lösenordet
-ui-totp-setup-title = Ställ in tvåfaktorsinloggning
+ui-totp-setup-title = Konfigurera tvåstegsverifiering
 ui-totp-setup-intro = Din roll kräver en kod från en autentiseringsapp. Lägg till nyckeln nedan i appen och skriv koden som appen visar.
 ui-totp-secret = Nyckel för autentiseringsappen:
 ui-totp-open-app = Öppna i autentiseringsappen
@@ -366,23 +366,23 @@ ui-created-by = Skapad av
 ui-signoff-due = Ska godkännas senast
 ui-sign-off = Godkänn
 ui-signed-off-by = Godkänd av
-ui-registry-intro = Registret: kommunen, dess avdelningar och system, leverantörerna med sina beställare, medarbetare och avtal. Det din roll får ändra öppnas som ett formulär.
-ui-registry-kinds = Typer
+ui-registry-intro = Här finns kommunens enheter och system och leverantörerna med beställare, medarbetare och avtal. Det du får ändra kan du rätta direkt.
+ui-registry-kinds = Registrets delar
 ui-kind = Typ
 ui-details = Detaljer
 ui-active = Aktiv
 ui-yes = Ja
 ui-no = Nej
-ui-national-id-on-file = Personnummer registrerat
+ui-national-id-on-file = CPR-nummer registrerat
 ui-audit-search = Sök i loggen
 ui-subject-hint = Sökningen loggas.
 ui-search = Sök
 ui-results = Resultat
 ui-outcome = Utfall
 ui-source = Källa
-ui-extract = Registerutdrag för en medborgare
-ui-extract-intro = Allt om en medborgare: vilka organisationer har sett uppgifterna. Namn visas först när en annan person godkänt det.
-ui-create-extract = Skapa utdrag
+ui-extract = Registerutdrag för en registrerad
+ui-extract-intro = Allt om en registrerad: vilka organisationer som har sett uppgifterna. Namn visas först när en annan person har godkänt det.
+ui-create-extract = Skapa registerutdrag
 ui-extract-names-pending = Personers namn visas när ett annat dataskyddsombud eller en annan säkerhetsansvarig har godkänt det.
 ui-name-withheld = (namn undanhållet)
 ui-organisation = Organisation
@@ -398,14 +398,14 @@ ui-user-created = Användaren { $arg } har skapats. Engångslösenord: { $arg2 }
 cli-login-web = Logga in: { $url }
 ui-dashboard-as-of = Sammanställt { $arg }.
 ui-leaver = Slutat
-ui-report-leaver = Anmäl slutat
+ui-report-leaver = Anmäl att personen slutat
 ui-report-leaver-confirm = { $arg } förlorar all åtkomst direkt. Fortsätta?
 done-leaver = Alla konton är stängda i Portvagt och avslutet är skickat till målsystemen. Status per system syns på varje konto.
 ui-approve-names = Godkänn visning av namn
-ui-approve-names-confirm = Namnen på de personer som sett medborgarens uppgifter visas. Fortsätta?
+ui-approve-names-confirm = Namnen på de personer som har sett den registrerades uppgifter visas. Fortsätta?
 
 # Registry pages
-field-org_number = Organisationsnummer
+field-org_number = CVR-nummer
 field-address = Adress
 field-contact-name = Kontaktperson
 field-contact-email = Kontaktpersonens e-post
@@ -419,15 +419,15 @@ field-secretariat-phone = Sekretariatets telefon
 field-service_desk-name = Servicedesk
 field-service_desk-email = Servicedeskens e-post
 field-service_desk-phone = Servicedeskens telefon
-field-head-name = Avdelningschef
-field-head-email = Avdelningschefens e-post
-field-head-phone = Avdelningschefens telefon
+field-head-name = Enhetschef
+field-head-email = Enhetschefens e-post
+field-head-phone = Enhetschefens telefon
 field-substitute-name = Ersättare
 field-substitute-email = Ersättarens e-post
 field-substitute-phone = Ersättarens telefon
 field-policy_preset = Gällande policy
 field-email = E-post
-field-national_id = Personnummer
+field-national_id = CPR-nummer
 field-affiliations-supplier_id = Anställd hos
 field-affiliations-from = Anställd från
 field-affiliations-employee_ref = Anställningsnummer
@@ -440,7 +440,7 @@ field-scope-user_cap = Högst antal konton per system
 field-data_processing-dpa_in_place = Personuppgiftsbiträdesavtal finns
 field-data_processing-dpa_reference = Biträdesavtalets referens
 field-data_processing-allows_export = Data får exporteras
-field-owner_department_id = Ägande avdelning
+field-owner_department_id = Ägande enhet
 field-connector = Kontohantering
 field-logs_transactions = Systemet loggar transaktioner till spårloggen
 field-username_pattern = Mönster för användarnamn
@@ -453,7 +453,7 @@ field-transaction_types = Transaktionstyper
 field-roles = Roller
 field-attested_by = Intygat av
 field-party = Part
-field-q = Namnet innehåller
+field-q = Sök på namn
 opt-service_type-personal_care = Personlig omvårdnad
 opt-service_type-practical_help = Serviceinsatser
 opt-service_type-meal_service = Matdistribution
@@ -476,7 +476,7 @@ registry-municipality = Kommunen
 registry-orderer = Behöriga beställare
 registry-role = Roller
 record-municipality = kommun
-record-department = avdelning
+record-department = enhet
 record-supplier = leverantör
 record-orderer = behörig beställare
 record-person = person
@@ -484,9 +484,9 @@ record-agreement = avtal
 record-system = system
 record-role = roll
 record-profile = behörighetsprofil
-record-job_profile = yrkesprofil
+record-job_profile = befattningsprofil
 new-municipality = Skapa kommunens profil
-new-department = Ny avdelning
+new-department = Ny enhet
 new-supplier = Ny leverantör
 new-orderer = Ny behörig beställare
 new-person = Ny medarbetare
@@ -494,16 +494,27 @@ new-agreement = Nytt avtal
 new-system = Nytt system
 new-role = Ny roll
 new-profile = Ny behörighetsprofil
-new-job_profile = Ny yrkesprofil
+new-job_profile = Ny befattningsprofil
 ui-create = Skapa
 ui-save = Spara
 ui-edit = Redigera
 ui-deactivate = Inaktivera
-ui-deactivate-heading = Inaktivera posten
+ui-deactivate-heading = { $kind ->
+    [department] Inaktivera enheten
+    [supplier] Inaktivera leverantören
+    [orderer] Inaktivera beställaren
+    [person] Inaktivera personen
+    [agreement] Inaktivera avtalet
+    [system] Inaktivera systemet
+    [role] Inaktivera rollen
+    [profile] Inaktivera behörighetsprofilen
+    [job_profile] Inaktivera befattningsprofilen
+    *[other] Inaktivera
+    }
 ui-deactivate-intro = En inaktiverad post finns kvar i historiken men kan inte längre väljas i nya beställningar.
 ui-deactivate-confirm = Inaktivera { $arg }?
 ui-record-inactive = Posten är inaktiverad.
-ui-secret-hint-new = Skriv som ÅÅÅÅMMDD-XXXX. Numret sparas krypterat och visas inte igen.
+ui-secret-hint-new = Skriv som DDMMÅÅ-XXXX. Numret sparas krypterat och visas inte igen.
 ui-secret-hint = Sparas krypterat och visas aldrig; lämna fältet tomt för att behålla det sparade numret.
 ui-codes-hint = Koder åtskilda av kommatecken.
 ui-attestations = Säkerhetsintyg
@@ -513,9 +524,32 @@ ui-acceptances = Godkännande av avtalet
 ui-acceptances-intro = Båda parter godkänner de gällande villkoren; ändras villkoren ska de godkännas igen.
 ui-accepted-by-both = Båda parter har godkänt de gällande villkoren.
 ui-accept = Godkänn villkoren
-done-created = Posten skapades.
+done-created = { $kind ->
+    [municipality] Kommunen har lagts till.
+    [department] Enheten har lagts till.
+    [supplier] Leverantören har lagts till.
+    [orderer] Beställaren har lagts till.
+    [person] Personen har lagts till.
+    [agreement] Avtalet har lagts till.
+    [system] Systemet har lagts till.
+    [role] Rollen har lagts till.
+    [profile] Behörighetsprofilen har lagts till.
+    [job_profile] Befattningsprofilen har lagts till.
+    *[other] Tillagd.
+    }
 done-saved = Ändringarna sparades.
-done-deactivated = Posten inaktiverades.
+done-deactivated = { $kind ->
+    [department] Enheten har inaktiverats.
+    [supplier] Leverantören har inaktiverats.
+    [orderer] Beställaren har inaktiverats.
+    [person] Personen har inaktiverats.
+    [agreement] Avtalet har inaktiverats.
+    [system] Systemet har inaktiverats.
+    [role] Rollen har inaktiverats.
+    [profile] Behörighetsprofilen har inaktiverats.
+    [job_profile] Befattningsprofilen har inaktiverats.
+    *[other] Inaktiverad.
+    }
 done-attested = Intyget registrerades.
 done-accepted = Godkännandet registrerades.
 
@@ -530,8 +564,8 @@ ui-change-job-profile-hint = Lämna tomt för att utgå från kontots nuvarande 
 ui-deviation-reason-hint = Krävs när profiler läggs till eller tas bort.
 field-add_profiles = Lägg till behörighetsprofiler
 field-remove_profiles = Ta bort behörighetsprofiler
-field-deviation_reason = Skäl till avvikelsen från yrkesprofilen
-field-deviations = Avvikelser från yrkesprofilen
+field-deviation_reason = Skäl till avvikelsen från befattningsprofilen
+field-deviations = Avvikelser från befattningsprofilen
 field-account_id = Konto
 done-account_ended = Kontot är stängt i Portvagt. Avslutet i målsystemet kan du följa på kontots sida.
 ui-totp-scan = Skanna koden med autentiseringsappen, eller skriv in nyckeln nedan:
@@ -879,14 +913,14 @@ outcome-success = Genomfört
 outcome-denied = Nekad
 outcome-failed = Misslyckades
 outcome-error = Fel
-ui-audit-empty-search = Fyll i minst ett fält för att söka: ett personnummer eller CPR-nummer, en händelse eller en period.
-field-extract_subject = Personnummer eller CPR-nummer
+ui-audit-empty-search = Fyll i minst ett fält för att söka: ett CPR-nummer, en händelse eller en period.
+field-extract_subject = CPR-nummer
 ui-list-range = Visar { $first }–{ $last } av { $total }
 ui-filter-all = Alla
 ui-list-no-match = Inga rader matchar sökningen. Ändra sökordet eller återställ filtren.
 ui-list-person = Person: { $arg }
 ui-list-person-unknown = ingen träff på personnumret
-ui-search-person-hint = Namn, användarnamn eller personnummer
+ui-search-person-hint = Namn, användarnamn eller CPR-nummer
 ui-accounts-empty = Det finns inga konton än. Ett konto skapas när en beställning har godkänts.
 ui-filter-reset = Återställ sökningen
 ui-filter-remove = Ta bort
@@ -900,7 +934,7 @@ field-supplier = Leverantör
 field-system = System
 ui-filter-in-use = Används
 ui-filter-not-in-use = Används inte
-ui-search-national-id-hint = Namn eller personnummer
+ui-search-national-id-hint = Namn eller CPR-nummer
 ui-search-name-hint = Hela namnet eller en del av det
 field-active = Används
 ui-filter-late = Kort varsel
@@ -970,7 +1004,7 @@ audit-registry-import = Importerat till registret
 audit-registry-update = Ändrat i registret
 audit-request-annotate = Kommentar till beställning
 audit-request-submitted = Beställning skickad för godkännande
-audit-request-approved-by-department = Beställning godkänd av avdelningschef
+audit-request-approved-by-department = Beställning godkänd av enhetschef
 audit-request-approved-by-coordinator = Beställning godkänd av IT-säkerhetssamordnare
 audit-request-rejected = Beställning avslagen
 audit-request-fulfilled = Beställning utförd
@@ -1048,7 +1082,7 @@ ui-footer-help = Behöver du hjälp?
 ui-alert-done = Klart
 ui-alert-errors = Rätta följande
 a11y-scope-heading = Vad redogörelsen gäller
-a11y-scope = Redogörelsen gäller Portvagt, kommunens lösning för leverantörers åtkomst: sidorna för leverantörernas beställare, avdelningschefer, IT-säkerhetssamordnare, IT-drift, lokala administratörer, säkerhetsansvariga, dataskyddsombud och revisorer, och de PDF-filer som lösningen skapar. Kommunen omfattas av lagen (2018:1937) om tillgänglighet till digital offentlig service.
+a11y-scope = Redogörelsen gäller Portvagt, kommunens lösning för leverantörers åtkomst: sidorna för leverantörernas beställare, enhetschefer, IT-säkerhetssamordnare, IT-drift, lokala administratörer, säkerhetsansvariga, dataskyddsombud och revisorer, och de PDF-filer som lösningen skapar. Kommunen omfattas av lagen (2018:1937) om tillgänglighet till digital offentlig service.
 a11y-status-heading = Förenlighet med kraven
 a11y-status = Portvagt är delvis förenlig med WCAG 2.1 nivå AA. De kända bristerna anges nedan.
 a11y-known-heading = Kända brister
@@ -1119,3 +1153,18 @@ ui-tasks-only-old = Visar bara öppna uppgifter äldre än { $arg } dagar. De ä
 ui-tasks-show-all = Visa alla uppgifter
 ui-status-open = Öppna (inte stängda)
 ui-chart-empty = Inget att visa ännu.
+field-older = Ålder
+ui-older-than-days = Äldre än { $arg } dagar
+field-task_action = Uppgift
+field-subject--se = Personnummer
+field-extract_subject--se = Personnummer
+field-national_id--se = Personnummer
+ui-search-person-hint--se = Namn, användarnamn eller personnummer
+ui-search-national-id-hint--se = Namn eller personnummer
+subject-required--se = { $field } måste anges: den registrerades personnummer.
+ui-audit-empty-search--se = Fyll i minst ett fält för att söka: ett personnummer, en händelse eller en period.
+field-org_number--se = Organisationsnummer
+ui-national-id-on-file--se = Personnummer registrerat
+evidence-confidentiality_declaration--se = Tystnadsförbindelse (offentlighets- och sekretesslagen)
+national-id-format--se = Skriv { $field } som ÅÅÅÅMMDD-XXXX (samordningsnummer likadant, ett danskt CPR-nummer som DDMMÅÅ-XXXX).
+ui-secret-hint-new--se = Skriv som ÅÅÅÅMMDD-XXXX. Numret sparas krypterat och visas inte igen.

@@ -232,6 +232,28 @@ mod tests {
     }
 
     #[test]
+    fn a_country_variant_overrides_a_message_that_exists_and_speaks_of_that_country() {
+        // REQ: OPS-2
+        let ids = Catalog::ids(Lang::Da);
+        let variants: Vec<&String> = ids.iter().filter(|id| id.contains("--")).collect();
+        assert!(variants.len() >= 10, "{variants:?}");
+        let c = Catalog::new();
+        for v in variants {
+            let (base, country) = v.split_once("--").unwrap();
+            assert!(ids.iter().any(|i| i == base), "{v} varies a message that exists");
+            assert!(["dk", "se"].contains(&country), "{v}");
+            // A Swedish municipality's wording never names the Danish CPR number or law first.
+            for lang in Lang::ALL {
+                let text = c.text(lang, v, &[("field", "x")]);
+                assert!(!text.starts_with("CPR") && !text.contains("§ 152"), "{v} ({}): {text}", lang.code());
+            }
+        }
+        // Swedish text speaks of Swedish law when the municipality is Swedish.
+        assert!(c.text(Lang::Sv, "evidence-confidentiality_declaration--se", &[]).contains("offentlighets- och sekretesslagen"));
+        assert!(c.text(Lang::Da, "evidence-confidentiality_declaration", &[]).contains("straffelovens § 152"));
+    }
+
+    #[test]
     fn every_domain_error_code_has_a_message_in_every_language() {
         // REQ: OPS-2
         let c = Catalog::new();

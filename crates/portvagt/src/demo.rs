@@ -5,6 +5,7 @@
 //! assignments for benchmarks. Everything goes through the application's use-cases, so
 //! the data obeys the same rules as data entered by hand.
 
+use crate::demo_catalogue::{Shown, catalogue, shown};
 use anyhow::{Context, Result};
 use app::App;
 use domain::authz::Actor;
@@ -138,6 +139,23 @@ struct Words {
     suppliers: [(&'static str, ServiceType, bool); 4],
     job_profiles: [(&'static str, &'static str, &'static [&'static str]); 5],
     domain: &'static str,
+    /// The word for an access agreement, after the supplier's name in its title.
+    agreement: &'static str,
+    dpa_reference: &'static str,
+    /// A sub-processor's name and purpose.
+    sub_processor: (&'static str, &'static str),
+    /// Who signs for the supplier, and their title; who signs for the municipality.
+    signatory: (&'static str, &'static str),
+    coordinator: &'static str,
+    supplier_address: &'static str,
+    contact: &'static str,
+    mailbox: &'static str,
+    /// The demo's requests in flight: who acts (orderer, department head, coordinator),
+    /// an urgent reason, a needs assessment, the head's comment.
+    actors: [&'static str; 3],
+    urgent_reason: &'static str,
+    needs_assessment: &'static str,
+    approved: &'static str,
 }
 
 fn words(country: Country) -> Words {
@@ -164,6 +182,18 @@ fn words(country: Country) -> Words {
                 ("VIKAR", "Vikar i hjemmeplejen (nødadgang)", &["AD-LOGON", "OMSORGSJOURNAL"]),
             ],
             domain: "dk",
+            agreement: "adgangsaftale",
+            dpa_reference: "Databehandleraftale 2026-014",
+            sub_processor: ("Nordisk Hosting A/S", "Drift af sagsbehandlingsplatform"),
+            signatory: ("Leverandørens direktør", "Direktør"),
+            coordinator: "IT-sikkerhedskoordinator",
+            supplier_address: "Industrivej 10, 2770 Kastrup",
+            contact: "Kontaktperson",
+            mailbox: "leverandor",
+            actors: ["Demo: bestiller", "Demo: afdelingsleder", "Demo: IT-sikkerhedskoordinator"],
+            urgent_reason: "Vikar til akut sygdomsdækning",
+            needs_assessment: "Behovsvurdering, hjemmeplejen 2026",
+            approved: "Godkendt",
         },
         Country::SE => Words {
             departments: [
@@ -187,142 +217,20 @@ fn words(country: Country) -> Words {
                 ("VIKARIE", "Vikarie i hemtjänsten", &["AD-LOGON", "OMSORGSJOURNAL"]),
             ],
             domain: "se",
+            agreement: "behörighetsavtal",
+            dpa_reference: "Personuppgiftsbiträdesavtal 2026-014",
+            sub_processor: ("Nordisk Hosting AB", "Drift av handläggningsplattform"),
+            signatory: ("Leverantörens vd", "Verkställande direktör"),
+            coordinator: "Informationssäkerhetssamordnare",
+            supplier_address: "Storgatan 5, 289 31 Knislinge",
+            contact: "Kontaktperson",
+            mailbox: "leverantor",
+            actors: ["Demo: beställare", "Demo: enhetschef", "Demo: informationssäkerhetssamordnare"],
+            urgent_reason: "Vikarie vid akut sjukfrånvaro",
+            needs_assessment: "Behovsbedömning, hemtjänsten 2026",
+            approved: "Godkänd",
         },
     }
-}
-
-struct Role0 {
-    code: &'static str,
-    name: &'static str,
-    flags: Flags,
-    tx: &'static [&'static str],
-}
-
-const fn flags(read_only: bool, allows_export: bool, privileged: bool, sensitive: bool) -> Flags {
-    Flags { read_only, allows_export, privileged, sensitive }
-}
-
-/// Systems with their roles and profiles: (code, name, owner department index, connector,
-/// logs transactions, username pattern, roles, profiles).
-#[allow(clippy::type_complexity)]
-fn catalogue() -> Vec<(
-    &'static str,
-    &'static str,
-    usize,
-    ConnectorKind,
-    bool,
-    &'static str,
-    Vec<Role0>,
-    Vec<(&'static str, &'static str, Vec<&'static str>)>,
-)> {
-    vec![
-        (
-            "AD",
-            "Kommunens Active Directory",
-            3,
-            ConnectorKind::Ldap,
-            false,
-            "{supplier:3}{initials:3}{n}",
-            vec![
-                Role0 {
-                    code: "AD-LOGON",
-                    name: "Logon til arbejdsstation",
-                    flags: flags(false, false, false, false),
-                    tx: &["LOGON", "LOGOFF"],
-                },
-                Role0 { code: "AD-DREV", name: "Fællesdrev", flags: flags(false, false, false, false), tx: &["FIL-LÆS", "FIL-SKRIV"] },
-                Role0 { code: "AD-INTERNET", name: "Internetadgang", flags: flags(false, false, false, false), tx: &["PROXY"] },
-                Role0 { code: "AD-ADMIN", name: "Domæneadministrator", flags: flags(false, false, true, false), tx: &["ADMIN"] },
-            ],
-            vec![
-                ("AD-LOGON", "Logon (nødadgang)", vec!["AD-LOGON"]),
-                ("AD-STANDARD", "Standardbruger", vec!["AD-LOGON", "AD-DREV", "AD-INTERNET"]),
-                ("AD-SUPPORT", "Leverandørsupport", vec!["AD-LOGON", "AD-ADMIN"]),
-            ],
-        ),
-        (
-            "NEXUS",
-            "KMD Nexus",
-            0,
-            ConnectorKind::Scim,
-            true,
-            "{supplier:3}{initials:3}{n}",
-            vec![
-                Role0 {
-                    code: "NEX-BORGER-LÆS",
-                    name: "Læs borgerjournal",
-                    flags: flags(true, false, false, true),
-                    tx: &["VIS-BORGER", "SØG-BORGER"],
-                },
-                Role0 {
-                    code: "NEX-BORGER-SKRIV",
-                    name: "Dokumentation i borgerjournal",
-                    flags: flags(false, false, false, true),
-                    tx: &["VIS-BORGER", "SØG-BORGER", "OPRET-NOTAT"],
-                },
-                Role0 {
-                    code: "NEX-MEDICIN",
-                    name: "Medicinhåndtering",
-                    flags: flags(false, false, false, true),
-                    tx: &["VIS-MEDICIN", "GIV-MEDICIN"],
-                },
-                Role0 { code: "NEX-EKSPORT", name: "Dataudtræk", flags: flags(true, true, false, true), tx: &["UDTRÆK"] },
-                Role0 { code: "NEX-ADMIN", name: "Nexus-administrator", flags: flags(false, false, true, false), tx: &["ADMIN"] },
-            ],
-            vec![
-                ("OMSORGSJOURNAL", "Omsorgsjournal", vec!["NEX-BORGER-LÆS", "NEX-BORGER-SKRIV"]),
-                ("NEX-SYGEPLEJE", "Sygepleje", vec!["NEX-BORGER-LÆS", "NEX-BORGER-SKRIV", "NEX-MEDICIN"]),
-                ("NEX-UDTRÆK", "Udtræk til databehandler", vec!["NEX-EKSPORT"]),
-            ],
-        ),
-        (
-            "SOCIALPENSION",
-            "KMD Social Pension",
-            4,
-            ConnectorKind::Manual,
-            true,
-            "{initials:4}",
-            vec![
-                Role0 { code: "WSOP-ADM-S", name: "Administration, søg", flags: flags(true, false, false, false), tx: &["SOP-SØG"] },
-                Role0 { code: "WSOP-SAG-S", name: "Sagsbehandling, søg", flags: flags(true, false, false, true), tx: &["SOP-VIS-SAG"] },
-                Role0 {
-                    code: "WSOP-SAG-O",
-                    name: "Sagsbehandling, opdater",
-                    flags: flags(false, false, false, true),
-                    tx: &["SOP-VIS-SAG", "SOP-OPDATER"],
-                },
-            ],
-            vec![("4-SOP-LÆS2", "Social Pension, læseadgang", vec!["WSOP-ADM-S", "WSOP-SAG-S"])],
-        ),
-        (
-            "CPR",
-            "CPR-opslag",
-            4,
-            ConnectorKind::Manual,
-            true,
-            "{initials:4}",
-            vec![Role0 { code: "CPR-OPSLAG", name: "Opslag i CPR", flags: flags(true, false, false, true), tx: &["CPR-OPSLAG"] }],
-            vec![("CPR-OPSLAG", "CPR-opslag", vec!["CPR-OPSLAG"])],
-        ),
-        (
-            "OPUS",
-            "KMD Opus Økonomi",
-            3,
-            ConnectorKind::Manual,
-            true,
-            "{initials:4}",
-            vec![
-                Role0 { code: "OPUS-LÆS", name: "Økonomi, læs", flags: flags(true, false, false, false), tx: &["OPUS-VIS"] },
-                Role0 {
-                    code: "OPUS-BOGFØR",
-                    name: "Økonomi, bogfør",
-                    flags: flags(false, false, false, false),
-                    tx: &["OPUS-VIS", "OPUS-BOGFØR"],
-                },
-            ],
-            vec![("OPUS-LÆS", "Økonomi, læseadgang", vec!["OPUS-LÆS"])],
-        ),
-    ]
 }
 
 /// The ids of the catalogue, by code.
@@ -392,13 +300,15 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
             .map_err(|e| anyhow::anyhow!("department {c}: {e}"))?;
         ids.departments.push(d.id);
     }
+    let country = preset.country;
     for (c, n, owner, connector, logs, pattern, roles, profiles) in catalogue() {
+        let (sc, sn) = shown(country, Shown::System, c, n);
         let system = app
             .create(
                 &actor,
                 System {
-                    name: name(n),
-                    code: code(c),
+                    name: name(sn),
+                    code: code(sc),
                     owner_department_id: ids.departments[owner],
                     connector,
                     logs_transactions: logs,
@@ -411,22 +321,21 @@ pub async fn load(app: &App, preset: &Preset, scale: Scale) -> Result<Summary> {
         ids.systems.insert(c, system.id);
         let mut role_ids = HashMap::new();
         for r in roles {
-            let tx = r.tx.iter().map(|t| code(t)).collect();
+            let tx = r.tx.iter().map(|t| code(shown(country, Shown::Transaction, t, "").0)).collect();
+            let (rc, rn) = shown(country, Shown::Role, r.code, r.name);
             let role = app
-                .create(
-                    &actor,
-                    Role { system_id: system.id, code: code(r.code), name: name(r.name), flags: r.flags, transaction_types: tx },
-                )
+                .create(&actor, Role { system_id: system.id, code: code(rc), name: name(rn), flags: r.flags, transaction_types: tx })
                 .await
                 .map_err(|e| anyhow::anyhow!("role {}: {e}", r.code))?;
             role_ids.insert(r.code, role.id);
         }
         for (pc, pn, prs) in profiles {
             let roles: Vec<Uuid> = prs.iter().map(|r| role_ids[r]).collect();
+            let (spc, spn) = shown(country, Shown::Profile, pc, pn);
             let p = app
                 .create(
                     &actor,
-                    Profile { system_id: system.id, code: code(pc), name: name(pn), roles: roles.clone(), flags: Flags::default() },
+                    Profile { system_id: system.id, code: code(spc), name: name(spn), roles: roles.clone(), flags: Flags::default() },
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("profile {pc}: {e}"))?;
@@ -497,14 +406,10 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
                 Supplier {
                     name: name(sname),
                     org_number: org_number(preset.country, i as u64),
-                    address: Some(Text::parse(if preset.country == Country::DK {
-                        "Industrivej 10, 2770 Kastrup"
-                    } else {
-                        "Storgatan 5, 289 31 Knislinge"
-                    })?),
+                    address: Some(Text::parse(w.supplier_address)?),
                     contact: Some(Contact {
-                        name: name("Kontaktperson"),
-                        email: Some(Email::parse(&format!("kontakt{i}@leverandor.{}", w.domain))?),
+                        name: name(w.contact),
+                        email: Some(Email::parse(&format!("kontakt{i}@{}.{}", w.mailbox, w.domain))?),
                         phone: None,
                     }),
                 },
@@ -523,7 +428,7 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
                     // Home care and nursing homes answer to the care department; the
                     // consultants to Borgerservice og Pension.
                     department_id: Some(ids.departments[if *consultant { 4 } else { 0 }]),
-                    title: name(&format!("{sname} — adgangsaftale")),
+                    title: name(&format!("{sname} — {}", w.agreement)),
                     service_type: *kind,
                     consultant_engagement: *consultant,
                     valid_from: date(from),
@@ -535,13 +440,13 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
                     },
                     data_processing: DataProcessing {
                         dpa_in_place: *consultant || *kind == ServiceType::NursingHome,
-                        dpa_reference: consultant.then(|| name("Databehandleraftale 2026-014")),
+                        dpa_reference: consultant.then(|| name(w.dpa_reference)),
                         allows_export: false,
                         sub_processors: if *consultant {
                             vec![SubProcessor {
-                                name: name("Nordisk Hosting A/S"),
-                                org_number: Some(org_number(Country::DK, 999)),
-                                purpose: Text::parse("Drift af sagsbehandlingsplatform")?,
+                                name: name(w.sub_processor.0),
+                                org_number: Some(org_number(preset.country, 999)),
+                                purpose: Text::parse(w.sub_processor.1)?,
                             }]
                         } else {
                             vec![]
@@ -563,15 +468,15 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
         // The second supplier has not yet attested everything (shows blocked activation).
         let attest: Vec<_> = if i == 1 { required.iter().copied().skip(1).collect() } else { required.clone() };
         for kind in attest {
-            app.attest_agreement(&signatory, agreement.id, kind, name("Leverandørens direktør"))
+            app.attest_agreement(&signatory, agreement.id, kind, name(w.signatory.0))
                 .await
                 .map_err(|e| anyhow::anyhow!("attestation: {e}"))?;
         }
         if i != 1 {
-            app.accept_agreement(&signatory, agreement.id, name("Leverandørens direktør"), name("Direktør"))
+            app.accept_agreement(&signatory, agreement.id, name(w.signatory.0), name(w.signatory.1))
                 .await
                 .map_err(|e| anyhow::anyhow!("acceptance: {e}"))?;
-            app.accept_agreement(&coordinator, agreement.id, name("IT-sikkerhedskoordinator"), name("IT-sikkerhedskoordinator"))
+            app.accept_agreement(&coordinator, agreement.id, name(w.coordinator), name(w.coordinator))
                 .await
                 .map_err(|e| anyhow::anyhow!("acceptance: {e}"))?;
         }
@@ -644,7 +549,7 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
     }
     crate::demo_log::load(app, preset.country, nexus, &readers).await?;
     if let Some((supplier, agreement, orderer)) = first {
-        summary.persons += requests_in_flight(app, preset, ids, supplier, agreement, orderer, rng).await?;
+        summary.persons += requests_in_flight(app, preset, w, ids, supplier, agreement, orderer, rng).await?;
     }
     Ok(summary)
 }
@@ -652,9 +557,11 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
 /// Three new staff members of the first supplier with requests in flight: one waiting
 /// for the department head, one late order accepted as urgent, one approved whose
 /// provisioning waits in the IT operator's task list.
+#[allow(clippy::too_many_arguments)]
 async fn requests_in_flight(
     app: &App,
     preset: &Preset,
+    w: &Words,
     ids: &Ids,
     supplier: Uuid,
     agreement: Uuid,
@@ -672,9 +579,9 @@ async fn requests_in_flight(
         department,
         person,
     };
-    let orderer = who(UserRole::SupplierOrderer, "Demo: bestiller", Organisation::Supplier(supplier), None, Some(orderer));
-    let head = who(UserRole::DepartmentHead, "Demo: afdelingsleder", Organisation::Municipality, Some(ids.departments[0]), None);
-    let coordinator = who(UserRole::SecurityCoordinator, "Demo: IT-sikkerhedskoordinator", Organisation::Municipality, None, None);
+    let orderer = who(UserRole::SupplierOrderer, w.actors[0], Organisation::Supplier(supplier), None, Some(orderer));
+    let head = who(UserRole::DepartmentHead, w.actors[1], Organisation::Municipality, Some(ids.departments[0]), None);
+    let coordinator = who(UserRole::SecurityCoordinator, w.actors[2], Organisation::Municipality, None, None);
     let today = app.now().date();
     let lead = i64::from(preset.policy.lead_times.new_account_days.value);
     let mut persons = 0;
@@ -709,14 +616,14 @@ async fn requests_in_flight(
             deviations: vec![],
             wanted_start: Date(today.0 + chrono::Duration::days(ahead)),
             end_date: None,
-            urgent_reason: urgent.then(|| Text::parse("Vikar til akut sygdomsdækning").expect("demo text")),
-            needs_assessment_ref: Some(name("Behovsvurdering, hjemmeplejen 2026")),
+            urgent_reason: urgent.then(|| Text::parse(w.urgent_reason).expect("demo text")),
+            needs_assessment_ref: Some(name(w.needs_assessment)),
             comment: None,
             draft: false,
         };
         let r = app.submit_request(&orderer, input).await.map_err(|e| anyhow::anyhow!("demo request: {e}"))?;
         if approve {
-            app.decide_request(&head, r.id, Step::ApproveAsDepartment, Some("Godkendt".into()), None)
+            app.decide_request(&head, r.id, Step::ApproveAsDepartment, Some(w.approved.into()), None)
                 .await
                 .map_err(|e| anyhow::anyhow!("demo approval: {e}"))?;
             app.decide_request(&coordinator, r.id, Step::ApproveAsCoordinator, None, None)

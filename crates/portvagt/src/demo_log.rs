@@ -6,6 +6,7 @@
 //! `120354-1230`, `230478-2460` and `051190-3340`; in a Swedish one the same birth dates
 //! and serials with their personnummer check digit.
 
+use crate::demo_catalogue::{Shown, shown};
 use anyhow::Result;
 use app::App;
 use chrono::Duration;
@@ -37,17 +38,19 @@ pub async fn load(app: &App, country: Country, system: Uuid, usernames: &[String
         return Ok(());
     }
     let now = app.now().0;
+    // The care-record system's own transaction codes, and what its users type.
+    let search = shown(country, Shown::Transaction, "SØG-BORGER", "").0;
+    let open = shown(country, Shown::Transaction, "VIS-BORGER", "").0;
+    let criteria =
+        if country == Country::DK { ["Vestergade 12", "Jensen", "Strandvejen"] } else { ["Storgatan 12", "Svensson", "Hembygdsvägen"] };
     let mut events = Vec::new();
     for (i, username) in usernames.iter().take(4).enumerate() {
-        for day in 0..3 {
+        for (day, criterion) in criteria.iter().enumerate() {
             let at = now - Duration::days((i * 5 + day * 2 + 1) as i64) - Duration::minutes((i * 37) as i64);
             let subject = citizen(country, i + day);
             // A logon, a search by address or name, then the record opened.
-            let steps = [
-                (0, "logon", None, None),
-                (2, "SØG-BORGER", Some(subject.clone()), Some(["Vestergade 12", "Jensen", "Strandvejen"][day].to_string())),
-                (3, "VIS-BORGER", Some(subject), None),
-            ];
+            let steps =
+                [(0, "logon", None, None), (2, search, Some(subject.clone()), Some(criterion.to_string())), (3, open, Some(subject), None)];
             for (minutes, action, subject, criterion) in steps {
                 events.push(InboundEvent {
                     occurred_at: domain::time::Timestamp(at + Duration::minutes(minutes)),

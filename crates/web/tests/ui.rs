@@ -466,7 +466,7 @@ backend_tests! {
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
         let supplier = p.location.trim_end_matches("?done=created").to_string();
         let page = web.get(&p.location).await;
-        assert!(page.body.contains("The record was created."));
+        assert!(page.body.contains("The supplier has been created."), "the message names the thing");
         // Two editors: the second saves over a stale version and is refused.
         let stale = page.csrf();
         let p = web.submit(&supplier, &supplier, &[("name", "Hjemmehjælp C A/S"), ("org_number", "35000003"), ("version", "1")]).await;

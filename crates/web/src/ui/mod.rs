@@ -183,14 +183,25 @@ pub struct Tr {
     catalog: Arc<Catalog>,
     pub lang: Lang,
     tz: i18n::Tz,
+    /// The municipality's country (`dk`, `se`): a message whose wording depends on it
+    /// (the national identity number, a law) has a variant `{id}--{country}`.
+    country: &'static str,
 }
 
 impl Tr {
     pub fn t(&self, id: &str) -> String {
-        self.catalog.text(self.lang, id, &[])
+        self.text(id, &[])
     }
     pub fn t1(&self, id: &str, arg: &str) -> String {
-        self.catalog.text(self.lang, id, &[("arg", arg)])
+        self.text(id, &[("arg", arg)])
+    }
+    /// A message with its arguments, in the country's variant where it has one.
+    pub fn text(&self, id: &str, args: &[(&str, &str)]) -> String {
+        let variant = format!("{id}--{}", self.country);
+        if self.catalog.has(self.lang, &variant) {
+            return self.catalog.text(self.lang, &variant, args);
+        }
+        self.catalog.text(self.lang, id, args)
     }
     /// A role's name.
     pub fn role(&self, r: &UserRole) -> String {
@@ -275,10 +286,12 @@ impl Ctx {
             .and_then(|s| s.actor().ok())
             .map(|a| nav_for(&state.app, &a))
             .unwrap_or_default();
+        let frame = state.app.frame().await;
+        let country = if frame.country == domain::policy::Country::SE { "se" } else { "dk" };
         Ok(Ctx {
-            tr: Tr { catalog: state.catalog.clone(), lang, tz: state.ui.time_zone },
+            tr: Tr { catalog: state.catalog.clone(), lang, tz: state.ui.time_zone, country },
             nav,
-            frame: state.app.frame().await,
+            frame,
             session,
             path: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
             pre_csrf: read_cookie(&headers, &cookie_name(state, PRE_CSRF_COOKIE)),
@@ -485,14 +498,10 @@ pub(crate) fn form_error(ctx: &Ctx, catalog: &Catalog, e: AppError) -> FormError
             // The field's own label (`scope.user_cap`), else its record's (`scope`).
             let full = label_key(&fe.field);
             let head = format!("field-{}", fe.field.split(['[', '.']).next().unwrap_or(""));
-            let label = [full, head]
-                .iter()
-                .find(|k| catalog.has(ctx.tr.lang, k))
-                .map(|k| catalog.text(ctx.tr.lang, k, &[]))
-                .unwrap_or_else(|| fe.field.clone());
+            let label = [full, head].iter().find(|k| catalog.has(ctx.tr.lang, k)).map(|k| ctx.tr.t(k)).unwrap_or_else(|| fe.field.clone());
             let arg = fe.arg.clone().unwrap_or_default();
             let arg2 = fe.arg2.clone().unwrap_or_default();
-            catalog.text(ctx.tr.lang, fe.code, &[("field", label.as_str()), ("arg", arg.as_str()), ("arg2", arg2.as_str())])
+            ctx.tr.text(fe.code, &[("field", label.as_str()), ("arg", arg.as_str()), ("arg2", arg2.as_str())])
         }
         _ => Problem::from_app(catalog, ctx.tr.lang, e).detail,
     };

@@ -248,21 +248,15 @@ pub(super) async fn account_page(
     if s.app.can(actor, Permission::RevokeAccount) && a.status != AccountStatus::Terminated {
         let mut f = action_form(tr, id, "revoke", "ui-revoke", "button-primary pv-danger");
         f.fields.push(FieldSpec::new(tr, "reason", "textarea").required());
-        f.confirm =
-            Some(tr.catalog.text(tr.lang, "ui-revoke-confirm", &[("arg", a.username.as_str()), ("arg2", name(&a.system_id).as_str())]));
+        f.confirm = Some(tr.text("ui-revoke-confirm", &[("arg", a.username.as_str()), ("arg2", name(&a.system_id).as_str())]));
         actions.push((tr.t("ui-revoke-heading"), Some(tr.t("ui-revoke-intro")), f));
     }
     let live_of_person = siblings.iter().filter(|x| x.status != AccountStatus::Terminated).count() as u64;
     if s.app.can(actor, Permission::ClosePersonAccounts) && live_of_person > 0 {
         let mut f = action_form(tr, id, "revoke_all", "ui-revoke-all", "button-primary pv-danger");
         f.fields.push(FieldSpec::new(tr, "reason", "textarea").required());
-        f.confirm = Some(tr.catalog.text(
-            tr.lang,
-            "ui-revoke-all-confirm",
-            &[("arg", person.as_str()), ("arg2", tr.num(&live_of_person).as_str())],
-        ));
-        let intro =
-            tr.catalog.text(tr.lang, "ui-revoke-all-intro", &[("arg", person.as_str()), ("arg2", tr.num(&live_of_person).as_str())]);
+        f.confirm = Some(tr.text("ui-revoke-all-confirm", &[("arg", person.as_str()), ("arg2", tr.num(&live_of_person).as_str())]));
+        let intro = tr.text("ui-revoke-all-intro", &[("arg", person.as_str()), ("arg2", tr.num(&live_of_person).as_str())]);
         actions.push((tr.t1("ui-revoke-all-heading", &person), Some(intro), f));
     }
     let mut error = None;
@@ -279,7 +273,7 @@ pub(super) async fn account_page(
     }
     let mut p = page(ctx, "ui-account-title", sections);
     p.crumbs = vec![("/accounts".into(), tr.t("nav-accounts"))];
-    p.c.title = tr.catalog.text(tr.lang, "ui-account-title-of", &[("arg", a.username.as_str()), ("arg2", name(&a.system_id).as_str())]);
+    p.c.title = tr.text("ui-account-title-of", &[("arg", a.username.as_str()), ("arg2", name(&a.system_id).as_str())]);
     p.success = done.as_deref().and_then(|d| confirmation(tr, d, &a, &siblings, &outstanding, &name));
     let failed = error.is_some();
     p.error = error;

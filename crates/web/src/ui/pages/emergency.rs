@@ -139,8 +139,7 @@ async fn local_admin_page(
         FieldSpec::new(tr, "profiles", "checkboxes")
             .options(scope_profiles(s, actor, &policy).await, &f.profiles)
             .hint(tr.t("ui-emergency-scope-hint")),
-        FieldSpec::new(tr, "valid_to", "date").required().value(&f.valid_to).hint(tr.catalog.text(
-            tr.lang,
+        FieldSpec::new(tr, "valid_to", "date").required().value(&f.valid_to).hint(tr.text(
             "ui-emergency-valid-hint",
             &[("arg", tr.date(&latest).as_str()), ("arg2", tr.num(&u64::from(policy.emergency.validity_max_days.value)).as_str())],
         )),
@@ -163,8 +162,7 @@ async fn local_admin_page(
     let msg = attach_errors(&mut forms, errors);
     let mut sections = Vec::new();
     sections.extend(receipt);
-    let intro = tr.catalog.text(
-        tr.lang,
+    let intro = tr.text(
         "ui-emergency-intro",
         &[("arg", signer.as_str()), ("arg2", tr.num(&u64::from(policy.emergency.signoff_deadline_hours.value)).as_str())],
     );
@@ -265,8 +263,7 @@ async fn receipt_section(s: &AppState, ctx: &Ctx, actor: &Actor, name: &str, r: 
     facts.push((tr.t("field-valid_to"), tr.opt_date(&first.valid_to)));
     facts.push((
         tr.t("ui-signoff"),
-        tr.catalog.text(
-            tr.lang,
+        tr.text(
             "ui-emergency-signoff-by",
             &[("arg", signer_of(s, actor).await.as_str()), ("arg2", tr.opt_time(&first.signoff_due).as_str())],
         ),
@@ -381,7 +378,7 @@ pub(super) async fn signoff_sections(s: &AppState, ctx: &Ctx, actor: &Actor) -> 
 pub(super) fn signer_text(tr: &Tr, l: &EmergencyLine) -> String {
     let signer = l.signer.clone().unwrap_or_else(|| tr.t("ui-no-signer"));
     match &l.signer_substitute {
-        Some(sub) => tr.catalog.text(tr.lang, "ui-signer-with-substitute", &[("arg", signer.as_str()), ("arg2", sub.as_str())]),
+        Some(sub) => tr.text("ui-signer-with-substitute", &[("arg", signer.as_str()), ("arg2", sub.as_str())]),
         None => signer,
     }
 }

@@ -104,7 +104,7 @@ fn letter_facts(tr: &Tr, x: &app::CitizenExtract) -> Vec<(String, String)> {
         _ => tr.t("ui-extract-no-events"),
     };
     let names = match (&x.names_approved_by_name, &x.names_approved_at) {
-        (Some(by), Some(at)) => tr.catalog.text(tr.lang, "ui-extract-names-by", &[("name", by), ("at", &local_time(tr, at))]),
+        (Some(by), Some(at)) => tr.text("ui-extract-names-by", &[("name", by), ("at", &local_time(tr, at))]),
         _ => tr.t("ui-extract-names-pending"),
     };
     vec![

@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, header};
 use domain::ident::NationalId;
 
 /// Every list page: its search box posts to `{path}/search`.
-const LISTS: [&str; 7] = ["/accounts", "/registry", "/requests", "/inbox", "/staff", "/admin/users", "/emergency"];
+const LISTS: [&str; 8] = ["/accounts", "/registry", "/requests", "/inbox", "/staff", "/admin/users", "/emergency", "/tasks"];
 
 pub(super) fn routes() -> Router<AppState> {
     LISTS.iter().fold(Router::new(), |r, path| r.route(&format!("{path}/search"), post(search_posted)))
@@ -267,7 +267,7 @@ impl ListSpec<'_> {
             String::new()
         } else {
             let total = if more_than { tr.t1("ui-list-more-than", &tr.num(&COUNT_CAP)) } else { tr.num(&self.total) };
-            tr.catalog.text(tr.lang, "ui-list-range", &[("first", &tr.num(&first_row)), ("last", &tr.num(&last_row)), ("total", &total)])
+            tr.text("ui-list-range", &[("first", &tr.num(&first_row)), ("last", &tr.num(&last_row)), ("total", &total)])
         };
         let mut fields =
             vec![FieldSpec::new(tr, "q", "text").value(p.get("q").unwrap_or("")).hint(self.search_hint.clone()).label(tr.t("ui-search"))];

@@ -294,9 +294,6 @@ fn error_message(ctx: &Ctx, error: &Option<String>) -> Option<String> {
 struct ListQuery {
     #[serde(default)]
     done: Option<String>,
-    /// RPT-1: the manual tasks list narrowed to the old ones (`yes`).
-    #[serde(default)]
-    older: Option<String>,
 }
 
 /// The end of a posted form: on success, to the page `to` names; a refusal for what

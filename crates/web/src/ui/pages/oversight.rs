@@ -138,14 +138,11 @@ fn drift_text(tr: &Tr, d: &Drift) -> String {
     match d {
         Drift::Orphan { username } => tr.t1("ui-drift-orphan", username),
         Drift::Missing { username } => tr.t1("ui-drift-missing", username),
-        Drift::EnabledButShouldNotBe { username, status } => tr.catalog.text(
-            tr.lang,
-            "ui-drift-enabled",
-            &[("arg", username.as_str()), ("arg2", tr.t(&format!("status-{}", status.as_str())).as_str())],
-        ),
+        Drift::EnabledButShouldNotBe { username, status } => {
+            tr.text("ui-drift-enabled", &[("arg", username.as_str()), ("arg2", tr.t(&format!("status-{}", status.as_str())).as_str())])
+        }
         Drift::DisabledButShouldBeEnabled { username } => tr.t1("ui-drift-disabled", username),
-        Drift::Groups { username, extra, missing } => tr.catalog.text(
-            tr.lang,
+        Drift::Groups { username, extra, missing } => tr.text(
             "ui-drift-groups",
             &[("arg", username.as_str()), ("extra", extra.join(", ").as_str()), ("missing", missing.join(", ").as_str())],
         ),
@@ -163,11 +160,9 @@ async fn support_section(s: &AppState, tr: &Tr, actor: &Actor, waiting: &[store:
             let mut period = cell(format!("{} – {}", tr.date(&a.valid_from), tr.opt_date(&a.valid_to)));
             if may_approve {
                 let mut b = button(format!("/oversight/support/{}/approve", a.id), tr.t("ui-approve"), true, Vec::new());
-                b.confirm = Some(tr.catalog.text(
-                    tr.lang,
-                    "ui-support-approve-confirm",
-                    &[("arg", name(&a.person_id).as_str()), ("arg2", name(&a.system_id).as_str())],
-                ));
+                b.confirm = Some(
+                    tr.text("ui-support-approve-confirm", &[("arg", name(&a.person_id).as_str()), ("arg2", name(&a.system_id).as_str())]),
+                );
                 period.form = Some(b);
             }
             vec![

@@ -63,7 +63,7 @@ async fn policy(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn) ->
     }
     let mut p = page(&ctx, "nav-policy", sections);
     p.crumbs = vec![("/registry".into(), tr.t("nav-registry"))];
-    p.intro = Some(tr.catalog.text(tr.lang, "ui-policy-intro", &[("arg", preset.name.as_str())]));
+    p.intro = Some(tr.text("ui-policy-intro", &[("arg", preset.name.as_str())]));
     render(&p)
 }
 

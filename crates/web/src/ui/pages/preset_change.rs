@@ -43,11 +43,9 @@ pub(super) async fn confirmation(s: &AppState, ctx: &Ctx, id: Uuid, current: &st
     confirm.inline = false;
     let count = rows.len() as u64;
     let sections = vec![Section {
-        text: Some(tr.catalog.text(
-            tr.lang,
-            "ui-preset-change-intro",
-            &[("arg", from.name.as_str()), ("arg2", to.name.as_str()), ("n", tr.num(&count).as_str())],
-        )),
+        text: Some(
+            tr.text("ui-preset-change-intro", &[("arg", from.name.as_str()), ("arg2", to.name.as_str()), ("n", tr.num(&count).as_str())]),
+        ),
         table: Some(TableSpec {
             caption: tr.t("ui-preset-change-caption"),
             headers: vec![tr.t("ui-policy-rule"), tr.t1("ui-preset-now", &from.name), tr.t1("ui-preset-after", &to.name)],

@@ -98,7 +98,7 @@ async fn show_request(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success:
     sections.push(history_section(tr, r));
     let mut p = page(ctx, "ui-request-title", sections);
     p.crumbs = vec![("/requests".into(), tr.t("nav-requests"))];
-    p.c.title = tr.catalog.text(tr.lang, "ui-request-title-of", &[("arg", kind.as_str()), ("arg2", name(&r.person_id).as_str())]);
+    p.c.title = tr.text("ui-request-title-of", &[("arg", kind.as_str()), ("arg2", name(&r.person_id).as_str())]);
     if success.is_some()
         && let Some((next, who)) = next_in_inbox(s, actor, id).await
     {
@@ -129,11 +129,7 @@ async fn evidence_section(s: &AppState, ctx: &Ctx, actor: &Actor, person: Uuid) 
             let code = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
             let latest = rows.iter().filter(|e| e.kind == code).max_by_key(|e| e.recorded_at);
             let text = match latest {
-                Some(e) => tr.catalog.text(
-                    tr.lang,
-                    "ui-evidence-yes",
-                    &[("arg", tr.time(&e.recorded_at).as_str()), ("arg2", e.recorded_by.as_str())],
-                ),
+                Some(e) => tr.text("ui-evidence-yes", &[("arg", tr.time(&e.recorded_at).as_str()), ("arg2", e.recorded_by.as_str())]),
                 None => tr.t("ui-evidence-no"),
             };
             (tr.t(&format!("evidence-{code}")), text)
@@ -185,16 +181,14 @@ async fn checks_text(s: &AppState, tr: &Tr, view: &app::RequestView) -> String {
         let ordered = r.submitted_at.unwrap_or(view.created_at).date();
         let notice = (r.wanted_start.0 - ordered.0).num_days().max(0) as u64;
         let reason = r.urgent_reason.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "–".into());
-        lines.push(tr.catalog.text(
-            tr.lang,
+        lines.push(tr.text(
             "ui-late-warning",
             &[("arg", tr.num(&notice).as_str()), ("arg2", tr.num(&u64::from(required)).as_str()), ("reason", reason.as_str())],
         ));
     }
     for c in &view.checks {
         let label = tr.t(&format!("field-{}", c.field.split(['[', '.']).next().unwrap_or("")));
-        lines.push(tr.catalog.text(
-            tr.lang,
+        lines.push(tr.text(
             c.code,
             &[("field", label.as_str()), ("arg", c.arg.as_deref().unwrap_or("")), ("arg2", c.arg2.as_deref().unwrap_or(""))],
         ));

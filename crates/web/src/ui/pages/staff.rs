@@ -134,11 +134,7 @@ async fn member_page(
             let latest = rows.iter().filter(|e| e.kind == code).max_by_key(|e| e.recorded_at);
             let text = match latest {
                 Some(e) => {
-                    let mut t = tr.catalog.text(
-                        tr.lang,
-                        "ui-evidence-yes",
-                        &[("arg", tr.time(&e.recorded_at).as_str()), ("arg2", e.recorded_by.as_str())],
-                    );
+                    let mut t = tr.text("ui-evidence-yes", &[("arg", tr.time(&e.recorded_at).as_str()), ("arg2", e.recorded_by.as_str())]);
                     if let Some(n) = &e.note {
                         t.push_str(&format!(" – {n}"));
                     }
@@ -263,8 +259,7 @@ fn parse_evidence(f: &EvidenceForm, tr: &Tr) -> Result<(EvidenceKind, Text), Vec
     let checked_by = Name::parse(&f.checked_by).map_err(|e| errors.push(e.at("checked_by"))).ok();
     match (kind, date, reference, checked_by) {
         (Some(kind), Some(date), Some(reference), Some(checked_by)) if errors.is_empty() => {
-            let note = tr.catalog.text(
-                tr.lang,
+            let note = tr.text(
                 "ui-evidence-note",
                 &[("date", tr.date(&date).as_str()), ("reference", reference.as_str()), ("checked_by", checked_by.as_str())],
             );

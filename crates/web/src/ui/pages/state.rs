@@ -8,7 +8,7 @@ use domain::account::{AccountStatus, shown_status};
 use store::AccountRow;
 
 fn text(tr: &Tr, key: &str, args: &[(&str, &str)]) -> String {
-    tr.catalog.text(tr.lang, key, args)
+    tr.text(key, args)
 }
 
 /// The account's state in Portvagt: "Aktiv", or "Oprettet – aktiv fra 20.12.2026" while

@@ -3,6 +3,7 @@
 //! initial password in monospace with a copy button — then "done" or "could not be
 //! done" with the reason.
 
+use super::listing::{Filter, ListParams, ListSpec, PAGE_SIZE, col, csv_response, texts};
 use super::*;
 use app::TaskView;
 
@@ -14,71 +15,102 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/tasks/{id}/fail", post(fail_task))
 }
 
-async fn tasks(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
+/// The sort keys of the tasks list.
+const SORTS: [&str; 4] = ["created", "person", "system", "from"];
+
+/// The open tasks the search and filters select, in the list's order (an IT operator
+/// has tens of them at a time: filtered here).
+fn select(p: &ListParams, now: domain::time::Timestamp, mut views: Vec<TaskView>) -> Vec<TaskView> {
+    if let Some(q) = p.text().map(|q| q.to_lowercase()) {
+        views.retain(|v| v.person.to_lowercase().contains(&q) || username(v).to_lowercase().contains(&q));
+    }
+    if let Some(system) = p.id("system") {
+        views.retain(|v| v.task.system_id == system);
+    }
+    if let Some(action) = p.get("task_action") {
+        views.retain(|v| v.task.action == action);
+    }
+    // RPT-1: the dashboard's "older than two days" opens the list narrowed to those.
+    if p.get("older") == Some("yes") {
+        let before = now.0 - chrono::Duration::days(app::TASK_OLD_DAYS);
+        views.retain(|v| v.task.created_at.0 < before);
+    }
+    match p.sort_by(&SORTS) {
+        Some("person") => views.sort_by_key(|v| v.person.to_lowercase()),
+        Some("system") => views.sort_by_key(|v| v.system.to_lowercase()),
+        Some("from") => views.sort_by_key(|v| v.account.as_ref().map(|a| a.valid_from)),
+        _ => views.sort_by_key(|v| v.task.created_at),
+    }
+    if p.desc {
+        views.reverse();
+    }
+    views
+}
+
+async fn tasks(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: ListParams) -> Response {
     let tr = &ctx.tr;
-    let mut views = match s.app.open_task_views(&actor).await {
+    let views = match s.app.open_task_views(&actor).await {
         Ok(l) => l,
         Err(e) => return app_error_page(&ctx, e),
     };
-    // RPT-1: the dashboard's "older than two days" opens the list narrowed to those.
-    let only_old = q.older.as_deref() == Some("yes");
-    if only_old {
-        let before = s.app.now().0 - chrono::Duration::days(app::TASK_OLD_DAYS);
-        views.retain(|v| v.task.created_at.0 < before);
+    let mut systems: Vec<(String, String)> = views.iter().map(|v| (v.task.system_id.to_string(), v.system.clone())).collect();
+    systems.sort_by(|a, b| a.1.cmp(&b.1));
+    systems.dedup();
+    let mut actions: Vec<(String, String)> =
+        views.iter().map(|v| (v.task.action.clone(), tr.t(&format!("action-{}", v.task.action)))).collect();
+    actions.sort();
+    actions.dedup();
+    let views = select(&p, s.app.now(), views);
+    let total = views.len() as u64;
+    let shown: Vec<&TaskView> =
+        if p.csv { views.iter().collect() } else { views.iter().skip(p.offset() as usize).take(PAGE_SIZE as usize).collect() };
+    let rows: Vec<Vec<Cell>> = shown
+        .iter()
+        .map(|v| {
+            vec![
+                link(tr.t(&format!("action-{}", v.task.action)), format!("/tasks/{}", v.task.id)),
+                cell(match &v.supplier {
+                    Some(sup) => format!("{} – {sup}", v.person),
+                    None => v.person.clone(),
+                }),
+                cell(v.system.clone()),
+                cell(username(v)),
+                cell(v.account.as_ref().map(|a| tr.date(&a.valid_from)).unwrap_or_default()),
+                cell(tr.time(&v.task.created_at)),
+            ]
+        })
+        .collect();
+    let columns = vec![
+        col(tr, "ui-task", None),
+        col(tr, "field-person_id", Some("person")),
+        col(tr, "field-system_id", Some("system")),
+        col(tr, "field-username", None),
+        col(tr, "ui-do-from", Some("from")),
+        col(tr, "ui-when", Some("created")),
+    ];
+    if p.csv {
+        return csv_response(tr, "tasks", &columns, rows.iter().map(|r| texts(r)).collect());
     }
-    let mut sections = Vec::new();
-    let mut i = 0;
-    while i < views.len() {
-        let group: Vec<&TaskView> = views[i..].iter().take_while(|v| same_group(v, &views[i])).collect();
-        i += group.len();
-        let first = group[0];
-        let rows = group
-            .iter()
-            .map(|v| {
-                vec![
-                    link(tr.t(&format!("action-{}", v.task.action)), format!("/tasks/{}", v.task.id)),
-                    cell(v.system.clone()),
-                    cell(username(v)),
-                    cell(v.account.as_ref().map(|a| tr.date(&a.valid_from)).unwrap_or_default()),
-                    cell(tr.time(&v.task.created_at)),
-                ]
-            })
-            .collect();
-        let heading = match &first.supplier {
-            Some(sup) => format!("{} – {sup}", first.person),
-            None => first.person.clone(),
-        };
-        sections.push(Section {
-            table: Some(TableSpec {
-                caption: heading.clone(),
-                headers: vec![tr.t("ui-task"), tr.t("field-system_id"), tr.t("field-username"), tr.t("ui-do-from"), tr.t("ui-when")],
-                rows,
-                empty: String::new(),
-                more: String::new(),
-            }),
-            heading,
-            ..Default::default()
-        });
-    }
-    if sections.is_empty() {
-        sections.push(Section { text: Some(tr.t("ui-no-tasks")), ..Default::default() });
-    }
-    let mut p = page(&ctx, "nav-tasks", sections);
-    p.intro = Some(tr.t("ui-tasks-intro"));
-    if only_old {
-        p.intro = Some(tr.t1("ui-tasks-only-old", &app::TASK_OLD_DAYS.to_string()));
-        p.actions.push(("/tasks".into(), tr.t("ui-tasks-show-all")));
-    }
-    p.success = done_message(&ctx, &q.done);
-    render(&p)
-}
-
-fn same_group(a: &TaskView, b: &TaskView) -> bool {
-    match (a.task.request_id, b.task.request_id) {
-        (Some(x), Some(y)) => x == y,
-        (None, None) => a.account.as_ref().map(|x| x.person_id) == b.account.as_ref().map(|x| x.person_id),
-        _ => false,
-    }
+    let spec = ListSpec {
+        path: "/tasks",
+        params: &p,
+        columns,
+        filters: vec![
+            Filter { name: "system", options: systems },
+            Filter { name: "task_action", options: actions },
+            Filter { name: "older", options: vec![("yes".into(), tr.t1("ui-older-than-days", &app::TASK_OLD_DAYS.to_string()))] },
+        ],
+        fixed: &[],
+        default_sort: ("created", false),
+        search_hint: tr.t("ui-search-user-hint"),
+        total,
+        capped: false,
+    };
+    let list = spec.section(&ctx, tr.t("nav-tasks"), rows, tr.t("ui-no-tasks"), Vec::new());
+    let mut page_ = page(&ctx, "nav-tasks", vec![list]);
+    page_.intro = Some(tr.t("ui-tasks-intro"));
+    page_.success = done_message(&ctx, &p.done);
+    render(&page_)
 }
 
 fn username(v: &TaskView) -> String {
@@ -147,7 +179,7 @@ async fn task_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, refused: Op
     });
     let mut p = page(ctx, "ui-task", sections);
     p.crumbs = vec![("/tasks".into(), tr.t("nav-tasks"))];
-    p.c.title = tr.catalog.text(tr.lang, "ui-task-title", &[("arg", action.as_str()), ("arg2", v.system.as_str())]);
+    p.c.title = tr.text("ui-task-title", &[("arg", action.as_str()), ("arg2", v.system.as_str())]);
     if let Some(r) = v.task.request_id {
         p.actions.push((format!("/requests/{r}"), tr.t("ui-open-request")));
     }

@@ -99,7 +99,13 @@ pub(super) async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> Response {
     let Some(id) = record_id(&id) else { return app_error_page(&ctx, AppError::NotFound) };
-    let done = done_message(&ctx, &q.done);
+    // What just happened, naming the thing ("The supplier has been created").
+    let done = q
+        .done
+        .as_deref()
+        .map(|d| format!("done-{d}"))
+        .filter(|k| ctx.tr.catalog.has(ctx.tr.lang, k))
+        .map(|k| ctx.tr.text(&k, &[("kind", kind.as_str())]));
     by_kind!(ctx, kind, detail_page(&s, &ctx, &actor, id, Outcome::Shown(done)))
 }
 
@@ -161,7 +167,7 @@ pub(super) async fn detail_page<R: Record + DeserializeOwned>(
         let mut f = button(format!("/registry/{kind}/{id}/deactivate"), tr.t("ui-deactivate"), false, Vec::new());
         f.confirm = Some(tr.t1("ui-deactivate-confirm", &entry.data.display_name()));
         sections.push(Section {
-            heading: tr.t("ui-deactivate-heading"),
+            heading: tr.text("ui-deactivate-heading", &[("kind", R::KIND.as_str())]),
             text: Some(tr.t("ui-deactivate-intro")),
             forms: vec![f],
             ..Default::default()
