@@ -26,7 +26,7 @@ test("the DPO searches the log in human terms and makes a citizen's extract as a
   const context = await browser.newContext({ locale: "da-DK", viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   await login(page, pv, dpo);
-  await page.getByRole("link", { name: "Log", exact: true }).click();
+  await page.getByRole("link", { name: "Logning", exact: true }).click();
 
   // A search with nothing to search by says what to fill in.
   await page.getByRole("button", { name: "Søg", exact: true }).click();
@@ -57,7 +57,7 @@ test("the DPO searches the log in human terms and makes a citizen's extract as a
 
   // The extract for the citizen: organisations named, employees' names withheld.
   await page.fill("#f-extract_subject", CITIZEN);
-  await page.getByRole("button", { name: "Lav indsigt" }).click();
+  await page.getByRole("button", { name: "Dan indsigtsudtræk" }).click();
   assert.match(await page.textContent("h1"), /Indsigt: opslag i dine personoplysninger/);
   const letter = await page.textContent("main");
   assert.match(letter, /120354-xxxx/);
@@ -77,7 +77,7 @@ test("the DPO searches the log in human terms and makes a citizen's extract as a
 
   // The security officer finds the extract waiting and approves the names.
   await login(page, pv, officer);
-  await page.getByRole("link", { name: "Log", exact: true }).click();
+  await page.getByRole("link", { name: "Logning", exact: true }).click();
   await page.getByRole("link", { name: "Indsigt for borgere" }).click();
   assert.match(await page.textContent("main"), /Venter på din godkendelse af navne/);
   await screenshot(page, "extracts-waiting");

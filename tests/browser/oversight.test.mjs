@@ -41,7 +41,7 @@ test("follow-up, the rules in force and a legal hold, through the pages", async 
 
   // The security officer places a legal hold for a citizen and releases it.
   await login(page, pv, officer);
-  await page.getByRole("link", { name: "Log" }).click();
+  await page.getByRole("link", { name: "Logning", exact: true }).click();
   await page.getByRole("link", { name: "Retslige tilbageholdelser" }).click();
   await page.getByRole("heading", { name: "Ny tilbageholdelse" }).click();
   await page.fill("#f-case_ref", "SAG-2026-0042");

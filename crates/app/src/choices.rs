@@ -6,7 +6,7 @@
 use crate::{App, ListFilter, Result};
 use domain::authz::{Action, Actor, Scope};
 use domain::paging::{MAX_PAGE_SIZE, PageRequest};
-use domain::registry::Record;
+use domain::registry::{Orderer, Record, Supplier};
 use domain::time::Timestamp;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -27,31 +27,66 @@ impl App {
     /// The records of kind `R` in use that the actor may see, as (id, name) by name.
     pub async fn choices<R: Record>(&self, actor: &Actor) -> Result<Arc<Vec<(Uuid, String)>>> {
         let everything = matches!(self.allow(actor, Action::Read, R::KIND), Ok(Scope::All));
-        let kind = R::KIND.as_str();
-        let now = self.now();
-        let generation = self.registry_generation.load(Ordering::Relaxed);
-        if everything
-            && let Ok(cache) = self.choice_cache.lock()
-            && let Some((at, g, list)) = cache.get(kind)
-            && *g == generation
-            && (now.0 - at.0).num_seconds() < CHOICES_MAX_AGE_SECS
-        {
-            return Ok(list.clone());
-        }
+        self.kept(R::KIND.as_str(), everything, || async {
+            Ok(self.all_of::<R>(actor).await?.into_iter().map(|e| (e.id, e.data.display_name())).collect())
+        })
+        .await
+    }
+
+    /// X-8: the persons on the suppliers' lists of orderers, as (person id, "name –
+    /// supplier") — the people a new user of Portvagt is usually made for.
+    pub async fn orderer_persons(&self, actor: &Actor) -> Result<Arc<Vec<(Uuid, String)>>> {
+        let everything = matches!(self.allow(actor, Action::Read, Orderer::KIND), Ok(Scope::All));
+        self.kept("orderer_persons", everything, || async {
+            let suppliers = self.choices::<Supplier>(actor).await?;
+            let name_of = |id: Uuid| suppliers.iter().find(|(s, _)| *s == id).map(|(_, n)| n.clone()).unwrap_or_default();
+            let mut out: Vec<(Uuid, String)> = Vec::new();
+            for o in self.all_of::<Orderer>(actor).await? {
+                if !out.iter().any(|(p, _)| *p == o.data.person_id) {
+                    out.push((o.data.person_id, format!("{} – {}", o.data.person_name, name_of(o.data.supplier_id))));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Every record of a kind in use that the actor may see.
+    async fn all_of<R: Record>(&self, actor: &Actor) -> Result<Vec<domain::registry::Entry<R>>> {
         let mut out = Vec::new();
         let filter = ListFilter { active: Some(true), ..Default::default() };
         let mut page = 1;
         loop {
             let p = self.list::<R>(actor, &filter, PageRequest { page, page_size: MAX_PAGE_SIZE }).await?;
-            out.extend(p.items.into_iter().map(|e| (e.id, e.data.display_name())));
+            out.extend(p.items);
             if u64::from(page) >= p.total_pages {
                 break;
             }
             page += 1;
         }
-        let out = Arc::new(out);
+        Ok(out)
+    }
+
+    /// A list kept under `key` while the registry is unchanged, for an actor who sees
+    /// `everything`; read by `load` otherwise.
+    async fn kept<F, Fut>(&self, key: &'static str, everything: bool, load: F) -> Result<Arc<Vec<(Uuid, String)>>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<(Uuid, String)>>>,
+    {
+        let now = self.now();
+        let generation = self.registry_generation.load(Ordering::Relaxed);
+        if everything
+            && let Ok(cache) = self.choice_cache.lock()
+            && let Some((at, g, list)) = cache.get(key)
+            && *g == generation
+            && (now.0 - at.0).num_seconds() < CHOICES_MAX_AGE_SECS
+        {
+            return Ok(list.clone());
+        }
+        let out = Arc::new(load().await?);
         if everything && let Ok(mut cache) = self.choice_cache.lock() {
-            cache.insert(kind, (now, generation, out.clone()));
+            cache.insert(key, (now, generation, out.clone()));
         }
         Ok(out)
     }

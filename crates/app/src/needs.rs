@@ -22,7 +22,7 @@ pub enum Need {
     Approvals,
     /// EMG-2: temp accounts past their sign-off deadline (the coordinator's follow-up).
     EmergencyOverdue,
-    /// EMG-2: the actor's own unit's temp accounts waiting for their sign-off.
+    /// EMG-2: the actor's own unit's temps (persons) waiting for their sign-off.
     EmergencyToSign,
     /// PRV-2: provisioning that fails and is being retried.
     ProvisioningFailing,
@@ -65,7 +65,7 @@ impl App {
         }
         match self.permission_scope(actor, Permission::SignOffEmergency) {
             Some(_) if actor.department.is_some() => {
-                out.push((Need::EmergencyToSign, self.store.emergency_unsigned(actor.department, now).await?.0));
+                out.push((Need::EmergencyToSign, self.store.emergency_unsigned(actor.department, now).await?.2));
             }
             _ if self.permission_scope(actor, Permission::SeeEmergency) == Some(Scope::All)
                 && self.can(actor, Permission::RemindSignOff) =>
@@ -86,13 +86,18 @@ impl App {
             out.push((Need::TasksOpen, open));
             out.push((Need::TasksOld, old));
             out.push((Need::ProvisioningFailing, self.failing_actions(actor).await?.len() as u64));
-            out.push((Need::ReconcileFindings, self.reconcile_findings().await?));
+            if let Some(findings) = self.reconcile_findings().await? {
+                out.push((Need::ReconcileFindings, findings));
+            }
         }
         if self.may(actor, Action::Update, ResourceKind::Agreement) {
-            out.push((Need::AgreementsEnding, self.agreements_needing(actor, AgreementAttention::Ending).await?.len() as u64));
-            out.push((Need::AgreementsIncomplete, self.agreements_needing(actor, AgreementAttention::Incomplete).await?.len() as u64));
+            let (ending, incomplete) = self.agreements_attention(actor).await?;
+            out.push((Need::AgreementsEnding, ending.len() as u64));
+            out.push((Need::AgreementsIncomplete, incomplete.len() as u64));
         }
-        if self.can(actor, Permission::RecordEvidence) {
+        // The supplier records its staff's evidence; the coordinator follows it up. A
+        // department's head reads it but has no evidence to record.
+        if matches!(self.permission_scope(actor, Permission::RecordEvidence), Some(Scope::All | Scope::OwnSupplier)) {
             let filter = ListFilter { active: Some(true), missing_evidence: true, ..Default::default() };
             out.push((Need::StaffMissingEvidence, self.list::<Person>(actor, &filter, PageRequest { page: 1, page_size: 1 }).await?.total));
         }
@@ -107,8 +112,9 @@ impl App {
         Ok(out)
     }
 
-    /// PRV-3: the findings of the latest reconciliation of each system, added up.
-    async fn reconcile_findings(&self) -> Result<u64> {
+    /// PRV-3: the findings of the latest reconciliation of each system, added up; none
+    /// when no system has been reconciled (a zero would be false comfort).
+    async fn reconcile_findings(&self) -> Result<Option<u64>> {
         let mut seen = std::collections::HashSet::new();
         let mut total = 0;
         for e in self.store.recent_by_action(domain::audit_action::AuditAction::SystemReconcile.code(), 500).await? {
@@ -117,33 +123,36 @@ impl App {
                 total += details["findings"].as_u64().unwrap_or(0);
             }
         }
-        Ok(total)
+        Ok((!seen.is_empty()).then_some(total))
     }
 
     /// AGR-1, AGR-3..AGR-5: the active agreements within reach that end soon, or lack a
     /// DPA (where data may leave), a required attestation or a party's acceptance.
     pub async fn agreements_needing(&self, actor: &Actor, which: AgreementAttention) -> Result<Vec<Uuid>> {
+        let (ending, incomplete) = self.agreements_attention(actor).await?;
+        Ok(if which == AgreementAttention::Ending { ending } else { incomplete })
+    }
+
+    /// The agreements ending soon, and those incomplete, read in one pass.
+    async fn agreements_attention(&self, actor: &Actor) -> Result<(Vec<Uuid>, Vec<Uuid>)> {
         let policy = self.active_preset().await?.policy;
         let today = self.now().date();
         let until = Date(today.0 + chrono::Duration::days(AGREEMENT_ENDING_DAYS));
         let filter = ListFilter { active: Some(true), ..Default::default() };
-        let mut out = Vec::new();
+        let (mut ending, mut incomplete) = (Vec::new(), Vec::new());
         let mut page = 1;
         loop {
             let found = self.list::<Agreement>(actor, &filter, PageRequest { page, page_size: MAX_PAGE_SIZE }).await?;
-            for e in &found.items {
+            for e in found.items.iter().filter(|e| e.data.valid_to >= today) {
                 let a = &e.data;
-                let hit = match which {
-                    AgreementAttention::Ending => a.valid_to >= today && a.valid_to <= until,
-                    AgreementAttention::Incomplete => {
-                        a.valid_to >= today
-                            && ((a.data_processing.allows_export && !a.data_processing.dpa_in_place)
-                                || !a.missing_attestations(&policy.accounts.required_attestations.value).is_empty()
-                                || !a.fully_accepted())
-                    }
-                };
-                if hit {
-                    out.push(e.id);
+                if a.valid_to <= until {
+                    ending.push(e.id);
+                }
+                if (a.data_processing.allows_export && !a.data_processing.dpa_in_place)
+                    || !a.missing_attestations(&policy.accounts.required_attestations.value).is_empty()
+                    || !a.fully_accepted()
+                {
+                    incomplete.push(e.id);
                 }
             }
             if u64::from(page) >= found.total_pages {
@@ -151,6 +160,6 @@ impl App {
             }
             page += 1;
         }
-        Ok(out)
+        Ok((ending, incomplete))
     }
 }

@@ -56,6 +56,8 @@ store::backend_tests! {
             let listed = w.app.list::<Person>(who, &filter, PageRequest { page: 1, page_size: 50 }).await.unwrap();
             assert_eq!(listed.items.iter().map(|p| p.id).collect::<Vec<_>>(), vec![w.staff], "the list the figure opens");
         }
+        assert_eq!(count(&w.app.needs(&head).await.unwrap(), Need::StaffMissingEvidence), None, "the supplier records it, not the head");
+        assert_eq!(count(&w.app.needs(&coordinator).await.unwrap(), Need::ReconcileFindings), None, "no system reconciled yet: no false zero");
         assert_eq!(count(&w.app.needs(&w.orderer).await.unwrap(), Need::AccountsEnding), Some(0));
         w.clock.set("2026-12-15T10:00:00Z");
         assert_eq!(count(&w.app.needs(&w.orderer).await.unwrap(), Need::AccountsEnding), Some(1), "ends with the agreement");

@@ -150,19 +150,20 @@ impl Store {
 
 impl Store {
     /// EMG-2: live temp accounts not yet signed off, optionally of one unit, and how many
-    /// of them are past their sign-off deadline.
-    pub async fn emergency_unsigned(&self, unit: Option<Uuid>, now: Timestamp) -> Result<(u64, u64)> {
+    /// of them are past their sign-off deadline; and the temps (persons) they belong to,
+    /// since a unit's leader signs off a temp with all of their accounts at once.
+    pub async fn emergency_unsigned(&self, unit: Option<Uuid>, now: Timestamp) -> Result<(u64, u64, u64)> {
         let own = if unit.is_some() { "AND a.department_id = $2" } else { "" };
         let sql = format!(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.signoff_due < $1 THEN 1 ELSE 0 END), 0) FROM accounts a \
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.signoff_due < $1 THEN 1 ELSE 0 END), 0), COUNT(DISTINCT a.person_id) FROM accounts a \
              WHERE a.kind = 'emergency' AND a.signed_off_at IS NULL AND {LIVE} {own}"
         );
-        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql).bind(now.to_string());
+        let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql).bind(now.to_string());
         if let Some(u) = unit {
             q = q.bind(u.to_string());
         }
-        let (all, overdue) = q.fetch_one(&self.pool).await?;
-        Ok((all as u64, overdue as u64))
+        let (all, overdue, temps) = q.fetch_one(&self.pool).await?;
+        Ok((all as u64, overdue as u64, temps as u64))
     }
 
     /// PRV-1: open manual tasks, and how many of them were created before `before`.

@@ -645,11 +645,15 @@ backend_tests! {
         // Refusals, each on its field, nothing created.
         let p = web.submit(&page_path, &order, &[("kind", "extension"), ("wanted_start", &later)]).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(p.body.contains(r#"id="f-end_date-error""#), "{}", p.body);
+        assert!(p.body.contains(r#"id="extension-end_date-error""#), "{}", p.body);
         let profile = s.profile.to_string();
         let p = web.submit(&page_path, &order, &[("kind", "change_roles"), ("remove_profiles", &profile), ("wanted_start", &later)]).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(p.body.contains(r#"id="f-deviation_reason-error""#), "{}", p.body);
+        assert!(p.body.contains(r#"id="change_roles-deviation_reason-error""#), "{}", p.body);
+        // One id per field on the page (WCAG 4.1.1): the three forms share field names.
+        for id in ["change_roles-comment", "extension-comment", "termination-comment", "change_roles-wanted_start", "extension-wanted_start"] {
+            assert_eq!(p.body.matches(&format!(r#"id="{id}""#)).count(), 1, "{id}");
+        }
         assert!(p.body.contains(r#"value="{}" checked"#.replace("{}", &profile).as_str()), "the ticked profile stays ticked");
         let job = s.job_profile.to_string();
         let p = web.submit(&page_path, &order, &[("kind", "change_roles"), ("job_profile_id", &job), ("wanted_start", &later)]).await;

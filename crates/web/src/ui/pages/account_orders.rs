@@ -19,11 +19,13 @@ pub(super) fn order_forms(
     change_start: String,
     extension_start: String,
 ) -> Vec<FormSpec> {
-    let form = |kind: &str, submit: &str, button_class: &'static str, fields: Vec<FieldSpec>| FormSpec {
+    // Each form's fields have ids of their own: the three share field names.
+    let form = |kind: &'static str, submit: &str, button_class: &'static str, fields: Vec<FieldSpec>| FormSpec {
         method: "post",
         action: format!("/accounts/{id}/order"),
         submit: tr.t(submit),
         button_class,
+        prefix: kind,
         hidden: vec![("kind".into(), kind.into())],
         fields,
         ..Default::default()

@@ -23,7 +23,9 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
     let tr = &ctx.tr;
     let today = s.app.now().date();
     let (limit, offset) = p.window();
-    let sort = p.sort_by(&SORTS).map(|k| (account_sort(k), p.desc));
+    let ending = p.get("ending") == Some("soon");
+    // Accounts about to end: the first to end first, unless the person sorts otherwise.
+    let sort = p.sort_by(&SORTS).map(|k| (account_sort(k), p.desc)).or(ending.then_some((store::AccountSort::ValidTo, false)));
     let query = store::AccountQuery {
         statuses: match p.get("state") {
             // Not ended: every state but closed and disabled (the dashboard's "open accounts").
@@ -41,7 +43,7 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
         sort,
         // A text search is counted only so far: its full count would cost more than the page.
         count_cap: p.text().filter(|_| !p.csv).map(|_| COUNT_CAP),
-        ends_by: (p.get("ending") == Some("soon")).then(|| domain::time::Date(today.0 + chrono::Duration::days(app::ACCOUNT_ENDING_DAYS))),
+        ends_by: ending.then(|| domain::time::Date(today.0 + chrono::Duration::days(app::ACCOUNT_ENDING_DAYS))),
         offset,
         limit,
         ..Default::default()

@@ -14,7 +14,7 @@ fn need_link(need: Need, supplier: bool) -> (&'static str, &'static str, i64) {
     match need {
         Need::Approvals => ("need-approvals", "/inbox", 0),
         Need::EmergencyOverdue => ("need-emergency-overdue", "/emergency?signoff=overdue", 0),
-        Need::EmergencyToSign => ("need-emergency-to-sign", "/emergency", 0),
+        Need::EmergencyToSign => ("need-emergency-to-sign", "/inbox#signoffs", 0),
         Need::SupportWaiting => ("need-support-waiting", "/oversight#support", 0),
         Need::ExtractsWaiting => ("need-extracts-waiting", "/audit/extracts", 0),
         Need::TasksOpen => ("need-tasks-open", "/tasks", 0),
@@ -43,17 +43,17 @@ async fn dashboard(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn)
         Err(e) => return app_error_page(&ctx, e),
     };
     let mut sections = vec![needs_section(tr, &needs, actor.supplier().is_some())];
-    let counted_at = match s.app.dashboard(&actor).await {
+    match s.app.dashboard(&actor).await {
         Ok((figures, at)) => {
-            sections.extend(figure_sections(&s, tr, &actor, &figures));
-            Some(at)
+            let mut figures = figure_sections(&s, tr, &actor, &figures);
+            // The needs above are counted now; the figures at most a little earlier.
+            figures[0].text = Some(tr.t1("ui-dashboard-as-of", &tr.time(&at)));
+            sections.extend(figures);
         }
-        Err(AppError::Forbidden) => None,
+        Err(AppError::Forbidden) => {}
         Err(e) => return app_error_page(&ctx, e),
-    };
-    let mut p = page(&ctx, "nav-dashboard", sections);
-    p.intro = counted_at.map(|at| tr.t1("ui-dashboard-as-of", &tr.time(&at)));
-    render(&p)
+    }
+    render(&page(&ctx, "nav-dashboard", sections))
 }
 
 /// "Needs action": what waits, most first; what does not wait is shown calm, so the
@@ -83,10 +83,11 @@ fn needs_section(tr: &Tr, needs: &[(Need, u64)], supplier: bool) -> Section {
     }
 }
 
-/// A chart with its table behind "show as table"; a sentence when there is nothing to draw.
-fn chart(tr: &Tr, heading: String, col: String, legend: Vec<String>, rows: Vec<(String, Vec<u64>)>) -> Section {
+/// A chart with its table behind "show as table"; `empty` says so when there is nothing
+/// to draw.
+fn chart(tr: &Tr, (heading, empty): (String, &str), col: String, legend: Vec<String>, rows: Vec<(String, Vec<u64>)>) -> Section {
     if rows.iter().all(|(_, v)| v.iter().all(|n| *n == 0)) {
-        return Section { text: Some(tr.t("ui-chart-empty")), heading, ..Default::default() };
+        return Section { text: Some(tr.t(empty)), heading, ..Default::default() };
     }
     let bars: Vec<Bar> = rows.iter().map(|(l, v)| Bar { label: l.clone(), values: v.clone() }).collect();
     let mut headers = vec![col];
@@ -110,7 +111,7 @@ fn figure_sections(s: &AppState, tr: &Tr, actor: &Actor, f: &store::DashboardFig
     let mut per_supplier: HashMap<String, u64> = HashMap::new();
     let mut per_system: HashMap<String, u64> = HashMap::new();
     for (sup, sys, n) in &f.accounts {
-        let sup = if sup.is_empty() { tr.t("ui-no-supplier") } else { sup.clone() };
+        let sup = if sup.is_empty() { tr.t("ui-no-agreement") } else { sup.clone() };
         *per_supplier.entry(sup).or_default() += n;
         *per_system.entry(sys.clone()).or_default() += n;
     }
@@ -128,31 +129,37 @@ fn figure_sections(s: &AppState, tr: &Tr, actor: &Actor, f: &store::DashboardFig
         tile(tr.num(&f.overdue), tr.t("ui-requests-overdue"), "/requests?state=past_start", false),
     ];
     if s.app.can(actor, domain::authz::Permission::SeeEmergency) {
-        tiles.push(tile(tr.num(&f.open_signoffs), tr.t("ui-open-signoffs"), "/emergency", false));
+        tiles.push(tile(tr.num(&f.open_signoffs), tr.t("ui-open-signoffs"), "/emergency?signoff=unsigned", false));
     }
     for t in &mut tiles {
         t.calm = true;
     }
     let mut out = vec![Section { heading: tr.t("ui-dashboard-summary"), tiles, ..Default::default() }];
     if actor.supplier().is_none() {
-        out.push(chart(tr, tr.t("ui-chart-per-supplier"), tr.t("field-supplier_id"), Vec::new(), top(per_supplier)));
+        out.push(chart(
+            tr,
+            (tr.t("ui-chart-per-supplier"), "ui-chart-empty-accounts"),
+            tr.t("field-supplier_id"),
+            Vec::new(),
+            top(per_supplier),
+        ));
     }
-    out.push(chart(tr, tr.t("ui-chart-per-system"), tr.t("field-system_id"), Vec::new(), top(per_system)));
+    out.push(chart(tr, (tr.t("ui-chart-per-system"), "ui-chart-empty-accounts"), tr.t("field-system_id"), Vec::new(), top(per_system)));
     let waiting_rows = f.waiting.iter().map(|(st, n)| (tr.t(&format!("state-{st}")), vec![*n])).collect();
-    out.push(chart(tr, tr.t("ui-chart-waiting"), tr.t("field-state"), Vec::new(), waiting_rows));
+    out.push(chart(tr, (tr.t("ui-chart-waiting"), "ui-chart-empty-waiting"), tr.t("field-state"), Vec::new(), waiting_rows));
     let expiring_rows = f.expiring.iter().map(|(d, n)| (tr.date(d), vec![*n])).collect();
-    out.push(chart(tr, tr.t("ui-chart-expiring"), tr.t("field-valid_to"), Vec::new(), expiring_rows));
+    out.push(chart(tr, (tr.t("ui-chart-expiring"), "ui-chart-empty-expiring"), tr.t("field-valid_to"), Vec::new(), expiring_rows));
     let month = |m: &str| tr.month(m);
     out.push(chart(
         tr,
-        tr.t("ui-chart-accounts-per-month"),
+        (tr.t("ui-chart-accounts-per-month"), "ui-chart-empty-months"),
         tr.t("ui-month"),
         vec![tr.t("ui-accounts-opened"), tr.t("ui-accounts-closed")],
         f.months.iter().map(|(m, opened, closed, _)| (month(m), vec![*opened, *closed])).collect(),
     ));
     out.push(chart(
         tr,
-        tr.t("ui-chart-requests-per-month"),
+        (tr.t("ui-chart-requests-per-month"), "ui-chart-empty-months"),
         tr.t("ui-month"),
         Vec::new(),
         f.months.iter().map(|(m, _, _, requests)| (month(m), vec![*requests])).collect(),

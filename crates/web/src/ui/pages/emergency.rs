@@ -328,7 +328,14 @@ pub(super) async fn signoff_sections(s: &AppState, ctx: &Ctx, actor: &Actor) -> 
     }
     let tr = &ctx.tr;
     let lines: Vec<EmergencyLine> =
-        s.app.emergency_reconciliation(actor).await.unwrap_or_default().into_iter().filter(|l| l.signed_off_at.is_none()).collect();
+        // Still open and not signed off: a closed temp account needs no sign-off any more.
+        s.app
+            .emergency_reconciliation(actor)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|l| l.signed_off_at.is_none() && !matches!(l.status, AccountStatus::Disabled | AccountStatus::Terminated))
+            .collect();
     let mut temps: Vec<Uuid> = Vec::new();
     for l in &lines {
         if !temps.contains(&l.person_id) {
@@ -336,6 +343,7 @@ pub(super) async fn signoff_sections(s: &AppState, ctx: &Ctx, actor: &Actor) -> 
         }
     }
     let mut out = vec![Section {
+        id: Some("signoffs"),
         heading: tr.t1("ui-signoffs-waiting", &tr.num(&(temps.len() as u64))),
         text: Some(tr.t(if temps.is_empty() { "ui-signoffs-none" } else { "ui-signoffs-intro" })),
         ..Default::default()

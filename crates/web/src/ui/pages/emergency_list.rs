@@ -6,6 +6,7 @@
 use super::listing::{Filter, ListParams, ListSpec, PAGE_SIZE, col, csv_response, texts};
 use super::*;
 use app::EmergencyLine;
+use domain::account::AccountStatus;
 
 /// The sign-off states the list filters by.
 const SIGNOFF: [&str; 3] = ["overdue", "unsigned", "signed"];
@@ -15,9 +16,11 @@ fn select(p: &ListParams, mut lines: Vec<EmergencyLine>) -> Vec<EmergencyLine> {
     if let Some(q) = p.text().map(|q| q.to_lowercase()) {
         lines.retain(|l| l.person_name.to_lowercase().contains(&q) || l.username.to_lowercase().contains(&q));
     }
+    // Waiting means still open: a closed temp account needs no sign-off any more.
+    let open = |l: &EmergencyLine| !matches!(l.status, AccountStatus::Disabled | AccountStatus::Terminated);
     match p.get("signoff") {
-        Some("overdue") => lines.retain(|l| l.overdue),
-        Some("unsigned") => lines.retain(|l| l.signed_off_at.is_none()),
+        Some("overdue") => lines.retain(|l| l.overdue && open(l)),
+        Some("unsigned") => lines.retain(|l| l.signed_off_at.is_none() && open(l)),
         Some("signed") => lines.retain(|l| l.signed_off_at.is_some()),
         _ => {}
     }

@@ -137,6 +137,9 @@ pub(super) struct FormSpec {
     pub inline: bool,
     /// A list's search and filters: its fields side by side.
     pub toolbar: bool,
+    /// Its fields' id prefix when the page has more than one form with the same fields
+    /// (an account's change, extension and closing each have a comment).
+    pub prefix: &'static str,
     pub hidden: Vec<(String, String)>,
     pub fields: Vec<FieldSpec>,
 }
@@ -216,7 +219,13 @@ impl FormSpec {
     /// The prefix of its fields' ids: a list's search box has its own, so its fields
     /// never share an id with a form further down the page.
     pub fn id_prefix(&self) -> &'static str {
-        if self.toolbar { "l" } else { "f" }
+        if !self.prefix.is_empty() {
+            self.prefix
+        } else if self.toolbar {
+            "l"
+        } else {
+            "f"
+        }
     }
 }
 
@@ -233,6 +242,7 @@ fn button(action: String, submit: String, primary: bool, hidden: Vec<(String, St
         partial: None,
         confirm: None,
         toolbar: false,
+        prefix: "",
     }
 }
 

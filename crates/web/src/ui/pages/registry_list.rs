@@ -23,7 +23,7 @@ async fn registry_rows<R: Record>(
     p: &ListParams,
     base: &ListFilter,
     describe: impl Fn(&R) -> String,
-) -> Result<(Vec<Vec<Cell>>, u64), AppError> {
+) -> Result<(Vec<Vec<Cell>>, u64, Vec<Uuid>), AppError> {
     let tr = &ctx.tr;
     let filter = ListFilter {
         only: base.only.clone(),
@@ -37,6 +37,7 @@ async fn registry_rows<R: Record>(
     };
     let kind = R::KIND.as_str();
     let (items, total) = read_rows(p, |page| s.app.list::<R>(actor, &filter, page)).await?;
+    let ids = items.iter().map(|e| e.id).collect();
     let rows = items
         .iter()
         .map(|e| {
@@ -47,7 +48,33 @@ async fn registry_rows<R: Record>(
             ]
         })
         .collect();
-    Ok((rows, total))
+    Ok((rows, total, ids))
+}
+
+/// ACC-4: what each person still lacks of the evidence the policy requires, in words.
+async fn missing_evidence(s: &AppState, actor: &Actor, tr: &Tr, ids: &[Uuid]) -> HashMap<Uuid, String> {
+    let required: Vec<String> = s
+        .app
+        .active_preset()
+        .await
+        .map(|p| {
+            p.policy
+                .accounts
+                .activation_requires
+                .value
+                .iter()
+                .filter_map(|c| serde_json::to_value(c).ok()?.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let recorded = s.app.evidence_kinds(actor, ids).await.unwrap_or_default();
+    ids.iter()
+        .map(|id| {
+            let have: Vec<&String> = recorded.get(id).map(|k| k.iter().map(|(c, _)| c).collect()).unwrap_or_default();
+            let lacking: Vec<String> = required.iter().filter(|c| !have.contains(c)).map(|c| tr.t(&format!("evidence-{c}"))).collect();
+            (*id, lacking.join(", "))
+        })
+        .collect()
 }
 
 async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: ListParams) -> Response {
@@ -86,14 +113,34 @@ async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
         "job_profile" => registry_rows::<JobProfile>(&s, &ctx, &actor, q, &base, |r| r.code.to_string()).await,
         "department" => registry_rows::<Department>(&s, &ctx, &actor, q, &base, |r| r.code.to_string()).await,
         "person" => {
-            registry_rows::<Person>(&s, &ctx, &actor, q, &base, |r| {
-                if r.national_id_on_file { tr.t("ui-national-id-on-file") } else { String::new() }
+            // Who they work for, so namesakes can be told apart; and, when the list is of
+            // those missing evidence, what is missing.
+            let suppliers: HashMap<Uuid, String> =
+                s.app.choices::<Supplier>(&actor).await.map(|l| l.iter().cloned().collect()).unwrap_or_default();
+            let rows = registry_rows::<Person>(&s, &ctx, &actor, q, &base, |r| {
+                let mut parts: Vec<String> = r.affiliations.iter().filter_map(|a| suppliers.get(&a.supplier_id).cloned()).collect();
+                if r.national_id_on_file {
+                    parts.push(tr.t("ui-national-id-on-file"));
+                }
+                parts.join(" · ")
             })
-            .await
+            .await;
+            match rows {
+                Ok((mut rows, total, ids)) if base.missing_evidence => {
+                    let missing = missing_evidence(&s, &actor, tr, &ids).await;
+                    for (row, id) in rows.iter_mut().zip(&ids) {
+                        if let Some(m) = missing.get(id) {
+                            row[1].text = [row[1].text.clone(), tr.t1("ui-evidence-missing", m)].join(" · ");
+                        }
+                    }
+                    Ok((rows, total, ids))
+                }
+                other => other,
+            }
         }
         _ => Err(AppError::NotFound),
     };
-    let (rows, total) = match table {
+    let (rows, total, _) = match table {
         Ok(t) => t,
         Err(e) => return app_error_page(&ctx, e),
     };

@@ -38,8 +38,9 @@ fn select(p: &ListParams, now: domain::time::Timestamp, mut views: Vec<TaskView>
     match p.sort_by(&SORTS) {
         Some("person") => views.sort_by_key(|v| v.person.to_lowercase()),
         Some("system") => views.sort_by_key(|v| v.system.to_lowercase()),
-        Some("from") => views.sort_by_key(|v| v.account.as_ref().map(|a| a.valid_from)),
-        _ => views.sort_by_key(|v| v.task.created_at),
+        Some("created") => views.sort_by_key(|v| v.task.created_at),
+        // By the day it may be done from, then the oldest first: what can be done now on top.
+        _ => views.sort_by_key(|v| (v.account.as_ref().map(|a| a.valid_from), v.task.created_at)),
     }
     if p.desc {
         views.reverse();
@@ -101,7 +102,7 @@ async fn tasks(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: 
             Filter { name: "older", options: vec![("yes".into(), tr.t1("ui-older-than-days", &app::TASK_OLD_DAYS.to_string()))] },
         ],
         fixed: &[],
-        default_sort: ("created", false),
+        default_sort: ("from", false),
         search_hint: tr.t("ui-search-user-hint"),
         total,
         capped: false,

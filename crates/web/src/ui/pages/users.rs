@@ -63,18 +63,14 @@ fn select_users(p: &ListParams, tr: &Tr, mut list: Vec<UserView>) -> Vec<UserVie
 /// The persons a user can be: everyone on a supplier's list of orderers (named with
 /// their supplier), and the persons whose name matches the search.
 async fn person_options(s: &AppState, actor: &Actor, q: &str) -> Vec<(String, String)> {
-    let page_all = PageRequest { page: 1, page_size: domain::paging::MAX_PAGE_SIZE };
     let suppliers: HashMap<Uuid, String> =
         s.app.choices::<Supplier>(actor).await.map(|list| list.iter().cloned().collect()).unwrap_or_default();
-    let mut out: Vec<(String, String)> = Vec::new();
-    if let Ok(orderers) = s.app.list::<domain::registry::Orderer>(actor, &active_only(), page_all).await {
-        for o in orderers.items {
-            let label = format!("{} – {}", o.data.person_name, suppliers.get(&o.data.supplier_id).cloned().unwrap_or_default());
-            if !out.iter().any(|(id, _)| *id == o.data.person_id.to_string()) {
-                out.push((o.data.person_id.to_string(), label));
-            }
-        }
-    }
+    let mut out: Vec<(String, String)> = s
+        .app
+        .orderer_persons(actor)
+        .await
+        .map(|l| l.iter().map(|(id, label)| (id.to_string(), label.clone())).collect())
+        .unwrap_or_default();
     if !q.trim().is_empty() {
         let filter = ListFilter { active: Some(true), q: Some(q.trim().to_string()), ..Default::default() };
         if let Ok(found) = s.app.list::<Person>(actor, &filter, PageRequest { page: 1, page_size: 50 }).await {
