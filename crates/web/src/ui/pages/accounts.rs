@@ -41,8 +41,8 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
         person_id: p.id("person"),
         text: p.text(),
         sort,
-        // A text search is counted only so far: its full count would cost more than the page.
-        count_cap: p.text().filter(|_| !p.csv).map(|_| COUNT_CAP),
+        // Counted only so far: the full count of a long list costs more than the page.
+        count_cap: (!p.csv).then_some(COUNT_CAP),
         ends_by: ending.then(|| domain::time::Date(today.0 + chrono::Duration::days(app::ACCOUNT_ENDING_DAYS))),
         offset,
         limit,
@@ -102,7 +102,7 @@ async fn accounts(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
         default_sort: ("username", false),
         search_hint: tr.t("ui-search-person-hint"),
         total,
-        capped: p.text().is_some(),
+        capped: true,
     };
     let section = spec.section(&ctx, tr.t("nav-accounts"), table_rows, tr.t("ui-accounts-empty"), chips);
     let mut page_ = page(&ctx, "nav-accounts", vec![section]);
