@@ -22,7 +22,7 @@ test("a supplier's user whose sessions the administrator ends is logged out on t
   const tablet = await browser.newContext({ locale: "da-DK", viewport: { width: 820, height: 1180 } });
   const theirs = await tablet.newPage();
   await login(theirs, pv, orderer);
-  await theirs.getByRole("link", { name: "Medarbejdere" }).click();
+  await theirs.locator("nav.pv-nav").getByRole("link", { name: "Medarbejdere" }).click();
   assert.ok(theirs.url().endsWith("/staff"));
 
   // The administrator ends the orderer's sessions.
@@ -39,7 +39,7 @@ test("a supplier's user whose sessions the administrator ends is logged out on t
   await checkAccessibility(page, "user (sessions ended)");
 
   // The orderer's next click lands on the login, not on the page asked for.
-  await theirs.getByRole("link", { name: "Konti" }).click();
+  await theirs.locator("nav.pv-nav").getByRole("link", { name: "Konti" }).click();
   assert.ok(theirs.url().includes("/login"), `logged out: ${theirs.url()}`);
   assert.equal(await theirs.locator("#username").count(), 1, "the login form");
   assert.match(await theirs.textContent("#login-notice"), /din session udløbet eller blevet afsluttet/, "told why");

@@ -112,6 +112,19 @@ impl App {
         Ok(out)
     }
 
+    /// ACC-4: the kinds of evidence the policy in force requires before an account is
+    /// activated, as their codes (`confidentiality_declaration` …).
+    pub async fn required_evidence(&self) -> Result<Vec<String>> {
+        let policy = self.active_preset().await?.policy;
+        Ok(policy
+            .accounts
+            .activation_requires
+            .value
+            .iter()
+            .filter_map(|c| serde_json::to_value(c).ok()?.as_str().map(String::from))
+            .collect())
+    }
+
     /// PRV-3: the findings of the latest reconciliation of each system, added up; none
     /// when no system has been reconciled (a zero would be false comfort).
     async fn reconcile_findings(&self) -> Result<Option<u64>> {

@@ -173,18 +173,7 @@ impl App {
             (Some(own), None) => Some(own.to_vec()),
             (None, asked) => Some(asked.into_iter().collect()),
         };
-        let missing_evidence: Vec<String> = if filter.missing_evidence {
-            let policy = self.active_preset().await?.policy;
-            policy
-                .accounts
-                .activation_requires
-                .value
-                .iter()
-                .filter_map(|c| serde_json::to_value(c).ok()?.as_str().map(String::from))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let missing_evidence: Vec<String> = if filter.missing_evidence { self.required_evidence().await? } else { Vec::new() };
         let (rows, total) = match owned_by {
             None => (Vec::new(), 0),
             Some(owned_by) => {

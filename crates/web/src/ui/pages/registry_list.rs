@@ -53,20 +53,7 @@ async fn registry_rows<R: Record>(
 
 /// ACC-4: what each person still lacks of the evidence the policy requires, in words.
 async fn missing_evidence(s: &AppState, actor: &Actor, tr: &Tr, ids: &[Uuid]) -> HashMap<Uuid, String> {
-    let required: Vec<String> = s
-        .app
-        .active_preset()
-        .await
-        .map(|p| {
-            p.policy
-                .accounts
-                .activation_requires
-                .value
-                .iter()
-                .filter_map(|c| serde_json::to_value(c).ok()?.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
+    let required = s.app.required_evidence().await.unwrap_or_default();
     let recorded = s.app.evidence_kinds(actor, ids).await.unwrap_or_default();
     ids.iter()
         .map(|id| {
