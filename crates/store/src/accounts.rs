@@ -171,8 +171,8 @@ pub struct AccountQuery {
     pub sort: Option<(AccountSort, bool)>,
     /// Count matches only up to this many (one more means "more than").
     pub count_cap: Option<u64>,
-    /// ACC-2: live accounts ending on or before this day (and not before today's date
-    /// in the same query: the caller passes the window's end).
+    /// ACC-2: open accounts ending on or before this day — those past their end that the
+    /// lifecycle has not closed yet among them.
     pub ends_by: Option<Date>,
     pub offset: u64,
     pub limit: u32,
