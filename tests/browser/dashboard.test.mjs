@@ -107,6 +107,15 @@ test("each role's dashboard says what needs them, and every figure opens the lis
       if (viewport.width === 1280) {
         const shown = await everyFigureOpensItsList(page, pv, role);
         assert.ok(shown.length > 0, `${role}: something to count`);
+        if (role === "security_coordinator") {
+          // The lists say what is missing, so the coordinator knows whom to ask.
+          for (const href of ["/registry?kind=agreement&attention=incomplete", "/registry?kind=person&attention=evidence"]) {
+            await page.goto(pv.base + href);
+            const rows = await page.locator("main table").first().locator("tbody tr").allTextContents();
+            assert.ok(rows.length > 0 && rows.every((r) => /Mangler: \S/.test(r)), `${href}: ${rows.slice(0, 3).join(" | ")}`);
+          }
+          await screenshot(page, "dashboard-coordinator-missing-evidence");
+        }
       }
       await context.close();
     }

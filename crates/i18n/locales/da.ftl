@@ -1168,3 +1168,6 @@ ui-chart-empty-accounts = Der er ingen åbne konti.
 ui-chart-empty-waiting = Ingen bestillinger venter på godkendelse.
 ui-chart-empty-expiring = Ingen konti udløber de næste 30 dage.
 ui-chart-empty-months = Intet i de seneste 12 måneder.
+ui-missing-dpa = databehandleraftale
+ui-missing-acceptance-supplier = leverandørens accept
+ui-missing-acceptance-municipality = kommunens accept

@@ -1168,3 +1168,6 @@ ui-chart-empty-accounts = There are no open accounts.
 ui-chart-empty-waiting = No requests are waiting for approval.
 ui-chart-empty-expiring = No accounts end in the next 30 days.
 ui-chart-empty-months = Nothing in the last 12 months.
+ui-missing-dpa = data processing agreement
+ui-missing-acceptance-supplier = the supplier's acceptance
+ui-missing-acceptance-municipality = the municipality's acceptance

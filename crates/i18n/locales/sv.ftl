@@ -1168,3 +1168,6 @@ ui-chart-empty-accounts = Det finns inga öppna konton.
 ui-chart-empty-waiting = Inga beställningar väntar på godkännande.
 ui-chart-empty-expiring = Inga konton upphör de närmaste 30 dagarna.
 ui-chart-empty-months = Inget under de senaste 12 månaderna.
+ui-missing-dpa = personuppgiftsbiträdesavtal
+ui-missing-acceptance-supplier = leverantörens godkännande
+ui-missing-acceptance-municipality = kommunens godkännande

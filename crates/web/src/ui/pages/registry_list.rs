@@ -3,6 +3,7 @@
 use super::listing::{Filter, ListParams, ListSpec, col, csv_response, person_chip, read_rows, texts};
 use super::*;
 use app::AgreementAttention;
+use domain::registry::Party;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/registry", get(registry))
@@ -91,8 +92,32 @@ async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
             .await
         }
         "agreement" => {
-            registry_rows::<Agreement>(&s, &ctx, &actor, q, &base, |r| format!("{} – {}", tr.date(&r.valid_from), tr.date(&r.valid_to)))
-                .await
+            // Listed as incomplete: what is missing, so the coordinator knows whom to ask.
+            let required = s.app.active_preset().await.map(|p| p.policy.accounts.required_attestations.value).unwrap_or_default();
+            let incomplete = attention == Some("incomplete");
+            registry_rows::<Agreement>(&s, &ctx, &actor, q, &base, |r| {
+                let period = format!("{} – {}", tr.date(&r.valid_from), tr.date(&r.valid_to));
+                if !incomplete {
+                    return period;
+                }
+                let mut missing = Vec::new();
+                if r.data_processing.allows_export && !r.data_processing.dpa_in_place {
+                    missing.push(tr.t("ui-missing-dpa"));
+                }
+                for k in r.missing_attestations(&required) {
+                    let code = serde_json::to_value(k).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+                    missing.push(tr.t(&format!("opt-attestation-{code}")));
+                }
+                for (party, key) in
+                    [(Party::Supplier, "ui-missing-acceptance-supplier"), (Party::Municipality, "ui-missing-acceptance-municipality")]
+                {
+                    if !r.accepted_by(party) {
+                        missing.push(tr.t(key));
+                    }
+                }
+                format!("{period} · {}", tr.t1("ui-evidence-missing", &missing.join(", ")))
+            })
+            .await
         }
         "system" => registry_rows::<System>(&s, &ctx, &actor, q, &base, |r| r.code.to_string()).await,
         "role" => registry_rows::<domain::registry::Role>(&s, &ctx, &actor, q, &base, |r| r.code.to_string()).await,
