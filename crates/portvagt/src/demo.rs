@@ -6,6 +6,7 @@
 //! the data obeys the same rules as data entered by hand.
 
 use crate::demo_catalogue::{Shown, catalogue, shown};
+use crate::demo_words::{Words, words};
 use anyhow::{Context, Result};
 use app::App;
 use domain::authz::Actor;
@@ -132,106 +133,6 @@ const SE_LAST: &[&str] = &[
     "Berg",
     "Lund",
 ];
-
-/// Texts that differ between Danish and Swedish municipalities.
-struct Words {
-    departments: [(&'static str, &'static str, &'static str, &'static str); 5],
-    suppliers: [(&'static str, ServiceType, bool); 4],
-    job_profiles: [(&'static str, &'static str, &'static [&'static str]); 5],
-    domain: &'static str,
-    /// The word for an access agreement, after the supplier's name in its title.
-    agreement: &'static str,
-    dpa_reference: &'static str,
-    /// A sub-processor's name and purpose.
-    sub_processor: (&'static str, &'static str),
-    /// Who signs for the supplier, and their title; who signs for the municipality.
-    signatory: (&'static str, &'static str),
-    coordinator: &'static str,
-    supplier_address: &'static str,
-    contact: &'static str,
-    mailbox: &'static str,
-    /// The demo's requests in flight: who acts (orderer, department head, coordinator),
-    /// an urgent reason, a needs assessment, the head's comment.
-    actors: [&'static str; 3],
-    urgent_reason: &'static str,
-    needs_assessment: &'static str,
-    approved: &'static str,
-}
-
-fn words(country: Country) -> Words {
-    match country {
-        Country::DK => Words {
-            departments: [
-                ("HJEMMEPLEJE", "Hjemmeplejen", "Lone Kristensen", "Peter Holm"),
-                ("PLEJECENTRE", "Plejecentre", "Hanne Dahl", "Jens Krogh"),
-                ("SSO", "Sekretariatet i Social- og Sundhedsforvaltningen", "Mette Lund", "Søren Vinther"),
-                ("IT", "IT-afdelingen", "Henrik Bach", "Camilla Friis"),
-                ("BORGERSERVICE", "Borgerservice og Pension", "Susanne Mørk", "Thomas Bang"),
-            ],
-            suppliers: [
-                ("Omsorgsgruppen Nord ApS", ServiceType::PersonalCare, false),
-                ("Hjemmehjælp Plus A/S", ServiceType::PracticalHelp, false),
-                ("Plejehjemmet Solgården", ServiceType::NursingHome, false),
-                ("Dataproces ApS", ServiceType::Consultancy, true),
-            ],
-            job_profiles: [
-                ("SSH", "Social- og sundhedshjælper", &["AD-LOGON", "OMSORGSJOURNAL"]),
-                ("SSA", "Social- og sundhedsassistent", &["AD-STANDARD", "OMSORGSJOURNAL"]),
-                ("SYG", "Sygeplejerske", &["AD-STANDARD", "NEX-SYGEPLEJE"]),
-                ("PENSIONSKONSULENT", "Konsulent, gennemgang af pensionssager", &["AD-LOGON", "4-SOP-LÆS2", "CPR-OPSLAG"]),
-                ("VIKAR", "Vikar i hjemmeplejen (nødadgang)", &["AD-LOGON", "OMSORGSJOURNAL"]),
-            ],
-            domain: "dk",
-            agreement: "adgangsaftale",
-            dpa_reference: "Databehandleraftale 2026-014",
-            sub_processor: ("Nordisk Hosting A/S", "Drift af sagsbehandlingsplatform"),
-            signatory: ("Leverandørens direktør", "Direktør"),
-            coordinator: "IT-sikkerhedskoordinator",
-            supplier_address: "Industrivej 10, 2770 Kastrup",
-            contact: "Kontaktperson",
-            mailbox: "leverandor",
-            actors: ["Demo: bestiller", "Demo: afdelingsleder", "Demo: IT-sikkerhedskoordinator"],
-            urgent_reason: "Vikar til akut sygdomsdækning",
-            needs_assessment: "Behovsvurdering, hjemmeplejen 2026",
-            approved: "Godkendt",
-        },
-        Country::SE => Words {
-            departments: [
-                ("HEMTJANST", "Hemtjänsten", "Karin Nilsson", "Per Lindberg"),
-                ("SARSKILT-BOENDE", "Särskilt boende", "Eva Berg", "Johan Olsson"),
-                ("KANSLI", "Socialförvaltningens kansli", "Lena Persson", "Erik Lund"),
-                ("IT", "IT-enheten", "Anders Svensson", "Sara Hassan"),
-                ("MEDBORGARSERVICE", "Medborgarservice", "Maria Karlsson", "Nils Jonsson"),
-            ],
-            suppliers: [
-                ("Omsorg Syd AB", ServiceType::PersonalCare, false),
-                ("Hemhjälpen i Göinge AB", ServiceType::PracticalHelp, false),
-                ("Vårdboendet Solgården AB", ServiceType::NursingHome, false),
-                ("Dataprocess Sverige AB", ServiceType::Consultancy, true),
-            ],
-            job_profiles: [
-                ("USK", "Undersköterska", &["AD-STANDARD", "OMSORGSJOURNAL"]),
-                ("VBI", "Vårdbiträde", &["AD-LOGON", "OMSORGSJOURNAL"]),
-                ("SSK", "Sjuksköterska", &["AD-STANDARD", "NEX-SYGEPLEJE"]),
-                ("KONSULT", "Konsult, ärendegranskning", &["AD-LOGON", "4-SOP-LÆS2", "CPR-OPSLAG"]),
-                ("VIKARIE", "Vikarie i hemtjänsten", &["AD-LOGON", "OMSORGSJOURNAL"]),
-            ],
-            domain: "se",
-            agreement: "behörighetsavtal",
-            dpa_reference: "Personuppgiftsbiträdesavtal 2026-014",
-            sub_processor: ("Nordisk Hosting AB", "Drift av handläggningsplattform"),
-            signatory: ("Leverantörens vd", "Verkställande direktör"),
-            coordinator: "Informationssäkerhetssamordnare",
-            supplier_address: "Storgatan 5, 289 31 Knislinge",
-            contact: "Kontaktperson",
-            mailbox: "leverantor",
-            actors: ["Demo: beställare", "Demo: enhetschef", "Demo: informationssäkerhetssamordnare"],
-            urgent_reason: "Vikarie vid akut sjukfrånvaro",
-            needs_assessment: "Behovsbedömning, hemtjänsten 2026",
-            approved: "Godkänd",
-        },
-    }
-}
 
 /// The ids of the catalogue, by code.
 #[derive(Default)]

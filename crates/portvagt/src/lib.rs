@@ -5,3 +5,4 @@ pub mod config;
 pub mod demo;
 pub mod demo_catalogue;
 pub mod demo_log;
+pub mod demo_words;
