@@ -115,6 +115,8 @@ pub struct App {
     choice_cache: Arc<std::sync::Mutex<choices::ChoiceCache>>,
     /// Counts the registry's changes in this instance.
     registry_generation: Arc<std::sync::atomic::AtomicU64>,
+    /// The chosen policy preset's id, with when and at which registry generation it was read.
+    preset_cache: Arc<std::sync::Mutex<Option<(Timestamp, u64, String)>>>,
 }
 
 /// Dashboard figures by scope (`None`: the municipality; a supplier) and when counted.
@@ -140,6 +142,7 @@ impl App {
             frame_cache: Arc::default(),
             choice_cache: Arc::default(),
             registry_generation: Arc::default(),
+            preset_cache: Arc::default(),
         })
     }
 

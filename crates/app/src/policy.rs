@@ -10,12 +10,34 @@ use domain::registry::{Entry, MUNICIPALITY_ID, Municipality};
 impl App {
     /// The preset in force: the one named in the municipality profile, or the configured
     /// default before a profile exists.
+    /// Every request reads it: it is kept while the registry of this instance is
+    /// unchanged, at most [`crate::choices::CHOICES_MAX_AGE_SECS`] (another instance may
+    /// change it).
     pub async fn active_preset(&self) -> Result<Preset> {
-        let chosen = match self.store.get_entry(MUNICIPALITY_ID).await? {
-            Some(row) => {
-                row.body.get("policy_preset").and_then(|v| v.as_str()).map(str::to_lowercase).unwrap_or_else(|| self.default_preset.clone())
+        let now = self.now();
+        let generation = self.registry_generation.load(std::sync::atomic::Ordering::Relaxed);
+        let kept = self.preset_cache.lock().ok().and_then(|c| {
+            c.as_ref()
+                .filter(|(at, g, _)| *g == generation && (now.0 - at.0).num_seconds() < crate::choices::CHOICES_MAX_AGE_SECS)
+                .map(|(_, _, id)| id.clone())
+        });
+        let chosen = match kept {
+            Some(id) => id,
+            None => {
+                let id = match self.store.get_entry(MUNICIPALITY_ID).await? {
+                    Some(row) => row
+                        .body
+                        .get("policy_preset")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_lowercase)
+                        .unwrap_or_else(|| self.default_preset.clone()),
+                    None => self.default_preset.clone(),
+                };
+                if let Ok(mut c) = self.preset_cache.lock() {
+                    *c = Some((now, generation, id.clone()));
+                }
+                id
             }
-            None => self.default_preset.clone(),
         };
         self.presets
             .iter()

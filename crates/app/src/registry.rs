@@ -31,6 +31,9 @@ pub struct ListFilter {
     pub missing_evidence: bool,
     /// By name, descending.
     pub desc: bool,
+    /// Count matches only up to this many (one more means "more than"), where a page
+    /// shows the count and an exact one would cost more than the page.
+    pub count_cap: Option<u64>,
 }
 
 fn to_entry<R: Record>(row: EntryRow) -> Result<Entry<R>> {
@@ -189,6 +192,7 @@ impl App {
                     only: if filter.missing_evidence && missing_evidence.is_empty() { Some(Vec::new()) } else { filter.only.clone() },
                     missing_evidence,
                     desc: filter.desc,
+                    count_cap: filter.count_cap,
                     offset: page.offset(),
                     limit: page.page_size,
                 };

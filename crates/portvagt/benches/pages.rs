@@ -4,7 +4,9 @@
 //! p95 < 50 ms under 20 concurrent clients.
 //!
 //! `cargo bench -p portvagt --bench pages` (SQLite, the embedded default).
-//! `PORTVAGT_BENCH_REQUESTS` sets the requests per client and page (default 25).
+//! `PORTVAGT_BENCH_REQUESTS` sets the requests per client and page (default 25),
+//! `PORTVAGT_BENCH_CLIENTS` the concurrent clients (default 20; 1 shows a page's own cost),
+//! `PORTVAGT_BENCH_ONLY` runs only the pages whose address contains it.
 
 use app::{App, UserInput};
 use domain::authz::{Actor, UserRole};
@@ -26,6 +28,8 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 #[tokio::main]
 async fn main() {
     let per_client: usize = std::env::var("PORTVAGT_BENCH_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
+    let clients: usize = std::env::var("PORTVAGT_BENCH_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(CLIENTS);
+    let only = std::env::var("PORTVAGT_BENCH_ONLY").unwrap_or_default();
     let db = TestDb::new(TestBackend::Sqlite).await;
     let store = db.store().await;
     store.migrate().await.expect("migrate");
@@ -114,14 +118,14 @@ async fn main() {
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let router = web::router(app.clone());
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
-    let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
 
     println!(
-        "{CLIENTS} concurrent clients, {per_client} requests each per page, {} cores",
+        "{clients} concurrent clients, {per_client} requests each per page, {} cores",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
     let mut all_ok = true;
-    for (who, page) in &pages {
+    for (who, page) in pages.iter().filter(|(_, p)| p.contains(&only)) {
         let cookie = &cookies.iter().find(|(n, _)| n == who).expect("a reader").1;
         {
             // Warm up once.
@@ -129,7 +133,7 @@ async fn main() {
             assert_eq!(res.status(), 200, "{who} {page}");
             let started = Instant::now();
             let mut tasks = Vec::new();
-            for _ in 0..CLIENTS {
+            for _ in 0..clients {
                 let http = http.clone();
                 let url = format!("{base}{page}");
                 let cookie = cookie.clone();

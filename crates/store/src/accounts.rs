@@ -2,8 +2,8 @@
 //! demo loader; read back, status changes, role assignments, username quarantine,
 //! sign-ons and emergency sign-offs.
 
-use crate::sql::{Arg, Where, args, date, fetch_page_capped, like_contains, opt_ts, opt_uuid, placeholders, ts, uuid};
-use crate::{Result, Store, StoreError, Tx};
+use crate::sql::{Arg, Where, args, date, fetch_page_capped, joined, opt_ts, opt_uuid, placeholders, ts, uuid};
+use crate::{Backend, Result, Store, StoreError, Tx};
 use domain::account::{AccountKind, AccountStatus};
 use domain::time::{Date, Timestamp};
 use sqlx::Row;
@@ -50,6 +50,11 @@ impl Tx {
                     .bind(now.to_string());
             }
             q.execute(&mut *self.tx).await?;
+        }
+        for chunk in accounts.chunks(BATCH) {
+            let ids: Vec<String> = chunk.iter().map(|a| a.id.to_string()).collect();
+            let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            self.index_accounts(&format!("id IN ({list})"), &ids).await?;
         }
         let roles: Vec<(Uuid, Uuid, Option<Uuid>)> =
             accounts.iter().flat_map(|a| a.roles.iter().map(move |(r, p)| (a.id, *r, *p))).collect();
@@ -116,8 +121,27 @@ pub struct AccountRow {
     pub roles: Vec<(Uuid, Option<Uuid>)>,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, person_id, system_id, agreement_id, username, status, kind, valid_from, valid_to, request_id, version, status_reason, \
-     activated_at, disabled_at, last_activity_at, created_by, department_id, purpose, signoff_due, signed_off_by, signed_off_at, signoff_reminded_at, created_at";
+/// An account's columns and its roles (as `role:profile` joined by commas), read in one
+/// statement.
+fn account_columns(backend: Backend) -> String {
+    let roles = joined(backend, "ar.role_id || ':' || COALESCE(ar.profile_id, '')");
+    format!(
+        "id, person_id, system_id, agreement_id, username, status, kind, valid_from, valid_to, request_id, version, status_reason, \
+         activated_at, disabled_at, last_activity_at, created_by, department_id, purpose, signoff_due, signed_off_by, signed_off_at, \
+         signoff_reminded_at, created_at, (SELECT {roles} FROM account_roles ar WHERE ar.account_id = accounts.id) AS roles"
+    )
+}
+
+/// The roles column of [`account_columns`], by role.
+fn roles(joined: Option<String>) -> Result<Vec<(Uuid, Option<Uuid>)>> {
+    let mut out = Vec::new();
+    for pair in joined.iter().flat_map(|j| j.split(',')) {
+        let (role, profile) = pair.split_once(':').ok_or_else(|| StoreError::Corrupt(format!("account role {pair}")))?;
+        out.push((uuid(role)?, if profile.is_empty() { None } else { Some(uuid(profile)?) }));
+    }
+    out.sort();
+    Ok(out)
+}
 
 fn account_row(r: &AnyRow) -> Result<AccountRow> {
     let g = |c: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(c)?) };
@@ -147,7 +171,7 @@ fn account_row(r: &AnyRow) -> Result<AccountRow> {
         signed_off_at: opt_ts(g("signed_off_at")?)?,
         signoff_reminded_at: opt_ts(g("signoff_reminded_at")?)?,
         created_at: ts(&r.try_get::<String, _>("created_at")?)?,
-        roles: Vec::new(),
+        roles: roles(g("roles")?)?,
     })
 }
 
@@ -220,22 +244,11 @@ pub struct LifecycleRow {
 
 impl Store {
     pub async fn account(&self, id: Uuid) -> Result<Option<AccountRow>> {
-        let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+        let row = sqlx::query(&format!("SELECT {} FROM accounts WHERE id = $1", account_columns(self.backend)))
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        let Some(mut acc) = row.as_ref().map(account_row).transpose()? else { return Ok(None) };
-        acc.roles = self.account_roles(id).await?;
-        Ok(Some(acc))
-    }
-
-    async fn account_roles(&self, id: Uuid) -> Result<Vec<(Uuid, Option<Uuid>)>> {
-        let rows: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT role_id, profile_id FROM account_roles WHERE account_id = $1 ORDER BY role_id")
-                .bind(id.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter().map(|(r, p)| Ok((uuid(&r)?, opt_uuid(p)?))).collect()
+        row.as_ref().map(account_row).transpose()
     }
 
     pub async fn list_accounts(&self, q: &AccountQuery) -> Result<(Vec<AccountRow>, u64)> {
@@ -272,33 +285,17 @@ impl Store {
             w.and(format!("kind = {p}"));
         }
         if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let p = w.arg(Arg::Text(like_contains(&text.to_lowercase())));
-            w.and(format!(
-                "(LOWER(username) LIKE {p} ESCAPE '\\' OR person_id IN \
-                 (SELECT id FROM registry_entries WHERE kind = 'person' AND name_lower LIKE {p} ESCAPE '\\'))"
-            ));
+            // The account's username or its person's name.
+            let cond = self.contains(&mut w, text, "id", "search_text").await?;
+            w.and(cond);
         }
         let order = match q.sort {
             Some((col, desc)) => format!("{} {dir}, id {dir}", col.sql(), dir = if desc { "DESC" } else { "ASC" }),
             None => "username, id".to_string(),
         };
-        let (rows, total) = fetch_page_capped(&self.pool, ACCOUNT_COLUMNS, "accounts", &w, &order, q.limit, q.offset, q.count_cap).await?;
-        let mut out = rows.iter().map(account_row).collect::<Result<Vec<_>>>()?;
-        // The role assignments of the whole page, a few queries rather than one per account.
-        let mut roles: std::collections::HashMap<Uuid, Vec<(Uuid, Option<Uuid>)>> = std::collections::HashMap::new();
-        for chunk in out.chunks(200) {
-            let mut w = Where::default();
-            let list: Vec<String> = chunk.iter().map(|a| w.arg(Arg::Text(a.id.to_string()))).collect();
-            w.and(format!("account_id IN ({})", list.join(", ")));
-            let sql = format!("SELECT account_id, role_id, profile_id FROM account_roles{} ORDER BY role_id", w.sql());
-            let rows: Vec<(String, String, Option<String>)> = sqlx::query_as_with(&sql, args(&w.args)).fetch_all(&self.pool).await?;
-            for (a, r, p) in rows {
-                roles.entry(uuid(&a)?).or_default().push((uuid(&r)?, opt_uuid(p)?));
-            }
-        }
-        for acc in &mut out {
-            acc.roles = roles.remove(&acc.id).unwrap_or_default();
-        }
+        let (rows, total) =
+            fetch_page_capped(&self.pool, &account_columns(self.backend), "accounts", &w, &order, q.limit, q.offset, q.count_cap).await?;
+        let out = rows.iter().map(account_row).collect::<Result<Vec<_>>>()?;
         Ok((out, total))
     }
 
@@ -411,6 +408,7 @@ impl Tx {
             sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict { field: "username" },
             _ => StoreError::Database(e),
         })?;
+        self.index_accounts("id = $1", &[a.id.to_string()]).await?;
         self.set_account_roles(a.id, &a.roles).await
     }
 

@@ -1,7 +1,7 @@
 //! Registry records: validated JSON beside relational keys, owners and references.
 
-use crate::sql::{Arg, Where, args, fetch_page, like_contains, ts, uuid};
-use crate::{Result, Store, StoreError, Tx, b2i};
+use crate::sql::{Arg, Where, args, fetch_page_capped, joined, ts, uuid};
+use crate::{Backend, Result, Store, StoreError, Tx, b2i};
 use domain::time::Timestamp;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -56,11 +56,20 @@ pub struct ListQuery {
     pub missing_evidence: Vec<String>,
     /// By name, descending.
     pub desc: bool,
+    /// Count matches only up to this many (one more means "more than").
+    pub count_cap: Option<u64>,
     pub offset: u64,
     pub limit: u32,
 }
 
-const COLUMNS: &str = "id, kind, active, version, created_at, updated_at, body";
+/// A record's columns and its owners, read in the same statement as one text of ids.
+fn columns(backend: Backend) -> String {
+    let owners = joined(backend, "o.supplier_id");
+    format!(
+        "id, kind, active, version, created_at, updated_at, body, \
+         (SELECT {owners} FROM registry_owners o WHERE o.entry_id = registry_entries.id) AS owners"
+    )
+}
 
 fn row_to_entry(row: &AnyRow) -> Result<EntryRow> {
     let body: String = row.try_get("body")?;
@@ -72,16 +81,21 @@ fn row_to_entry(row: &AnyRow) -> Result<EntryRow> {
         created_at: ts(&row.try_get::<String, _>("created_at")?)?,
         updated_at: ts(&row.try_get::<String, _>("updated_at")?)?,
         body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        owners: Vec::new(),
+        owners: {
+            let joined: Option<String> = row.try_get("owners")?;
+            let mut owners = joined.iter().flat_map(|j| j.split(',')).map(uuid).collect::<Result<Vec<_>>>()?;
+            owners.sort();
+            owners
+        },
     })
 }
 
 /// The query for records by id.
-fn by_ids(ids: &[Uuid]) -> (String, Vec<Arg>) {
+fn by_ids(backend: Backend, ids: &[Uuid]) -> (String, Vec<Arg>) {
     let mut w = Where::default();
     let list: Vec<String> = ids.iter().map(|id| w.arg(Arg::Text(id.to_string()))).collect();
     w.and(format!("id IN ({})", list.join(", ")));
-    (format!("SELECT {COLUMNS} FROM registry_entries{}", w.sql()), w.args)
+    (format!("SELECT {} FROM registry_entries{}", columns(backend), w.sql()), w.args)
 }
 
 /// Maps a unique-index violation to a conflict on `field`.
@@ -103,29 +117,9 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (sql, a) = by_ids(ids);
+        let (sql, a) = by_ids(self.backend, ids);
         let rows = sqlx::query_with(&sql, args(&a)).fetch_all(&self.pool).await?;
-        let mut entries = rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?;
-        self.fill_owners(&mut entries).await?;
-        Ok(entries)
-    }
-
-    async fn fill_owners(&self, entries: &mut [EntryRow]) -> Result<()> {
-        if entries.is_empty() {
-            return Ok(());
-        }
-        let mut w = Where::default();
-        let list: Vec<String> = entries.iter().map(|e| w.arg(Arg::Text(e.id.to_string()))).collect();
-        w.and(format!("entry_id IN ({})", list.join(", ")));
-        let sql = format!("SELECT entry_id, supplier_id FROM registry_owners{} ORDER BY supplier_id", w.sql());
-        let rows: Vec<(String, String)> = sqlx::query_as_with(&sql, args(&w.args)).fetch_all(&self.pool).await?;
-        for (entry, supplier) in rows {
-            let (entry, supplier) = (uuid(&entry)?, uuid(&supplier)?);
-            if let Some(e) = entries.iter_mut().find(|e| e.id == entry) {
-                e.owners.push(supplier);
-            }
-        }
-        Ok(())
+        rows.iter().map(row_to_entry).collect()
     }
 
     /// One page of records and the total count of matching records.
@@ -146,8 +140,8 @@ impl Store {
             w.and(format!("active = {p}"));
         }
         if let Some(text) = &q.name_contains {
-            let p = w.arg(Arg::Text(like_contains(&text.to_lowercase())));
-            w.and(format!("name_lower LIKE {p} ESCAPE '\\'"));
+            let cond = self.contains(&mut w, text, "id", "name_lower").await?;
+            w.and(cond);
         }
         if let Some(nid) = &q.national_id {
             // Under the current and any previous data key.
@@ -181,10 +175,9 @@ impl Store {
             ));
         }
         let order = if q.desc { "name_lower DESC, id DESC" } else { "name_lower, id" };
-        let (rows, total) = fetch_page(&self.pool, COLUMNS, "registry_entries", &w, order, q.limit, q.offset).await?;
-        let mut entries = rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?;
-        self.fill_owners(&mut entries).await?;
-        Ok((entries, total))
+        let (rows, total) =
+            fetch_page_capped(&self.pool, &columns(self.backend), "registry_entries", &w, order, q.limit, q.offset, q.count_cap).await?;
+        Ok((rows.iter().map(row_to_entry).collect::<Result<Vec<_>>>()?, total))
     }
 
     /// Ids of records of `kind` that refer to `target`.
@@ -222,13 +215,12 @@ impl Store {
 }
 
 impl Tx {
-    /// Records by id as this transaction sees them (its own changes included), without
-    /// owners.
+    /// Records by id as this transaction sees them (its own changes included).
     pub async fn entries(&mut self, ids: &[Uuid]) -> Result<Vec<EntryRow>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (sql, a) = by_ids(ids);
+        let (sql, a) = by_ids(self.backend, ids);
         let rows = sqlx::query_with(&sql, args(&a)).fetch_all(&mut *self.tx).await?;
         rows.iter().map(row_to_entry).collect()
     }
@@ -255,6 +247,7 @@ impl Tx {
         .execute(&mut *self.tx)
         .await
         .map_err(conflict_on(field))?;
+        self.index_name(e.id, &e.name).await?;
         self.write_links(e).await
     }
 
@@ -282,6 +275,11 @@ impl Tx {
         .map_err(conflict_on(field))?;
         if res.rows_affected() == 0 {
             return Err(self.stale("registry_entries", e.id).await);
+        }
+        self.index_name(e.id, &e.name).await?;
+        if e.kind == "person" {
+            // The person's accounts are found by the new name.
+            self.index_accounts("person_id = $1", &[e.id.to_string()]).await?;
         }
         sqlx::query("DELETE FROM registry_owners WHERE entry_id = $1").bind(e.id.to_string()).execute(&mut *self.tx).await?;
         sqlx::query("DELETE FROM registry_refs WHERE entry_id = $1").bind(e.id.to_string()).execute(&mut *self.tx).await?;

@@ -1,7 +1,7 @@
 //! Access requests: the domain record as JSON beside its indexed columns, updated
 //! only at the version the caller saw.
 
-use crate::sql::{Arg, Where, fetch_page_capped, like_contains, ts, uuid};
+use crate::sql::{Arg, Where, fetch_page_capped, ts, uuid};
 use crate::{Result, Store, StoreError, Tx};
 use domain::time::{Date, Timestamp};
 use sqlx::Row;
@@ -122,8 +122,10 @@ impl Store {
             w.and(format!("kind = {p}"));
         }
         if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let p = w.arg(Arg::Text(like_contains(&text.to_lowercase())));
-            w.and(format!("person_id IN (SELECT id FROM registry_entries WHERE kind = 'person' AND name_lower LIKE {p} ESCAPE '\\')"));
+            // The person's name, read through the request's own rows when the term is common.
+            let name = "(SELECT r.name_lower FROM registry_entries r WHERE r.id = requests.person_id)";
+            let cond = self.contains(&mut w, text, "person_id", name).await?;
+            w.and(cond);
         }
         let order = match q.sort {
             Some((col, desc)) => format!("{} {dir}, id {dir}", col.sql(), dir = if desc { "DESC" } else { "ASC" }),

@@ -42,6 +42,15 @@ pub(crate) fn args(args: &[Arg]) -> AnyArguments<'static> {
     out
 }
 
+/// The values of `expr` over a subquery's rows as one text joined by commas: each engine
+/// has its own name for the aggregate.
+pub(crate) fn joined(backend: Backend, expr: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("group_concat({expr}, ',')"),
+        Backend::Postgres => format!("string_agg({expr}, ',')"),
+    }
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub(crate) fn like_contains(s: &str) -> String {
     let mut out = String::from("%");
@@ -58,7 +67,7 @@ pub(crate) fn like_contains(s: &str) -> String {
 // Conversions of stored text back into domain values; a value that does not parse is
 // reported as corrupt data rather than a panic.
 
-use crate::{Result, StoreError};
+use crate::{Backend, Result, StoreError};
 use domain::time::{Date, Timestamp};
 use uuid::Uuid;
 
@@ -88,20 +97,6 @@ pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
         .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// One page of `SELECT {columns} FROM {table} {where} ORDER BY {order}` and the total
-/// count of matching rows.
-pub(crate) async fn fetch_page(
-    pool: &sqlx::AnyPool,
-    columns: &str,
-    table: &str,
-    w: &Where,
-    order: &str,
-    limit: u32,
-    offset: u64,
-) -> Result<(Vec<sqlx::any::AnyRow>, u64)> {
-    fetch_page_capped(pool, columns, table, w, order, limit, offset, None).await
 }
 
 /// A page of rows and how many match — counted only up to `cap` (and one more, to tell

@@ -88,6 +88,8 @@ fn fixture(version: i64) -> &'static str {
               UPDATE users SET password_changed_at = '2026-01-03T00:00:00.000000Z' WHERE username = 'admin';"
         }
         10 => "SELECT 1",
+        // Version 11 indexes the names written so far (checked below).
+        11 => "SELECT 1",
         _ => panic!("no fixture for schema version {version}: add one when adding a migration"),
     }
 }
@@ -126,6 +128,10 @@ backend_tests! {
         assert_eq!(store.previous_password_hashes(admin, 8).await.unwrap(), vec!["old".to_string()], "version 9 keeps a password history");
         assert_eq!(store.password_set_at(admin).await.unwrap().unwrap().to_string(), "2026-01-03T00:00:00.000000Z");
         assert_eq!(store.evidence(Uuid::from_u128(0xb1)).await.unwrap().len(), 1);
+        let named = |text: &str| ListQuery { kind: "person", name_contains: Some(text.into()), limit: 10, ..Default::default() };
+        assert_eq!(store.list_entries(&named("ETT")).await.unwrap().1, 1, "version 11 indexes the names of earlier versions");
+        let by_username = portvagt_store::AccountQuery { text: Some("msme".into()), limit: 10, ..Default::default() };
+        assert_eq!(store.list_accounts(&by_username).await.unwrap().1, 1, "… and the usernames");
     }
 
     async fn a_database_newer_than_the_binary_is_refused(b: TestBackend) {

@@ -1,6 +1,6 @@
 //! The registry's lists; each record's page and form is in `registry`.
 
-use super::listing::{Filter, ListParams, ListSpec, col, csv_response, person_chip, read_rows, texts};
+use super::listing::{COUNT_CAP, Filter, ListParams, ListSpec, col, csv_response, person_chip, read_rows, texts};
 use super::*;
 use app::AgreementAttention;
 use domain::registry::Party;
@@ -34,6 +34,7 @@ async fn registry_rows<R: Record>(
         supplier_id: p.id("supplier"),
         id: p.id("person"),
         desc: p.desc,
+        count_cap: (!p.csv).then_some(COUNT_CAP),
         ..Default::default()
     };
     let kind = R::KIND.as_str();
@@ -190,7 +191,7 @@ async fn registry(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, 
         default_sort: ("name", false),
         search_hint: hint,
         total,
-        capped: false,
+        capped: true,
     };
     let mut list = spec.section(&ctx, tr.t(&format!("registry-{kind}")), rows, tr.t("ui-none"), chips);
     list.heading = tr.t(&format!("registry-{kind}"));
