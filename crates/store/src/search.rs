@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 /// Up to this many trigram matches (of all names: records' and accounts'), a list starts
 /// from the matches; above it, from the list's ordering index, where a page's rows and a
-/// count capped at a thousand are found before the index is read to its end.
+/// capped count are found before the index is read to its end.
 const FEW_MATCHES: i64 = 1000;
 
 /// The account's search text, computed in SQL from its username and its person's name.
@@ -83,8 +83,9 @@ impl Store {
                         "{id_col} IN (SELECT id FROM name_search WHERE n IN (SELECT rowid FROM name_search_fts WHERE name_search_fts MATCH {p}))"
                     ))
                 } else {
-                    let p = w.arg(Arg::Text(like_contains(&lower)));
-                    Ok(format!("{text_col} LIKE {p} ESCAPE '\\'"))
+                    // Plain substring search: instr reads a row's text faster than LIKE.
+                    let p = w.arg(Arg::Text(lower));
+                    Ok(format!("instr({text_col}, {p}) > 0"))
                 }
             }
         }

@@ -19,8 +19,9 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// Rows per page.
 pub(super) const PAGE_SIZE: u32 = 50;
-/// A search's matches are counted up to this many; beyond, the list says "more than".
-pub(super) const COUNT_CAP: u64 = 1_000;
+/// A long list's rows are counted up to this many (ten pages); beyond, the list says
+/// "more than" and the person narrows it, or exports it all as CSV.
+pub(super) const COUNT_CAP: u64 = 500;
 /// The most rows one CSV export holds.
 pub(super) const CSV_MAX: u32 = 100_000;
 
