@@ -10,6 +10,7 @@ use domain::registry::{Entry, MUNICIPALITY_ID, Municipality};
 impl App {
     /// The preset in force: the one named in the municipality profile, or the configured
     /// default before a profile exists.
+    ///
     /// Every request reads it: it is kept while the registry of this instance is
     /// unchanged, at most [`crate::choices::CHOICES_MAX_AGE_SECS`] (another instance may
     /// change it).
