@@ -2,6 +2,7 @@
 //! demo loader; read back, status changes, role assignments, username quarantine,
 //! sign-ons and emergency sign-offs.
 
+use crate::search::Names;
 use crate::sql::{Arg, Where, args, date, fetch_page_capped, joined, opt_ts, opt_uuid, placeholders, ts, uuid};
 use crate::{Backend, Result, Store, StoreError, Tx};
 use domain::account::{AccountKind, AccountStatus};
@@ -286,7 +287,7 @@ impl Store {
         }
         if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             // The account's username or its person's name.
-            let cond = self.contains(&mut w, text, "id", "search_text").await?;
+            let cond = self.contains(&mut w, Names::Accounts, text, "id", "search_text").await?;
             w.and(cond);
         }
         let order = match q.sort {

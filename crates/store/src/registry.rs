@@ -1,5 +1,6 @@
 //! Registry records: validated JSON beside relational keys, owners and references.
 
+use crate::search::Names;
 use crate::sql::{Arg, Where, args, fetch_page_capped, joined, ts, uuid};
 use crate::{Backend, Result, Store, StoreError, Tx, b2i};
 use domain::time::Timestamp;
@@ -140,7 +141,7 @@ impl Store {
             w.and(format!("active = {p}"));
         }
         if let Some(text) = &q.name_contains {
-            let cond = self.contains(&mut w, text, "id", "name_lower").await?;
+            let cond = self.contains(&mut w, Names::Records, text, "id", "name_lower").await?;
             w.and(cond);
         }
         if let Some(nid) = &q.national_id {

@@ -1,6 +1,7 @@
 //! Access requests: the domain record as JSON beside its indexed columns, updated
 //! only at the version the caller saw.
 
+use crate::search::Names;
 use crate::sql::{Arg, Where, fetch_page_capped, ts, uuid};
 use crate::{Result, Store, StoreError, Tx};
 use domain::time::{Date, Timestamp};
@@ -124,7 +125,7 @@ impl Store {
         if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             // The person's name, read through the request's own rows when the term is common.
             let name = "(SELECT r.name_lower FROM registry_entries r WHERE r.id = requests.person_id)";
-            let cond = self.contains(&mut w, text, "person_id", name).await?;
+            let cond = self.contains(&mut w, Names::Records, text, "person_id", name).await?;
             w.and(cond);
         }
         let order = match q.sort {

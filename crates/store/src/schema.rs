@@ -490,7 +490,7 @@ CREATE VIEW audit_index_all AS
     },
     Migration {
         version: 11,
-        name: "names and usernames searched by any part: the account's search text, a trigram index",
+        name: "names and usernames searched by any part: the account's search text, trigram indexes",
         common: r#"
 ALTER TABLE accounts ADD COLUMN search_text TEXT;
 UPDATE accounts SET search_text = LOWER(username) || ' ' || COALESCE((SELECT r.name_lower FROM registry_entries r WHERE r.id = accounts.person_id), '');
@@ -502,7 +502,12 @@ CREATE TABLE name_search (
     name TEXT NOT NULL
 );
 INSERT INTO name_search (id, name) SELECT id, name_lower FROM registry_entries;
-INSERT INTO name_search (id, name) SELECT id, search_text FROM accounts;
+CREATE TABLE account_search (
+    n {serial},
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL
+);
+INSERT INTO account_search (id, name) SELECT id, search_text FROM accounts;
 "#,
         sqlite: r#"
 CREATE VIRTUAL TABLE name_search_fts USING fts5(name, content = 'name_search', content_rowid = 'n', tokenize = 'trigram');
@@ -517,10 +522,23 @@ CREATE TRIGGER name_search_au AFTER UPDATE ON name_search BEGIN
     INSERT INTO name_search_fts (name_search_fts, rowid, name) VALUES ('delete', old.n, old.name);
     INSERT INTO name_search_fts (rowid, name) VALUES (new.n, new.name);
 END;
+CREATE VIRTUAL TABLE account_search_fts USING fts5(name, content = 'account_search', content_rowid = 'n', tokenize = 'trigram');
+INSERT INTO account_search_fts (account_search_fts) VALUES ('rebuild');
+CREATE TRIGGER account_search_ai AFTER INSERT ON account_search BEGIN
+    INSERT INTO account_search_fts (rowid, name) VALUES (new.n, new.name);
+END;
+CREATE TRIGGER account_search_ad AFTER DELETE ON account_search BEGIN
+    INSERT INTO account_search_fts (account_search_fts, rowid, name) VALUES ('delete', old.n, old.name);
+END;
+CREATE TRIGGER account_search_au AFTER UPDATE ON account_search BEGIN
+    INSERT INTO account_search_fts (account_search_fts, rowid, name) VALUES ('delete', old.n, old.name);
+    INSERT INTO account_search_fts (rowid, name) VALUES (new.n, new.name);
+END;
 "#,
         postgres: r#"
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX name_search_trgm ON name_search USING gin (name gin_trgm_ops);
+CREATE INDEX account_search_trgm ON account_search USING gin (name gin_trgm_ops);
 "#,
     },
 ];

@@ -13,6 +13,9 @@ pub(crate) enum Arg {
 pub(crate) struct Where {
     clauses: Vec<String>,
     pub(crate) args: Vec<Arg>,
+    /// How many rows the one condition of a search matches at least, when known from its
+    /// index (`search::Store::contains`).
+    pub(crate) matched_at_least: Option<u64>,
 }
 
 impl Where {
@@ -116,7 +119,11 @@ pub(crate) async fn fetch_page_capped(
         Some(c) => format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table}{} LIMIT {}) capped", w.sql(), c + 1),
         None => format!("SELECT COUNT(*) FROM {table}{}", w.sql()),
     };
-    let total: i64 = sqlx::query_scalar_with(&count_sql, args(&w.args)).fetch_one(pool).await?;
+    let total: i64 = match (cap, w.matched_at_least) {
+        // A search that is the list's only condition and matches more than the cap.
+        (Some(c), Some(n)) if w.clauses.len() == 1 && n > c => i64::try_from(c + 1).unwrap_or(i64::MAX),
+        _ => sqlx::query_scalar_with(&count_sql, args(&w.args)).fetch_one(pool).await?,
+    };
     let mut a = w.args.clone();
     a.push(Arg::Int(i64::from(limit)));
     a.push(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));

@@ -89,6 +89,23 @@ backend_tests! {
         assert_eq!(page[0].body["name"], "Mads Nielsen 1000");
         assert_eq!(names(&store, "ads nielsen 101").await.len(), 10, "and a narrower term from the matches");
 
+        // The same for accounts; a list searched and filtered by nothing else is counted
+        // by the trigram index.
+        let dense: Vec<NewAccount> = (0..1010).map(|i| account(&people[4], &format!("dense{i:04}"))).collect();
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_accounts(&dense, now()).await.unwrap();
+        tx.commit(AuditRecord::new(&Actor::system("test"), AuditAction::RegistryCreate, "test", None, now())).await.unwrap();
+        let q = AccountQuery { text: Some("DENSE".into()), count_cap: Some(500), limit: 50, ..Default::default() };
+        let (page, total) = store.list_accounts(&q).await.unwrap();
+        assert_eq!((page.len(), total), (50, 501), "more than the cap");
+        assert_eq!(page[0].username, "dense0000");
+        let exact = AccountQuery { count_cap: None, ..q.clone() };
+        assert_eq!(store.list_accounts(&exact).await.unwrap().1, 1010);
+        let filtered = AccountQuery { statuses: vec!["active"], offset: 1000, ..exact };
+        let (page, total) = store.list_accounts(&filtered).await.unwrap();
+        assert_eq!((page.len(), total), (10, 1010));
+        assert_eq!(page[9].username, "dense1009");
+
         // A renamed person is found by the new name only, and so are their accounts.
         let mut renamed = people[1].clone();
         renamed.name = "Jens Lund".into();
