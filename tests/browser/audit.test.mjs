@@ -48,12 +48,39 @@ test("the DPO searches the log in human terms and makes a citizen's extract as a
   await screenshot(page, "audit-search-citizen");
   await checkAccessibility(page, "audit search results");
 
+  // Sorting the results by who did it: the terms are posted again, never put in the URL.
+  const whoHeader = page.locator("#audit-results th", { hasText: "Hvem" });
+  await whoHeader.getByRole("button").click();
+  await page.waitForSelector("#audit-results th[aria-sort='ascending']");
+  assert.match(await whoHeader.getAttribute("aria-sort"), /ascending/);
+  assert.ok(!page.url().includes("120354"), "sorting keeps the CPR number out of the URL");
+  const who = await page.locator("#audit-results tbody tr td:nth-child(2)").allTextContents();
+  const sorted = [...who].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase(), "da"));
+  assert.deepEqual(who.map((w) => w.toLowerCase()), sorted.map((w) => w.toLowerCase()), "rows sorted by who");
+  assert.match(await page.textContent("#audit-results"), /120354-xxxx/, "still the same search");
+
   // The search as a PDF.
   const [printout] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Hent som PDF" }).click()]);
   const printed = await pdfText(printout);
   assert.match(printed, /Udskrift af søgning i loggen/);
   assert.match(printed, /KMD\s+Nexus/);
   assert.match(printed, /Dorte DPO/, "who printed it");
+
+  // A wide search — everything that succeeded — runs over pages: "Showing 1–50 of …",
+  // page numbers, and the next page keeps the order chosen.
+  await page.fill("#l-subject", "");
+  await page.selectOption("#l-outcome", { label: "Gennemført" });
+  await page.getByRole("button", { name: "Søg", exact: true }).click();
+  await page.locator("#audit-results .pv-list-summary", { hasText: "Viser 1–50 af" }).waitFor();
+  await page.locator("#audit-results th", { hasText: "Handling" }).getByRole("button").click();
+  await page.waitForSelector("#audit-results th[aria-sort='ascending']");
+  await page.locator("#audit-results nav").getByRole("button", { name: /Næste/ }).click();
+  await page.locator("#audit-results .pv-list-summary", { hasText: "Viser 51–100 af" }).waitFor();
+  assert.match(await page.locator("#audit-results th", { hasText: "Handling" }).getAttribute("aria-sort"), /ascending/, "the order kept on the next page");
+  assert.equal(await page.locator("#audit-results nav [aria-current='page']").textContent(), "2");
+  assert.equal(await page.locator("#audit-results tbody tr").count(), 50);
+  await screenshot(page, "audit-search-page-2");
+  await checkAccessibility(page, "audit search, second page");
 
   // The extract for the citizen: organisations named, employees' names withheld.
   await page.fill("#f-extract_subject", CITIZEN);

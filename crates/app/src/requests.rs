@@ -552,14 +552,25 @@ impl App {
     }
 
     /// Names of records for display, by id (an agreement's is its title).
+    /// A record without a name of its own (an orderer) is named by its person.
     pub async fn names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
-        Ok(self
-            .store
-            .get_entries(ids)
-            .await?
+        let text = |b: &serde_json::Value, k: &str| b.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let rows = self.store.get_entries(ids).await?;
+        let people: Vec<Uuid> = rows
+            .iter()
+            .filter(|r| text(&r.body, "name").or_else(|| text(&r.body, "title")).is_none())
+            .filter_map(|r| text(&r.body, "person_id").and_then(|p| p.parse().ok()))
+            .collect();
+        let people: HashMap<Uuid, String> = if people.is_empty() {
+            HashMap::new()
+        } else {
+            self.store.get_entries(&people).await?.into_iter().filter_map(|r| text(&r.body, "name").map(|n| (r.id, n))).collect()
+        };
+        Ok(rows
             .into_iter()
             .map(|r| {
-                let name = r.body.get("name").or_else(|| r.body.get("title")).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                let person = || text(&r.body, "person_id").and_then(|p| p.parse::<Uuid>().ok()).and_then(|p| people.get(&p).cloned());
+                let name = text(&r.body, "name").or_else(|| text(&r.body, "title")).or_else(person).unwrap_or_default();
                 (r.id, name)
             })
             .collect())

@@ -32,3 +32,38 @@ fn every_audit_action_and_outcome_has_a_name_in_every_language() {
     }
     assert_eq!(label_key("audit.extract.approve_names"), "audit-audit-extract-approve-names");
 }
+
+// REQ: LOG-6
+#[test]
+fn every_kind_of_object_the_log_names_has_a_name_in_every_language() {
+    let catalog = Catalog::new();
+    let kinds = [
+        "municipality",
+        "department",
+        "supplier",
+        "orderer",
+        "person",
+        "agreement",
+        "system",
+        "role",
+        "profile",
+        "job_profile",
+        "api_token",
+        "request",
+        "account",
+        "audit_log",
+        "audit_extract",
+        "audit_hold",
+        "audit_day",
+        "user",
+        "outbox",
+        "lifecycle",
+    ];
+    let missing: Vec<String> = Lang::ALL
+        .iter()
+        .flat_map(|lang| kinds.iter().map(move |k| (lang, k)))
+        .filter(|(lang, k)| !catalog.has(**lang, &format!("object-{k}")))
+        .map(|(lang, k)| format!("{} {k}", lang.code()))
+        .collect();
+    assert!(missing.is_empty(), "objects without a name: {missing:?}");
+}

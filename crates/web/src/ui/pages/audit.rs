@@ -4,7 +4,7 @@
 //! a search. A search is posted, so a CPR number never reaches the URL (F-07). Reading
 //! the log is itself audited. The citizen extract is in `extract`.
 
-use super::listing::{Column, col, csv_response};
+use super::listing::{COUNT_CAP, Column, PAGE_SIZE, Pager, Posted, col, csv_response};
 use super::*;
 use app::AuditEventView;
 use domain::audit_action::AuditAction;
@@ -32,8 +32,14 @@ pub(super) struct AuditQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// The window of results: events older than this sequence number.
     #[serde(default)]
     before: Option<u64>,
+    /// The column the results are sorted by (`who`, `who-desc`); newest first when none.
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    page: Option<u32>,
     /// `csv` or `pdf`: the whole search as a file.
     #[serde(default)]
     format: String,
@@ -46,7 +52,29 @@ impl AuditQuery {
             .all(|v| v.trim().is_empty())
             && self.before.is_none()
     }
-    /// The terms as hidden fields (to post the same search again: older results, export).
+    /// The terms, the window and — with `sorted` — the order, as hidden fields: to post
+    /// the same search again for another page, order or window, or as a file.
+    fn again(&self, before: Option<u64>, sorted: bool) -> Vec<(String, String)> {
+        let mut out = self.hidden();
+        if let Some(b) = before {
+            out.push(("before".into(), b.to_string()));
+        }
+        if sorted && !self.sort.is_empty() {
+            out.push(("sort".into(), self.sort.clone()));
+        }
+        out
+    }
+
+    /// The sort asked for, when it names a sortable column: (key, descending).
+    fn order(&self) -> Option<(&'static str, bool)> {
+        let (key, desc) = match self.sort.strip_suffix("-desc") {
+            Some(k) => (k, true),
+            None => (self.sort.as_str(), false),
+        };
+        SORTS.iter().find(|s| **s == key).map(|s| (*s, desc))
+    }
+
+    /// The search terms as hidden fields.
     fn hidden(&self) -> Vec<(String, String)> {
         [
             ("subject", &self.subject),
@@ -104,7 +132,7 @@ fn object_cell(tr: &Tr, e: &AuditEventView, names: &HashMap<Uuid, String>) -> Ce
         let key = format!("object-{kind}");
         if tr.catalog.has(tr.lang, &key) { tr.t(&key) } else { kind.to_string() }
     };
-    let text = match names.get(&id) {
+    let text = match names.get(&id).filter(|n| !n.trim().is_empty()) {
         Some(n) => format!("{kind_name}: {n}"),
         None => kind_name,
     };
@@ -167,21 +195,42 @@ async fn filter_of(s: &AppState, actor: &Actor, q: &AuditQuery, limit: u32) -> R
     })
 }
 
+/// The columns the results sort by.
+const SORTS: [&str; 5] = ["when", "who", "action", "system", "outcome"];
+
 /// The columns of the results; the criterion only for those who may read it.
 fn columns(tr: &Tr, criteria: bool) -> Vec<Column> {
     let mut c = vec![
-        col(tr, "ui-when", None),
-        col(tr, "ui-who", None),
-        col(tr, "field-action", None),
+        col(tr, "ui-when", Some("when")),
+        col(tr, "ui-who", Some("who")),
+        col(tr, "field-action", Some("action")),
         col(tr, "ui-object", None),
-        col(tr, "field-system", None),
+        col(tr, "field-system", Some("system")),
         col(tr, "field-subject", None),
     ];
     if criteria {
         c.push(col(tr, "ui-criterion", None));
     }
-    c.extend([col(tr, "ui-outcome", None), col(tr, "ui-reason", None)]);
+    c.extend([col(tr, "ui-outcome", Some("outcome")), col(tr, "ui-reason", None)]);
     c
+}
+
+/// The results in the order asked for: by the time an event happened, or by a column's
+/// text as the reader sees it (newest first among equals); as the log holds them,
+/// newest first, when none is asked for.
+fn sort_rows(cols: &[Column], items: &[AuditEventView], rows: Vec<Vec<Cell>>, order: Option<(&str, bool)>) -> Vec<Vec<Cell>> {
+    let Some((key, desc)) = order else { return rows };
+    let mut pairs: Vec<(&AuditEventView, Vec<Cell>)> = items.iter().zip(rows).collect();
+    let at = cols.iter().position(|c| c.sort == Some(key)).unwrap_or(0);
+    pairs.sort_by(|(ea, a), (eb, b)| {
+        let by = if key == "when" {
+            (&ea.occurred_at, ea.seq).cmp(&(&eb.occurred_at, eb.seq))
+        } else {
+            a[at].text.to_lowercase().cmp(&b[at].text.to_lowercase()).then(eb.seq.cmp(&ea.seq))
+        };
+        if desc { by.reverse() } else { by }
+    });
+    pairs.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The rows of the results as the reader sees them.
@@ -268,32 +317,44 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery, posted: b
         results.text = posted.then(|| tr.t("ui-audit-empty-search"));
     } else {
         let export = matches!(q.format.as_str(), "csv" | "pdf");
-        let limit = if export { 10_000 } else { 50 };
+        // A window of the newest matches (from `before`), sorted and paged in the page.
+        let limit = if export { 10_000 } else { COUNT_CAP as u32 };
         let result = match filter_of(s, actor, &q, limit).await {
             Ok(f) => s.app.audit_events(actor, &f, export).await,
             Err(e) => Err(e),
         };
         match result {
             Ok(found) => {
-                let rows = result_rows(s, tr, &found.items, criteria).await;
                 let cols = columns(tr, criteria);
+                let rows = result_rows(s, tr, &found.items, criteria).await;
+                let rows = sort_rows(&cols, &found.items, rows, q.order());
                 if q.format == "csv" {
                     return csv_response(tr, "audit-log", &cols, rows.iter().map(|r| super::listing::texts(r)).collect());
                 }
                 if q.format == "pdf" {
                     return super::extract::search_pdf(ctx, &cols, &rows, &search_terms(tr, &q));
                 }
-                // Older results and the exports: the same terms posted again, never in a link.
-                let again = |submit: &str, extra: (&str, String)| {
-                    let mut f = button("/audit".into(), tr.t(submit), false, q.hidden());
-                    f.hidden.push((extra.0.to_string(), extra.1));
+                results.list = Some(results_chrome(tr, &q, &cols, rows.len() as u64));
+                let page = q.page.unwrap_or(1).clamp(1, (rows.len() as u32).div_ceil(PAGE_SIZE).max(1));
+                let rows: Vec<Vec<Cell>> = rows.into_iter().skip(((page - 1) * PAGE_SIZE) as usize).take(PAGE_SIZE as usize).collect();
+                // The exports and other windows: the same terms posted again, never in a link.
+                let again = |submit: &str, hidden: Vec<(String, String)>| {
+                    let mut f = button("/audit".into(), tr.t(submit), false, hidden);
+                    f.inline = true;
                     f
                 };
-                let mut forms = vec![again("ui-export-csv", ("format", "csv".into())), again("ui-export-pdf", ("format", "pdf".into()))];
-                if let Some(b) = found.next {
-                    forms.insert(0, again("ui-older", ("before", b.to_string())));
+                let mut csv = q.again(q.before, true);
+                csv.push(("format".into(), "csv".into()));
+                let mut pdf = q.again(q.before, true);
+                pdf.push(("format".into(), "pdf".into()));
+                let mut forms = vec![again("ui-export-csv", csv), again("ui-export-pdf", pdf)];
+                if q.before.is_some() {
+                    forms.insert(0, again("ui-newest", q.again(None, true)));
                 }
-                results.text = Some(tr.t1("ui-audit-shown", &tr.num(&(found.items.len() as u64))));
+                if let Some(b) = found.next {
+                    forms.insert(0, again("ui-older", q.again(Some(b), true)));
+                    results.text = Some(tr.t1("ui-audit-window", &tr.num(&COUNT_CAP)));
+                }
                 results.table = Some(TableSpec {
                     caption: tr.t("ui-results"),
                     headers: cols.into_iter().map(|c| c.label).collect(),
@@ -323,6 +384,43 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery, posted: b
     }
     p.error = error;
     render_form(&p, p.error.is_some())
+}
+
+/// The list chrome of the results: headings that sort and pages that turn by posting the
+/// same terms again, "Showing 51–100 of 312".
+fn results_chrome(tr: &Tr, q: &AuditQuery, cols: &[Column], total: u64) -> super::listing::ListChrome {
+    // Newest first when no order is asked for.
+    let (key, desc) = q.order().unwrap_or(("when", true));
+    let headers = cols
+        .iter()
+        .map(|c| {
+            let sorted = c.sort == Some(key);
+            super::listing::SortHeader {
+                label: c.label.clone(),
+                // The sorted column turns round; another sorts from A (time from the newest).
+                href: c.sort.map(|k| match (sorted, desc) {
+                    (true, false) => format!("{k}-desc"),
+                    (true, true) => k.to_string(),
+                    (false, _) if k == "when" => format!("{k}-desc"),
+                    (false, _) => k.to_string(),
+                }),
+                sorted: sorted.then_some(if desc { "descending" } else { "ascending" }),
+            }
+        })
+        .collect();
+    let pager = Pager::new(tr, q.page.unwrap_or(1), total, false, |n| n.to_string());
+    super::listing::ListChrome {
+        search: None,
+        chips: Vec::new(),
+        headers,
+        range: pager.range,
+        pages: pager.pages,
+        prev: pager.prev,
+        next: pager.next,
+        csv: None,
+        reset: None,
+        posted: Some(Posted { action: "/audit".into(), sort_form: q.again(q.before, false), page_form: q.again(q.before, true) }),
+    }
 }
 
 /// What a search was for, in words, for the head of its printout.

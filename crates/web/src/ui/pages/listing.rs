@@ -194,9 +194,22 @@ pub(in crate::ui) struct PageLink {
     pub current: bool,
 }
 
+/// A list whose terms are posted, never put in a URL (the audit log's search, where a
+/// CPR number is a term): its headings sort and its pages turn by posting the same terms
+/// again through two forms of hidden fields that the buttons name. In such a list a
+/// heading's `href` is the `sort` value its button sends, and a page link's the page.
+pub(in crate::ui) struct Posted {
+    pub action: String,
+    /// The terms without the order: a heading's button adds `sort`.
+    pub sort_form: Vec<(String, String)>,
+    /// The terms with the order: a page's button adds `page`.
+    pub page_form: Vec<(String, String)>,
+}
+
 /// What a list shows around its table.
 pub(in crate::ui) struct ListChrome {
-    pub search: FormSpec,
+    /// The search box and filters (a posted list has its search form above it).
+    pub search: Option<FormSpec>,
     /// Filters set by a search that is not in the form (a person found by CPR number):
     /// (what it is, the URL without it).
     pub chips: Vec<(String, String)>,
@@ -205,8 +218,9 @@ pub(in crate::ui) struct ListChrome {
     pub pages: Vec<PageLink>,
     pub prev: Option<String>,
     pub next: Option<String>,
-    pub csv: String,
+    pub csv: Option<String>,
     pub reset: Option<String>,
+    pub posted: Option<Posted>,
 }
 
 /// A list page: where it lives, its columns and filters, and how many rows match.
@@ -242,34 +256,7 @@ impl ListSpec<'_> {
                 SortHeader { label: c.label.clone(), href: c.sort.map(|k| p.href(self.path, Some((k, next_desc)), 1, None, false)), sorted }
             })
             .collect();
-        let pages_total = self.total.div_ceil(u64::from(PAGE_SIZE)).max(1) as u32;
-        let page = p.page.clamp(1, pages_total);
-        let link = |n: u32| p.href(self.path, current_sort, n, None, false);
-        let mut numbers: Vec<u32> = [1, page.saturating_sub(2), page.saturating_sub(1), page, page + 1, page + 2, pages_total]
-            .into_iter()
-            .filter(|n| *n >= 1 && *n <= pages_total)
-            .collect();
-        numbers.dedup();
-        numbers.sort_unstable();
-        numbers.dedup();
-        let mut pages = Vec::new();
-        let mut last = 0;
-        for n in numbers {
-            if n > last + 1 {
-                pages.push(PageLink { label: "…".into(), href: String::new(), current: false });
-            }
-            pages.push(PageLink { label: n.to_string(), href: link(n), current: n == page });
-            last = n;
-        }
-        let first_row = if self.total == 0 { 0 } else { u64::from(page - 1) * u64::from(PAGE_SIZE) + 1 };
-        let last_row = (u64::from(page) * u64::from(PAGE_SIZE)).min(self.total);
-        let more_than = self.capped && self.total > COUNT_CAP;
-        let range = if self.total == 0 {
-            String::new()
-        } else {
-            let total = if more_than { tr.t1("ui-list-more-than", &tr.num(&COUNT_CAP)) } else { tr.num(&self.total) };
-            tr.text("ui-list-range", &[("first", &tr.num(&first_row)), ("last", &tr.num(&last_row)), ("total", &total)])
-        };
+        let pager = Pager::new(tr, p.page, self.total, self.capped, |n| p.href(self.path, current_sort, n, None, false));
         let mut fields =
             vec![FieldSpec::new(tr, "q", "text").value(p.get("q").unwrap_or("")).hint(self.search_hint.clone()).label(tr.t("ui-search"))];
         for f in &self.filters {
@@ -292,15 +279,16 @@ impl ListSpec<'_> {
         let empty = if filtered { tr.t("ui-list-no-match") } else { empty };
         Section {
             list: Some(ListChrome {
-                search,
+                search: Some(search),
                 chips,
                 headers,
-                range,
-                prev: (page > 1).then(|| link(page - 1)),
-                next: (page < pages_total).then(|| link(page + 1)),
-                pages: if pages_total > 1 { pages } else { Vec::new() },
-                csv: p.href(self.path, current_sort, 1, None, true),
+                range: pager.range,
+                prev: pager.prev,
+                next: pager.next,
+                pages: pager.pages,
+                csv: Some(p.href(self.path, current_sort, 1, None, true)),
                 reset: filtered.then(|| p.reset_href(self.path, self.fixed)),
+                posted: None,
             }),
             table: Some(TableSpec {
                 caption,
@@ -310,6 +298,52 @@ impl ListSpec<'_> {
                 more: String::new(),
             }),
             ..Default::default()
+        }
+    }
+}
+
+/// A list's pages: "Showing 51–100 of 312", the page numbers around the current one
+/// with the first and the last, and previous/next; `link` makes a page's target.
+pub(super) struct Pager {
+    pub range: String,
+    pub pages: Vec<PageLink>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// With `capped`, `total` was counted only up to [`COUNT_CAP`] and one more.
+    pub fn new(tr: &Tr, page: u32, total: u64, capped: bool, link: impl Fn(u32) -> String) -> Pager {
+        let pages_total = total.div_ceil(u64::from(PAGE_SIZE)).max(1) as u32;
+        let page = page.clamp(1, pages_total);
+        let mut numbers: Vec<u32> = [1, page.saturating_sub(2), page.saturating_sub(1), page, page + 1, page + 2, pages_total]
+            .into_iter()
+            .filter(|n| *n >= 1 && *n <= pages_total)
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut pages = Vec::new();
+        let mut last = 0;
+        for n in numbers {
+            if n > last + 1 {
+                pages.push(PageLink { label: "…".into(), href: String::new(), current: false });
+            }
+            pages.push(PageLink { label: n.to_string(), href: link(n), current: n == page });
+            last = n;
+        }
+        let first_row = if total == 0 { 0 } else { u64::from(page - 1) * u64::from(PAGE_SIZE) + 1 };
+        let last_row = (u64::from(page) * u64::from(PAGE_SIZE)).min(total);
+        let range = if total == 0 {
+            String::new()
+        } else {
+            let shown_total = if capped && total > COUNT_CAP { tr.t1("ui-list-more-than", &tr.num(&COUNT_CAP)) } else { tr.num(&total) };
+            tr.text("ui-list-range", &[("first", &tr.num(&first_row)), ("last", &tr.num(&last_row)), ("total", &shown_total)])
+        };
+        Pager {
+            range,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages_total).then(|| link(page + 1)),
+            pages: if pages_total > 1 { pages } else { Vec::new() },
         }
     }
 }
