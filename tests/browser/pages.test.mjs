@@ -6,7 +6,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { demoSuite, createUser, login, api, checkAccessibility, screenshot } from "./lib.mjs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { demoSuite, startPortvagt, createUser, login, api, checkAccessibility, screenshot } from "./lib.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 const suite = demoSuite("taarnby");
 
@@ -93,4 +97,28 @@ test("the accessibility statement is public and names where to complain", async 
   await checkAccessibility(page, "accessibility statement (phone)");
   await screenshot(page, "accessibility-statement-phone");
   await context.close();
+});
+
+test("the municipality's logo stands beside its name in the header, at desktop and phone size", async () => {
+  const { browser } = suite;
+  const pv = await startPortvagt({ env: { PORTVAGT_LOGO_FILE: join(here, "fixtures", "logo.svg") } });
+  try {
+    const coordinator = createUser(pv, "logo-koordinator", "--role", "security_coordinator");
+    for (const size of SIZES) {
+      const context = await browser.newContext({ locale: "da-DK", viewport: size.viewport });
+      const page = await context.newPage();
+      await page.goto(pv.base + "/login");
+      const logo = page.locator(".pv-brand img.pv-brand-logo");
+      assert.ok(await logo.evaluate((img) => img.complete && img.naturalWidth > 0), "the logo loads");
+      const box = await logo.boundingBox();
+      assert.ok(box.height >= 28 && box.height <= 44, `the logo is header-sized (${box.height} px)`);
+      await login(page, pv, coordinator);
+      assert.match(await page.textContent(".pv-brand"), /Portvagt\s*Tårnby Kommune/, "the name stays beside the logo");
+      await checkAccessibility(page, `header with a logo (${size.name})`);
+      await screenshot(page, `header-logo-${size.name}`);
+      await context.close();
+    }
+  } finally {
+    await pv.stop();
+  }
 });

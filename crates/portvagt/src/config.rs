@@ -51,7 +51,7 @@ pub fn mask_url(url: &str) -> String {
 
 /// The settings, as named in the TOML file and (upper-cased, `PORTVAGT_` prefixed) in
 /// the environment.
-const SETTINGS: [&str; 21] = [
+const SETTINGS: [&str; 22] = [
     "data_dir",
     "database_url",
     "database_url_file",
@@ -71,6 +71,7 @@ const SETTINGS: [&str; 21] = [
     "oidc_client_secret",
     "oidc_client_secret_file",
     "time_zone",
+    "logo_file",
     "log",
     // `PORTVAGT_LIMITS='{login={per_minute=60,burst=20}}'`
     "limits",
@@ -141,6 +142,10 @@ pub struct Config {
     /// `Europe/Stockholm`).
     #[serde(default = "default_time_zone")]
     pub time_zone: String,
+    /// The municipality's logo (SVG or PNG, at most 256 KiB), shown in the pages' header
+    /// beside its name.
+    #[serde(default)]
+    pub logo_file: Option<PathBuf>,
     /// Log level: error, warn, info, debug, trace.
     pub log: String,
     /// Connectors by target system code (`[connectors.AD]`); a system without one gets
@@ -261,6 +266,7 @@ impl Default for Config {
             oidc_client_secret: None,
             oidc_client_secret_file: None,
             time_zone: default_time_zone(),
+            logo_file: None,
             log: "info".into(),
             connectors: Default::default(),
             limits: Default::default(),
@@ -311,6 +317,7 @@ impl Config {
         if config.time_zone.parse::<i18n::Tz>().is_err() {
             anyhow::bail!("configuration: time_zone '{}' is not an IANA time zone name (such as Europe/Copenhagen)", config.time_zone);
         }
+        config.logo()?;
         if config.oidc_issuer.is_some() && config.oidc_client_id.is_none() {
             anyhow::bail!("configuration: oidc_issuer is set but oidc_client_id is not");
         }
@@ -318,6 +325,13 @@ impl Config {
             config.database_url = None;
         }
         Ok(config)
+    }
+
+    /// The logo `logo_file` names, or what is wrong with it.
+    pub fn logo(&self) -> anyhow::Result<Option<web::ui::logo::Logo>> {
+        let Some(path) = &self.logo_file else { return Ok(None) };
+        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("configuration: logo_file {}: {e}", path.display()))?;
+        web::ui::logo::Logo::parse(&bytes).map(Some).map_err(|e| anyhow::anyhow!("configuration: logo_file {}: {e}", path.display()))
     }
 
     /// The database URL in effect.
@@ -353,6 +367,8 @@ impl Config {
                 _ => None,
             },
             limits: Some(self.limits),
+            // Checked when the configuration was loaded.
+            logo: self.logo().ok().flatten(),
         }
     }
 

@@ -36,7 +36,12 @@ fn portvagt(dir: &std::path::Path) -> Command {
 
 /// Starts `serve` and reads its output until it says where it listens.
 fn serve(dir: &std::path::Path, args: &[&str]) -> Server {
-    let mut child = portvagt(dir)
+    serve_with(portvagt(dir), args)
+}
+
+/// [`serve`] with a command prepared by the caller (extra environment).
+fn serve_with(mut command: Command, args: &[&str]) -> Server {
+    let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "data"])
         .args(args)
         // These tests send batches as fast as they can; the limits are tested elsewhere.
@@ -136,6 +141,47 @@ fn serve_with_demo_loads_the_demo_set_once() {
     drop(s);
     let again = serve(dir.path(), &["--demo", "--preset", "taarnby"]);
     assert!(!again.lines.join("\n").contains("Loaded demo data"));
+}
+
+/// The municipality's logo beside its name in the header: an SVG or PNG named by
+/// `logo_file`, served at `/logo` as an image that runs nothing; any other file stops
+/// the start, naming the setting, the file and what is wrong.
+#[tokio::test]
+async fn the_configured_logo_is_in_the_header_and_a_wrong_file_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let jpeg = dir.path().join("logo.jpg");
+    std::fs::write(&jpeg, b"\xff\xd8\xff\xe0 not a logo").unwrap();
+    let out = portvagt(dir.path()).env("PORTVAGT_LOGO_FILE", &jpeg).arg("config").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("logo_file") && err.contains("logo.jpg") && err.contains("neither an SVG nor a PNG"),
+        "{err}"
+    );
+    let missing = portvagt(dir.path()).env("PORTVAGT_LOGO_FILE", dir.path().join("none.svg")).arg("config").output().unwrap();
+    assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("none.svg"));
+
+    let svg = dir.path().join("logo.svg");
+    std::fs::write(
+        &svg,
+        "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><rect width=\"10\" height=\"10\"/></svg>",
+    )
+    .unwrap();
+    let mut child_env = portvagt(dir.path());
+    child_env.env("PORTVAGT_LOGO_FILE", &svg);
+    let s = serve_with(child_env, &["--demo", "--preset", "taarnby"]);
+    let http = reqwest::Client::new();
+    let logo = http.get(format!("{}/logo", s.url)).send().await.unwrap();
+    assert_eq!(logo.status(), 200);
+    assert_eq!(logo.headers()["content-type"], "image/svg+xml");
+    assert!(logo.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"), "an SVG opened on its own runs nothing");
+    assert!(logo.text().await.unwrap().contains("<rect"));
+    let login = http.get(format!("{}/login", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(login.contains("<img class=\"pv-brand-logo\" src=\"/logo\""), "the logo in the header");
+    drop(s);
+    // Without one, there is no logo to fetch and none in the header.
+    let s = serve(dir.path(), &[]);
+    assert_eq!(http.get(format!("{}/logo", s.url)).send().await.unwrap().status(), 404);
+    assert!(!http.get(format!("{}/login", s.url)).send().await.unwrap().text().await.unwrap().contains("pv-brand-logo"));
 }
 
 #[test]

@@ -12,6 +12,7 @@
 mod auth;
 mod charts;
 pub(crate) mod guard;
+pub mod logo;
 pub(crate) mod oidc;
 mod pages;
 
@@ -43,11 +44,13 @@ pub struct UiConfig {
     pub time_zone: i18n::Tz,
     /// Rate limits per client (F-10); `None` turns them off (tests of other things).
     pub limits: Option<crate::limits::RateLimits>,
+    /// The municipality's logo in the header.
+    pub logo: Option<logo::Logo>,
 }
 
 impl Default for UiConfig {
     fn default() -> Self {
-        UiConfig { secure_cookies: false, oidc: None, time_zone: i18n::DEFAULT_TIME_ZONE, limits: None }
+        UiConfig { secure_cookies: false, oidc: None, time_zone: i18n::DEFAULT_TIME_ZONE, limits: None, logo: None }
     }
 }
 
@@ -56,6 +59,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/static/{*path}", get(static_asset))
         .route("/language", post(set_language))
         .route("/favicon.ico", get(|| async { Redirect::permanent("/static/favicon.svg") }))
+        .route("/logo", get(|State(s): State<AppState>| logo::serve(s.ui.logo.clone())))
         .route("/accessibility", get(accessibility))
         .merge(auth::routes())
         .merge(pages::routes())
@@ -246,6 +250,8 @@ pub struct Ctx {
     nav: Vec<(&'static str, &'static str)>,
     /// The municipality's name and service desk.
     frame: app::Frame,
+    /// Whether a logo is configured.
+    logo: bool,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -292,6 +298,7 @@ impl Ctx {
             tr: Tr { catalog: state.catalog.clone(), lang, tz: state.ui.time_zone, country },
             nav,
             frame,
+            logo: state.ui.logo.is_some(),
             session,
             path: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
             pre_csrf: read_cookie(&headers, &cookie_name(state, PRE_CSRF_COOKIE)),
@@ -345,6 +352,7 @@ impl Ctx {
             path: self.path.clone(),
             langs: Lang::ALL.iter().map(|l| (l.code(), lang_name(*l), *l == self.tr.lang)).collect(),
             municipality: self.frame.municipality.clone(),
+            logo: self.logo,
             service_desk: self.frame.service_desk.as_ref().map(|c| ServiceDesk {
                 name: c.name.to_string(),
                 email: c.email.as_ref().map(|e| e.to_string()),
@@ -379,6 +387,8 @@ pub struct Chrome {
     pub langs: Vec<(&'static str, &'static str, bool)>,
     /// The municipality's name, beside Portvagt's in the header.
     pub municipality: Option<String>,
+    /// A logo is configured: shown beside the name.
+    pub logo: bool,
     /// Where to turn for help (ORG-1), in the footer.
     pub service_desk: Option<ServiceDesk>,
 }
