@@ -33,13 +33,14 @@ impl App {
     pub async fn outstanding(&self, accounts: &[AccountRow]) -> Result<HashMap<Uuid, Vec<Outstanding>>> {
         let ids: Vec<Uuid> = accounts.iter().map(|a| a.id).collect();
         let mut out: HashMap<Uuid, Vec<Outstanding>> = HashMap::new();
-        for t in self.store.open_tasks_of(&ids).await? {
+        let (tasks, messages) = self.store.open_work_of(&ids, PROVISION).await?;
+        for t in tasks {
             out.entry(t.account_id)
                 .or_default()
                 .push(Outstanding { action: t.action, by: OutstandingBy::ItOperator { task: Some((t.id, t.created_at)) } });
         }
         let mut automatic: HashMap<Uuid, bool> = HashMap::new();
-        for m in self.store.unfinished_messages(PROVISION).await? {
+        for m in messages {
             let Some(account) = m.payload.get("account_id").and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok()) else {
                 continue;
             };

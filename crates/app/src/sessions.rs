@@ -271,7 +271,7 @@ impl App {
     pub async fn web_session(&self, secret: &str) -> Result<WebSession> {
         let now = self.now();
         let id_hash = hash_token(secret);
-        let row = self.store.session(&id_hash).await?.ok_or(AppError::Unauthenticated)?;
+        let (row, user) = self.store.session_with_user(&id_hash).await?.ok_or(AppError::Unauthenticated)?;
         let rules = self.active_preset().await?.policy.login;
         let alive = match row.ended_at {
             Some(_) => Err(SessionEnd::Ended),
@@ -282,7 +282,7 @@ impl App {
         }
         let stage = LoginStage::parse(&row.stage).ok_or_else(|| AppError::Internal(format!("unknown session stage {}", row.stage)))?;
         let user = match row.user_id {
-            Some(u) => Some(self.store.user(u).await?.filter(|u| u.active).ok_or(AppError::Unauthenticated)?),
+            Some(_) => Some(user.filter(|u| u.active).ok_or(AppError::Unauthenticated)?),
             None => None,
         };
         // One write a minute at most per session.

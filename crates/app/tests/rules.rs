@@ -129,4 +129,33 @@ store::backend_tests! {
         let tasks = w.app.list_tasks(&w.operator(), Some("open")).await.unwrap();
         assert!(!tasks.iter().any(|t| t.account_id == ended.id), "a creation nobody was handed is called off, nothing to disable");
     }
+
+    /// A filter's choices are kept per reach: a supplier's people are never offered
+    /// another supplier's, even right after the first's list was kept, and a change of
+    /// the registry shows at once.
+    async fn kept_choices_never_cross_from_one_supplier_to_another(b: TestBackend) {
+        // REQ: AUTH-4
+        let w = world(b, "viborg", "2026-05-04T08:00:00Z", "2027-06-30").await;
+        let other_supplier = w.app.get::<Person>(&w.admin, w.other_staff).await.unwrap().data.affiliations[0].supplier_id;
+        let other = actor(UserRole::SupplierOrderer, Organisation::Supplier(other_supplier), None, None);
+        let names = |list: &[(uuid::Uuid, String)]| list.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>();
+        let own = w.app.choices::<Person>(&w.orderer).await.unwrap();
+        assert!(names(&own).contains(&"Mette Hansen".to_string()) && !names(&own).contains(&"Bo Dahl".to_string()), "{own:?}");
+        let theirs = w.app.choices::<Person>(&other).await.unwrap();
+        assert_eq!(names(&theirs), vec!["Bo Dahl".to_string()], "the other supplier sees its own only");
+        // Kept: the same list again, and still each its own.
+        assert!(std::sync::Arc::ptr_eq(&own, &w.app.choices::<Person>(&w.orderer).await.unwrap()), "kept while nothing changed");
+        assert_eq!(names(&w.app.choices::<Person>(&other).await.unwrap()), vec!["Bo Dahl".to_string()]);
+        // A new person of the supplier is offered at once.
+        let new = Person {
+            name: name("Ida Iversen"),
+            email: None,
+            affiliations: vec![Affiliation { supplier_id: w.supplier, from: date("2025-01-01"), to: None, employee_ref: None }],
+            national_id: None,
+            national_id_on_file: false,
+        };
+        w.app.create(&w.admin, new).await.unwrap();
+        assert!(names(&w.app.choices::<Person>(&w.orderer).await.unwrap()).contains(&"Ida Iversen".to_string()));
+        assert!(!names(&w.app.choices::<Person>(&other).await.unwrap()).contains(&"Ida Iversen".to_string()));
+    }
 }

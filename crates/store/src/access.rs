@@ -100,6 +100,37 @@ type UserRow = (
 );
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, supplier_id, must_change_password, failed_attempts, locked_until, active, department_id, person_id, totp_sealed, totp_confirmed, language, oidc_subject";
 
+/// The user's columns of a joined row, from column `at` on; `None` when the join found
+/// no user.
+pub(crate) fn user_at(r: &sqlx::any::AnyRow, at: usize) -> Result<Option<StoredUser>> {
+    use sqlx::Row;
+    let Some(id) = r.try_get::<Option<String>, _>(at)? else { return Ok(None) };
+    let row: UserRow = (
+        id,
+        r.try_get(at + 1)?,
+        r.try_get(at + 2)?,
+        r.try_get(at + 3)?,
+        r.try_get(at + 4)?,
+        r.try_get(at + 5)?,
+        r.try_get(at + 6)?,
+        r.try_get(at + 7)?,
+        r.try_get(at + 8)?,
+        r.try_get(at + 9)?,
+        r.try_get(at + 10)?,
+        r.try_get(at + 11)?,
+        r.try_get(at + 12)?,
+        r.try_get(at + 13)?,
+        r.try_get(at + 14)?,
+        r.try_get(at + 15)?,
+    );
+    to_user(row).map(Some)
+}
+
+/// [`USER_COLUMNS`] of the table named `alias`.
+pub(crate) fn user_columns_of(alias: &str) -> String {
+    USER_COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 fn to_user(r: UserRow) -> Result<StoredUser> {
     Ok(StoredUser {
         id: uuid(&r.0)?,

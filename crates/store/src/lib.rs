@@ -35,7 +35,7 @@ pub use reports::{DashboardFigures, DashboardScope};
 pub use requests::{RequestQuery, RequestRow, RequestSort};
 pub use schema::{MIGRATIONS, Migration};
 pub use sessions::SessionRow;
-pub use tasks::{FailingMessage, PendingMessage, TaskRow, TerminationReport};
+pub use tasks::{FailingMessage, OpenTask, PendingMessage, TaskRow, TerminationReport};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Transaction};

@@ -48,6 +48,21 @@ impl Store {
         row.map(to_session).transpose()
     }
 
+    /// The session with this hash and, in the same read, its user (every page asks for
+    /// both).
+    pub async fn session_with_user(&self, id_hash: &str) -> Result<Option<(SessionRow, Option<crate::StoredUser>)>> {
+        use sqlx::Row;
+        let session_cols = COLUMNS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {session_cols}, {} FROM web_sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
+            crate::access::user_columns_of("u")
+        );
+        let Some(r) = sqlx::query(&sql).bind(id_hash.to_string()).fetch_optional(&self.pool).await? else { return Ok(None) };
+        let session: self::Row =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?);
+        Ok(Some((to_session(session)?, crate::access::user_at(&r, 8)?)))
+    }
+
     /// Records that the session was used (for the idle timeout). Not a change of state
     /// anyone audits, so it runs outside a transaction of its own.
     pub async fn touch_session(&self, id_hash: &str, now: Timestamp) -> Result<()> {

@@ -27,6 +27,15 @@ pub struct FailingMessage {
     pub next_attempt_at: Timestamp,
 }
 
+/// An open manual task of an account, as the account's pages show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenTask {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub action: String,
+    pub created_at: Timestamp,
+}
+
 /// A manual provisioning task for the IT operator.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TaskRow {
@@ -95,11 +104,6 @@ impl Store {
         self.unfinished(topic, " AND last_error IS NOT NULL").await
     }
 
-    /// Every outbox row of `topic` not carried out yet, due or waiting for a retry.
-    pub async fn unfinished_messages(&self, topic: &str) -> Result<Vec<FailingMessage>> {
-        self.unfinished(topic, "").await
-    }
-
     async fn unfinished(&self, topic: &str, and: &str) -> Result<Vec<FailingMessage>> {
         let rows: Vec<(String, String, i64, Option<String>, String)> = sqlx::query_as(&format!(
             "SELECT id, payload, attempts, last_error, available_at FROM outbox WHERE topic = $1 AND completed_at IS NULL{and} ORDER BY seq"
@@ -120,19 +124,46 @@ impl Store {
             .collect()
     }
 
-    /// The open manual tasks of these accounts.
-    pub async fn open_tasks_of(&self, accounts: &[Uuid]) -> Result<Vec<TaskRow>> {
-        if accounts.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// What is still to be done for these accounts, read at once: the open manual tasks
+    /// of the accounts and every unfinished message of `topic` (the caller picks the
+    /// accounts' own from their payload).
+    pub async fn open_work_of(&self, accounts: &[Uuid], topic: &str) -> Result<(Vec<OpenTask>, Vec<FailingMessage>)> {
         let mut w = Where::default();
-        w.and("state = 'open'".to_string());
+        let t = w.arg(Arg::Text(topic.to_string()));
         let list: Vec<String> = accounts.iter().map(|a| w.arg(Arg::Text(a.to_string()))).collect();
-        w.and(format!("account_id IN ({})", list.join(", ")));
-        let rows = sqlx::query_with(&format!("SELECT {TASK_COLUMNS} FROM manual_tasks{} ORDER BY created_at, id", w.sql()), args(&w.args))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| task_row(r).and_then(|t| self.open_task(t))).collect()
+        let tasks = if list.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "SELECT 'task' AS kind, id, account_id, action, created_at AS at, 0 AS attempts, NULL AS last_error, NULL AS payload \
+                 FROM manual_tasks WHERE state = 'open' AND account_id IN ({}) UNION ALL ",
+                list.join(", ")
+            )
+        };
+        let sql = format!(
+            "{tasks}SELECT 'message' AS kind, id, NULL AS account_id, NULL AS action, available_at AS at, attempts, last_error, payload \
+             FROM outbox WHERE topic = {t} AND completed_at IS NULL ORDER BY 5, 2"
+        );
+        let rows = sqlx::query_with(&sql, args(&w.args)).fetch_all(&self.pool).await?;
+        let (mut open, mut messages) = (Vec::new(), Vec::new());
+        for r in &rows {
+            let id = uuid(&r.try_get::<String, _>(1)?)?;
+            let at = ts(&r.try_get::<String, _>(4)?)?;
+            if r.try_get::<String, _>(0)? == "task" {
+                let account_id = uuid(&r.try_get::<Option<String>, _>(2)?.unwrap_or_default())?;
+                open.push(OpenTask { id, account_id, action: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(), created_at: at });
+            } else {
+                let payload: String = r.try_get::<Option<String>, _>(7)?.unwrap_or_default();
+                messages.push(FailingMessage {
+                    id,
+                    payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    attempts: r.try_get(5)?,
+                    last_error: r.try_get::<Option<String>, _>(6)?.unwrap_or_default(),
+                    next_attempt_at: at,
+                });
+            }
+        }
+        Ok((open, messages))
     }
 
     pub async fn task(&self, id: Uuid) -> Result<Option<TaskRow>> {
