@@ -8,7 +8,7 @@ use domain::account::{AccountStatus, EvidenceKind};
 use domain::authz::{Organisation, UserRole};
 use domain::registry::{Affiliation, Person};
 use domain::text::Text;
-use portvagt_app::{EmergencyInput, UserInput};
+use portvagt_app::{EmergencyInput, OutstandingBy, UserInput};
 use world::*;
 
 store::backend_tests! {
@@ -157,5 +157,36 @@ store::backend_tests! {
         w.app.create(&w.admin, new).await.unwrap();
         assert!(names(&w.app.choices::<Person>(&w.orderer).await.unwrap()).contains(&"Ida Iversen".to_string()));
         assert!(!names(&w.app.choices::<Person>(&other).await.unwrap()).contains(&"Ida Iversen".to_string()));
+    }
+
+    /// What is still to be done for an account is read with its open tasks and the
+    /// unfinished messages together: queued for the IT operator, then on their list
+    /// since a time, then nothing once confirmed — never "done" while a step waits.
+    async fn outstanding_work_follows_an_account_from_queued_to_done(b: TestBackend) {
+        // REQ: ACC-6, PRV-2
+        let w = world(b, "viborg", "2026-05-04T08:00:00Z", "2027-06-30").await;
+        let r = w.app.submit_request(&w.orderer, w.new_account(w.staff, "2026-05-20")).await.unwrap();
+        w.approve(r.id).await;
+        let accounts = w.accounts_of(w.staff).await;
+        assert!(!accounts.is_empty());
+        let queued = w.app.outstanding(&accounts).await.unwrap();
+        for a in &accounts {
+            let waiting = queued.get(&a.id).unwrap_or_else(|| panic!("{a:?} {queued:?}"));
+            assert!(waiting.iter().all(|o| o.by == OutstandingBy::ItOperator { task: None }), "{waiting:?}");
+        }
+        w.app.process_outbox().await.unwrap();
+        let listed = w.app.outstanding(&accounts).await.unwrap();
+        for a in &accounts {
+            assert!(
+                listed[&a.id].iter().any(|o| matches!(o.by, OutstandingBy::ItOperator { task: Some(_) })),
+                "on the IT operator's list: {:?}",
+                listed[&a.id]
+            );
+        }
+        // Another person's accounts are not mixed in.
+        assert!(w.app.outstanding(&w.accounts_of(w.other_staff).await).await.unwrap().is_empty());
+        w.confirm_all().await;
+        let done = w.app.outstanding(&accounts).await.unwrap();
+        assert!(done.values().all(Vec::is_empty), "{done:?}");
     }
 }
