@@ -29,8 +29,8 @@ test("an account goes from order to active through the pages of every role", asy
   const localAdminPerson = await api(pv, "POST", "/api/v1/persons", { name: "Lone Natvagt" });
 
   const user = (username, ...args) => createUser(pv, username, ...args);
-  const orderer = user("bestiller", "--role", "supplier_orderer", "--supplier-id", demo.supplier_id, "--person-id", ordererPerson);
-  const head = user("afdelingsleder", "--role", "department_head", "--department-id", demo.department_id);
+  const orderer = user("bestiller", "--display-name", "Olga Bestiller", "--role", "supplier_orderer", "--supplier-id", demo.supplier_id, "--person-id", ordererPerson);
+  const head = user("afdelingsleder", "--display-name", "Anne Afdelingsleder", "--role", "department_head", "--department-id", demo.department_id);
   const coordinator = user("koordinator", "--role", "security_coordinator");
   const operator = user("drift", "--role", "it_operator");
   const localAdmin = user("natvagt", "--role", "local_administrator", "--department-id", demo.department_id, "--person-id", localAdminPerson.id);
@@ -144,6 +144,10 @@ test("an account goes from order to active through the pages of every role", asy
   await page.waitForSelector("#page-success");
   assert.match(await page.textContent("main"), /Venter på IT-sikkerhedskoordinator/);
   assert.match(await page.textContent("main"), /Aftalt med teamleder/, "the comment in the history");
+  const approved = await page.textContent("main");
+  assert.match(approved, /Olga Bestiller \(Autoriseret bestiller\)|Olga Bestiller \(/, "who ordered, by name");
+  assert.match(approved, /Anne Afdelingsleder \(/, "who approved, by name in the history");
+  assert.doesNotMatch(approved, /\bafdelingsleder \(|\bbestiller \(/, "never a username where a name belongs");
   assert.equal(await page.getByRole("link", { name: /Næste til godkendelse/ }).count(), 1, "on to the next in the inbox");
   await logout(page);
 

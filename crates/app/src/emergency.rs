@@ -422,6 +422,16 @@ impl App {
                 }
             })
             .collect();
+        // Who created and who signed off, by their names rather than their usernames.
+        let usernames: Vec<String> = lines.iter().flat_map(|l| [l.created_by.clone(), l.signed_off_by.clone()]).flatten().collect();
+        let people = self.display_names(&usernames).await;
+        for l in &mut lines {
+            for by in [&mut l.created_by, &mut l.signed_off_by].into_iter().flatten() {
+                if let Some(n) = people.get(by.as_str()) {
+                    *by = n.clone();
+                }
+            }
+        }
         lines.sort_by_key(|l| (!l.overdue, l.signed_off_at.is_some(), l.created_at));
         Ok(lines)
     }

@@ -552,6 +552,12 @@ impl App {
     }
 
     /// Names of records for display, by id (an agreement's is its title).
+    /// The people behind usernames a record keeps (who ordered, approved, signed off):
+    /// their display names by username; a name that is not a user's is not in the map.
+    pub async fn display_names(&self, usernames: &[String]) -> HashMap<String, String> {
+        self.store.display_names(usernames).await.unwrap_or_default()
+    }
+
     /// A record without a name of its own (an orderer) is named by its person.
     pub async fn names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
         let text = |b: &serde_json::Value, k: &str| b.get(k).and_then(|v| v.as_str()).map(str::to_string);

@@ -219,6 +219,21 @@ impl Store {
         row.map(to_user).transpose()
     }
 
+    /// Users' display names by username (those of the names that are users).
+    pub async fn display_names(&self, usernames: &[String]) -> Result<std::collections::HashMap<String, String>> {
+        let mut names: Vec<&String> = usernames.iter().collect();
+        names.sort();
+        names.dedup();
+        if names.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut w = crate::sql::Where::default();
+        let list: Vec<String> = names.iter().map(|n| w.arg(crate::sql::Arg::Text(n.to_string()))).collect();
+        let sql = format!("SELECT username, display_name FROM users WHERE username IN ({})", list.join(", "));
+        let rows: Vec<(String, String)> = sqlx::query_as_with(&sql, crate::sql::args(&w.args)).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().collect())
+    }
+
     pub async fn user(&self, id: Uuid) -> Result<Option<StoredUser>> {
         let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id.to_string())

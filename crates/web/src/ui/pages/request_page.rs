@@ -61,7 +61,11 @@ async fn show_request(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success:
     facts.push((tr.t("field-needs_assessment_ref"), dash(r.needs_assessment_ref.as_ref().map(|n| n.to_string()).unwrap_or_default())));
     facts.push((tr.t("field-wanted_start"), tr.date(&r.wanted_start)));
     facts.push((tr.t("field-end_date"), tr.opt_date(&r.end_date)));
-    facts.push((tr.t("ui-requested-by"), format!("{} ({})", r.requested_by.name, tr.role(&r.requested_by.role))));
+    // People by their names: the usernames the request keeps, as display names.
+    let usernames: Vec<String> = std::iter::once(&r.requested_by).chain(r.history.iter().map(|h| &h.by)).map(|b| b.name.clone()).collect();
+    let people = s.app.display_names(&usernames).await;
+    let person = |username: &String| people.get(username).unwrap_or(username).clone();
+    facts.push((tr.t("ui-requested-by"), format!("{} ({})", person(&r.requested_by.name), tr.role(&r.requested_by.role))));
     let mut sections = vec![Section { heading: tr.t("ui-request-facts"), facts, ..Default::default() }];
     if r.state.is_open() {
         sections.push(evidence_section(s, ctx, actor, r.person_id).await);
@@ -95,7 +99,7 @@ async fn show_request(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success:
         forms.push(cancel);
         sections.push(Section { heading: tr.t("ui-cancel-heading"), forms, ..Default::default() });
     }
-    sections.push(history_section(tr, r));
+    sections.push(history_section(tr, r, &person));
     let mut p = page(ctx, "ui-request-title", sections);
     p.crumbs = vec![("/requests".into(), tr.t("nav-requests"))];
     p.c.title = tr.text("ui-request-title-of", &[("arg", kind.as_str()), ("arg2", name(&r.person_id).as_str())]);
@@ -196,7 +200,7 @@ async fn checks_text(s: &AppState, tr: &Tr, view: &app::RequestView) -> String {
     if lines.is_empty() { tr.t("ui-checks-pass") } else { lines.join(" · ") }
 }
 
-fn history_section(tr: &Tr, r: &AccessRequest) -> Section {
+fn history_section(tr: &Tr, r: &AccessRequest, person: &dyn Fn(&String) -> String) -> Section {
     Section {
         heading: tr.t("ui-history"),
         table: Some(TableSpec {
@@ -208,7 +212,7 @@ fn history_section(tr: &Tr, r: &AccessRequest) -> Section {
                 .map(|h| {
                     vec![
                         cell(tr.time(&h.at)),
-                        cell(format!("{} ({})", h.by.name, tr.role(&h.by.role))),
+                        cell(format!("{} ({})", person(&h.by.name), tr.role(&h.by.role))),
                         cell(tr.t(&format!("state-{}", h.state.as_str()))),
                         cell(h.comment.clone().unwrap_or_default()),
                     ]

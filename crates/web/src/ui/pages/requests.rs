@@ -53,6 +53,8 @@ async fn request_list(s: AppState, SignedIn { ctx, actor }: SignedIn, p: ListPar
     let ids: Vec<Uuid> = items.iter().flat_map(|r| [r.request.person_id, r.request.system_id.unwrap_or(r.request.person_id)]).collect();
     let names = s.app.names(&ids).await.unwrap_or_default();
     let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
+    let orderers: Vec<String> = items.iter().map(|r| r.request.requested_by.name.clone()).collect();
+    let people = s.app.display_names(&orderers).await;
     let rows: Vec<Vec<Cell>> = items
         .iter()
         .map(|r| {
@@ -66,7 +68,7 @@ async fn request_list(s: AppState, SignedIn { ctx, actor }: SignedIn, p: ListPar
                 } else {
                     tr.date(&r.request.wanted_start)
                 }),
-                cell(r.request.requested_by.name.clone()),
+                cell(people.get(&r.request.requested_by.name).unwrap_or(&r.request.requested_by.name).clone()),
                 cell(tr.time(&r.created_at)),
             ]
         })
