@@ -186,7 +186,11 @@ test("an account goes from order to active through the pages of every role", asy
   await page.fill("#f-reason", "KMD Nexus afviste brugernavnet");
   await page.getByRole("button", { name: "Kunne ikke udføres" }).click();
   assert.match(await page.textContent("#page-success"), /registreret som ikke udført/);
-  // The newcomer's tasks, each done from its own page with what it needs.
+  // The newcomer's tasks, found by name, each done from its own page with what it
+  // needs; the list keeps the search while they are done one by one.
+  await page.fill("#l-q", "Tove Testesen");
+  await page.getByRole("button", { name: "Søg", exact: true }).click();
+  await page.waitForURL(/q=Tove/);
   let done = 0;
   for (let i = 0; i < 5; i++) {
     const group = rowsOf("Tove Testesen");
@@ -206,6 +210,8 @@ test("an account goes from order to active through the pages of every role", asy
     }
     await page.getByRole("button", { name: "Markér som udført" }).click();
     await page.waitForSelector("#page-success");
+    assert.match(page.url(), /\/tasks\?q=Tove/, "back on the list as it was searched");
+    assert.equal(await page.inputValue("#l-q"), "Tove Testesen", "the search kept");
   }
   assert.ok(done >= 1, "the newcomer's task was on the list");
   assert.equal(await rowsOf("Tove Testesen").count(), 0, "the newcomer's tasks are done");

@@ -88,6 +88,13 @@ impl ListParams {
         if self.csv { (CSV_MAX, 0) } else { (PAGE_SIZE, self.offset()) }
     }
 
+    /// The list's state — filters, order, page — as a query string, for a page opened
+    /// from the list to lead back to it as it was.
+    pub fn state_query(&self) -> String {
+        let href = self.href("", self.sort.as_deref().map(|s| (s, self.desc)), self.page, None, false);
+        href.strip_prefix('?').unwrap_or("").to_string()
+    }
+
     /// Whether anything narrows the list beyond the parameters that choose it (`fixed`).
     pub fn has_filters(&self, fixed: &[&str]) -> bool {
         self.filters.iter().any(|(k, _)| !fixed.contains(&k.as_str()))
@@ -346,6 +353,23 @@ impl Pager {
             pages: if pages_total > 1 { pages } else { Vec::new() },
         }
     }
+}
+
+/// The list at `path` in the state `back` holds (a list's [`ListParams::state_query`]
+/// carried through a form), with `done` saying what was just done. Re-encoded, so
+/// whatever was posted makes a well-formed address on this site.
+pub(super) fn back_to(path: &str, back: &str, done: Option<&str>) -> String {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(back.trim_start_matches('?').as_bytes()) {
+        if k != "done" && k != "error" {
+            ser.append_pair(&k, &v);
+        }
+    }
+    if let Some(d) = done {
+        ser.append_pair("done", d);
+    }
+    let q = ser.finish();
+    if q.is_empty() { path.to_string() } else { format!("{path}?{q}") }
 }
 
 /// The URL of a list without one of its filters (a chip's "remove").

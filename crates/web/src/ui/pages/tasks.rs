@@ -3,7 +3,7 @@
 //! initial password in monospace with a copy button — then "done" or "could not be
 //! done" with the reason.
 
-use super::listing::{Filter, ListParams, ListSpec, PAGE_SIZE, col, csv_response, texts};
+use super::listing::{Filter, ListParams, ListSpec, PAGE_SIZE, back_to, col, csv_response, texts};
 use super::*;
 use app::TaskView;
 
@@ -48,8 +48,14 @@ fn select(p: &ListParams, now: domain::time::Timestamp, mut views: Vec<TaskView>
     views
 }
 
+/// A task's page, leading back to the list as it was (`back`: the list's state).
+fn task_href(id: Uuid, back: &str) -> String {
+    if back.is_empty() { format!("/tasks/{id}") } else { format!("/tasks/{id}?back={}", crate::ui::urlencode(back)) }
+}
+
 async fn tasks(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: ListParams) -> Response {
     let tr = &ctx.tr;
+    let back = p.state_query();
     let views = match s.app.open_task_views(&actor).await {
         Ok(l) => l,
         Err(e) => return app_error_page(&ctx, e),
@@ -69,7 +75,7 @@ async fn tasks(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, p: 
         .iter()
         .map(|v| {
             vec![
-                link(tr.t(&format!("action-{}", v.task.action)), format!("/tasks/{}", v.task.id)),
+                link(tr.t(&format!("action-{}", v.task.action)), task_href(v.task.id, &back)),
                 cell(match &v.supplier {
                     Some(sup) => format!("{} – {sup}", v.person),
                     None => v.person.clone(),
@@ -124,12 +130,24 @@ fn username(v: &TaskView) -> String {
         .unwrap_or_default()
 }
 
-async fn task(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, RecordId(id): RecordId) -> Response {
-    task_page(&s, &ctx, &actor, id, None).await
+#[derive(Deserialize, Default)]
+struct Back {
+    #[serde(default)]
+    back: String,
 }
 
-/// A task's page; `refused` is its "could not be done" form sent back without a reason.
-async fn task_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, refused: Option<FormError>) -> Response {
+async fn task(
+    State(s): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RecordId(id): RecordId,
+    axum::extract::Query(b): axum::extract::Query<Back>,
+) -> Response {
+    task_page(&s, &ctx, &actor, id, &b.back, None).await
+}
+
+/// A task's page; `back` is the state of the list it was opened from, kept for the way
+/// back; `refused` is its "could not be done" form sent back without a reason.
+async fn task_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, back: &str, refused: Option<FormError>) -> Response {
     let tr = &ctx.tr;
     let v = match s.app.task_view(actor, id).await {
         Ok(v) => v,
@@ -179,7 +197,7 @@ async fn task_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, refused: Op
         ..Default::default()
     });
     let mut p = page(ctx, "ui-task", sections);
-    p.crumbs = vec![("/tasks".into(), tr.t("nav-tasks"))];
+    p.crumbs = vec![(back_to("/tasks", back, None), tr.t("nav-tasks"))];
     p.c.title = tr.text("ui-task-title", &[("arg", action.as_str()), ("arg2", v.system.as_str())]);
     if let Some(r) = v.task.request_id {
         p.actions.push((format!("/requests/{r}"), tr.t("ui-open-request")));
@@ -188,10 +206,11 @@ async fn task_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, refused: Op
         p.actions.push((format!("/accounts/{}", a.id), tr.t("ui-open-account")));
     }
     if open {
-        let mut done = button(format!("/tasks/{id}/confirm"), tr.t("ui-confirm-done"), true, Vec::new());
+        let kept = vec![("back".to_string(), back.to_string())];
+        let mut done = button(format!("/tasks/{id}/confirm"), tr.t("ui-confirm-done"), true, kept.clone());
         done.inline = false;
         done.fields.push(FieldSpec::new(tr, "note", "textarea").hint(tr.t("ui-task-note-hint")));
-        let mut fail = button(format!("/tasks/{id}/fail"), tr.t("ui-task-fail"), false, Vec::new());
+        let mut fail = button(format!("/tasks/{id}/fail"), tr.t("ui-task-fail"), false, kept);
         fail.inline = false;
         let mut reason = FieldSpec::new(tr, "reason", "textarea").required().hint(tr.t("ui-task-fail-hint"));
         reason.error = refused.as_ref().map(|e| e.message.clone());
@@ -215,6 +234,9 @@ struct TaskForm {
     note: String,
     #[serde(default)]
     reason: String,
+    /// The state of the list the task was opened from.
+    #[serde(default)]
+    back: String,
 }
 
 async fn confirm_task(
@@ -230,7 +252,7 @@ async fn confirm_task(
             if let Err(e) = s.app.process_outbox().await {
                 tracing::warn!(error = %e, "outbox run after a confirmed task failed");
             }
-            Redirect::to("/tasks?done=task").into_response()
+            Redirect::to(&back_to("/tasks", &f.back, Some("task"))).into_response()
         }
         Err(e) => app_error_page(&ctx, e),
     }
@@ -248,5 +270,12 @@ async fn fail_task(
         "" => Err(AppError::Invalid(domain::error::FieldError::new("reason", domain::codes::REASON_REQUIRED))),
         reason => s.app.fail_task(&actor, id, reason.to_string()).await.map(|_| ()),
     };
-    done_or_again(&ctx, &s, failed, |()| "/tasks?done=task_failed".into(), |fe| task_page(&s, &ctx, &actor, id, Some(fe))).await
+    done_or_again(
+        &ctx,
+        &s,
+        failed,
+        |()| back_to("/tasks", &f.back, Some("task_failed")),
+        |fe| task_page(&s, &ctx, &actor, id, &f.back, Some(fe)),
+    )
+    .await
 }
