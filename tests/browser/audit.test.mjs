@@ -28,6 +28,15 @@ test("the DPO searches the log in human terms and makes a citizen's extract as a
   await login(page, pv, dpo);
   await page.getByRole("link", { name: "Logning", exact: true }).click();
 
+  // A CPR number that is not one is marked on its field, in words.
+  await page.fill("#l-subject", "12345");
+  await page.getByRole("button", { name: "Søg", exact: true }).click();
+  await page.waitForSelector("#l-subject[aria-invalid='true']");
+  const fieldError = await page.textContent("#l-subject-error");
+  assert.match(fieldError, /DDMMÅÅ-XXXX/, "what a CPR number looks like");
+  assert.doesNotMatch(fieldError, /kind|other/, "no API language");
+  await page.fill("#l-subject", "");
+
   // A search with nothing to search by says what to fill in.
   await page.getByRole("button", { name: "Søg", exact: true }).click();
   await page.locator("#audit-results", { hasText: "Udfyld mindst" }).waitFor();
@@ -72,10 +81,13 @@ test("the DPO searches the log in human terms and makes a citizen's extract as a
   await page.selectOption("#l-outcome", { label: "Gennemført" });
   await page.getByRole("button", { name: "Søg", exact: true }).click();
   await page.locator("#audit-results .pv-list-summary", { hasText: "Viser 1–50 af" }).waitFor();
+  const total = (await page.textContent("#audit-results .pv-list-summary")).match(/af ([\d.]+)/)[1];
   await page.locator("#audit-results th", { hasText: "Handling" }).getByRole("button").click();
   await page.waitForSelector("#audit-results th[aria-sort='ascending']");
   await page.locator("#audit-results nav").getByRole("button", { name: /Næste/ }).click();
   await page.locator("#audit-results .pv-list-summary", { hasText: "Viser 51–100 af" }).waitFor();
+  // The DPO's own searches are logged, yet the results stay put while they sort and page.
+  assert.match(await page.textContent("#audit-results .pv-list-summary"), new RegExp(`af ${total.replace(".", "\\.")}\\b`), "the same results on every page");
   assert.match(await page.locator("#audit-results th", { hasText: "Handling" }).getAttribute("aria-sort"), /ascending/, "the order kept on the next page");
   assert.equal(await page.locator("#audit-results nav [aria-current='page']").textContent(), "2");
   assert.equal(await page.locator("#audit-results tbody tr").count(), 50);

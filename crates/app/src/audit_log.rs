@@ -356,7 +356,7 @@ impl App {
     pub async fn audit_events(&self, actor: &Actor, f: &AuditFilter, export: bool) -> Result<AuditPage> {
         self.permit(actor, Permission::SearchLog)?;
         let subject = match &f.subject {
-            Some(s) => Some(subject(&serde_json::Value::String(s.clone())).ok_or(FieldError::new("subject", codes::LINE_SUBJECT))?),
+            Some(s) => Some(subject(&serde_json::Value::String(s.clone())).ok_or(FieldError::new("subject", codes::NATIONAL_ID_FORMAT))?),
             None => None,
         };
         let subject_keys = subject.as_ref().map(|s| self.store().subject_keys(s)).unwrap_or_default();
@@ -450,7 +450,7 @@ impl App {
         self.permit(actor, Permission::PlaceHold)?;
         let mut keys = Vec::new();
         if let Some(s) = &h.subject {
-            let canonical = subject(&serde_json::Value::String(s.clone())).ok_or(FieldError::new("subject", codes::LINE_SUBJECT))?;
+            let canonical = subject(&serde_json::Value::String(s.clone())).ok_or(FieldError::new("subject", codes::NATIONAL_ID_FORMAT))?;
             keys.extend(self.store().subject_keys(&canonical));
         }
         if let Some(a) = h.account_id {

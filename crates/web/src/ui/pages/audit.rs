@@ -240,6 +240,13 @@ async fn result_rows(s: &AppState, tr: &Tr, items: &[AuditEventView], criteria: 
     ids.extend(items.iter().filter_map(|e| e.person_id.as_deref().and_then(record_id)));
     ids.extend(items.iter().filter_map(|e| e.supplier_id.as_deref().and_then(record_id)));
     let names = s.app.names(&ids).await.unwrap_or_default();
+    // Portvagt's own users by their names; its automatic work as such.
+    let portvagt_users: Vec<String> = items
+        .iter()
+        .filter(|e| e.source == ::audit::event::SOURCE_PORTVAGT && e.actor_kind == "user")
+        .map(|e| e.actor_name.clone().unwrap_or_else(|| e.actor.clone()))
+        .collect();
+    let people = s.app.display_names(&portvagt_users).await;
     items
         .iter()
         .map(|e| {
@@ -249,7 +256,12 @@ async fn result_rows(s: &AppState, tr: &Tr, items: &[AuditEventView], criteria: 
                 record_id(&e.source).and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| e.source.clone())
             };
             // Who: the person behind the account (its username beside), and their supplier.
-            let username = e.actor_name.clone().unwrap_or_else(|| e.actor.clone());
+            let mut username = e.actor_name.clone().unwrap_or_else(|| e.actor.clone());
+            if e.actor_kind == "system" {
+                username = tr.t1("ui-actor-automatic", &username);
+            } else if let Some(n) = people.get(&username).filter(|_| e.source == ::audit::event::SOURCE_PORTVAGT) {
+                username = format!("{n} ({username})");
+            }
             let name = |id: &Option<String>| id.as_deref().and_then(record_id).and_then(|id| names.get(&id).cloned());
             let mut who = match name(&e.person_id) {
                 Some(person) if person != username => format!("{person} ({username})"),
@@ -303,8 +315,8 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery, posted: b
             FieldSpec::new(tr, "from", "date").value(&q.from),
             FieldSpec::new(tr, "to", "date").value(&q.to),
         ],
-        // The results replace only their section; the search is posted either way.
-        partial: Some("audit-results"),
+        // The whole page again, so a refused term is marked on its field.
+        partial: None,
         toolbar: true,
         ..Default::default()
     };
@@ -334,7 +346,10 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery, posted: b
                 if q.format == "pdf" {
                     return super::extract::search_pdf(ctx, &cols, &rows, &search_terms(tr, &q));
                 }
-                results.list = Some(results_chrome(tr, &q, &cols, rows.len() as u64));
+                // The window stays where the first search put it while the person sorts
+                // and pages (their own searches are logged and would otherwise move it).
+                let pin = q.before.or_else(|| found.items.iter().map(|e| e.seq + 1).max());
+                results.list = Some(results_chrome(tr, &q, pin, &cols, rows.len() as u64));
                 let page = q.page.unwrap_or(1).clamp(1, (rows.len() as u32).div_ceil(PAGE_SIZE).max(1));
                 let rows: Vec<Vec<Cell>> = rows.into_iter().skip(((page - 1) * PAGE_SIZE) as usize).take(PAGE_SIZE as usize).collect();
                 // The exports and other windows: the same terms posted again, never in a link.
@@ -343,9 +358,9 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery, posted: b
                     f.inline = true;
                     f
                 };
-                let mut csv = q.again(q.before, true);
+                let mut csv = q.again(pin, true);
                 csv.push(("format".into(), "csv".into()));
-                let mut pdf = q.again(q.before, true);
+                let mut pdf = q.again(pin, true);
                 pdf.push(("format".into(), "pdf".into()));
                 let mut forms = vec![again("ui-export-csv", csv), again("ui-export-pdf", pdf)];
                 if q.before.is_some() {
@@ -388,7 +403,7 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery, posted: b
 
 /// The list chrome of the results: headings that sort and pages that turn by posting the
 /// same terms again, "Showing 51–100 of 312".
-fn results_chrome(tr: &Tr, q: &AuditQuery, cols: &[Column], total: u64) -> super::listing::ListChrome {
+fn results_chrome(tr: &Tr, q: &AuditQuery, pin: Option<u64>, cols: &[Column], total: u64) -> super::listing::ListChrome {
     // Newest first when no order is asked for.
     let (key, desc) = q.order().unwrap_or(("when", true));
     let headers = cols
@@ -419,7 +434,7 @@ fn results_chrome(tr: &Tr, q: &AuditQuery, cols: &[Column], total: u64) -> super
         next: pager.next,
         csv: None,
         reset: None,
-        posted: Some(Posted { action: "/audit".into(), sort_form: q.again(q.before, false), page_form: q.again(q.before, true) }),
+        posted: Some(Posted { action: "/audit".into(), sort_form: q.again(pin, false), page_form: q.again(pin, true) }),
     }
 }
 
