@@ -51,11 +51,11 @@ struct Line {
     details: Option<serde_json::Value>,
 }
 
-fn err(line: usize, field: &str, code: &'static str) -> LineError {
+pub(crate) fn err(line: usize, field: &str, code: &'static str) -> LineError {
     LineError { line, field: field.into(), code, arg: None }
 }
 
-fn err_with(line: usize, field: &str, code: &'static str, arg: impl ToString) -> LineError {
+pub(crate) fn err_with(line: usize, field: &str, code: &'static str, arg: impl ToString) -> LineError {
     LineError { line, field: field.into(), code, arg: Some(arg.to_string()) }
 }
 

@@ -9,6 +9,7 @@ mod audit_export;
 mod audit_log;
 mod authz;
 mod choices;
+mod clients;
 mod emergency;
 mod extracts;
 mod lifecycle;
@@ -21,6 +22,7 @@ mod provisioning;
 mod reconcile;
 mod registry;
 mod requests;
+mod security_reports;
 mod sessions;
 mod tasks;
 mod users;
@@ -32,6 +34,7 @@ pub use audit_log::{
     AuditEventView, AuditFilter, AuditImportError, AuditPage, ForwardFormat, HoldInput, LineError, MAX_BATCH, ProofView, digest,
     parse_csv_batch, parse_json_batch,
 };
+pub use clients::{ClientImportView, ClientLine, ClientListMode, ClientListSummary, MAX_CLIENT_FILE_BYTES, MAX_CLIENTS, parse_client_list};
 pub use emergency::{EmergencyInput, EmergencyLine, EmergencyReceipt, SupportInput};
 pub use extracts::{CitizenExtract, ExtractEntry, ExtractSummary};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
@@ -40,6 +43,7 @@ pub use policy::Frame;
 pub use progress::{Outstanding, OutstandingBy};
 pub use registry::ListFilter;
 pub use requests::{CheckResult, RequestFilter, RequestView};
+pub use security_reports::{CaseInput, MAX_REPORT_DAYS, SecurityReportSummary, SecurityReportView};
 pub use sessions::{LoginStage, StartedSession, StepTaken, TotpEnrolment, UserInput, UserView, WebSession};
 pub use tasks::TaskView;
 

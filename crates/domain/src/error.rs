@@ -72,6 +72,16 @@ pub mod codes {
     pub const LINE_JSON: &str = "line-json";
     pub const SUBJECT_REQUIRED: &str = "subject-required";
     pub const NAMES_NEED_REVIEWER: &str = "names-need-reviewer";
+    pub const CLIENT_LIST_EMPTY: &str = "client-list-empty";
+    pub const CLIENT_LIST_TOO_MANY: &str = "client-list-too-many";
+    pub const CLIENT_LIST_SAME_FILE: &str = "client-list-same-file";
+    pub const CLIENT_LIST_MODE: &str = "client-list-mode";
+    pub const LINE_NATIONAL_ID: &str = "line-national-id";
+    pub const LINE_DATE: &str = "line-date";
+    pub const LINE_ENDS_BEFORE_START: &str = "line-ends-before-start";
+    pub const LINE_DUPLICATE: &str = "line-duplicate";
+    pub const LINE_OTHER_SUPPLIER: &str = "line-other-supplier";
+    pub const REPORT_CASE_STEP: &str = "report-case-step";
     pub const UNKNOWN_ROLE: &str = "unknown-role";
     pub const PASSWORD_TOO_SHORT: &str = "password-too-short";
     pub const PASSWORD_TOO_LONG: &str = "password-too-long";
@@ -245,6 +255,16 @@ pub mod codes {
         LINE_JSON,
         SUBJECT_REQUIRED,
         NAMES_NEED_REVIEWER,
+        CLIENT_LIST_EMPTY,
+        CLIENT_LIST_TOO_MANY,
+        CLIENT_LIST_SAME_FILE,
+        CLIENT_LIST_MODE,
+        LINE_NATIONAL_ID,
+        LINE_DATE,
+        LINE_ENDS_BEFORE_START,
+        LINE_DUPLICATE,
+        LINE_OTHER_SUPPLIER,
+        REPORT_CASE_STEP,
     ];
 }
 

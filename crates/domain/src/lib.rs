@@ -17,6 +17,7 @@ pub mod paging;
 pub mod policy;
 pub mod registry;
 pub mod request;
+pub mod security_report;
 pub mod text;
 pub mod time;
 

@@ -123,6 +123,8 @@ pub struct LoginRules {
 pub struct AuditRules {
     /// LOG-4: months an event's payload is kept.
     pub retention_months: Setting<u32>,
+    /// SEC-2: days a security report closed without misuse is kept before it is deleted.
+    pub closed_report_keep_days: Setting<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -298,6 +298,7 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
     let mut summary = Summary::default();
     let required = preset.policy.accounts.required_attestations.value.clone();
     let mut accounts = Vec::new();
+    let mut supplier_of = std::collections::HashMap::new();
     // The first supplier's agreement and orderer, for the requests in flight.
     let mut first: Option<(Uuid, Uuid, Uuid)> = None;
     for (i, (sname, kind, consultant)) in w.suppliers.iter().enumerate() {
@@ -359,6 +360,7 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
             )
             .await
             .map_err(|e| anyhow::anyhow!("agreement of {sname}: {e}"))?;
+        supplier_of.insert(agreement.id, supplier.id);
         // The supplier signs for itself; the coordinator for the municipality.
         let signatory = Actor {
             organisation: domain::authz::Organisation::Supplier(supplier.id),
@@ -441,11 +443,13 @@ async fn small(app: &App, preset: &Preset, actor: &Actor, w: &Words, ids: &Ids, 
     app.import_accounts(actor, &accounts).await.map_err(|e| anyhow::anyhow!("accounts: {e}"))?;
     // The care-record system's log: one account of each of the first suppliers.
     let nexus = ids.systems["NEXUS"];
-    let mut readers: Vec<String> = Vec::new();
+    let mut readers: Vec<(String, Uuid)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for a in accounts.iter().filter(|a| a.system_id == nexus) {
-        if seen.insert(a.agreement_id) {
-            readers.push(a.username.clone());
+        if seen.insert(a.agreement_id)
+            && let Some(supplier) = a.agreement_id.and_then(|g| supplier_of.get(&g))
+        {
+            readers.push((a.username.clone(), *supplier));
         }
     }
     crate::demo_log::load(app, preset.country, nexus, &readers).await?;

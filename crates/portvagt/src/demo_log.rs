@@ -4,7 +4,7 @@
 //!
 //! The demo citizens (data subjects, not persons in the registry): in a Danish preset
 //! `120354-1230`, `230478-2460` and `051190-3340`; in a Swedish one the same birth dates
-//! and serials with their personnummer check digit.
+//! (year first) and serials with their personnummer check digit.
 
 use crate::demo_catalogue::{Shown, shown};
 use anyhow::Result;
@@ -24,6 +24,8 @@ pub fn citizen(country: Country, i: usize) -> String {
     match country {
         Country::DK => Cpr::parse(&format!("{date}-{serial}0")).map(|c| NationalId::Cpr(c).canonical()).unwrap_or_default(),
         Country::SE => {
+            // A personnummer writes the birth date year first (ÅÅMMDD).
+            let date = format!("{}{}{}", &date[4..6], &date[2..4], &date[0..2]);
             let digits: Vec<u32> = format!("{date}{serial}").chars().filter_map(|c| c.to_digit(10)).collect();
             let check = (0..10).find(|c| luhn_ok(&[digits.clone(), vec![*c]].concat())).unwrap_or(0);
             Personnummer::parse(&format!("{date}-{serial}{check}")).map(|p| NationalId::Personnummer(p).canonical()).unwrap_or_default()
@@ -31,11 +33,28 @@ pub fn citizen(country: Country, i: usize) -> String {
     }
 }
 
+/// A canonical identifier as a person writes it (`cpr:1203541230` → `1203541230`).
+fn national_id(canonical: &str) -> &str {
+    canonical.split_once(':').map(|(_, v)| v).unwrap_or(canonical)
+}
+
 /// Reads and searches by the first accounts of the care-record system over the last
-/// three weeks, stored as one batch from that system.
-pub async fn load(app: &App, country: Country, system: Uuid, usernames: &[String]) -> Result<()> {
-    if usernames.is_empty() {
+/// three weeks, stored as one batch from that system; and the client lists of those
+/// accounts' suppliers, which hold the first two demo citizens but not the third,
+/// so the third's look-ups are what the security report asks about.
+pub async fn load(app: &App, country: Country, system: Uuid, readers: &[(String, Uuid)]) -> Result<()> {
+    if readers.is_empty() {
         return Ok(());
+    }
+    let mut suppliers: Vec<Uuid> = readers.iter().take(4).map(|(_, s)| *s).collect();
+    suppliers.dedup();
+    let year_ago = app.now().date().0 - Duration::days(365);
+    for supplier in suppliers {
+        let list: String =
+            (0..2).map(|i| format!("{{\"national_id\": \"{}\", \"from\": \"{year_ago}\"}}\n", national_id(&citizen(country, i)))).collect();
+        app.import_client_list(&domain::authz::Actor::system("demo"), supplier, list.as_bytes(), false, app::ClientListMode::Replace)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo client list: {e}"))?;
     }
     let now = app.now().0;
     // The care-record system's own transaction codes, and what its users type.
@@ -44,7 +63,7 @@ pub async fn load(app: &App, country: Country, system: Uuid, usernames: &[String
     let criteria =
         if country == Country::DK { ["Vestergade 12", "Jensen", "Strandvejen"] } else { ["Storgatan 12", "Svensson", "Hembygdsvägen"] };
     let mut events = Vec::new();
-    for (i, username) in usernames.iter().take(4).enumerate() {
+    for (i, (username, _)) in readers.iter().take(4).enumerate() {
         for (day, criterion) in criteria.iter().enumerate() {
             let at = now - Duration::days((i * 5 + day * 2 + 1) as i64) - Duration::minutes((i * 37) as i64);
             let subject = citizen(country, i + day);

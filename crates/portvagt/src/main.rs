@@ -3,6 +3,7 @@
 use portvagt::{config, demo};
 use private_files::{keep_private, load_audit_key, load_key, protect_database_files};
 
+mod clients_cli;
 mod private_files;
 
 use anyhow::{Context, Result};
@@ -72,6 +73,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Suppliers' client lists: the citizens each supplier serves.
+    Clients {
+        #[command(subcommand)]
+        command: clients_cli::ClientsCommand,
     },
     /// Create a user of the web pages; the one-time password is printed once and must
     /// be changed at the first login.
@@ -217,6 +223,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Serve { demo, .. } => serve(&config, demo).await,
         Command::Audit { command } => audit_command(&config, command).await,
+        Command::Clients { command } => clients_cli::run(&open_app(&config).await?, command, tr).await,
     }
 }
 

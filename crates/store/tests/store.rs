@@ -90,6 +90,15 @@ fn fixture(version: i64) -> &'static str {
         10 => "SELECT 1",
         // Version 11 indexes the names written so far (checked below).
         11 => "SELECT 1",
+        12 => {
+            "INSERT INTO client_relations (supplier_id, subject_index, valid_from, valid_to) VALUES ('00000000-0000-0000-0000-0000000000a1', 'ab12', '2026-01-01', NULL); \
+              INSERT INTO client_list_imports (id, supplier_id, digest, mode, imported_at, imported_by, automatic, total, added, removed, changed, unchanged) \
+              VALUES ('00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-0000000000a1', 'd', 'replace', '2026-01-04T00:00:00Z', 'sc', 0, 1, 1, 0, 0, 0);"
+        }
+        13 => {
+            "INSERT INTO security_reports (id, period_from, period_to, created_at, created_by, automatic, state, findings, high, events, body, version) \
+              VALUES ('00000000-0000-0000-0000-0000000000d1', '2026-01-04T00:00:00Z', '2026-01-05T00:00:00Z', '2026-01-05T01:00:00Z', 'security report', 1, 'open', 0, 0, 0, '[]', 1);"
+        }
         _ => panic!("no fixture for schema version {version}: add one when adding a migration"),
     }
 }
@@ -132,6 +141,12 @@ backend_tests! {
         assert_eq!(store.list_entries(&named("ETT")).await.unwrap().1, 1, "version 11 indexes the names of earlier versions");
         let by_username = portvagt_store::AccountQuery { text: Some("msme".into()), limit: 10, ..Default::default() };
         assert_eq!(store.list_accounts(&by_username).await.unwrap().1, 1, "… and the usernames");
+        let supplier = Uuid::from_u128(0xa1);
+        assert_eq!(store.client_count(supplier, "2026-02-01").await.unwrap(), (1, 1), "version 12 keeps client lists");
+        assert!(store.is_client(supplier, "ab12", "2026-02-01").await.unwrap());
+        assert_eq!(store.last_client_import(supplier).await.unwrap().unwrap().imported_by, "sc");
+        let reports = store.security_reports(None, 10).await.unwrap();
+        assert_eq!(reports[0].state, domain::security_report::CaseState::Open, "version 13 keeps security reports");
     }
 
     async fn a_database_newer_than_the_binary_is_refused(b: TestBackend) {

@@ -58,6 +58,7 @@ fn every_kind_of_object_the_log_names_has_a_name_in_every_language() {
         "user",
         "outbox",
         "lifecycle",
+        "security_report",
     ];
     let missing: Vec<String> = Lang::ALL
         .iter()

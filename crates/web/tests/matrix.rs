@@ -140,6 +140,17 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("create_extract", "SO DPO", "=", "="),
     ("get_extract", "SO DPO", "=", "="),
     ("approve_extract_names", "SO DPO", "=", "="),
+    // Client lists: sent by the care system or the coordinator; read by the
+    // overseers, and by a supplier (its orderers, its HR system) for its own.
+    ("import_client_list", "SC TS", "=", "="),
+    ("get_client_list", "SO SC ORD HR DPO AUD", "SO SC DPO AUD", "SO SC DPO AUD"),
+    // Security reports (SEC-1, SEC-2): made by the coordinator and the security officer,
+    // read by them and auditors (a department head: those handed to the department),
+    // investigated by the coordinator.
+    ("make_security_report", "SO SC", "=", "="),
+    ("list_security_reports", "SO SC DH AUD", "=", "="),
+    ("get_security_report", "SO SC AUD", "=", "="),
+    ("step_security_report", "SC", "=", "="),
     // Installation.
     ("list_tokens", "ADM", "=", "="),
     ("create_token", "ADM", "=", "="),

@@ -252,6 +252,17 @@ permissions! {
     PlaceHold = "place_hold",
     /// LOG-4: release a legal hold.
     ReleaseHold = "release_hold",
+    /// import a supplier's client list (the care system, or the coordinator).
+    ImportClientList = "import_client_list",
+    /// see a supplier's client list: how many clients, and its imports.
+    SeeClientLists = "see_client_lists",
+    /// SEC-1: make a security report of a period.
+    RunSecurityReport = "run_security_report",
+    /// SEC-1: read security reports (a department head: those handed to the department).
+    SeeSecurityReports = "see_security_reports",
+    /// SEC-2: look into a report and conclude it (the coordinator; the department head
+    /// of the area it was handed to).
+    InvestigateSecurityReport = "investigate_security_report",
     /// make a citizen's extract.
     MakeExtract = "make_extract",
     /// approve showing the names in an extract (the second person).
@@ -322,6 +333,12 @@ pub const PERMISSIONS: &[(Permission, &[(UserRole, Scope)])] = &[
     (P::IngestLog, &[(TargetSystem, All)]),
     (P::PlaceHold, LOG_KEEPERS),
     (P::ReleaseHold, LOG_KEEPERS),
+    // the care system sends each supplier's clients; the coordinator may too.
+    (P::ImportClientList, &[(TargetSystem, All), (SecurityCoordinator, All)]),
+    (P::SeeClientLists, &[(SecurityCoordinator, All), (SecurityOfficer, All), (Dpo, All), (Auditor, All), (SupplierOrderer, OwnSupplier)]),
+    (P::RunSecurityReport, &[(SecurityCoordinator, All), (SecurityOfficer, All)]),
+    (P::SeeSecurityReports, &[(SecurityCoordinator, All), (SecurityOfficer, All), (Auditor, All), (DepartmentHead, OwnDepartment)]),
+    (P::InvestigateSecurityReport, &[(SecurityCoordinator, All), (DepartmentHead, OwnDepartment)]),
     (P::MakeExtract, LOG_KEEPERS),
     (P::ApproveNames, LOG_KEEPERS),
     (P::ManageUsers, &[(Administrator, All)]),

@@ -239,3 +239,46 @@ pub(crate) fn decode_chunk(first: i64, bytes: &[u8]) -> Result<Vec<LogEntry>> {
         .map(|(i, b)| Ok(LogEntry { seq: first as u64 + i as u64, body: EventBody::from_bytes(&b).map_err(StoreError::Corrupt)? }))
         .collect()
 }
+
+impl Store {
+    /// The first and last sequence numbers recorded on days `from_day` to `to_day`
+    /// (whose payloads are still kept), for reading a period in order.
+    pub async fn log_seq_range(&self, from_day: i64, to_day: i64) -> Result<Option<(u64, u64)>> {
+        let (first, last): (Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT MIN(first_seq), MAX(last_seq) FROM audit_days WHERE day >= $1 AND day <= $2 AND purged_at IS NULL")
+                .bind(from_day)
+                .bind(to_day)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(first.zip(last).map(|(f, l)| (f as u64, l as u64)))
+    }
+
+    /// The stored chunks holding events `from` to `to`, oldest first, at most `chunks` of
+    /// them: the events as their bodies' bytes with their sequence numbers, decoded by
+    /// the caller (a report over a million events decodes as it goes). The next `from`
+    /// comes with them while there is more.
+    pub async fn log_chunks(&self, from: u64, to: u64, chunks: u32) -> Result<(Vec<(u64, Vec<u8>)>, Option<u64>)> {
+        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT first_seq, bodies FROM audit_chunks_all WHERE first_seq >= $1 AND first_seq <= $2 ORDER BY first_seq LIMIT $3",
+        )
+        .bind(from as i64 - (super::CHUNK as i64 - 1))
+        .bind(to as i64)
+        .bind(i64::from(chunks))
+        .fetch_all(&self.pool)
+        .await?;
+        let full = rows.len() == chunks as usize;
+        let mut next = None;
+        let mut out = Vec::with_capacity(rows.len() * super::CHUNK);
+        for (first, bytes) in rows {
+            let bodies = unpack(&bytes).ok_or_else(|| StoreError::Corrupt(format!("chunk {first} is malformed")))?;
+            next = Some(first as u64 + bodies.len() as u64).filter(|n| full && *n <= to);
+            for (i, b) in bodies.into_iter().enumerate() {
+                let seq = first as u64 + i as u64;
+                if seq >= from && seq <= to {
+                    out.push((seq, b));
+                }
+            }
+        }
+        Ok((out, next))
+    }
+}

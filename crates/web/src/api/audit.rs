@@ -176,7 +176,7 @@ pub struct Created {
     pub id: Uuid,
 }
 
-fn content_type(req: &Request) -> String {
+pub(super) fn content_type(req: &Request) -> String {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -4,10 +4,12 @@ mod access;
 mod account_types;
 mod accounts;
 mod audit;
+mod clients;
 mod other;
 pub mod registry;
 mod requests;
 pub mod scim;
+mod security_reports;
 
 use crate::AppState;
 use crate::openapi::Doc;
@@ -52,4 +54,6 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         .merge(requests::routes(doc))
         .merge(accounts::routes(doc))
         .merge(audit::routes(doc))
+        .merge(clients::routes(doc))
+        .merge(security_reports::routes(doc))
 }

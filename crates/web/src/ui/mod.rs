@@ -428,6 +428,9 @@ const NAV: &[(&str, &str, MayUse)] = &[
     ("/emergency", "nav-emergency", |a, x| a.can(x, Permission::SeeEmergency)),
     ("/registry", "nav-registry", |a, x| a.may(x, Action::Read, ResourceKind::Person)),
     ("/audit", "nav-audit", |a, x| a.can(x, Permission::SearchLog)),
+    // Those who read the log reach the reports from its page; a department head has them
+    // in the menu.
+    ("/security-reports", "nav-security-reports", |a, x| a.can(x, Permission::SeeSecurityReports) && !a.can(x, Permission::SearchLog)),
     ("/oversight", "nav-oversight", |a, x| a.may_follow_up(x)),
     ("/admin/users", "nav-users", |a, x| a.can(x, Permission::ManageUsers)),
 ];

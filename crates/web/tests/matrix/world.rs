@@ -290,6 +290,13 @@ impl World {
         t.app.create_extract(&self.officer, "010190-1234").await.unwrap()
     }
 
+    /// A fresh security report of yesterday, made by the security officer.
+    async fn new_report(&self, t: &TestApp) -> Uuid {
+        let now = t.app.now();
+        let from = domain::time::Timestamp(now.0 - chrono::Duration::days(1));
+        t.app.make_security_report(&self.officer, from, now).await.unwrap()
+    }
+
     /// A fresh legal hold.
     async fn new_hold(&self, t: &TestApp) -> Uuid {
         let hold = app::HoldInput {
@@ -339,6 +346,7 @@ impl World {
             "tokens" => t.app.create_token(&Actor::system("matrix"), victim()).await.unwrap().id,
             "audit" if path.contains("/extracts/") => self.new_extract(t).await,
             "audit" => self.new_hold(t).await,
+            "security-reports" => self.new_report(t).await,
             _ => Uuid::nil(),
         };
         let url = path.replace("{id}", &object.to_string()).replace("{seq}", "1");
@@ -391,6 +399,8 @@ impl World {
             }
             "record_sign_ons" => json!({ "sign_ons": [{ "username": "user0", "at": "2026-11-01T08:00:00Z" }] }),
             "ingest_audit_events" => json!([{ "occurred_at": "2026-11-01T08:00:00Z", "username": "user0", "action": "journal.read" }]),
+            "make_security_report" => json!({ "from": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z" }),
+            "step_security_report" => json!({ "step": "investigate", "version": 1 }),
             "create_hold" => json!({ "case_ref": format!("SAG-{n}"), "reason": "Misbrug", "from": "2026-01-01", "to": "2026-01-31" }),
             "create_extract" => json!({ "subject": "010190-1234" }),
             "create_token" => json!({ "name": "t", "role": "auditor" }),

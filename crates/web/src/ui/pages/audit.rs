@@ -139,6 +139,7 @@ fn object_cell(tr: &Tr, e: &AuditEventView, names: &HashMap<Uuid, String>) -> Ce
     let href = match kind {
         "account" => Some(format!("/accounts/{id}")),
         "request" => Some(format!("/requests/{id}")),
+        "security_report" => Some(format!("/security-reports/{id}")),
         k if registry::KINDS.contains(&k) && k != "municipality" => Some(registry::href(k, id)),
         _ => None,
     };
@@ -392,6 +393,9 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery, posted: b
         sections.push(super::extract::extract_form_section(tr));
     }
     let mut p = page(ctx, "nav-audit", sections);
+    if s.app.can(actor, Permission::SeeSecurityReports) {
+        p.actions.push(("/security-reports".into(), tr.t("nav-security-reports")));
+    }
     p.actions.push(("/audit/holds".into(), tr.t("nav-holds")));
     p.primary_first = false;
     if s.app.can(actor, Permission::MakeExtract) || s.app.can(actor, Permission::ApproveNames) {

@@ -40,6 +40,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(policy::routes())
         .merge(request_page::routes())
         .merge(requests::routes())
+        .merge(security_reports::routes())
         .merge(staff::routes())
         .merge(tasks::routes())
         .merge(user_page::routes())
@@ -140,6 +141,8 @@ pub(super) struct FormSpec {
     /// Its fields' id prefix when the page has more than one form with the same fields
     /// (an account's change, extension and closing each have a comment).
     pub prefix: &'static str,
+    /// It sends a file (`multipart/form-data`).
+    pub upload: bool,
     pub hidden: Vec<(String, String)>,
     pub fields: Vec<FieldSpec>,
 }
@@ -147,7 +150,7 @@ pub(super) struct FormSpec {
 pub(super) struct FieldSpec {
     pub name: String,
     pub label: String,
-    /// `text`, `date`, `password`, `select`, `textarea`, `checkboxes`.
+    /// `text`, `date`, `password`, `select`, `textarea`, `checkboxes`, `file`.
     pub kind: &'static str,
     pub value: String,
     pub options: Vec<(String, String, bool)>,
@@ -243,6 +246,7 @@ fn button(action: String, submit: String, primary: bool, hidden: Vec<(String, St
         confirm: None,
         toolbar: false,
         prefix: "",
+        upload: false,
     }
 }
 
@@ -374,6 +378,7 @@ mod registry;
 mod registry_list;
 mod request_page;
 mod requests;
+mod security_reports;
 mod staff;
 mod state;
 mod tasks;

@@ -117,6 +117,8 @@ pub(super) enum Outcome {
     Invalid(Values, FormError),
     /// Another action on the page (a signature) was refused.
     Refused(String),
+    /// A supplier's client-list file was refused: the message and the bad lines.
+    Clients(super::clients::ClientsRefusal),
 }
 
 pub(super) async fn detail_page<R: Record + DeserializeOwned>(
@@ -135,10 +137,11 @@ pub(super) async fn detail_page<R: Record + DeserializeOwned>(
     let json = serde_json::to_value(&entry.data).unwrap_or(Value::Null);
     let fields = fields_of(R::KIND);
     let mut sections = Vec::new();
-    let (posted, mut error, success) = match outcome {
-        Outcome::Shown(done) => (None, None, done),
-        Outcome::Invalid(values, e) => (Some((values, e)), None, None),
-        Outcome::Refused(msg) => (None, Some(msg), None),
+    let (posted, mut error, success, clients) = match outcome {
+        Outcome::Shown(done) => (None, None, done, None),
+        Outcome::Invalid(values, e) => (Some((values, e)), None, None, None),
+        Outcome::Refused(msg) => (None, Some(msg), None, None),
+        Outcome::Clients(r) => (None, Some(r.message.clone()), None, Some(r)),
     };
     if s.app.may(actor, Action::Update, R::KIND) {
         let stored = values_from_record(fields, &json);
@@ -163,6 +166,9 @@ pub(super) async fn detail_page<R: Record + DeserializeOwned>(
         sections.push(Section { heading: tr.t("ui-details"), facts: facts(s, ctx, fields, &json).await, ..Default::default() });
     }
     sections.extend(related(s, ctx, actor, R::KIND, id, &json).await);
+    if R::KIND == ResourceKind::Supplier {
+        sections.extend(super::clients::client_sections(s, ctx, actor, id, clients.as_ref()).await);
+    }
     if entry.active && R::KIND != ResourceKind::Municipality && s.app.may(actor, Action::Deactivate, R::KIND) {
         let mut f = button(format!("/registry/{kind}/{id}/deactivate"), tr.t("ui-deactivate"), false, Vec::new());
         f.confirm = Some(tr.t1("ui-deactivate-confirm", &entry.data.display_name()));

@@ -19,6 +19,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/registry/{kind}/{id}/deactivate", post(deactivate))
         .route("/registry/agreement/{id}/attest", post(attest))
         .route("/registry/agreement/{id}/accept", post(accept))
+        .route(
+            "/registry/supplier/{id}/clients",
+            post(clients::import).layer(axum::extract::DefaultBodyLimit::max(app::MAX_CLIENT_FILE_BYTES + 64 * 1024)),
+        )
 }
 
 /// How a field is entered.
@@ -211,6 +215,7 @@ macro_rules! by_kind {
 
 // The parts, after the `by_kind!` macro they use.
 
+mod clients;
 mod handlers;
 mod paths;
 mod related;
