@@ -127,8 +127,8 @@ pub struct AccountFacts {
     /// after that (none while it stays so).
     pub inactive_from: Option<Timestamp>,
     pub inactive_until: Option<Timestamp>,
-    /// The transaction types its roles permit; empty when the system's roles declare
-    /// none (then nothing is checked).
+    /// The transaction types its roles permit, upper case (as codes are kept); empty when
+    /// the system's roles declare none (then nothing is checked).
     pub transactions: HashSet<String>,
 }
 
@@ -176,7 +176,7 @@ pub fn classify(e: &EventFacts<'_>, account: Option<&AccountFacts>, is_client: i
     if happened && inactive {
         out.push(FindingKind::InactiveAccount);
     }
-    if happened && !sign_on && !is_lockout(e.action) && !a.transactions.is_empty() && !a.transactions.contains(e.action) {
+    if happened && !sign_on && !is_lockout(e.action) && !a.transactions.is_empty() && !a.transactions.contains(&e.action.to_uppercase()) {
         out.push(FindingKind::OutsideTransactionSet);
     }
     if happened && e.has_subject && e.client_list && !is_client() {
@@ -325,7 +325,7 @@ mod tests {
             not_yet_active: false,
             inactive_from: None,
             inactive_until: None,
-            transactions: ["journal.read".to_string()].into_iter().collect(),
+            transactions: ["JOURNAL.READ".to_string()].into_iter().collect(),
             ..Default::default()
         }
     }

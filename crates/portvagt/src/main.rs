@@ -406,7 +406,7 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
         println!("{}", tr("cli-shown-once", &[]));
     }
     let _ = std::io::stdout().flush();
-    spawn_workers(&app);
+    spawn_workers(&app, config.time_zone.parse().unwrap_or(i18n::DEFAULT_TIME_ZONE));
     spawn_checkpoints(&app, load_audit_key(config)?, config.audit_origin(), config.audit_checkpoint_secs);
     spawn_forwarding(&app, config);
     // The client's address reaches the rate limits (F-10).
@@ -496,10 +496,11 @@ fn spawn_forwarding(app: &App, config: &Config) {
     }
 }
 
-/// The background work: the outbox worker every few seconds; the lifecycle run and the
-/// reconciliation of every system with a connector at start and then hourly (both are
-/// idempotent; escalations go out at most once a day).
-fn spawn_workers(app: &App) {
+/// The background work: the outbox worker every few seconds; the lifecycle run, the
+/// reconciliation of every system with a connector and yesterday's security report at
+/// start and then hourly (all idempotent; escalations go out at most once a day, the
+/// report is made once per day).
+fn spawn_workers(app: &App, tz: i18n::Tz) {
     let outbox = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
@@ -523,6 +524,12 @@ fn spawn_workers(app: &App) {
             match lifecycle.reconcile_all().await {
                 Ok(r) => tracing::info!(findings = ?r, "reconciliation"),
                 Err(e) => tracing::warn!(error = %e, "reconciliation"),
+            }
+            // SEC-1, SEC-2: yesterday's security report; closed reports past their days go.
+            match lifecycle.daily_security_report(tz).await {
+                Ok(Some(id)) => tracing::info!(%id, "security report made"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "security report"),
             }
         }
     });

@@ -32,8 +32,16 @@ fn state_text(tr: &Tr, state: &str) -> String {
     tr.t(&format!("ui-case-{state}"))
 }
 
+/// A report's period as the days it covers, in local time (its end is the start of the
+/// day after).
 fn period_text(tr: &Tr, from: &str, to: &str) -> String {
-    format!("{} – {}", local_time(tr, from), local_time(tr, to))
+    let day = |t: &str, back: i64| {
+        domain::time::Timestamp::parse(t)
+            .map(|t| tr.date(&Date((t.0 - chrono::Duration::seconds(back)).with_timezone(&tr.tz).date_naive())))
+            .unwrap_or_else(|_| t.to_string())
+    };
+    let (first, last) = (day(from, 0), day(to, 1));
+    if first == last { first } else { format!("{first} – {last}") }
 }
 
 async fn list_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &MakeForm, errors: Vec<FormError>, success: Option<String>) -> Response {
@@ -44,6 +52,8 @@ async fn list_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &MakeForm, errors:
     };
     let departments: Vec<Uuid> = reports.iter().filter_map(|r| r.department_id).collect();
     let names = s.app.names(&departments).await.unwrap_or_default();
+    let makers: Vec<String> = reports.iter().filter(|r| !r.automatic).map(|r| r.created_by.clone()).collect();
+    let people = s.app.display_names(&makers).await;
     let rows = reports
         .iter()
         .map(|r| {
@@ -53,7 +63,11 @@ async fn list_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &MakeForm, errors:
                 cell(tr.num(&r.high)),
                 cell(state_text(tr, &r.state)),
                 cell(r.department_id.and_then(|d| names.get(&d).cloned()).unwrap_or_else(|| "–".into())),
-                cell(if r.automatic { tr.t("ui-report-daily") } else { r.created_by.clone() }),
+                cell(if r.automatic {
+                    tr.t("ui-report-daily")
+                } else {
+                    people.get(&r.created_by).cloned().unwrap_or_else(|| r.created_by.clone())
+                }),
             ]
         })
         .collect();
@@ -77,8 +91,8 @@ async fn list_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &MakeForm, errors:
             submit: tr.t("ui-report-make"),
             button_class: "button-primary",
             fields: vec![
-                FieldSpec::new(tr, "from", "date").required().value(&f.from).label(tr.t("ui-report-from")),
-                FieldSpec::new(tr, "to", "date").required().value(&f.to).label(tr.t("ui-report-to")).hint(tr.t("ui-report-to-hint")),
+                FieldSpec::new(tr, "from", "date").required().value(&f.from),
+                FieldSpec::new(tr, "to", "date").required().value(&f.to).hint(tr.t("ui-report-to-hint")),
             ],
             ..Default::default()
         }];
@@ -191,6 +205,8 @@ async fn report_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success: 
     };
     let r = &view.report;
     let names = names_of(s, r, &view.findings).await;
+    let people = s.app.display_names(&[r.created_by.clone(), r.investigator.clone().unwrap_or_default()]).await;
+    let person = |u: &str| people.get(u).cloned().unwrap_or_else(|| u.to_string());
     let mut facts = vec![
         (tr.t("ui-period"), period_text(tr, &r.period_from, &r.period_to)),
         (tr.t("ui-report-case"), state_text(tr, &r.state)),
@@ -198,7 +214,7 @@ async fn report_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success: 
         (tr.t("ui-report-findings"), tr.text("ui-report-findings-count", &[("count", &tr.num(&r.findings)), ("high", &tr.num(&r.high))])),
         (
             tr.t("ui-created"),
-            format!("{}, {}", local_time(tr, &r.created_at), if r.automatic { tr.t("ui-report-daily") } else { r.created_by.clone() }),
+            format!("{}, {}", local_time(tr, &r.created_at), if r.automatic { tr.t("ui-report-daily") } else { person(&r.created_by) }),
         ),
     ];
     if let Some(d) = r.department_id {
