@@ -44,6 +44,10 @@ pub enum Need {
     SupportWaiting,
     /// citizen extracts waiting for a second person's approval of names.
     ExtractsWaiting,
+    /// SEC-2: security reports open or being investigated, within reach.
+    ReportsOpen,
+    /// SEC-2: reports where misuse was found (the security officer's cases).
+    MisuseCases,
 }
 
 /// Which agreements a list of agreements needing attention shows.
@@ -80,6 +84,13 @@ impl App {
         if self.can(actor, Permission::ApproveNames) {
             let waiting = self.extract_list(actor).await?.iter().filter(|e| !e.names_approved && !e.own).count();
             out.push((Need::ExtractsWaiting, waiting as u64));
+        }
+        if self.can(actor, Permission::InvestigateSecurityReport) {
+            let open = self.security_reports(actor).await?.iter().filter(|r| r.state == "open" || r.state == "investigating").count();
+            out.push((Need::ReportsOpen, open as u64));
+        } else if self.can(actor, Permission::ApproveSupport) && self.can(actor, Permission::SeeSecurityReports) {
+            let misuse = self.security_reports(actor).await?.iter().filter(|r| r.state == "misuse").count();
+            out.push((Need::MisuseCases, misuse as u64));
         }
         if self.can(actor, Permission::HandleTasks) {
             let (open, old) = self.store.open_tasks_older(domain::time::Timestamp(now.0 - chrono::Duration::days(TASK_OLD_DAYS))).await?;

@@ -7,7 +7,7 @@
 //! misuse (its events under a legal hold at once, for the security officer).
 
 use crate::{App, AppError, Result};
-use audit::event::{EventBody, SOURCE_PORTVAGT, actor_key};
+use audit::event::{SOURCE_PORTVAGT, actor_key};
 use domain::authz::{Actor, Permission, Scope};
 use domain::codes;
 use domain::error::FieldError;
@@ -16,6 +16,7 @@ use domain::security_report::{
 };
 use domain::text::Text;
 use domain::time::{Date, Timestamp};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use store::{CaseChange, NewSecurityReport, SecurityReportRow};
 use uuid::Uuid;
@@ -140,9 +141,11 @@ impl App {
     /// Reads the period's events once and returns the findings, most severe first, and
     /// how many events were read.
     async fn findings_of(&self, from: Timestamp, to: Timestamp) -> Result<(Vec<Finding>, u64)> {
+        let started = std::time::Instant::now();
         let threshold = u64::from(self.active_preset().await?.policy.login.lockout_attempts.value.max(1));
         let accounts = self.report_accounts().await?;
         let clients = self.clients_by_supplier().await?;
+        let prepared = started.elapsed();
         let mut found: HashMap<(FindingKind, String, String), Finding> = HashMap::new();
         let mut failures: HashMap<(String, String), Finding> = HashMap::new();
         let mut events = 0u64;
@@ -152,18 +155,28 @@ impl App {
         let Some((mut cursor, last)) = self.store().log_seq_range(store::log::day_of(&from), last_day).await? else {
             return Ok((Vec::new(), 0));
         };
-        loop {
-            let (batch, next) = self.store().log_chunks(cursor, last, READ_CHUNKS).await?;
+        // The next chunks are read (and decompressed) while these are checked.
+        let fetch = |from: u64| {
+            let store = self.store().clone();
+            tokio::spawn(async move { store.log_chunks(from, last, READ_CHUNKS).await })
+        };
+        let mut pending = Some(fetch(cursor));
+        while let Some(reading) = pending.take() {
+            let (batch, next) = reading.await.map_err(|e| AppError::Internal(e.to_string()))??;
+            if let Some(n) = next {
+                cursor = n;
+                pending = Some(fetch(cursor));
+            }
             for (seq, bytes) in batch {
-                let body = EventBody::from_bytes(&bytes).map_err(|e| AppError::Internal(format!("event {seq}: {e}")))?;
+                let body: Seen = serde_json::from_slice(&bytes).map_err(|e| AppError::Internal(format!("event {seq}: {e}")))?;
                 let Ok(at) = Timestamp::parse(&body.at) else { continue };
                 if at.0 < from.0 || at.0 >= to.0 {
                     continue;
                 }
                 events += 1;
                 let add = |kind: FindingKind, map: &mut HashMap<(FindingKind, String, String), Finding>| {
-                    map.entry((kind, body.source.clone(), body.actor.clone()))
-                        .or_insert_with(|| new_finding(kind, &body, accounts.get(&body.actor)))
+                    map.entry((kind, body.source.to_string(), body.actor.to_string()))
+                        .or_insert_with(|| new_finding(kind, &body, accounts.get(body.actor.as_ref())))
                         .add(seq, &body.at, &body.action, body.subject_index.is_some());
                 };
                 if body.source == SOURCE_PORTVAGT {
@@ -172,10 +185,10 @@ impl App {
                     }
                     continue;
                 }
-                let account = (body.actor_kind == "account").then(|| accounts.get(&body.actor)).flatten();
+                let account = (body.actor_kind == "account").then(|| accounts.get(body.actor.as_ref())).flatten();
                 if is_failed_sign_on(&body.action, &body.outcome) {
                     failures
-                        .entry((body.source.clone(), body.actor.clone()))
+                        .entry((body.source.to_string(), body.actor.to_string()))
                         .or_insert_with(|| new_finding(FindingKind::RepeatedFailures, &body, account))
                         .add(seq, &body.at, &body.action, false);
                 }
@@ -183,16 +196,16 @@ impl App {
                 let list = supplier.and_then(|s| clients.get(&s));
                 let facts = EventFacts {
                     at,
-                    username: body.actor_name.as_deref().unwrap_or(&body.actor),
+                    username: body.actor_name.as_deref().unwrap_or(body.actor.as_ref()),
                     action: &body.action,
                     outcome: &body.outcome,
-                    unauthenticated: body.details.get("authenticated").and_then(|v| v.as_bool()) == Some(false),
+                    unauthenticated: body.details.as_ref().and_then(|d| d.authenticated) == Some(false),
                     has_subject: body.subject_index.is_some(),
                     client_list: list.is_some(),
                 };
                 let is_client = || {
                     let day = at.date().to_string();
-                    let periods = body.subject_index.as_ref().and_then(|i| list.and_then(|l| l.get(i)));
+                    let periods = body.subject_index.as_ref().and_then(|i| list.and_then(|l| l.get(i.as_ref())));
                     periods.is_some_and(|p| {
                         p.iter().any(|(f, t)| f.as_str() <= day.as_str() && t.as_deref().is_none_or(|t| day.as_str() <= t))
                     })
@@ -201,14 +214,18 @@ impl App {
                     add(kind, &mut found);
                 }
             }
-            match next {
-                Some(n) => cursor = n,
-                None => break,
-            }
         }
         for ((source, actor), f) in failures.into_iter().filter(|(_, f)| f.count >= threshold) {
             found.insert((FindingKind::RepeatedFailures, source, actor), f);
         }
+        tracing::info!(
+            events,
+            accounts = accounts.len(),
+            suppliers_with_lists = clients.len(),
+            prepare_ms = prepared.as_millis() as u64,
+            total_ms = started.elapsed().as_millis() as u64,
+            "security report: the log read"
+        );
         let mut out: Vec<Finding> = found.into_values().collect();
         out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)).then(b.count.cmp(&a.count)).then(a.actor.cmp(&b.actor)));
         Ok((out, events))
@@ -337,19 +354,56 @@ impl App {
     }
 }
 
-fn new_finding(kind: FindingKind, body: &EventBody, account: Option<&AccountFacts>) -> Finding {
-    let username = account.map(|a| a.username.clone()).or_else(|| body.actor_name.clone()).unwrap_or_else(|| body.actor.clone());
+/// What the report reads of an event, borrowed from its bytes: the sealed subject and
+/// criterion are skipped, not copied.
+#[derive(serde::Deserialize)]
+struct Seen<'a> {
+    #[serde(borrow)]
+    at: Cow<'a, str>,
+    #[serde(borrow)]
+    source: Cow<'a, str>,
+    #[serde(borrow)]
+    actor: Cow<'a, str>,
+    #[serde(borrow)]
+    actor_kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    actor_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    person_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    supplier_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    action: Cow<'a, str>,
+    #[serde(borrow, default)]
+    subject_index: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    outcome: Cow<'a, str>,
+    #[serde(default)]
+    details: Option<Details>,
+}
+
+#[derive(serde::Deserialize)]
+struct Details {
+    #[serde(default)]
+    authenticated: Option<bool>,
+}
+
+fn new_finding(kind: FindingKind, body: &Seen<'_>, account: Option<&AccountFacts>) -> Finding {
+    let username = account
+        .map(|a| a.username.clone())
+        .or_else(|| body.actor_name.as_deref().map(str::to_string))
+        .unwrap_or_else(|| body.actor.to_string());
     Finding {
         kind,
         severity: kind.severity(),
-        source: body.source.clone(),
-        actor: body.actor.clone(),
+        source: body.source.to_string(),
+        actor: body.actor.to_string(),
         username,
         person_id: account.and_then(|a| a.person_id).or_else(|| body.person_id.as_deref().and_then(|p| p.parse().ok())),
         supplier_id: body.supplier_id.as_deref().and_then(|s| s.parse().ok()),
         count: 0,
-        first_at: body.at.clone(),
-        last_at: body.at.clone(),
+        first_at: body.at.to_string(),
+        last_at: body.at.to_string(),
         actions: Vec::new(),
         with_subject: 0,
         seqs: Vec::new(),

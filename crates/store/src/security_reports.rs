@@ -94,7 +94,7 @@ impl Store {
         let body = serde_json::to_string(&r.findings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.begin().await?;
         sqlx::query(&format!(
-            "INSERT INTO security_reports ({COLUMNS}, body) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $9, $10, $11, NULL, $12, $13, $14, 1, $15)"
+            "INSERT INTO security_reports ({COLUMNS}, body) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, NULL, $8, $9, $10, NULL, $11, $12, $13, 1, $14)"
         ))
         .bind(id.to_string())
         .bind(r.period_from.to_string())
@@ -103,7 +103,6 @@ impl Store {
         .bind(&actor.name)
         .bind(crate::b2i(actor.kind == ActorKind::System))
         .bind(if empty { CaseState::Closed.code() } else { CaseState::Open.code() })
-        .bind(empty.then_some("no-findings"))
         .bind(empty.then(|| now.to_string()))
         .bind(empty.then(|| actor.name.clone()))
         .bind(empty.then(|| r.delete_after_if_empty.to_string()))
@@ -256,6 +255,8 @@ impl Store {
 #[derive(Debug, Clone)]
 pub struct ReportAccount {
     pub id: Uuid,
+    pub system_id: Option<Uuid>,
+    pub agreement_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
     pub username: String,
     pub status: String,
@@ -269,11 +270,11 @@ pub struct ReportAccount {
 impl Store {
     /// Every account with its roles, for the security report.
     pub async fn report_accounts(&self) -> Result<Vec<ReportAccount>> {
-        type A = (String, String, String, String, String, Option<String>, Option<String>, Option<String>);
-        let rows: Vec<A> =
-            sqlx::query_as("SELECT id, person_id, username, status, valid_from, valid_to, activated_at, disabled_at FROM accounts")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT id, system_id, agreement_id, person_id, username, status, valid_from, valid_to, activated_at, disabled_at FROM accounts",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let roles: Vec<(String, String)> = sqlx::query_as("SELECT account_id, role_id FROM account_roles").fetch_all(&self.pool).await?;
         let mut by_account: std::collections::HashMap<String, Vec<Uuid>> = std::collections::HashMap::new();
         for (a, r) in roles {
@@ -281,23 +282,26 @@ impl Store {
                 by_account.entry(a).or_default().push(r);
             }
         }
-        Ok(rows
-            .into_iter()
-            .filter_map(|(id, person, username, status, valid_from, valid_to, activated_at, disabled_at)| {
-                let roles = by_account.remove(&id).unwrap_or_default();
-                Some(ReportAccount {
-                    id: id.parse().ok()?,
-                    person_id: person.parse().ok(),
-                    username,
-                    status,
-                    valid_from,
-                    valid_to,
-                    activated_at,
-                    disabled_at,
-                    roles,
-                })
-            })
-            .collect())
+        let uuid = |s: Option<String>| s.and_then(|s| s.parse().ok());
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            let Ok(parsed) = id.parse() else { continue };
+            out.push(ReportAccount {
+                id: parsed,
+                system_id: uuid(r.try_get("system_id")?),
+                agreement_id: uuid(r.try_get("agreement_id")?),
+                person_id: uuid(r.try_get("person_id")?),
+                username: r.try_get("username")?,
+                status: r.try_get("status")?,
+                valid_from: r.try_get("valid_from")?,
+                valid_to: r.try_get("valid_to")?,
+                activated_at: r.try_get("activated_at")?,
+                disabled_at: r.try_get("disabled_at")?,
+                roles: by_account.remove(&id).unwrap_or_default(),
+            });
+        }
+        Ok(out)
     }
 
     /// Every supplier's care relations: (supplier, subject index, first day, last day).

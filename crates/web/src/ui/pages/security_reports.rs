@@ -22,10 +22,23 @@ struct MakeForm {
     from: String,
     #[serde(default)]
     to: String,
+    /// The list's filter (not posted).
+    #[serde(skip)]
+    state: String,
 }
 
-async fn list(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ListQuery>) -> Response {
-    list_page(&s, &ctx, &actor, &MakeForm::default(), Vec::new(), done_message(&ctx, &q.done)).await
+#[derive(Deserialize, Default)]
+struct ReportsQuery {
+    #[serde(default)]
+    done: Option<String>,
+    /// `open` (open or being investigated) or `misuse`: the dashboard's figures.
+    #[serde(default)]
+    state: Option<String>,
+}
+
+async fn list(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Query(q): Query<ReportsQuery>) -> Response {
+    let f = MakeForm { state: q.state.clone().unwrap_or_default(), ..Default::default() };
+    list_page(&s, &ctx, &actor, &f, Vec::new(), done_message(&ctx, &q.done)).await
 }
 
 fn state_text(tr: &Tr, state: &str) -> String {
@@ -50,6 +63,14 @@ async fn list_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &MakeForm, errors:
         Ok(r) => r,
         Err(e) => return app_error_page(ctx, e),
     };
+    let reports: Vec<SecurityReportSummary> = reports
+        .into_iter()
+        .filter(|r| match f.state.as_str() {
+            "open" => r.state == "open" || r.state == "investigating",
+            "misuse" => r.state == "misuse",
+            _ => true,
+        })
+        .collect();
     let departments: Vec<Uuid> = reports.iter().filter_map(|r| r.department_id).collect();
     let names = s.app.names(&departments).await.unwrap_or_default();
     let makers: Vec<String> = reports.iter().filter(|r| !r.automatic).map(|r| r.created_by.clone()).collect();
@@ -106,6 +127,10 @@ async fn list_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &MakeForm, errors:
         });
     }
     let mut p = page(ctx, "nav-security-reports", sections);
+    if matches!(f.state.as_str(), "open" | "misuse") {
+        p.actions.push(("/security-reports".into(), tr.t("ui-reports-all")));
+        p.c.title = format!("{} – {}", tr.t("nav-security-reports"), tr.t(&format!("ui-reports-filter-{}", f.state)));
+    }
     p.intro = Some(tr.t(if s.app.can(actor, Permission::RunSecurityReport) { "ui-reports-intro" } else { "ui-reports-intro-head" }));
     if s.app.can(actor, Permission::SearchLog) {
         p.crumbs = vec![("/audit".into(), tr.t("nav-audit"))];
@@ -226,7 +251,7 @@ async fn report_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success: 
             s.app.display_names(std::slice::from_ref(i)).await.get(i).cloned().unwrap_or_else(|| i.clone()),
         ));
     }
-    if let Some(c) = r.conclusion.as_deref().filter(|c| *c != "no-findings") {
+    if let Some(c) = r.conclusion.as_deref() {
         facts.push((tr.t("ui-report-conclusion"), c.to_string()));
     }
     if let Some(d) = &r.delete_after {
