@@ -105,7 +105,7 @@ async fn main() {
                     let (username, supplier) = &readers[rng.gen_range(0..readers.len())];
                     let roll: u32 = rng.gen_range(0..1_000);
                     let client = |rng: &mut rand::rngs::StdRng| match listed.get(supplier) {
-                        Some(i) if roll % 50 != 0 => canonical(i * CLIENTS + rng.gen_range(0..CLIENTS)),
+                        Some(i) if !roll.is_multiple_of(50) => canonical(i * CLIENTS + rng.gen_range(0..CLIENTS)),
                         _ => canonical(SUPPLIERS_WITH_LISTS * CLIENTS + rng.gen_range(0..100_000)),
                     };
                     let (username, action, outcome, subject) = match roll {
