@@ -53,7 +53,16 @@ test("the coordinator imports a supplier's client list; its orderer sees the cou
     assert.equal(await page.locator("#c-client_file-error").count(), 1, "the error stands on the file field");
     await screenshot(page, "clients-refused");
     await checkAccessibility(page, "client list refused");
-    assert.doesNotMatch(await page.locator("section", { has: page.getByRole("heading", { name: "Klientliste" }) }).textContent(), /Klientliste indlæst/);
+    // The refused import's address opened again leads back to the supplier's page.
+    await page.goto(page.url());
+    assert.match(await page.textContent("h1"), /Hjemmehjælp Plus A\/S/);
+    // A file that is no CSV at all is named as such, in words.
+    const pdf = join(dir, "liste.pdf");
+    writeFileSync(pdf, Buffer.from([0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x34, 0x0a, 0xff, 0xfe, 0x00]));
+    await page.locator("section", { has: page.getByRole("heading", { name: "Klientliste" }) }).getByLabel("Fil med klientlisten").setInputFiles(pdf);
+    await page.getByRole("button", { name: "Indlæs klientliste" }).click();
+    assert.match(await page.textContent("#page-error"), /første linje skal være kolonnenavnene national_id, from og to/);
+    assert.doesNotMatch(await page.textContent("main"), /parse error|unknown field|utf-8/i, "no parser's words");
 
     // The corrected file.
     const again = page.locator("section", { has: page.getByRole("heading", { name: "Klientliste" }) });
@@ -84,6 +93,7 @@ test("the coordinator imports a supplier's client list; its orderer sees the cou
     const own = page.locator("section", { has: page.getByRole("heading", { name: "Klientliste" }) });
     assert.match(await own.textContent(), /Klienter i dag\s*2/);
     assert.equal(await page.getByRole("button", { name: "Indlæs klientliste" }).count(), 0, "an orderer imports nothing");
+    assert.doesNotMatch(await own.textContent(), /Karin Koordinator|Fjernet/, "who imported it and what changed are the municipality's");
     await screenshot(page, "clients-orderer");
     await context.close();
   }

@@ -23,7 +23,7 @@ test("a security report is made, handed to the department, and concluded with mi
 
   await login(page, pv, coordinator);
   await page.getByRole("link", { name: "Logning", exact: true }).click();
-  await page.getByRole("link", { name: "Sikkerhedsrapporter" }).click();
+  await page.getByRole("link", { name: "Sikkerhedsrapporter", exact: true }).first().click();
   assert.match(await page.textContent("main"), /Portvagt danner hver nat en rapport/);
   // Wrong dates: each named on its field.
   await page.getByRole("heading", { name: "Dan en rapport for andre dage" }).click();
@@ -58,7 +58,7 @@ test("a security report is made, handed to the department, and concluded with mi
 
   // The department head finds it in the menu, takes the case and finds misuse.
   await login(page, pv, head);
-  await page.getByRole("link", { name: "Sikkerhedsrapporter" }).click();
+  await page.getByRole("link", { name: "Sikkerhedsrapporter", exact: true }).first().click();
   await page.locator("tbody tr").first().getByRole("link").click();
   assert.equal(await page.getByRole("button", { name: "Overdrag" }).count(), 0, "handing on is the coordinator's");
   await page.getByRole("button", { name: "Tag sagen" }).click();

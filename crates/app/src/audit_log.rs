@@ -149,8 +149,17 @@ fn check(n: usize, l: Line, now: Timestamp, errors: &mut Vec<LineError>) -> Opti
 /// Parses a JSON array, or NDJSON (one object per line), into events; every bad line
 /// is named, and one bad line refuses the whole batch.
 pub fn parse_json_batch(body: &[u8], now: Timestamp) -> std::result::Result<Vec<InboundEvent>, Vec<LineError>> {
+    finish(json_lines(body)?, now)
+}
+
+/// Each line of a file with its number (1-based), read, or why it could not be.
+pub(crate) type Lines<L> = Vec<(usize, std::result::Result<L, String>)>;
+
+/// The objects of a JSON array, or of NDJSON (one per line), each read into `L` with its
+/// line number (blank lines skipped) or why it could not be.
+pub(crate) fn json_lines<L: serde::de::DeserializeOwned>(body: &[u8]) -> std::result::Result<Lines<L>, Vec<LineError>> {
     let text = std::str::from_utf8(body).map_err(|_| vec![err_with(0, "body", codes::LINE_JSON, "not UTF-8")])?;
-    let values: Vec<(usize, std::result::Result<Line, String>)> = if text.trim_start().starts_with('[') {
+    Ok(if text.trim_start().starts_with('[') {
         let arr: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| vec![err_with(e.line(), "body", codes::LINE_JSON, e)])?;
         arr.into_iter().enumerate().map(|(i, v)| (i + 1, serde_json::from_value(v).map_err(|e| e.to_string()))).collect()
     } else {
@@ -159,8 +168,7 @@ pub fn parse_json_batch(body: &[u8], now: Timestamp) -> std::result::Result<Vec<
             .filter(|(_, l)| !l.trim().is_empty())
             .map(|(i, l)| (i + 1, serde_json::from_str(l).map_err(|e| e.to_string())))
             .collect()
-    };
-    finish(values, now)
+    })
 }
 
 /// Parses a CSV export with a header row naming the columns of the JSON form

@@ -4,7 +4,7 @@
 //! report and the log-control samples ask whether a supplier's account looked up one of
 //! the supplier's own clients.
 
-use crate::audit_log::{LineError, err, err_with};
+use crate::audit_log::{LineError, err, err_with, json_lines};
 use crate::{App, AppError, Result};
 use domain::authz::{Actor, Permission};
 use domain::codes;
@@ -155,7 +155,10 @@ pub fn parse_client_list(body: &[u8], csv: bool, supplier: &OrgNumber) -> std::r
         let first = body.split(|b| *b == b'\n').next().unwrap_or_default();
         let delimiter = if first.contains(&b';') { b';' } else { b',' };
         let mut r = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).flexible(false).from_reader(body);
-        let headers = r.headers().map_err(|e| vec![err_with(1, "header", codes::LINE_JSON, e)])?.clone();
+        let headers = r.headers().map_err(|_| vec![err(0, "body", codes::CLIENT_FILE_UNREADABLE)])?.clone();
+        if !headers.iter().any(|h| h.eq_ignore_ascii_case("national_id")) {
+            return Err(vec![err(0, "header", codes::CLIENT_FILE_HEADER)]);
+        }
         r.records()
             .enumerate()
             .map(|(i, rec)| {
@@ -172,18 +175,7 @@ pub fn parse_client_list(body: &[u8], csv: bool, supplier: &OrgNumber) -> std::r
             })
             .collect()
     } else {
-        let text = std::str::from_utf8(body).map_err(|_| vec![err_with(0, "body", codes::LINE_JSON, "not UTF-8")])?;
-        if text.trim_start().starts_with('[') {
-            let arr: Vec<serde_json::Value> =
-                serde_json::from_str(text).map_err(|e| vec![err_with(e.line(), "body", codes::LINE_JSON, e)])?;
-            arr.into_iter().enumerate().map(|(i, v)| (i + 1, serde_json::from_value(v).map_err(|e| e.to_string()))).collect()
-        } else {
-            text.lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-                .map(|(i, l)| (i + 1, serde_json::from_str(l).map_err(|e| e.to_string())))
-                .collect()
-        }
+        json_lines(body).map_err(|_| vec![err(0, "body", codes::CLIENT_FILE_UNREADABLE)])?
     };
     if values.is_empty() {
         return Err(vec![err(0, "body", codes::CLIENT_LIST_EMPTY)]);
@@ -204,7 +196,9 @@ pub fn parse_client_list(body: &[u8], csv: bool, supplier: &OrgNumber) -> std::r
                     }
                 }
             }
-            Err(e) => errors.push(err_with(n, "line", codes::LINE_JSON, e)),
+            // Serde's and the CSV reader's words are for programmers: the line is named
+            // with what it should hold.
+            Err(_) => errors.push(err(n, "line", codes::CLIENT_LINE_UNREADABLE)),
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
@@ -321,6 +315,8 @@ mod tests {
         );
         assert_eq!(errors[1].arg.as_deref(), Some("2"), "the duplicate names the line it repeats");
         assert_eq!(parse_client_list(b"national_id;from\n", true, &org()).unwrap_err()[0].code, codes::CLIENT_LIST_EMPTY);
-        assert_eq!(parse_client_list(b"{\"cpr\": 1}\n", false, &org()).unwrap_err()[0].code, codes::LINE_JSON);
+        assert_eq!(parse_client_list(b"{\"cpr\": 1}\n", false, &org()).unwrap_err()[0].code, codes::CLIENT_LINE_UNREADABLE);
+        assert_eq!(parse_client_list(b"%PDF-1.4\n\x00\xff", true, &org()).unwrap_err()[0].code, codes::CLIENT_FILE_HEADER);
+        assert_eq!(parse_client_list(b"\xff\xfe\x00", false, &org()).unwrap_err()[0].code, codes::CLIENT_FILE_UNREADABLE);
     }
 }

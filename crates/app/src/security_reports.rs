@@ -25,6 +25,8 @@ use uuid::Uuid;
 const READ_CHUNKS: u32 = 256;
 /// The longest period one report covers.
 pub const MAX_REPORT_DAYS: i64 = 31;
+/// How long after a period its events may be reported and still be in its report.
+pub const LATE_DAYS: i64 = 31;
 
 /// A report with its findings, for those who may read it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -149,10 +151,12 @@ impl App {
         let mut found: HashMap<(FindingKind, String, String), Finding> = HashMap::new();
         let mut failures: HashMap<(String, String), Finding> = HashMap::new();
         let mut events = 0u64;
-        // Events are stored by the day they were recorded: a day further covers those
-        // reported late.
-        let last_day = store::log::day_of(&Timestamp(to.0 + chrono::Duration::days(1)));
-        let Some((mut cursor, last)) = self.store().log_seq_range(store::log::day_of(&from), last_day).await? else {
+        // Events are stored by the day they were recorded: those of the period reported
+        // up to LATE_DAYS after it are read too (a file imported later, a system that
+        // reports once a day).
+        let last_day = store::log::day_of(&Timestamp(to.0 + chrono::Duration::days(LATE_DAYS)));
+        let first_day = store::log::day_of(&Timestamp(from.0 - chrono::Duration::days(1)));
+        let Some((mut cursor, last)) = self.store().log_seq_range(first_day, last_day).await? else {
             return Ok((Vec::new(), 0));
         };
         // The next chunks are read (and decompressed) while these are checked.

@@ -178,4 +178,19 @@ store::backend_tests! {
         let deletions = w.app.store().query_log(&store::log::LogQuery { key: Some("o:security_report.delete".into()), limit: 10, ..Default::default() }).await.unwrap();
         assert!(!deletions.entries.is_empty(), "the deletion is recorded");
     }
+
+    /// A system that reports late: events of a day recorded days after it are in that
+    /// day's report, not lost to it.
+    async fn events_reported_late_are_in_their_days_report(b: TestBackend) {
+        // REQ: SEC-1
+        let w = world(b, "viborg", "2026-05-20T10:00:00Z", "2027-06-30").await;
+        let late = [event("2026-05-10T09:00:00Z", "ghost", "logon", "failed", None)];
+        w.app.ingest_audit(w.nexus, "late", &portvagt_app::digest(b"late"), &late).await.unwrap();
+        let from = Timestamp::parse("2026-05-10T00:00:00Z").unwrap();
+        let to = Timestamp::parse("2026-05-11T00:00:00Z").unwrap();
+        let id = w.app.make_security_report(&w.coordinator(), from, to).await.unwrap();
+        let report = w.app.security_report(&w.coordinator(), id).await.unwrap();
+        assert_eq!((report.report.events, report.findings.len()), (1, 1), "recorded ten days later, read all the same");
+        assert_eq!(report.findings[0].kind, FindingKind::UnknownUsername);
+    }
 }

@@ -82,6 +82,9 @@ pub mod codes {
     pub const LINE_DUPLICATE: &str = "line-duplicate";
     pub const LINE_OTHER_SUPPLIER: &str = "line-other-supplier";
     pub const REPORT_CASE_STEP: &str = "report-case-step";
+    pub const CLIENT_FILE_UNREADABLE: &str = "client-file-unreadable";
+    pub const CLIENT_FILE_HEADER: &str = "client-file-header";
+    pub const CLIENT_LINE_UNREADABLE: &str = "client-line-unreadable";
     pub const UNKNOWN_ROLE: &str = "unknown-role";
     pub const PASSWORD_TOO_SHORT: &str = "password-too-short";
     pub const PASSWORD_TOO_LONG: &str = "password-too-long";
@@ -265,6 +268,9 @@ pub mod codes {
         LINE_DUPLICATE,
         LINE_OTHER_SUPPLIER,
         REPORT_CASE_STEP,
+        CLIENT_FILE_UNREADABLE,
+        CLIENT_FILE_HEADER,
+        CLIENT_LINE_UNREADABLE,
     ];
 }
 

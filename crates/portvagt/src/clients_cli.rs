@@ -43,7 +43,7 @@ pub async fn run(app: &App, command: ClientsCommand, tr: impl Fn(&str, &[(&str, 
                         let arg = l.arg.clone().unwrap_or_default();
                         eprintln!("{}:{}: {}", file.display(), l.line, tr(l.code, &[("field", &l.field), ("arg", &arg)]));
                     }
-                    anyhow::bail!("{}", tr("clients-refused", &[("count", &lines.len().to_string())]))
+                    anyhow::bail!("{}", tr("cli-clients-refused", &[("count", &lines.len().to_string())]))
                 }
                 Err(AppError::Conflict(e) | AppError::Invalid(e)) => {
                     let arg = e.arg.clone().unwrap_or_default();

@@ -196,21 +196,8 @@ impl Store {
                 serde_json::json!({ "delete_after": delete_after.to_string() }),
             ),
             CaseChange::Misuse { conclusion, hold } => {
-                let hold_id = Uuid::now_v7();
-                sqlx::query("INSERT INTO audit_holds (id, case_ref, reason, keys, from_day, to_day, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(hold_id.to_string())
-                    .bind(&hold.case_ref)
-                    .bind(&hold.reason)
-                    .bind(serde_json::to_string(&hold.keys).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-                    .bind(hold.from_day)
-                    .bind(hold.to_day)
-                    .bind(now.to_string())
-                    .bind(actor.id.to_string())
-                    .execute(&mut *tx.tx)
-                    .await?;
-                tx.pending.push(AuditRecord::new(actor, AuditAction::AuditHoldCreate, "audit_hold", Some(hold_id), now).details(
-                    serde_json::json!({"case_ref": hold.case_ref, "from_day": hold.from_day, "to_day": hold.to_day, "keys": hold.keys.len()}),
-                ));
+                let (hold_id, event) = crate::log::retention::insert_hold(&mut tx, hold, actor, now).await?;
+                tx.pending.push(event);
                 (
                     update(
                         "UPDATE security_reports SET state = 'misuse', conclusion = $3, closed_at = $4, closed_by = $5, hold_id = $6, \

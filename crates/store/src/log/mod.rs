@@ -29,7 +29,7 @@
 pub(crate) mod append;
 mod extracts;
 mod read;
-mod retention;
+pub(crate) mod retention;
 mod verify;
 
 pub use append::{InboundEvent, IngestOutcome};

@@ -91,22 +91,8 @@ impl Store {
     }
 
     pub async fn create_hold(&self, hold: &NewHold, actor: &Actor, now: Timestamp) -> Result<Uuid> {
-        let id = Uuid::now_v7();
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO audit_holds (id, case_ref, reason, keys, from_day, to_day, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(id.to_string())
-            .bind(&hold.case_ref)
-            .bind(&hold.reason)
-            .bind(serde_json::to_string(&hold.keys).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-            .bind(hold.from_day)
-            .bind(hold.to_day)
-            .bind(now.to_string())
-            .bind(actor.id.to_string())
-            .execute(&mut *tx.tx)
-            .await?;
-        let event = AuditRecord::new(actor, AuditAction::AuditHoldCreate, "audit_hold", Some(id), now).details(
-            serde_json::json!({"case_ref": hold.case_ref, "from_day": hold.from_day, "to_day": hold.to_day, "keys": hold.keys.len()}),
-        );
+        let (id, event) = insert_hold(&mut tx, hold, actor, now).await?;
         tx.commit(event).await?;
         Ok(id)
     }
@@ -317,4 +303,24 @@ impl Store {
         let bytes: Vec<u8> = sqlx::query_scalar("SELECT frontier FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
         Frontier::from_bytes(&bytes).map_err(corrupt)
     }
+}
+
+/// Writes a legal hold in `tx` and returns its id and its audit event (a misuse case
+/// places one in the transaction that concludes it).
+pub(crate) async fn insert_hold(tx: &mut crate::Tx, hold: &NewHold, actor: &Actor, now: Timestamp) -> Result<(Uuid, AuditRecord)> {
+    let id = Uuid::now_v7();
+    sqlx::query("INSERT INTO audit_holds (id, case_ref, reason, keys, from_day, to_day, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(id.to_string())
+        .bind(&hold.case_ref)
+        .bind(&hold.reason)
+        .bind(serde_json::to_string(&hold.keys).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        .bind(hold.from_day)
+        .bind(hold.to_day)
+        .bind(now.to_string())
+        .bind(actor.id.to_string())
+        .execute(&mut *tx.tx)
+        .await?;
+    let event = AuditRecord::new(actor, AuditAction::AuditHoldCreate, "audit_hold", Some(id), now)
+        .details(serde_json::json!({"case_ref": hold.case_ref, "from_day": hold.from_day, "to_day": hold.to_day, "keys": hold.keys.len()}));
+    Ok((id, event))
 }

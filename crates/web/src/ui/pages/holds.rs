@@ -24,6 +24,15 @@ async fn holds_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &HoldForm, errors
         Err(e) => return app_error_page(ctx, e),
     };
     let may_place = s.app.can(actor, domain::authz::Permission::PlaceHold);
+    // Who placed each hold, by name (the hold keeps the user's id).
+    let mut placed_by: HashMap<String, String> = HashMap::new();
+    for h in &list {
+        if let (false, Ok(id)) = (placed_by.contains_key(&h.created_by), h.created_by.parse::<Uuid>())
+            && let Ok(Some(u)) = s.app.store().user(id).await
+        {
+            placed_by.insert(h.created_by.clone(), u.display_name);
+        }
+    }
     let date = |d: i64| day_to_date(d).map(|d| tr.date(&d)).unwrap_or_default();
     let rows = list
         .iter()
@@ -43,7 +52,7 @@ async fn holds_page(s: &AppState, ctx: &Ctx, actor: &Actor, f: &HoldForm, errors
                 cell(h.case_ref.clone()),
                 cell(h.reason.clone()),
                 cell(format!("{} – {}", date(h.from_day), date(h.to_day))),
-                cell(h.created_by.clone()),
+                cell(placed_by.get(&h.created_by).cloned().unwrap_or_else(|| h.created_by.clone())),
                 state,
             ]
         })

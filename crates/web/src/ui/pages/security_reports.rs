@@ -13,7 +13,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/security-reports", get(list).post(make))
         .route("/security-reports/{id}", get(report))
-        .route("/security-reports/{id}/{step}", post(step))
+        .route("/security-reports/{id}/{step}", get(back_to_report).post(step))
 }
 
 #[derive(Deserialize, Default)]
@@ -234,7 +234,7 @@ async fn report_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success: 
     let person = |u: &str| people.get(u).cloned().unwrap_or_else(|| u.to_string());
     let mut facts = vec![
         (tr.t("ui-period"), period_text(tr, &r.period_from, &r.period_to)),
-        (tr.t("ui-report-case"), state_text(tr, &r.state)),
+        (tr.t("ui-report-case"), if r.findings == 0 { tr.t("ui-case-closed-empty") } else { state_text(tr, &r.state) }),
         (tr.t("ui-report-events"), tr.num(&r.events)),
         (tr.t("ui-report-findings"), tr.text("ui-report-findings-count", &[("count", &tr.num(&r.findings)), ("high", &tr.num(&r.high))])),
         (
@@ -258,11 +258,14 @@ async fn report_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success: 
         facts.push((tr.t("ui-report-deleted-on"), local_time(tr, d)));
     }
     let state = CaseState::parse(&r.state).unwrap_or(CaseState::Open);
+    let coordinator = s.app.can(actor, Permission::RunSecurityReport);
     let intro = match state {
         CaseState::Misuse => tr.t("ui-report-misuse-intro"),
-        CaseState::Closed if r.findings == 0 => tr.t("ui-report-empty-intro"),
+        CaseState::Closed if r.findings == 0 => tr.t1("ui-report-empty-intro", &tr.num(&r.events)),
         CaseState::Closed => tr.t("ui-report-closed-intro"),
-        _ => tr.t("ui-report-open-intro"),
+        CaseState::Open if coordinator => tr.t("ui-report-open-intro"),
+        CaseState::Open => tr.t("ui-report-open-intro-head"),
+        CaseState::Investigating => tr.t("ui-report-investigating-intro"),
     };
     let mut sections = vec![Section { heading: tr.t("ui-report-about"), facts, ..Default::default() }];
     sections.push(Section {
@@ -351,6 +354,7 @@ async fn case_forms(
                 FieldSpec::new(tr, "department_id", "select")
                     .required()
                     .options(departments, &selected)
+                    .placeholder(tr.t("ui-choose"))
                     .hint(tr.t("ui-report-assign-hint")),
             ],
             ..Default::default()
@@ -388,11 +392,20 @@ async fn case_forms(
         });
     }
     let text = match state {
-        CaseState::Open => Some(tr.t("ui-report-case-open")),
+        CaseState::Open if coordinator => Some(tr.t("ui-report-case-open")),
+        CaseState::Open => Some(tr.t("ui-report-case-open-head")),
         CaseState::Investigating => Some(tr.t("ui-report-case-investigating")),
         _ => None,
     };
     (forms, text)
+}
+
+/// A step's address opened again (a reload, the address bar): the report itself.
+async fn back_to_report(Path((id, _)): Path<(String, String)>) -> Response {
+    match record_id(&id) {
+        Some(id) => Redirect::to(&format!("/security-reports/{id}")).into_response(),
+        None => Redirect::to("/security-reports").into_response(),
+    }
 }
 
 #[derive(Deserialize, Default)]

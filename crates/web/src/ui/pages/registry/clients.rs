@@ -40,6 +40,14 @@ pub(super) async fn client_sections(s: &AppState, ctx: &Ctx, actor: &Actor, id: 
     if let Some(last) = list.imports.first() {
         facts.push((tr.t("ui-clients-last-import"), format!("{}, {}", local_time(tr, &last.imported_at), by(last))));
     }
+    // A supplier sees how many of its clients the list holds and when it was last
+    // imported; who imported it and what changed are the municipality's.
+    if actor.supplier().is_some() {
+        let when = list.imports.first().map(|l| local_time(tr, &l.imported_at));
+        let mut facts = vec![(tr.t("ui-clients-current"), n(list.current))];
+        facts.extend(when.map(|w| (tr.t("ui-clients-last-import"), w)));
+        return vec![Section { heading: tr.t("ui-clients"), text: Some(tr.t("ui-clients-intro-supplier")), facts, ..Default::default() }];
+    }
     let mut section = Section {
         heading: tr.t("ui-clients"),
         text: Some(tr.t(if list.imports.is_empty() { "ui-clients-intro-none" } else { "ui-clients-intro" })),
@@ -145,6 +153,11 @@ async fn read_upload(mut mp: Multipart) -> Option<Upload> {
     Some(up)
 }
 
+/// The import's address opened again (a reload, the address bar): the supplier's page.
+pub(super) async fn back_to_supplier(RecordId(id): RecordId) -> Response {
+    Redirect::to(&format!("/registry/supplier/{id}")).into_response()
+}
+
 /// `POST /registry/supplier/{id}/clients`: imports the uploaded file.
 pub(super) async fn import(
     State(s): State<AppState>,
@@ -163,7 +176,7 @@ pub(super) async fn import(
     let refused = |message: String, lines: Vec<(usize, String, String)>| ClientsRefusal { message, lines, mode: up.mode.clone() };
     let refusal = match ClientListMode::parse(&up.mode) {
         Err(e) => refused(form_error(&ctx, &s.catalog, AppError::Invalid(e)).message, Vec::new()),
-        Ok(_) if up.bytes.is_empty() => refused(tr.text(domain::codes::EMPTY, &[("field", &tr.t("field-client_file"))]), Vec::new()),
+        Ok(_) if up.bytes.is_empty() => refused(tr.t(domain::codes::CLIENT_LIST_EMPTY), Vec::new()),
         Ok(mode) => {
             let lower = up.name.to_ascii_lowercase();
             let csv = !(lower.ends_with(".ndjson") || lower.ends_with(".jsonl") || lower.ends_with(".json"));
@@ -174,6 +187,7 @@ pub(super) async fn import(
                     let whole = lines.iter().find(|l| l.line == 0);
                     let message = match whole {
                         Some(l) => tr.text(l.code, &[("field", &tr.t("field-client_file")), ("arg", l.arg.as_deref().unwrap_or(""))]),
+                        None if lines.len() == 1 => tr.t("clients-refused-one"),
                         None => tr.text("clients-refused", &[("count", &lines.len().to_string())]),
                     };
                     let rows = lines

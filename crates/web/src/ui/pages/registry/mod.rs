@@ -21,7 +21,9 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/registry/agreement/{id}/accept", post(accept))
         .route(
             "/registry/supplier/{id}/clients",
-            post(clients::import).layer(axum::extract::DefaultBodyLimit::max(app::MAX_CLIENT_FILE_BYTES + 64 * 1024)),
+            get(clients::back_to_supplier)
+                .post(clients::import)
+                .layer(axum::extract::DefaultBodyLimit::max(app::MAX_CLIENT_FILE_BYTES + 64 * 1024)),
         )
 }
 
