@@ -1322,3 +1322,4 @@ client-line-unreadable = Linjen kan ikke læses: den skal have felterne national
 field-conclusion = Hvad undersøgelsen viste
 field-misuse = Hvilket misbrug, og af hvem
 cli-clients-refused = { $count } linjer i filen er ugyldige (se ovenfor); intet er gemt.
+ui-report-reader-intro = Rapporten er endnu ikke afsluttet. IT-sikkerhedskoordinatoren eller lederen af den afdeling, den er overdraget til, undersøger og afslutter den.

@@ -1322,3 +1322,4 @@ client-line-unreadable = The line cannot be read: it must have the fields nation
 field-conclusion = What the investigation showed
 field-misuse = What misuse, and by whom
 cli-clients-refused = { $count } lines of the file are invalid (see above); nothing was stored.
+ui-report-reader-intro = The report is not concluded yet. The IT security coordinator, or the head of the department it was handed to, looks into it and concludes it.

@@ -1322,3 +1322,4 @@ client-line-unreadable = Raden kan inte läsas: den ska ha fälten national_id, 
 field-conclusion = Vad utredningen visade
 field-misuse = Vilket missbruk, och av vem
 cli-clients-refused = { $count } rader i filen är ogiltiga (se ovan); inget har sparats.
+ui-report-reader-intro = Rapporten är ännu inte avslutad. IT-säkerhetssamordnaren eller chefen för den enhet den har överlämnats till utreder och avslutar den.

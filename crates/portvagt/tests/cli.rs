@@ -272,6 +272,30 @@ backend_tests! {
         let latest = store::MIGRATIONS.last().unwrap().version;
         assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("schema at version {latest} (was {latest})")));
     }
+
+    /// `clients import`: a bad line named with the file and line, in words; a good file
+    /// stored with its counts; the same file again refused.
+    async fn clients_import_names_each_bad_line_and_refuses_the_same_file_twice(b: TestBackend) {
+        // REQ: X-11
+        let db = TestDb::new(b).await;
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| portvagt(dir.path()).args(args).args(["--database-url", db.url.as_str(), "--data-dir", "data"]).output().unwrap();
+        assert!(run(&["demo"]).status.success());
+        let store = store::Store::connect(&db.url, store::DataKey::from_master([0; 32])).await.unwrap();
+        let q = store::ListQuery { kind: "supplier", limit: 1, ..Default::default() };
+        let supplier = store.list_entries(&q).await.unwrap().0[0].id.to_string();
+        std::fs::write(dir.path().join("bad.csv"), "national_id;from;to\n31029912345;2026-01-01;\n").unwrap();
+        let out = run(&["clients", "import", "bad.csv", "--supplier-id", &supplier]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("bad.csv:2: national_id is neither a valid CPR number"), "{err}");
+        std::fs::write(dir.path().join("good.csv"), "national_id;from;to\n010190-1234;2026-01-01;\n").unwrap();
+        let out = run(&["clients", "import", "good.csv", "--supplier-id", &supplier]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("1 relations in the file, 1 new"), "{text}{}", String::from_utf8_lossy(&out.stderr));
+        let out = run(&["clients", "import", "good.csv", "--supplier-id", &supplier]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("This very file was the last one imported"), "{err}");
+    }
 }
 
 /// The worker is killed (SIGKILL) after it carried a provisioning action out and before

@@ -258,11 +258,14 @@ async fn report_page(s: &AppState, ctx: &Ctx, actor: &Actor, id: Uuid, success: 
         facts.push((tr.t("ui-report-deleted-on"), local_time(tr, d)));
     }
     let state = CaseState::parse(&r.state).unwrap_or(CaseState::Open);
-    let coordinator = s.app.can(actor, Permission::RunSecurityReport);
+    // What the page says to do is what this person can do.
+    let investigates = s.app.can(actor, Permission::InvestigateSecurityReport);
+    let coordinator = investigates && s.app.can(actor, Permission::RunSecurityReport);
     let intro = match state {
         CaseState::Misuse => tr.t("ui-report-misuse-intro"),
         CaseState::Closed if r.findings == 0 => tr.t1("ui-report-empty-intro", &tr.num(&r.events)),
         CaseState::Closed => tr.t("ui-report-closed-intro"),
+        _ if !investigates => tr.t("ui-report-reader-intro"),
         CaseState::Open if coordinator => tr.t("ui-report-open-intro"),
         CaseState::Open => tr.t("ui-report-open-intro-head"),
         CaseState::Investigating => tr.t("ui-report-investigating-intro"),
