@@ -78,6 +78,14 @@ impl App {
         if permission == Permission::SyncStaff && (actor.kind != ActorKind::ApiToken || actor.person.is_some()) {
             return None;
         }
+        // SEC-3: a supplier's log control is read, judged and signed by its authorised
+        // orderer, a person; the HR system's token stands for no one.
+        if matches!(permission, Permission::SeeLogControl | Permission::ReviewLogControl)
+            && actor.supplier().is_some()
+            && actor.person.is_none()
+        {
+            return None;
+        }
         permits(actor.role, permission)
     }
 

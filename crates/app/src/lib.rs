@@ -13,6 +13,8 @@ mod clients;
 mod emergency;
 mod extracts;
 mod lifecycle;
+mod log_control;
+mod log_scan;
 mod needs;
 mod oversight;
 mod passwords;
@@ -38,6 +40,7 @@ pub use clients::{ClientImportView, ClientLine, ClientListMode, ClientListSummar
 pub use emergency::{EmergencyInput, EmergencyLine, EmergencyReceipt, SupportInput};
 pub use extracts::{CitizenExtract, ExtractEntry, ExtractSummary};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
+pub use log_control::{DrawCheck, MAX_PACKAGE_DAYS, PackageEntryView, PackageSummary, PackageView};
 pub use needs::{ACCOUNT_ENDING_DAYS, AGREEMENT_ENDING_DAYS, AgreementAttention, Need, TASK_OLD_DAYS};
 pub use policy::Frame;
 pub use progress::{Outstanding, OutstandingBy};

@@ -48,6 +48,10 @@ pub enum Need {
     ReportsOpen,
     /// SEC-2: reports where misuse was found (the security officer's cases).
     MisuseCases,
+    /// SEC-3: log-control packages waiting for the supplier's review (its orderer).
+    LogControlToReview,
+    /// SEC-3: log-control packages past their due date (the municipality).
+    LogControlOverdue,
 }
 
 /// Which agreements a list of agreements needing attention shows.
@@ -91,6 +95,13 @@ impl App {
         } else if self.can(actor, Permission::ApproveSupport) && self.can(actor, Permission::SeeSecurityReports) {
             let misuse = self.security_reports(actor).await?.iter().filter(|r| r.state == "misuse").count();
             out.push((Need::MisuseCases, misuse as u64));
+        }
+        if self.can(actor, Permission::ReviewLogControl) {
+            let open = self.log_control_packages(actor).await?.iter().filter(|p| p.state == "open").count();
+            out.push((Need::LogControlToReview, open as u64));
+        } else if self.can(actor, Permission::DrawLogControl) {
+            let overdue = self.log_control_packages(actor).await?.iter().filter(|p| p.overdue).count();
+            out.push((Need::LogControlOverdue, overdue as u64));
         }
         if self.can(actor, Permission::HandleTasks) {
             let (open, old) = self.store.open_tasks_older(domain::time::Timestamp(now.0 - chrono::Duration::days(TASK_OLD_DAYS))).await?;

@@ -6,6 +6,7 @@
 //! coordinator, then closed without misuse (deleted after the policy's days) or with
 //! misuse (its events under a legal hold at once, for the security officer).
 
+use crate::log_scan::{Seen, scan_log};
 use crate::{App, AppError, Result};
 use audit::event::{SOURCE_PORTVAGT, actor_key};
 use domain::authz::{Actor, Permission, Scope};
@@ -16,13 +17,10 @@ use domain::security_report::{
 };
 use domain::text::Text;
 use domain::time::{Date, Timestamp};
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use store::{CaseChange, NewSecurityReport, SecurityReportRow};
 use uuid::Uuid;
 
-/// Chunks of 64 events read at a time.
-const READ_CHUNKS: u32 = 256;
 /// The longest period one report covers.
 pub const MAX_REPORT_DAYS: i64 = 31;
 /// How long after a period its events may be reported and still be in its report.
@@ -156,69 +154,56 @@ impl App {
         // reports once a day).
         let last_day = store::log::day_of(&Timestamp(to.0 + chrono::Duration::days(LATE_DAYS)));
         let first_day = store::log::day_of(&Timestamp(from.0 - chrono::Duration::days(1)));
-        let Some((mut cursor, last)) = self.store().log_seq_range(first_day, last_day).await? else {
+        let Some((first, last)) = self.store().log_seq_range(first_day, last_day).await? else {
             return Ok((Vec::new(), 0));
         };
-        // The next chunks are read (and decompressed) while these are checked.
-        let fetch = |from: u64| {
-            let store = self.store().clone();
-            tokio::spawn(async move { store.log_chunks(from, last, READ_CHUNKS).await })
-        };
-        let mut pending = Some(fetch(cursor));
-        while let Some(reading) = pending.take() {
-            let (batch, next) = reading.await.map_err(|e| AppError::Internal(e.to_string()))??;
-            if let Some(n) = next {
-                cursor = n;
-                pending = Some(fetch(cursor));
+        scan_log(self.store(), first, last, |seq, bytes| {
+            let body = Seen::parse(seq, bytes)?;
+            let Ok(at) = Timestamp::parse(&body.at) else { return Ok(()) };
+            if at.0 < from.0 || at.0 >= to.0 {
+                return Ok(());
             }
-            for (seq, bytes) in batch {
-                let body: Seen = serde_json::from_slice(&bytes).map_err(|e| AppError::Internal(format!("event {seq}: {e}")))?;
-                let Ok(at) = Timestamp::parse(&body.at) else { continue };
-                if at.0 < from.0 || at.0 >= to.0 {
-                    continue;
+            events += 1;
+            let add = |kind: FindingKind, map: &mut HashMap<(FindingKind, String, String), Finding>| {
+                map.entry((kind, body.source.to_string(), body.actor.to_string()))
+                    .or_insert_with(|| new_finding(kind, &body, accounts.get(body.actor.as_ref())))
+                    .add(seq, &body.at, &body.action, body.subject_index.is_some());
+            };
+            if body.source == SOURCE_PORTVAGT {
+                if is_refusal_in_portvagt(&body.action) {
+                    add(FindingKind::RefusedInPortvagt, &mut found);
                 }
-                events += 1;
-                let add = |kind: FindingKind, map: &mut HashMap<(FindingKind, String, String), Finding>| {
-                    map.entry((kind, body.source.to_string(), body.actor.to_string()))
-                        .or_insert_with(|| new_finding(kind, &body, accounts.get(body.actor.as_ref())))
-                        .add(seq, &body.at, &body.action, body.subject_index.is_some());
-                };
-                if body.source == SOURCE_PORTVAGT {
-                    if is_refusal_in_portvagt(&body.action) {
-                        add(FindingKind::RefusedInPortvagt, &mut found);
-                    }
-                    continue;
-                }
-                let account = (body.actor_kind == "account").then(|| accounts.get(body.actor.as_ref())).flatten();
-                if is_failed_sign_on(&body.action, &body.outcome) {
-                    failures
-                        .entry((body.source.to_string(), body.actor.to_string()))
-                        .or_insert_with(|| new_finding(FindingKind::RepeatedFailures, &body, account))
-                        .add(seq, &body.at, &body.action, false);
-                }
-                let supplier = body.supplier_id.as_deref().and_then(|s| s.parse::<Uuid>().ok());
-                let list = supplier.and_then(|s| clients.get(&s));
-                let facts = EventFacts {
-                    at,
-                    username: body.actor_name.as_deref().unwrap_or(body.actor.as_ref()),
-                    action: &body.action,
-                    outcome: &body.outcome,
-                    unauthenticated: body.details.as_ref().and_then(|d| d.authenticated) == Some(false),
-                    has_subject: body.subject_index.is_some(),
-                    client_list: list.is_some(),
-                };
-                let is_client = || {
-                    let day = at.date().to_string();
-                    let periods = body.subject_index.as_ref().and_then(|i| list.and_then(|l| l.get(i.as_ref())));
-                    periods.is_some_and(|p| {
-                        p.iter().any(|(f, t)| f.as_str() <= day.as_str() && t.as_deref().is_none_or(|t| day.as_str() <= t))
-                    })
-                };
-                for kind in classify(&facts, account, is_client) {
-                    add(kind, &mut found);
-                }
+                return Ok(());
             }
-        }
+            let account = (body.actor_kind == "account").then(|| accounts.get(body.actor.as_ref())).flatten();
+            if is_failed_sign_on(&body.action, &body.outcome) {
+                failures
+                    .entry((body.source.to_string(), body.actor.to_string()))
+                    .or_insert_with(|| new_finding(FindingKind::RepeatedFailures, &body, account))
+                    .add(seq, &body.at, &body.action, false);
+            }
+            let supplier = body.supplier_id.as_deref().and_then(|s| s.parse::<Uuid>().ok());
+            let list = supplier.and_then(|s| clients.get(&s));
+            let facts = EventFacts {
+                at,
+                username: body.actor_name.as_deref().unwrap_or(body.actor.as_ref()),
+                action: &body.action,
+                outcome: &body.outcome,
+                unauthenticated: body.details.as_ref().and_then(|d| d.authenticated) == Some(false),
+                has_subject: body.subject_index.is_some(),
+                client_list: list.is_some(),
+            };
+            let is_client = || {
+                let day = at.date().to_string();
+                let periods = body.subject_index.as_ref().and_then(|i| list.and_then(|l| l.get(i.as_ref())));
+                periods.is_some_and(|p| p.iter().any(|(f, t)| f.as_str() <= day.as_str() && t.as_deref().is_none_or(|t| day.as_str() <= t)))
+            };
+            for kind in classify(&facts, account, is_client) {
+                add(kind, &mut found);
+            }
+            Ok(())
+        })
+        .await?;
         for ((source, actor), f) in failures.into_iter().filter(|(_, f)| f.count >= threshold) {
             found.insert((FindingKind::RepeatedFailures, source, actor), f);
         }
@@ -356,40 +341,6 @@ impl App {
         };
         Ok(self.store().change_security_report(id, version, &change, actor, now).await?)
     }
-}
-
-/// What the report reads of an event, borrowed from its bytes: the sealed subject and
-/// criterion are skipped, not copied.
-#[derive(serde::Deserialize)]
-struct Seen<'a> {
-    #[serde(borrow)]
-    at: Cow<'a, str>,
-    #[serde(borrow)]
-    source: Cow<'a, str>,
-    #[serde(borrow)]
-    actor: Cow<'a, str>,
-    #[serde(borrow)]
-    actor_kind: Cow<'a, str>,
-    #[serde(borrow, default)]
-    actor_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    person_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    supplier_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    action: Cow<'a, str>,
-    #[serde(borrow, default)]
-    subject_index: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    outcome: Cow<'a, str>,
-    #[serde(default)]
-    details: Option<Details>,
-}
-
-#[derive(serde::Deserialize)]
-struct Details {
-    #[serde(default)]
-    authenticated: Option<bool>,
 }
 
 fn new_finding(kind: FindingKind, body: &Seen<'_>, account: Option<&AccountFacts>) -> Finding {

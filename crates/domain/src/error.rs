@@ -82,6 +82,13 @@ pub mod codes {
     pub const LINE_DUPLICATE: &str = "line-duplicate";
     pub const LINE_OTHER_SUPPLIER: &str = "line-other-supplier";
     pub const REPORT_CASE_STEP: &str = "report-case-step";
+    pub const LOG_CONTROL_NO_ACCESSES: &str = "log-control-no-accesses";
+    pub const LOG_CONTROL_PERIOD_TAKEN: &str = "log-control-period-taken";
+    pub const LOG_CONTROL_PERIOD_NOT_ENDED: &str = "log-control-period-not-ended";
+    pub const LOG_CONTROL_REASON: &str = "log-control-reason";
+    pub const LOG_CONTROL_UNJUDGED: &str = "log-control-unjudged";
+    pub const LOG_CONTROL_WAITING: &str = "log-control-waiting";
+    pub const LOG_CONTROL_SIGNED: &str = "log-control-signed";
     pub const CLIENT_FILE_UNREADABLE: &str = "client-file-unreadable";
     pub const CLIENT_FILE_HEADER: &str = "client-file-header";
     pub const CLIENT_LINE_UNREADABLE: &str = "client-line-unreadable";
@@ -268,6 +275,13 @@ pub mod codes {
         LINE_DUPLICATE,
         LINE_OTHER_SUPPLIER,
         REPORT_CASE_STEP,
+        LOG_CONTROL_NO_ACCESSES,
+        LOG_CONTROL_PERIOD_TAKEN,
+        LOG_CONTROL_PERIOD_NOT_ENDED,
+        LOG_CONTROL_REASON,
+        LOG_CONTROL_UNJUDGED,
+        LOG_CONTROL_WAITING,
+        LOG_CONTROL_SIGNED,
         CLIENT_FILE_UNREADABLE,
         CLIENT_FILE_HEADER,
         CLIENT_LINE_UNREADABLE,

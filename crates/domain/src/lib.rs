@@ -12,6 +12,7 @@ pub mod breached;
 pub mod emergency;
 pub mod error;
 pub mod ident;
+pub mod log_control;
 pub mod login;
 pub mod paging;
 pub mod policy;

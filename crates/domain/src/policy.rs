@@ -149,6 +149,27 @@ pub struct ReviewRules {
     pub duration_days: Setting<u32>,
 }
 
+/// SEC-3: the log-control packages suppliers review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogControlRules {
+    /// Months between packages (one per supplier, of the months since the last).
+    pub interval_months: Setting<u32>,
+    /// Random entries for every account with accesses.
+    pub min_per_account: Setting<u32>,
+    /// Random entries as a percentage of the supplier's accesses.
+    pub sample_percent: Setting<u32>,
+    /// The most entries one targeted stratum contributes.
+    pub targeted_max: Setting<u32>,
+    /// Days the supplier has to review and sign off a package.
+    pub review_days: Setting<u32>,
+    /// The period's last days, whose accesses are "recent".
+    pub recent_days: Setting<u32>,
+    /// Working hours, in the municipality's time: accesses outside them are targeted.
+    pub working_hours_start: Setting<u32>,
+    pub working_hours_end: Setting<u32>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EngagementRules {
@@ -171,6 +192,7 @@ pub struct Policy {
     pub audit: AuditRules,
     pub incidents: IncidentRules,
     pub reviews: ReviewRules,
+    pub log_control: LogControlRules,
     pub engagement: EngagementRules,
 }
 
@@ -271,6 +293,19 @@ impl Preset {
         }
         if p.accounts.attestations_block_activation.value && p.accounts.required_attestations.value.is_empty() {
             return e("policy.accounts.required_attestations.value", "is empty although attestations_block_activation is true");
+        }
+        let lc = &p.log_control;
+        if lc.interval_months.value == 0 {
+            return Err(("log_control.interval_months".into(), "must be at least 1".into()));
+        }
+        if lc.sample_percent.value > 100 {
+            return Err(("log_control.sample_percent".into(), "must be at most 100".into()));
+        }
+        if lc.review_days.value == 0 {
+            return Err(("log_control.review_days".into(), "must be at least 1".into()));
+        }
+        if lc.working_hours_start.value >= lc.working_hours_end.value || lc.working_hours_end.value > 24 {
+            return Err(("log_control.working_hours_end".into(), "must be after the start and at most 24".into()));
         }
         if p.reviews.interval_months.value == 0 {
             return e("policy.reviews.interval_months.value", "must be at least 1");

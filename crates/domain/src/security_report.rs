@@ -74,6 +74,8 @@ kinds! {
     /// Portvagt refused an attempt: an object outside the caller's reach, a locked
     /// login, a rate limit.
     RefusedInPortvagt = "refused_in_portvagt", Medium;
+    /// An access the supplier's own reviewer judged unjustified in log control (SEC-3).
+    UnjustifiedAccess = "unjustified_access", High;
 }
 
 impl FindingKind {

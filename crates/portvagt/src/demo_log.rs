@@ -63,8 +63,10 @@ pub async fn load(app: &App, country: Country, system: Uuid, readers: &[(String,
     let criteria =
         if country == Country::DK { ["Vestergade 12", "Jensen", "Strandvejen"] } else { ["Storgatan 12", "Svensson", "Hembygdsvägen"] };
     let mut events = Vec::new();
+    // Two rounds: the last three weeks, and five to eight weeks ago, so that the last
+    // whole month always has look-ups for its log control (SEC-3).
     for (i, (username, _)) in readers.iter().take(4).enumerate() {
-        for (day, criterion) in criteria.iter().enumerate() {
+        for (day, criterion) in criteria.iter().enumerate().chain(criteria.iter().enumerate().map(|(d, c)| (d + 17, c))) {
             let at = now - Duration::days((i * 5 + day * 2 + 1) as i64) - Duration::minutes((i * 37) as i64);
             let subject = citizen(country, i + day);
             // A logon, a search by address or name, then the record opened.

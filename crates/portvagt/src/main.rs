@@ -497,8 +497,8 @@ fn spawn_forwarding(app: &App, config: &Config) {
 }
 
 /// The background work: the outbox worker every few seconds; the lifecycle run, the
-/// reconciliation of every system with a connector and yesterday's security report at
-/// start and then hourly (all idempotent; escalations go out at most once a day, the
+/// reconciliation of every system with a connector, yesterday's security report and the
+/// month's log-control packages at start and then hourly (all idempotent; escalations go out at most once a day, the
 /// report is made once per day).
 fn spawn_workers(app: &App, tz: i18n::Tz) {
     let outbox = app.clone();
@@ -530,6 +530,13 @@ fn spawn_workers(app: &App, tz: i18n::Tz) {
                 Ok(Some(id)) => tracing::info!(%id, "security report made"),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "security report"),
+            }
+            // SEC-3: each supplier's log-control package of the last month, reminders and
+            // escalation of overdue ones.
+            match lifecycle.periodic_log_control(tz).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(packages = n, "log control drawn"),
+                Err(e) => tracing::warn!(error = %e, "log control"),
             }
         }
     });

@@ -14,6 +14,7 @@ mod audit;
 mod clients;
 mod crypto;
 pub mod log;
+mod log_control;
 mod migrate;
 mod people;
 mod registry;
@@ -32,6 +33,7 @@ pub use accounts::{AccountInsert, AccountQuery, AccountRow, AccountSort, Lifecyc
 pub use audit::{AuditRecord, OutboxMessage, StoredAuditEvent};
 pub use clients::{ClientListCounts, ClientListImport, ClientRelation};
 pub use crypto::DataKey;
+pub use log_control::{NewPackage, PackageEntry, PackageRow, UnjustifiedCase};
 pub use people::{AuthenticatorRow, EvidenceRow};
 pub use registry::{EntryRow, ListQuery, NewEntry};
 pub use reports::{DashboardFigures, DashboardScope};

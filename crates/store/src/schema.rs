@@ -2,6 +2,8 @@
 //! a change is a new step.
 
 use crate::Backend;
+
+mod oversight;
 use sha2::{Digest, Sha256};
 
 /// One migration step. `common` runs on both engines after `{serial}` is replaced by the
@@ -541,66 +543,7 @@ CREATE INDEX name_search_trgm ON name_search USING gin (name gin_trgm_ops);
 CREATE INDEX account_search_trgm ON account_search USING gin (name gin_trgm_ops);
 "#,
     },
-    Migration {
-        version: 12,
-        name: "suppliers' client lists, kept as blind indexes, and their imports (X-11)",
-        common: r#"
-CREATE TABLE client_relations (
-    supplier_id TEXT NOT NULL,
-    subject_index TEXT NOT NULL,
-    valid_from TEXT NOT NULL,
-    valid_to TEXT,
-    PRIMARY KEY (supplier_id, subject_index, valid_from)
-);
-CREATE INDEX client_relations_subject ON client_relations (subject_index, supplier_id);
-CREATE TABLE client_list_imports (
-    id TEXT PRIMARY KEY,
-    supplier_id TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    imported_at TEXT NOT NULL,
-    imported_by TEXT NOT NULL,
-    automatic BIGINT NOT NULL,
-    total BIGINT NOT NULL,
-    added BIGINT NOT NULL,
-    removed BIGINT NOT NULL,
-    changed BIGINT NOT NULL,
-    unchanged BIGINT NOT NULL
-);
-CREATE INDEX client_list_imports_supplier ON client_list_imports (supplier_id, imported_at);
-"#,
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 13,
-        name: "security reports and their cases (SEC-1, SEC-2)",
-        common: r#"
-CREATE TABLE security_reports (
-    id TEXT PRIMARY KEY,
-    period_from TEXT NOT NULL,
-    period_to TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    automatic BIGINT NOT NULL,
-    state TEXT NOT NULL,
-    department_id TEXT,
-    investigator TEXT,
-    conclusion TEXT,
-    closed_at TEXT,
-    closed_by TEXT,
-    delete_after TEXT,
-    hold_id TEXT,
-    findings BIGINT NOT NULL,
-    high BIGINT NOT NULL,
-    events BIGINT NOT NULL,
-    body TEXT NOT NULL,
-    version BIGINT NOT NULL
-);
-CREATE INDEX security_reports_created ON security_reports (created_at, id);
-CREATE INDEX security_reports_state ON security_reports (state, delete_after);
-"#,
-        sqlite: "",
-        postgres: "",
-    },
+    oversight::CLIENT_LISTS,
+    oversight::SECURITY_REPORTS,
+    oversight::LOG_CONTROL,
 ];

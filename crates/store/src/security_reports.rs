@@ -238,6 +238,43 @@ impl Store {
     }
 }
 
+/// Stores a report as a case in which misuse was found (the unjustified entries of a
+/// signed-off log-control package), under `hold_id`, in the caller's transaction.
+pub(crate) async fn insert_misuse_report(
+    tx: &mut crate::Tx,
+    r: &NewSecurityReport,
+    conclusion: &str,
+    hold_id: Uuid,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(Uuid, AuditRecord)> {
+    let id = Uuid::now_v7();
+    let high = r.findings.iter().filter(|f| f.severity == Severity::High).count() as i64;
+    let body = serde_json::to_string(&r.findings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    sqlx::query(&format!(
+        "INSERT INTO security_reports ({COLUMNS}, body) VALUES ($1, $2, $3, $4, $5, $6, 'misuse', NULL, NULL, $7, $8, $9, NULL, $10, $11, $12, $13, 1, $14)"
+    ))
+    .bind(id.to_string())
+    .bind(r.period_from.to_string())
+    .bind(r.period_to.to_string())
+    .bind(now.to_string())
+    .bind(&actor.name)
+    .bind(crate::b2i(actor.kind == ActorKind::System))
+    .bind(conclusion)
+    .bind(now.to_string())
+    .bind(&actor.name)
+    .bind(hold_id.to_string())
+    .bind(r.findings.len() as i64)
+    .bind(high)
+    .bind(r.events as i64)
+    .bind(body)
+    .execute(&mut *tx.tx)
+    .await?;
+    let event = AuditRecord::new(actor, AuditAction::SecurityReportMisuse, "security_report", Some(id), now)
+        .details(serde_json::json!({ "hold_id": hold_id, "findings": r.findings.len() }));
+    Ok((id, event))
+}
+
 /// What the security report needs of one account.
 #[derive(Debug, Clone)]
 pub struct ReportAccount {

@@ -99,6 +99,13 @@ fn fixture(version: i64) -> &'static str {
             "INSERT INTO security_reports (id, period_from, period_to, created_at, created_by, automatic, state, findings, high, events, body, version) \
               VALUES ('00000000-0000-0000-0000-0000000000d1', '2026-01-04T00:00:00Z', '2026-01-05T00:00:00Z', '2026-01-05T01:00:00Z', 'security report', 1, 'open', 0, 0, 0, '[]', 1);"
         }
+        14 => {
+            "INSERT INTO log_control_packages (id, supplier_id, period_from, period_to, seq_from, seq_to, seed_hash, seed, candidates, entries, state, \
+              due_at, created_at, created_by, automatic, version) VALUES ('00000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-0000000000a1', \
+              '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', 0, 10, 'h', 's', 1, 1, 'open', '2026-02-15T00:00:00Z', '2026-02-01T01:00:00Z', 'log control', 1, 1); \
+              INSERT INTO log_control_entries (package_id, n, seq, at, system_id, account_id, username, action, subject_index, pseudonym, reasons) \
+              VALUES ('00000000-0000-0000-0000-0000000000e1', 1, 5, '2026-01-10T10:00:00Z', 's', 'a', 'omsmet1', 'journal.read', 'ab12', 1, 'random');"
+        }
         _ => panic!("no fixture for schema version {version}: add one when adding a migration"),
     }
 }
@@ -147,6 +154,8 @@ backend_tests! {
         assert_eq!(store.last_client_import(supplier).await.unwrap().unwrap().imported_by, "sc");
         let reports = store.security_reports(None, 10).await.unwrap();
         assert_eq!(reports[0].state, domain::security_report::CaseState::Open, "version 13 keeps security reports");
+        let (package, entries) = store.log_control_package(Uuid::from_u128(0xe1)).await.unwrap().unwrap();
+        assert_eq!((package.state, entries.len(), entries[0].reasons.clone()), (domain::log_control::PackageState::Open, 1, vec![domain::log_control::Stratum::Random]), "version 14 keeps log-control packages");
     }
 
     async fn a_database_newer_than_the_binary_is_refused(b: TestBackend) {

@@ -167,6 +167,17 @@ pub fn path_id() -> utoipa::openapi::path::Parameter {
         .build()
 }
 
+/// A whole-number path parameter from `minimum` on.
+pub fn path_param(name: &str, description: &str, minimum: u32) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(description))
+        .schema(Some(ObjectBuilder::new().schema_type(SchemaType::Type(Type::Integer)).minimum(Some(f64::from(minimum)))))
+        .build()
+}
+
 pub fn query(name: &str, ty: Type, description: &str) -> utoipa::openapi::path::Parameter {
     ParameterBuilder::new()
         .name(name)

@@ -147,6 +147,15 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     // Security reports (SEC-1, SEC-2): made by the coordinator and the security officer,
     // read by them and auditors (a department head: those handed to the department),
     // investigated by the coordinator.
+    // Log control (SEC-3): drawn by the coordinator and the security officer, followed by
+    // them, the DPO and auditors; a supplier's orderer follows, judges and signs its own.
+    ("draw_log_control", "SO SC", "=", "="),
+    ("list_log_control", "SO SC ORD DPO AUD", "=", "="),
+    ("get_log_control", "SO SC ORD DPO AUD", "SO SC DPO AUD", "SO SC DPO AUD"),
+    ("verify_log_control", "SO SC ORD DPO AUD", "SO SC DPO AUD", "SO SC DPO AUD"),
+    ("judge_log_control_entry", "ORD", "-", "-"),
+    ("reveal_log_control_subject", "ORD", "-", "-"),
+    ("sign_off_log_control", "ORD", "-", "-"),
     ("make_security_report", "SO SC", "=", "="),
     ("list_security_reports", "SO SC DH AUD", "=", "="),
     ("get_security_report", "SO SC AUD", "=", "="),

@@ -152,7 +152,7 @@ backend_tests! {
         // (username, role, supplier, department, person, the menu)
         type Case<'a> = (&'a str, UserRole, Option<Uuid>, Option<Uuid>, Option<Uuid>, &'a [&'a str]);
         let cases: Vec<Case> = vec![
-            ("bestiller", UserRole::SupplierOrderer, Some(s.supplier_a), None, Some(s.person_a), &["/", "/requests", "/staff", "/accounts", "/registry"]),
+            ("bestiller", UserRole::SupplierOrderer, Some(s.supplier_a), None, Some(s.person_a), &["/", "/requests", "/staff", "/accounts", "/registry", "/log-control"]),
             ("leder", UserRole::DepartmentHead, None, Some(s.department), None, &["/", "/inbox", "/requests", "/accounts", "/emergency", "/registry", "/security-reports"]),
             ("koordinator", UserRole::SecurityCoordinator, None, None, None, &["/", "/inbox", "/requests", "/accounts", "/tasks", "/emergency", "/registry", "/audit", "/oversight"]),
             ("drift", UserRole::ItOperator, None, None, None, &["/", "/requests", "/accounts", "/tasks", "/registry", "/oversight"]),

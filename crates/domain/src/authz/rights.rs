@@ -263,6 +263,13 @@ permissions! {
     /// SEC-2: look into a report and conclude it (the coordinator; the department head
     /// of the area it was handed to).
     InvestigateSecurityReport = "investigate_security_report",
+    /// SEC-3: draw a supplier's log-control package.
+    DrawLogControl = "draw_log_control",
+    /// SEC-3: follow log-control packages (a supplier: its own).
+    SeeLogControl = "see_log_control",
+    /// SEC-3: judge a package's entries, reveal a data subject, and sign it off (the
+    /// supplier's authorised orderer).
+    ReviewLogControl = "review_log_control",
     /// make a citizen's extract.
     MakeExtract = "make_extract",
     /// approve showing the names in an extract (the second person).
@@ -339,6 +346,9 @@ pub const PERMISSIONS: &[(Permission, &[(UserRole, Scope)])] = &[
     (P::RunSecurityReport, &[(SecurityCoordinator, All), (SecurityOfficer, All)]),
     (P::SeeSecurityReports, &[(SecurityCoordinator, All), (SecurityOfficer, All), (Auditor, All), (DepartmentHead, OwnDepartment)]),
     (P::InvestigateSecurityReport, &[(SecurityCoordinator, All), (DepartmentHead, OwnDepartment)]),
+    (P::DrawLogControl, &[(SecurityCoordinator, All), (SecurityOfficer, All)]),
+    (P::SeeLogControl, &[(SecurityCoordinator, All), (SecurityOfficer, All), (Dpo, All), (Auditor, All), (SupplierOrderer, OwnSupplier)]),
+    (P::ReviewLogControl, &[(SupplierOrderer, OwnSupplier)]),
     (P::MakeExtract, LOG_KEEPERS),
     (P::ApproveNames, LOG_KEEPERS),
     (P::ManageUsers, &[(Administrator, All)]),

@@ -5,6 +5,7 @@ mod account_types;
 mod accounts;
 mod audit;
 mod clients;
+mod log_control;
 mod other;
 pub mod registry;
 mod requests;
@@ -56,4 +57,5 @@ pub fn routes(doc: &mut Doc) -> Router<AppState> {
         .merge(audit::routes(doc))
         .merge(clients::routes(doc))
         .merge(security_reports::routes(doc))
+        .merge(log_control::routes(doc))
 }

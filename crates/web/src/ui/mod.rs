@@ -431,6 +431,8 @@ const NAV: &[(&str, &str, MayUse)] = &[
     // Those who read the log reach the reports from its page; a department head has them
     // in the menu.
     ("/security-reports", "nav-security-reports", |a, x| a.can(x, Permission::SeeSecurityReports) && !a.can(x, Permission::SearchLog)),
+    // The supplier's orderer reviews log control; the municipality reaches it from the log.
+    ("/log-control", "nav-log-control", |a, x| a.can(x, Permission::SeeLogControl) && !a.can(x, Permission::SearchLog)),
     ("/oversight", "nav-oversight", |a, x| a.may_follow_up(x)),
     ("/admin/users", "nav-users", |a, x| a.can(x, Permission::ManageUsers)),
 ];

@@ -168,6 +168,22 @@ impl World {
             app.import_accounts(&sys, &[acc]).await.unwrap();
             accounts.push(id);
         }
+        // A look-up of a citizen by each account five days ago, for log control (SEC-3).
+        let seen = domain::time::Timestamp(app.now().0 - chrono::Duration::days(5));
+        for (i, system) in [s1, s1, s2].into_iter().enumerate() {
+            let event = store::log::InboundEvent {
+                occurred_at: seen,
+                username: format!("user{i}"),
+                action: "journal.read".into(),
+                outcome: "success".into(),
+                subject: Some(domain::ident::NationalId::parse("010190-1234").unwrap().canonical()),
+                criterion: None,
+                client_ip: None,
+                details: json!({}),
+            };
+            let key = format!("matrix-{i}");
+            app.ingest_audit(system, &key, &app::digest(key.as_bytes()), &[event]).await.unwrap();
+        }
         let mut world = World {
             tokens: HashMap::new(),
             department: [d1, d1, d2],
@@ -297,6 +313,15 @@ impl World {
         t.app.make_security_report(&self.officer, from, now).await.unwrap()
     }
 
+    /// A fresh log-control package of supplier `i`, for a period of its own (one package
+    /// per supplier and period).
+    async fn new_package(&self, t: &TestApp, i: usize) -> Uuid {
+        let now = t.app.now();
+        let from = domain::time::Timestamp(now.0 - chrono::Duration::days(10) + chrono::Duration::seconds(i64::from(self.n())));
+        let to = domain::time::Timestamp(now.0 - chrono::Duration::days(1));
+        t.app.draw_log_control(&self.officer, self.supplier[i], from, to, i18n::DEFAULT_TIME_ZONE).await.unwrap()
+    }
+
     /// A fresh legal hold.
     async fn new_hold(&self, t: &TestApp) -> Uuid {
         let hold = app::HoldInput {
@@ -347,9 +372,10 @@ impl World {
             "audit" if path.contains("/extracts/") => self.new_extract(t).await,
             "audit" => self.new_hold(t).await,
             "security-reports" => self.new_report(t).await,
+            "log-control" => self.new_package(t, idx).await,
             _ => Uuid::nil(),
         };
-        let url = path.replace("{id}", &object.to_string()).replace("{seq}", "1");
+        let url = path.replace("{id}", &object.to_string()).replace("{seq}", "1").replace("{n}", "1");
         let today = t.app.now().date();
         let day = |n: i64| Date(today.0 + chrono::Duration::days(n)).to_string();
         let n = self.n();
@@ -401,6 +427,13 @@ impl World {
             "ingest_audit_events" => json!([{ "occurred_at": "2026-11-01T08:00:00Z", "username": "user0", "action": "journal.read" }]),
             "make_security_report" => json!({ "from": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z" }),
             "step_security_report" => json!({ "step": "investigate", "version": 1 }),
+            "draw_log_control" => {
+                let now = t.app.now().0;
+                let from = (now - chrono::Duration::days(20) + chrono::Duration::seconds(i64::from(n))).to_rfc3339();
+                json!({ "supplier_id": supplier, "from": from, "to": (now - chrono::Duration::days(1)).to_rfc3339() })
+            }
+            "judge_log_control_entry" => json!({ "version": 1, "judgement": "justified", "reason_code": "care_task" }),
+            "sign_off_log_control" => json!({ "version": 1 }),
             "create_hold" => json!({ "case_ref": format!("SAG-{n}"), "reason": "Misbrug", "from": "2026-01-01", "to": "2026-01-31" }),
             "create_extract" => json!({ "subject": "010190-1234" }),
             "create_token" => json!({ "name": "t", "role": "auditor" }),

@@ -396,6 +396,9 @@ async fn search(s: &AppState, ctx: &Ctx, actor: &Actor, q: AuditQuery, posted: b
     if s.app.can(actor, Permission::SeeSecurityReports) {
         p.actions.push(("/security-reports".into(), tr.t("nav-security-reports")));
     }
+    if s.app.can(actor, Permission::SeeLogControl) {
+        p.actions.push(("/log-control".into(), tr.t("nav-log-control")));
+    }
     p.actions.push(("/audit/holds".into(), tr.t("nav-holds")));
     p.primary_first = false;
     if s.app.can(actor, Permission::MakeExtract) || s.app.can(actor, Permission::ApproveNames) {

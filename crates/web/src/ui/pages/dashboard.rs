@@ -19,6 +19,8 @@ fn need_link(need: Need, supplier: bool) -> (&'static str, &'static str, i64) {
         Need::ExtractsWaiting => ("need-extracts-waiting", "/audit/extracts", 0),
         Need::ReportsOpen => ("need-reports-open", "/security-reports?state=open", 0),
         Need::MisuseCases => ("need-misuse-cases", "/security-reports?state=misuse", 0),
+        Need::LogControlToReview => ("need-log-control-to-review", "/log-control?state=open", 0),
+        Need::LogControlOverdue => ("need-log-control-overdue", "/log-control?state=overdue", 0),
         Need::TasksOpen => ("need-tasks-open", "/tasks", 0),
         Need::TasksOld => ("need-tasks-old", "/tasks?older=yes", app::TASK_OLD_DAYS),
         Need::ProvisioningFailing => ("need-provisioning-failing", "/oversight#failing", 0),

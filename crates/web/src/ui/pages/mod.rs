@@ -41,6 +41,7 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(request_page::routes())
         .merge(requests::routes())
         .merge(security_reports::routes())
+        .merge(log_control::routes())
         .merge(staff::routes())
         .merge(tasks::routes())
         .merge(user_page::routes())
@@ -369,6 +370,7 @@ mod emergency_list;
 mod extract;
 mod holds;
 pub(super) mod listing;
+mod log_control;
 mod order;
 mod oversight;
 pub(super) mod own_password;
