@@ -124,6 +124,8 @@ pub struct App {
     registry_generation: Arc<std::sync::atomic::AtomicU64>,
     /// The chosen policy preset's id, with when and at which registry generation it was read.
     preset_cache: Arc<std::sync::Mutex<Option<(Timestamp, u64, String)>>>,
+    /// The period the periodic log-control run last read the log for, and when (SEC-3).
+    log_control_scanned: Arc<std::sync::Mutex<Option<(Timestamp, Timestamp)>>>,
 }
 
 /// Dashboard figures by scope (`None`: the municipality; a supplier) and when counted.
@@ -150,6 +152,7 @@ impl App {
             choice_cache: Arc::default(),
             registry_generation: Arc::default(),
             preset_cache: Arc::default(),
+            log_control_scanned: Arc::default(),
         })
     }
 

@@ -186,26 +186,39 @@ impl App {
         if to.0 > now.0 {
             return Err(FieldError::new("to", codes::LOG_CONTROL_PERIOD_NOT_ENDED).into());
         }
-        let rules = self.active_preset().await?.policy.log_control;
         let range = self
             .store()
             .log_seq_range(store::log::day_of(&Timestamp(from.0 - chrono::Duration::days(1))), store::log::day_of(&now))
             .await?;
-        let Some((seq_from, seq_to)) = range else {
+        let Some(seqs) = range else {
             return Err(FieldError::new("supplier_id", codes::LOG_CONTROL_NO_ACCESSES).into());
         };
-        let accesses = self.accesses(supplier, from, to, (seq_from, seq_to), tz).await?;
+        let accesses = self.accesses(Some(supplier), from, to, seqs, tz).await?.remove(&supplier).unwrap_or_default();
+        self.draw_from(actor, supplier, (from, to), seqs, accesses).await
+    }
+
+    /// Draws and stores the package of `supplier` from its accesses read from events `seqs`.
+    async fn draw_from(
+        &self,
+        actor: &Actor,
+        supplier: Uuid,
+        period: (Timestamp, Timestamp),
+        seqs: (u64, u64),
+        accesses: Vec<Access>,
+    ) -> Result<Uuid> {
         if accesses.is_empty() {
             return Err(FieldError::new("supplier_id", codes::LOG_CONTROL_NO_ACCESSES).into());
         }
+        let rules = self.active_preset().await?.policy.log_control;
+        let now = self.now();
         let seed: [u8; 32] = rand::random();
         let mut package = NewPackage {
             id: Uuid::now_v7(),
             supplier_id: supplier,
-            period_from: from,
-            period_to: to,
-            seq_from,
-            seq_to,
+            period_from: period.0,
+            period_to: period.1,
+            seq_from: seqs.0,
+            seq_to: seqs.1,
             seed_hash: seed_commitment(&seed),
             seed: hex(&seed),
             candidates: accesses.len() as u64,
@@ -220,9 +233,17 @@ impl App {
         }
     }
 
-    /// The supplier's accesses to data subjects in `[from, to)` among events `seqs`,
-    /// each with the targeted strata it falls in.
-    async fn accesses(&self, supplier: Uuid, from: Timestamp, to: Timestamp, seqs: (u64, u64), tz: chrono_tz::Tz) -> Result<Vec<Access>> {
+    /// The accesses to data subjects in `[from, to)` among events `seqs` by each
+    /// supplier's accounts (only `only`'s, if given), each with the targeted strata it
+    /// falls in.
+    async fn accesses(
+        &self,
+        only: Option<Uuid>,
+        from: Timestamp,
+        to: Timestamp,
+        seqs: (u64, u64),
+        tz: chrono_tz::Tz,
+    ) -> Result<HashMap<Uuid, Vec<Access>>> {
         let rules = self.active_preset().await?.policy.log_control;
         let hours = WorkingHours { start: rules.working_hours_start.value, end: rules.working_hours_end.value };
         let recent_from = to.0 - chrono::Duration::days(i64::from(rules.recent_days.value));
@@ -230,24 +251,23 @@ impl App {
         let staff: HashSet<&str> = people.values().map(String::as_str).collect();
         let accounts: HashMap<String, Option<Uuid>> =
             self.store().report_accounts().await?.into_iter().map(|a| (a.id.to_string(), a.person_id)).collect();
-        let mut clients: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
-        for (s, index, f, t) in self.store().client_relations().await? {
-            if s == supplier {
-                clients.entry(index).or_default().push((f, t));
-            }
-        }
-        let has_list = !clients.is_empty();
-        // Only events naming the supplier are parsed: the rest are passed over by their bytes.
-        let needle = format!("\"supplier_id\":\"{supplier}\"");
-        let finder = memchr::memmem::Finder::new(needle.as_bytes());
-        let mut out = Vec::new();
+        let clients = self.clients_by_supplier().await?;
+        // For one supplier, only events naming it are parsed: the rest are passed over by
+        // their bytes.
+        let needle = only.map(|s| format!("\"supplier_id\":\"{s}\""));
+        let finder = needle.as_ref().map(|n| memchr::memmem::Finder::new(n.as_bytes()));
+        let mut out: HashMap<Uuid, Vec<Access>> = HashMap::new();
         scan_log(self.store(), seqs.0, seqs.1, |seq, bytes| {
-            if finder.find(bytes).is_none() {
+            if finder.as_ref().is_some_and(|f| f.find(bytes).is_none()) {
                 return Ok(());
             }
             let e = Seen::parse(seq, bytes)?;
             let Some(subject) = e.subject_index.as_deref() else { return Ok(()) };
             if e.source == SOURCE_PORTVAGT || e.actor_kind != "account" {
+                return Ok(());
+            }
+            let Some(supplier) = e.supplier_id.as_deref().and_then(|s| s.parse::<Uuid>().ok()) else { return Ok(()) };
+            if only.is_some_and(|o| o != supplier) {
                 return Ok(());
             }
             let Ok(at) = Timestamp::parse(&e.at) else { return Ok(()) };
@@ -257,9 +277,9 @@ impl App {
             let person = accounts.get(e.actor.as_ref()).copied().flatten().or_else(|| e.person_id.as_deref().and_then(|p| p.parse().ok()));
             let own = person.and_then(|p| people.get(&p)).map(String::as_str);
             let mut strata = Vec::new();
-            if has_list {
+            if let Some(list) = clients.get(&supplier) {
                 let day = at.date().to_string();
-                let client = clients
+                let client = list
                     .get(subject)
                     .is_some_and(|p| p.iter().any(|(f, t)| f.as_str() <= day.as_str() && t.as_deref().is_none_or(|t| day.as_str() <= t)));
                 if !client {
@@ -277,7 +297,7 @@ impl App {
             if at.0 >= recent_from {
                 strata.push(Stratum::Recent);
             }
-            out.push(Access {
+            out.entry(supplier).or_default().push(Access {
                 candidate: Candidate { seq, account: e.actor.to_string(), strata },
                 at: e.at.to_string(),
                 system_id: e.source.to_string(),
@@ -399,7 +419,11 @@ impl App {
         let from = Timestamp::parse(&row.period_from).map_err(|_| AppError::Internal("package period".into()))?;
         let to = Timestamp::parse(&row.period_to).map_err(|_| AppError::Internal("package period".into()))?;
         let rules = self.active_preset().await?.policy.log_control;
-        let accesses = self.accesses(row.supplier_id, from, to, (row.seq_from, row.seq_to), tz).await?;
+        let accesses = self
+            .accesses(Some(row.supplier_id), from, to, (row.seq_from, row.seq_to), tz)
+            .await?
+            .remove(&row.supplier_id)
+            .unwrap_or_default();
         let again = entries_of(&accesses, &seed, sizes(&rules));
         let same = again.len() == entries.len() && again.iter().zip(&entries).all(|(a, b)| a.seq == b.seq && a.reasons == b.reasons);
         Ok(DrawCheck {
@@ -433,17 +457,40 @@ impl App {
         };
         let latest: HashMap<Uuid, String> = self.store().latest_log_control_periods().await?.into_iter().collect();
         let q = store::ListQuery { kind: Supplier::KIND.as_str(), active: Some(true), limit: 100_000, ..Default::default() };
+        let due: Vec<Uuid> = self
+            .store()
+            .list_entries(&q)
+            .await?
+            .0
+            .into_iter()
+            .map(|s| s.id)
+            .filter(|s| latest.get(s).and_then(|t| Timestamp::parse(t).ok()).is_none_or(|t| t.0 <= from.0))
+            .collect();
+        // The log is read once for every supplier due, and a period at most once a day:
+        // a supplier without look-ups stays due (a system may report late).
+        let read_today = self
+            .log_control_scanned
+            .lock()
+            .ok()
+            .and_then(|m| *m)
+            .is_some_and(|(period, at)| period.0 == to.0 && now.0 - at.0 < chrono::Duration::hours(20));
         let mut drawn = 0;
-        for supplier in self.store().list_entries(&q).await?.0 {
-            let due = latest.get(&supplier.id).and_then(|t| Timestamp::parse(t).ok()).is_none_or(|t| t.0 <= from.0);
-            if !due {
-                continue;
+        if !due.is_empty() && !read_today {
+            let first = store::log::day_of(&Timestamp(from.0 - chrono::Duration::days(1)));
+            if let Some(seqs) = self.store().log_seq_range(first, store::log::day_of(&now)).await? {
+                let mut all = self.accesses(None, from, to, seqs, tz).await?;
+                for supplier in due {
+                    let Some(accesses) = all.remove(&supplier) else { continue };
+                    match self.draw_from(&actor, supplier, (from, to), seqs, accesses).await {
+                        Ok(_) => drawn += 1,
+                        // Drawn meanwhile by hand or by another instance.
+                        Err(AppError::Conflict(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
             }
-            match self.draw_log_control(&actor, supplier.id, from, to, tz).await {
-                Ok(_) => drawn += 1,
-                Err(AppError::Invalid(e)) if e.code == codes::LOG_CONTROL_NO_ACCESSES => {}
-                Err(AppError::Conflict(_)) => {}
-                Err(e) => return Err(e),
+            if let Ok(mut m) = self.log_control_scanned.lock() {
+                *m = Some((to, now));
             }
         }
         self.remind_log_control(&actor, now).await?;
@@ -538,7 +585,7 @@ fn unjustified_case(row: &PackageRow, entries: &[&PackageEntry], statement: &str
     keys.sort();
     keys.dedup();
     let first = entries.iter().filter_map(|e| Timestamp::parse(&e.at).ok()).min_by_key(|t| t.0).unwrap_or(now);
-    let reference = format!("LK-{}", &row.id.simple().to_string()[..8]);
+    let reference = case_reference("LK", row.id);
     let count = entries.len();
     UnjustifiedCase {
         report: NewSecurityReport {
@@ -551,13 +598,21 @@ fn unjustified_case(row: &PackageRow, entries: &[&PackageEntry], statement: &str
         // The reviewer's own words, under the package's reference.
         conclusion: if statement.is_empty() { reference.clone() } else { format!("{reference}: {statement}") },
         hold: store::log::NewHold {
+            // The reviewer's own words, else the package's reference.
+            reason: if statement.is_empty() { reference.clone() } else { statement.to_string() },
             case_ref: reference,
-            reason: format!("SEC-3 log control: {count} unjustified"),
             keys,
             from_day: store::log::day_of(&first),
             to_day: store::log::day_of(&now),
         },
     }
+}
+
+/// A case's reference: a prefix and the id's random last eight digits (the first are
+/// the time it was made, shared by ids made in the same millisecond).
+pub(crate) fn case_reference(prefix: &str, id: Uuid) -> String {
+    let digits = id.simple().to_string();
+    format!("{prefix}-{}", &digits[digits.len() - 8..])
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -96,7 +96,7 @@ pub enum CaseInput {
 }
 
 /// The care relations of each supplier with a list: subject index → periods.
-type Clients = HashMap<Uuid, HashMap<String, Vec<(String, Option<String>)>>>;
+pub(crate) type Clients = HashMap<Uuid, HashMap<String, Vec<(String, Option<String>)>>>;
 
 impl App {
     /// SEC-1: makes the report of `[from, to)` from the log and stores it as a case.
@@ -256,7 +256,7 @@ impl App {
             .collect())
     }
 
-    async fn clients_by_supplier(&self) -> Result<Clients> {
+    pub(crate) async fn clients_by_supplier(&self) -> Result<Clients> {
         let mut out: Clients = HashMap::new();
         for (supplier, index, from, to) in self.store().client_relations().await? {
             out.entry(supplier).or_default().entry(index).or_default().push((from, to));
@@ -329,7 +329,7 @@ impl App {
                 keys.dedup();
                 let day = |t: &str| Timestamp::parse(t).map(|t| store::log::day_of(&t)).unwrap_or(0);
                 let hold = store::log::NewHold {
-                    case_ref: format!("SR-{}", &id.simple().to_string()[..8]),
+                    case_ref: crate::log_control::case_reference("SR", id),
                     reason: conclusion.to_string(),
                     keys,
                     from_day: day(&row.period_from),

@@ -42,8 +42,13 @@ async fn list(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, Quer
     list_page(&s, &ctx, &actor, &DrawForm::default(), q.state.as_deref().unwrap_or(""), Vec::new(), done_message(&ctx, &q.done)).await
 }
 
-fn state_text(tr: &Tr, p: &PackageSummary) -> String {
-    if p.overdue { tr.t("ui-lc-state-overdue") } else { tr.t(&format!("ui-lc-state-{}", p.state)) }
+/// A package's state, told to the supplier as its own work.
+fn state_text(tr: &Tr, p: &PackageSummary, supplier: bool) -> String {
+    match (p.overdue, p.state.as_str(), supplier) {
+        (true, ..) => tr.t("ui-lc-state-overdue"),
+        (false, "open", true) => tr.t("ui-lc-state-open-yours"),
+        (false, state, _) => tr.t(&format!("ui-lc-state-{state}")),
+    }
 }
 
 /// The last twelve whole months, newest first: (`2026-11`, "november 2026").
@@ -91,7 +96,7 @@ async fn list_page(
                 row.push(cell(names.get(&p.supplier_id).cloned().unwrap_or_default()));
             }
             row.extend([
-                cell(state_text(tr, p)),
+                cell(state_text(tr, p, supplier_view)),
                 cell(tr.text("ui-lc-judged-of", &[("judged", &tr.num(&p.judged)), ("entries", &tr.num(&p.entries))])),
                 cell(tr.num(&p.unjustified)),
                 cell(local_time(tr, &p.due_at)),
@@ -248,7 +253,7 @@ fn judgement_text(tr: &Tr, e: &PackageEntryView) -> String {
         (Some(j), Some(r)) => {
             let judged = format!("{} – {}", tr.t(&format!("ui-lc-{}", j.code())), tr.t(&format!("ui-lc-reason-{}", r.code())));
             match e.note.as_deref() {
-                Some(n) => format!("{judged}. «{n}»"),
+                Some(n) => format!("{judged}. {}", tr.t1("ui-quoted", n)),
                 None => judged,
             }
         }
@@ -279,8 +284,10 @@ async fn package_page(
         Some(n) => format!("{n} ({})", e.username),
         None => e.username.clone(),
     };
-    let subject = |e: &PackageEntryView| match &shown.revealed {
-        Some((n, number)) if *n == e.n => number.clone(),
+    // A revealed citizen is shown in every look-up of them.
+    let revealed = shown.revealed.as_ref().and_then(|(n, number)| view.entries.iter().find(|e| e.n == *n).map(|e| (e.subject, number)));
+    let subject = |e: &PackageEntryView| match revealed {
+        Some((pseudonym, number)) if pseudonym == e.subject => number.clone(),
         _ => tr.t1("ui-lc-citizen", &e.subject.to_string()),
     };
     let reviewer = s.app.can(actor, Permission::ReviewLogControl) && p.state == "open";
@@ -289,7 +296,7 @@ async fn package_page(
     let mut facts = vec![
         (tr.t("field-supplier_id"), names.get(&p.supplier_id).cloned().unwrap_or_default()),
         (tr.t("ui-period"), period_text(tr, &p.period_from, &p.period_to)),
-        (tr.t("ui-lc-state"), state_text(tr, p)),
+        (tr.t("ui-lc-state"), state_text(tr, p, actor.supplier().is_some())),
         (tr.t("ui-lc-judged"), tr.text("ui-lc-judged-of", &[("judged", &tr.num(&p.judged)), ("entries", &tr.num(&p.entries))])),
         (tr.t("ui-lc-drawn-from"), tr.t1("ui-lc-drawn-from-count", &tr.num(&p.candidates))),
         (tr.t("ui-lc-due"), local_time(tr, &p.due_at)),
@@ -365,7 +372,7 @@ async fn package_page(
                 ],
                 ..Default::default()
             }];
-            if !matches!(&shown.revealed, Some((n, _)) if *n == e.n) {
+            if revealed.is_none_or(|(pseudonym, _)| pseudonym != e.subject) {
                 forms.push(button(format!("/log-control/{}/entries/{}/reveal", p.id, e.n), tr.t("ui-lc-reveal"), false, Vec::new()));
             }
             if let Some(fe) = error.as_ref().filter(|_| shown.failed_entry == Some(e.n)) {

@@ -11,8 +11,19 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// The policy's sections in the order people read them.
-pub(super) const SECTIONS: &[&str] =
-    &["lead_times", "accounts", "emergency", "login", "password", "target_password", "audit", "incidents", "reviews", "engagement"];
+pub(super) const SECTIONS: &[&str] = &[
+    "lead_times",
+    "accounts",
+    "emergency",
+    "login",
+    "password",
+    "target_password",
+    "audit",
+    "incidents",
+    "reviews",
+    "log_control",
+    "engagement",
+];
 
 async fn policy(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn) -> Response {
     if actor.supplier().is_some() || actor.role == UserRole::TargetSystem {
