@@ -88,30 +88,16 @@ fn row(r: &AnyRow) -> Result<SecurityReportRow> {
 impl Store {
     /// Stores a report with its audit event; one without findings is stored closed.
     pub async fn create_security_report(&self, r: &NewSecurityReport, actor: &Actor, now: Timestamp) -> Result<Uuid> {
-        let id = Uuid::now_v7();
-        let high = r.findings.iter().filter(|f| f.severity == Severity::High).count() as i64;
         let empty = r.findings.is_empty();
-        let body = serde_json::to_string(&r.findings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let start = Start {
+            state: if empty { CaseState::Closed } else { CaseState::Open },
+            conclusion: None,
+            closed: empty,
+            delete_after: empty.then_some(r.delete_after_if_empty),
+            hold_id: None,
+        };
         let mut tx = self.begin().await?;
-        sqlx::query(&format!(
-            "INSERT INTO security_reports ({COLUMNS}, body) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, NULL, $8, $9, $10, NULL, $11, $12, $13, 1, $14)"
-        ))
-        .bind(id.to_string())
-        .bind(r.period_from.to_string())
-        .bind(r.period_to.to_string())
-        .bind(now.to_string())
-        .bind(&actor.name)
-        .bind(crate::b2i(actor.kind == ActorKind::System))
-        .bind(if empty { CaseState::Closed.code() } else { CaseState::Open.code() })
-        .bind(empty.then(|| now.to_string()))
-        .bind(empty.then(|| actor.name.clone()))
-        .bind(empty.then(|| r.delete_after_if_empty.to_string()))
-        .bind(r.findings.len() as i64)
-        .bind(high)
-        .bind(r.events as i64)
-        .bind(body)
-        .execute(&mut *tx.tx)
-        .await?;
+        let (id, high) = insert_report(&mut tx, r, &start, actor, now).await?;
         let event =
             AuditRecord::new(actor, AuditAction::SecurityReportCreate, "security_report", Some(id), now).details(serde_json::json!({
                 "period_from": r.period_from.to_string(), "period_to": r.period_to.to_string(),
@@ -238,6 +224,45 @@ impl Store {
     }
 }
 
+/// How a report's case starts.
+struct Start<'a> {
+    state: CaseState,
+    conclusion: Option<&'a str>,
+    /// Concluded at once, by the actor who makes it.
+    closed: bool,
+    delete_after: Option<Timestamp>,
+    hold_id: Option<Uuid>,
+}
+
+/// Inserts a report in the caller's transaction; returns its id and its high findings.
+async fn insert_report(tx: &mut crate::Tx, r: &NewSecurityReport, start: &Start<'_>, actor: &Actor, now: Timestamp) -> Result<(Uuid, i64)> {
+    let id = Uuid::now_v7();
+    let high = r.findings.iter().filter(|f| f.severity == Severity::High).count() as i64;
+    let body = serde_json::to_string(&r.findings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    sqlx::query(&format!(
+        "INSERT INTO security_reports ({COLUMNS}, body) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16)"
+    ))
+    .bind(id.to_string())
+    .bind(r.period_from.to_string())
+    .bind(r.period_to.to_string())
+    .bind(now.to_string())
+    .bind(&actor.name)
+    .bind(crate::b2i(actor.kind == ActorKind::System))
+    .bind(start.state.code())
+    .bind(start.conclusion)
+    .bind(start.closed.then(|| now.to_string()))
+    .bind(start.closed.then(|| actor.name.clone()))
+    .bind(start.delete_after.map(|t| t.to_string()))
+    .bind(start.hold_id.map(|h| h.to_string()))
+    .bind(r.findings.len() as i64)
+    .bind(high)
+    .bind(r.events as i64)
+    .bind(body)
+    .execute(&mut *tx.tx)
+    .await?;
+    Ok((id, high))
+}
+
 /// Stores a report as a case in which misuse was found (the unjustified entries of a
 /// signed-off log-control package), under `hold_id`, in the caller's transaction.
 pub(crate) async fn insert_misuse_report(
@@ -248,28 +273,8 @@ pub(crate) async fn insert_misuse_report(
     actor: &Actor,
     now: Timestamp,
 ) -> Result<(Uuid, AuditRecord)> {
-    let id = Uuid::now_v7();
-    let high = r.findings.iter().filter(|f| f.severity == Severity::High).count() as i64;
-    let body = serde_json::to_string(&r.findings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query(&format!(
-        "INSERT INTO security_reports ({COLUMNS}, body) VALUES ($1, $2, $3, $4, $5, $6, 'misuse', NULL, NULL, $7, $8, $9, NULL, $10, $11, $12, $13, 1, $14)"
-    ))
-    .bind(id.to_string())
-    .bind(r.period_from.to_string())
-    .bind(r.period_to.to_string())
-    .bind(now.to_string())
-    .bind(&actor.name)
-    .bind(crate::b2i(actor.kind == ActorKind::System))
-    .bind(conclusion)
-    .bind(now.to_string())
-    .bind(&actor.name)
-    .bind(hold_id.to_string())
-    .bind(r.findings.len() as i64)
-    .bind(high)
-    .bind(r.events as i64)
-    .bind(body)
-    .execute(&mut *tx.tx)
-    .await?;
+    let start = Start { state: CaseState::Misuse, conclusion: Some(conclusion), closed: true, delete_after: None, hold_id: Some(hold_id) };
+    let (id, _) = insert_report(tx, r, &start, actor, now).await?;
     let event = AuditRecord::new(actor, AuditAction::SecurityReportMisuse, "security_report", Some(id), now)
         .details(serde_json::json!({ "hold_id": hold_id, "findings": r.findings.len() }));
     Ok((id, event))

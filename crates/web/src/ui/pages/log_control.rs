@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::ui::pages::audit::local_time;
+use crate::ui::pages::security_reports::period_text;
 use app::{PackageEntryView, PackageSummary, PackageView};
 use domain::authz::Permission;
 use domain::log_control::{Judgement, ReasonCode};
@@ -162,16 +163,6 @@ async fn list_page(
     let failed = msg.is_some();
     p.error = msg;
     render_form(&p, failed)
-}
-
-/// A package's period as the days it covers, in local time.
-fn period_text(tr: &Tr, from: &str, to: &str) -> String {
-    let day = |t: &str, back: i64| {
-        domain::time::Timestamp::parse(t)
-            .map(|t| tr.date(&Date((t.0 - chrono::Duration::seconds(back)).with_timezone(&tr.tz).date_naive())))
-            .unwrap_or_else(|_| t.to_string())
-    };
-    format!("{} – {}", day(from, 0), day(to, 1))
 }
 
 async fn draw(State(s): State<AppState>, SignedIn { ctx, actor }: SignedIn, CsrfForm(f): CsrfForm<DrawForm>) -> Response {

@@ -47,7 +47,7 @@ fn state_text(tr: &Tr, state: &str) -> String {
 
 /// A report's period as the days it covers, in local time (its end is the start of the
 /// day after).
-fn period_text(tr: &Tr, from: &str, to: &str) -> String {
+pub(super) fn period_text(tr: &Tr, from: &str, to: &str) -> String {
     let day = |t: &str, back: i64| {
         domain::time::Timestamp::parse(t)
             .map(|t| tr.date(&Date((t.0 - chrono::Duration::seconds(back)).with_timezone(&tr.tz).date_naive())))
