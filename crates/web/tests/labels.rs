@@ -59,6 +59,7 @@ fn every_kind_of_object_the_log_names_has_a_name_in_every_language() {
         "outbox",
         "lifecycle",
         "security_report",
+        "log_control",
     ];
     let missing: Vec<String> = Lang::ALL
         .iter()
