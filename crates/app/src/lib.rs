@@ -124,11 +124,16 @@ pub struct App {
     registry_generation: Arc<std::sync::atomic::AtomicU64>,
     /// The chosen policy preset's id, with when and at which registry generation it was read.
     preset_cache: Arc<std::sync::Mutex<Option<(Timestamp, u64, String)>>>,
+    /// Names of registry records read for the pages: when first read, the registry's
+    /// generation then, the names (kept like the choices).
+    name_cache: Arc<std::sync::Mutex<NameCache>>,
     /// The period the periodic log-control run last read the log for, and when (SEC-3).
     log_control_scanned: Arc<std::sync::Mutex<Option<(Timestamp, Timestamp)>>>,
 }
 
 /// Dashboard figures by scope (`None`: the municipality; a supplier) and when counted.
+/// Kept names of registry records: when first read, the registry's generation, the names.
+type NameCache = (Timestamp, u64, std::collections::HashMap<uuid::Uuid, String>);
 type DashboardCache = std::collections::HashMap<store::DashboardScope, (Timestamp, store::DashboardFigures)>;
 
 /// How old the dashboard's figures may be; the page says when they were counted.
@@ -153,6 +158,7 @@ impl App {
             registry_generation: Arc::default(),
             preset_cache: Arc::default(),
             log_control_scanned: Arc::default(),
+            name_cache: Arc::new(std::sync::Mutex::new((Timestamp(chrono::DateTime::UNIX_EPOCH), 0, std::collections::HashMap::new()))),
         })
     }
 
