@@ -12,6 +12,20 @@ use portvagt_app::{EmergencyInput, OutstandingBy, UserInput};
 use world::*;
 
 store::backend_tests! {
+    /// A list names people from names kept between pages: a renamed person is named
+    /// anew at once, and a renamed supplier too.
+    async fn a_renamed_person_is_named_anew_on_the_next_page(b: TestBackend) {
+        let w = world(b, "viborg", "2026-05-04T08:00:00Z", "2027-06-30").await;
+        let before = w.app.names(&[w.staff, w.supplier]).await.unwrap();
+        assert_eq!(before.get(&w.staff).map(String::as_str), Some("Mette Hansen"));
+        let mut person = w.app.get::<Person>(&w.admin, w.staff).await.unwrap().data;
+        person.name = name("Mette Hansen Holm");
+        w.app.update(&w.admin, w.staff, person, None).await.unwrap();
+        let after = w.app.names(&[w.staff, w.supplier]).await.unwrap();
+        assert_eq!(after.get(&w.staff).map(String::as_str), Some("Mette Hansen Holm"));
+        assert_eq!(after.get(&w.supplier), before.get(&w.supplier));
+    }
+
     /// An account locked while it still waited for its evidence went active when
     /// unlocked; it now returns to waiting, and activates only once the evidence is in.
     async fn unlocking_returns_an_account_to_the_state_it_was_locked_from(b: TestBackend) {
