@@ -498,8 +498,9 @@ fn spawn_forwarding(app: &App, config: &Config) {
 
 /// The background work: the outbox worker every few seconds; the lifecycle run, the
 /// reconciliation of every system with a connector, yesterday's security report and the
-/// month's log-control packages at start and then hourly (all idempotent; escalations go out at most once a day, the
-/// report is made once per day).
+/// month's log-control packages at start and then hourly (all idempotent; escalations
+/// go out at most once a day, the report is made once per day, a package once per
+/// supplier and period).
 fn spawn_workers(app: &App, tz: i18n::Tz) {
     let outbox = app.clone();
     tokio::spawn(async move {
