@@ -15,6 +15,7 @@ mod extracts;
 mod lifecycle;
 mod log_control;
 mod log_scan;
+mod names;
 mod needs;
 mod oversight;
 mod passwords;
