@@ -15,6 +15,7 @@ mod extracts;
 mod lifecycle;
 mod log_control;
 mod log_scan;
+mod mail;
 mod names;
 mod needs;
 mod oversight;
@@ -42,6 +43,7 @@ pub use emergency::{EmergencyInput, EmergencyLine, EmergencyReceipt, SupportInpu
 pub use extracts::{CitizenExtract, ExtractEntry, ExtractSummary};
 pub use lifecycle::{LifecycleReport, OverdueDeletion};
 pub use log_control::{DrawCheck, MAX_PACKAGE_DAYS, PackageEntryView, PackageSummary, PackageView};
+pub use mail::{DeliveryRun, MAIL, Mail, MailContent, MailRenderer, NOTIFY, RenderedMail};
 pub use needs::{ACCOUNT_ENDING_DAYS, AGREEMENT_ENDING_DAYS, AgreementAttention, Need, TASK_OLD_DAYS};
 pub use policy::Frame;
 pub use progress::{Outstanding, OutstandingBy};

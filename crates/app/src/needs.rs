@@ -54,6 +54,79 @@ pub enum Need {
     LogControlOverdue,
 }
 
+impl Need {
+    pub const ALL: &'static [Need] = &[
+        Need::Approvals,
+        Need::EmergencyOverdue,
+        Need::EmergencyToSign,
+        Need::ProvisioningFailing,
+        Need::ReconcileFindings,
+        Need::AgreementsEnding,
+        Need::AgreementsIncomplete,
+        Need::StaffMissingEvidence,
+        Need::AccountsEnding,
+        Need::TasksOpen,
+        Need::TasksOld,
+        Need::SupportWaiting,
+        Need::ExtractsWaiting,
+        Need::ReportsOpen,
+        Need::MisuseCases,
+        Need::LogControlToReview,
+        Need::LogControlOverdue,
+    ];
+
+    /// The need's code, as a digest mail's payload keeps it.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Need::Approvals => "approvals",
+            Need::EmergencyOverdue => "emergency_overdue",
+            Need::EmergencyToSign => "emergency_to_sign",
+            Need::ProvisioningFailing => "provisioning_failing",
+            Need::ReconcileFindings => "reconcile_findings",
+            Need::AgreementsEnding => "agreements_ending",
+            Need::AgreementsIncomplete => "agreements_incomplete",
+            Need::StaffMissingEvidence => "staff_missing_evidence",
+            Need::AccountsEnding => "accounts_ending",
+            Need::TasksOpen => "tasks_open",
+            Need::TasksOld => "tasks_old",
+            Need::SupportWaiting => "support_waiting",
+            Need::ExtractsWaiting => "extracts_waiting",
+            Need::ReportsOpen => "reports_open",
+            Need::MisuseCases => "misuse_cases",
+            Need::LogControlToReview => "log_control_to_review",
+            Need::LogControlOverdue => "log_control_overdue",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Need> {
+        Self::ALL.iter().copied().find(|n| n.code() == code)
+    }
+
+    /// The label and the list of the need (a path of the pages); `{arg}` in the label is `days`.
+    pub const fn link(self, supplier: bool) -> (&'static str, &'static str, i64) {
+        match self {
+            Need::Approvals => ("need-approvals", "/inbox", 0),
+            Need::EmergencyOverdue => ("need-emergency-overdue", "/emergency?signoff=overdue", 0),
+            Need::EmergencyToSign => ("need-emergency-to-sign", "/inbox#signoffs", 0),
+            Need::SupportWaiting => ("need-support-waiting", "/oversight#support", 0),
+            Need::ExtractsWaiting => ("need-extracts-waiting", "/audit/extracts", 0),
+            Need::ReportsOpen => ("need-reports-open", "/security-reports?state=open", 0),
+            Need::MisuseCases => ("need-misuse-cases", "/security-reports?state=misuse", 0),
+            Need::LogControlToReview => ("need-log-control-to-review", "/log-control?state=open", 0),
+            Need::LogControlOverdue => ("need-log-control-overdue", "/log-control?state=overdue", 0),
+            Need::TasksOpen => ("need-tasks-open", "/tasks", 0),
+            Need::TasksOld => ("need-tasks-old", "/tasks?older=yes", TASK_OLD_DAYS),
+            Need::ProvisioningFailing => ("need-provisioning-failing", "/oversight#failing", 0),
+            Need::ReconcileFindings => ("need-reconcile-findings", "/oversight#reconciliation", 0),
+            Need::AgreementsEnding => ("need-agreements-ending", "/registry?kind=agreement&attention=ending", AGREEMENT_ENDING_DAYS),
+            Need::AgreementsIncomplete => ("need-agreements-incomplete", "/registry?kind=agreement&attention=incomplete", 0),
+            Need::StaffMissingEvidence if supplier => ("need-staff-missing-evidence", "/staff?attention=evidence", 0),
+            Need::StaffMissingEvidence => ("need-staff-missing-evidence", "/registry?kind=person&attention=evidence", 0),
+            Need::AccountsEnding => ("need-accounts-ending", "/accounts?ending=soon", ACCOUNT_ENDING_DAYS),
+        }
+    }
+}
+
 /// Which agreements a list of agreements needing attention shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AgreementAttention {

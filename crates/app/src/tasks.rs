@@ -87,12 +87,16 @@ impl App {
     }
 
     /// The supplier behind an account: its agreement's, else the person's employer.
-    async fn supplier_of(&self, a: &AccountRow) -> Result<Option<String>> {
-        let supplier_id = match a.agreement_id {
+    pub(crate) async fn supplier_id_of(&self, a: &AccountRow) -> Option<Uuid> {
+        match a.agreement_id {
             Some(agreement) => self.record::<Agreement>(agreement).await.ok().map(|ag| ag.supplier_id),
             None => self.record::<Person>(a.person_id).await.ok().and_then(|p| p.affiliations.first().map(|f| f.supplier_id)),
-        };
-        Ok(match supplier_id {
+        }
+    }
+
+    /// The name of the supplier behind an account.
+    async fn supplier_of(&self, a: &AccountRow) -> Result<Option<String>> {
+        Ok(match self.supplier_id_of(a).await {
             Some(id) => self.record::<Supplier>(id).await.ok().map(|s| s.name.to_string()),
             None => None,
         })

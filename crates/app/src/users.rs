@@ -37,20 +37,43 @@ impl App {
         self.store.user(id).await?.ok_or(AppError::NotFound)
     }
 
-    /// A user's shown name and OpenID Connect subject.
-    pub async fn update_user(&self, actor: &Actor, id: Uuid, display_name: &str, oidc_subject: Option<&str>) -> Result<StoredUser> {
+    /// A user's shown name, OpenID Connect subject and e-mail address (NOT-1; `None`
+    /// leaves the address as it is, an empty one removes it).
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        display_name: &str,
+        oidc_subject: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<StoredUser> {
         self.permit(actor, Permission::ManageUsers)?;
         let display_name = Name::parse(display_name).map_err(|e| e.at("display_name"))?;
         let subject = oidc_subject.map(str::trim).filter(|s| !s.is_empty());
+        let email = match email.map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(e) => Some(Some(domain::text::Email::parse(e).map_err(|e| e.at("email"))?)),
+        };
         self.user(actor, id).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.set_user_profile(id, display_name.as_str(), subject).await?;
+        if let Some(e) = &email {
+            tx.set_user_email(id, e.as_ref().map(|e| e.as_str())).await?;
+        }
         tx.commit(
-            AuditRecord::new(actor, AuditAction::UserUpdate, "user", Some(id), now).details(json!({ "oidc_subject": subject.is_some() })),
+            AuditRecord::new(actor, AuditAction::UserUpdate, "user", Some(id), now)
+                .details(json!({ "oidc_subject": subject.is_some(), "email": email.as_ref().map(Option::is_some) })),
         )
         .await?;
         self.user(actor, id).await
+    }
+
+    /// The user's e-mail address, for their page.
+    pub async fn user_email(&self, actor: &Actor, id: Uuid) -> Result<Option<String>> {
+        self.user(actor, id).await?;
+        Ok(self.store.user_email(id).await?)
     }
 
     /// A new one-time password (the lost or forgotten one): to be changed at the next

@@ -7,6 +7,7 @@
 pub mod ad;
 pub mod ldap;
 pub mod scim;
+pub mod smtp;
 pub mod testing;
 
 use domain::time::Date;

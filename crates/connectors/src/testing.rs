@@ -269,3 +269,69 @@ impl ScimServer {
         crate::scim::ScimConfig { base_url: format!("http://127.0.0.1:{}/v2", self.port), bearer_token: SCIM_TOKEN.into() }
     }
 }
+
+/// An SMTP server for tests: `aiosmtpd` from PyPI, which the test command installs into
+/// a virtual environment and names in `PORTVAGT_TEST_SMTP_SERVER`. It accepts every
+/// mail into a Maildir on a free loopback port, and stops when dropped.
+pub struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let port = free_port();
+        SmtpServer::start_on(port)
+    }
+
+    /// Starts on a given port (a server that was stopped comes back on its port).
+    pub fn start_on(port: u16) -> SmtpServer {
+        let bin = std::env::var("PORTVAGT_TEST_SMTP_SERVER").unwrap_or_else(|_| {
+            panic!("PORTVAGT_TEST_SMTP_SERVER is not set: run the test command `./scripts/test`, which installs aiosmtpd from PyPI into a virtual environment")
+        });
+        let dir = tempfile::tempdir().expect("maildir");
+        let child = Command::new(&bin)
+            .args(["-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("box"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {bin}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not start listening on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpServer { child, port, dir }
+    }
+
+    /// The settings of a mailer sending here.
+    pub fn settings(&self) -> crate::smtp::SmtpSettings {
+        crate::smtp::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            security: crate::smtp::SmtpSecurity::None,
+            username: None,
+            password: None,
+            from: "Portvagt <portvagt@kommune.example>".into(),
+            ca_pem: None,
+            connections: 4,
+        }
+    }
+
+    /// Every mail received so far, as raw messages.
+    pub fn received(&self) -> Vec<String> {
+        let new = self.dir.path().join("box").join("new");
+        let mut files: Vec<_> = std::fs::read_dir(&new).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
+        files.sort();
+        files.iter().filter_map(|f| std::fs::read_to_string(f).ok()).collect()
+    }
+}

@@ -14,6 +14,7 @@ pub mod error;
 pub mod ident;
 pub mod log_control;
 pub mod login;
+pub mod notice;
 pub mod paging;
 pub mod policy;
 pub mod registry;

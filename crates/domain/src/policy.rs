@@ -170,6 +170,16 @@ pub struct LogControlRules {
     pub working_hours_end: Setting<u32>,
 }
 
+/// NOT-1: e-mail to the people who have something to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationRules {
+    /// The local hour from which each person's daily digest goes out.
+    pub digest_hour: Setting<u32>,
+    /// The notices mailed at once besides the digest.
+    pub immediate: Setting<Vec<crate::notice::NoticeKind>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EngagementRules {
@@ -193,6 +203,7 @@ pub struct Policy {
     pub incidents: IncidentRules,
     pub reviews: ReviewRules,
     pub log_control: LogControlRules,
+    pub notifications: NotificationRules,
     pub engagement: EngagementRules,
 }
 
@@ -306,6 +317,9 @@ impl Preset {
         }
         if lc.working_hours_start.value >= lc.working_hours_end.value || lc.working_hours_end.value > 24 {
             return Err(("log_control.working_hours_end".into(), "must be after the start and at most 24".into()));
+        }
+        if p.notifications.digest_hour.value > 23 {
+            return e("policy.notifications.digest_hour.value", "must be an hour from 0 to 23");
         }
         if p.reviews.interval_months.value == 0 {
             return e("policy.reviews.interval_months.value", "must be at least 1");

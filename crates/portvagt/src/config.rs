@@ -156,6 +156,80 @@ pub struct Config {
     /// `per_minute` and `burst`) (F-10).
     #[serde(default)]
     pub limits: web::limits::RateLimits,
+    /// The SMTP server Portvagt mails through (`[mail]`, TOML file only) (NOT-1);
+    /// without it nobody is mailed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<MailSettings>,
+}
+
+/// The SMTP server and sender (NOT-1).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// `starttls` (default), `tls` (from the first byte, port 465) or `none` (a server
+    /// on this machine only).
+    #[serde(default = "default_smtp_security")]
+    pub security: connectors::smtp::SmtpSecurity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The file holding the SMTP password; it is never printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// The sender, e.g. `Portvagt <portvagt@kommune.dk>`.
+    pub from: String,
+    /// A CA certificate (PEM) the server's certificate is checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// Connections kept open to the server at most.
+    #[serde(default = "default_smtp_connections")]
+    pub connections: u32,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_smtp_security() -> connectors::smtp::SmtpSecurity {
+    connectors::smtp::SmtpSecurity::Starttls
+}
+
+fn default_smtp_connections() -> u32 {
+    4
+}
+
+impl MailSettings {
+    /// The SMTP client, with the password and CA read from their files; an error names
+    /// the setting and the problem.
+    pub fn mailer(&self) -> anyhow::Result<connectors::smtp::Mailer> {
+        let read = |what: &str, path: &Path| {
+            std::fs::read(path).map_err(|e| anyhow::anyhow!("configuration: mail.{what} {}: {e}", path.display()))
+        };
+        let password = match &self.password_file {
+            Some(p) => Some(String::from_utf8_lossy(&read("password_file", p)?).trim().to_string()),
+            None => None,
+        };
+        if password.is_some() != self.username.is_some() {
+            anyhow::bail!("configuration: mail.username and mail.password_file go together");
+        }
+        let ca_pem = match &self.ca_file {
+            Some(p) => Some(read("ca_file", p)?),
+            None => None,
+        };
+        connectors::smtp::Mailer::new(&connectors::smtp::SmtpSettings {
+            host: self.host.clone(),
+            port: self.port,
+            security: self.security,
+            username: self.username.clone(),
+            password,
+            from: self.from.clone(),
+            ca_pem,
+            connections: self.connections,
+        })
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))
+    }
 }
 
 /// A connector for a target system (TOML file only).
@@ -270,6 +344,7 @@ impl Default for Config {
             log: "info".into(),
             connectors: Default::default(),
             limits: Default::default(),
+            mail: None,
         }
     }
 }
@@ -318,6 +393,9 @@ impl Config {
             anyhow::bail!("configuration: time_zone '{}' is not an IANA time zone name (such as Europe/Copenhagen)", config.time_zone);
         }
         config.logo()?;
+        if let Some(mail) = &config.mail {
+            mail.mailer()?;
+        }
         if config.oidc_issuer.is_some() && config.oidc_client_id.is_none() {
             anyhow::bail!("configuration: oidc_issuer is set but oidc_client_id is not");
         }

@@ -99,6 +99,9 @@ enum Command {
         /// The `sub` claim of the user's OpenID Connect identity.
         #[arg(long)]
         oidc_subject: Option<String>,
+        /// Where Portvagt mails what waits for the user (NOT-1).
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Create an API token for a machine client; the secret is printed once.
     CreateToken {
@@ -212,12 +215,23 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{}", t.token);
             Ok(())
         }
-        Command::CreateUser { username, display_name, role, supplier_id, department_id, person_id, oidc_subject } => {
+        Command::CreateUser { username, display_name, role, supplier_id, department_id, person_id, oidc_subject, email } => {
             let app = open_app(&config).await?;
             let role = UserRole::parse(&role)
                 .with_context(|| format!("unknown role '{role}'; roles: {}", UserRole::ALL.map(|r| r.as_str()).join(", ")))?;
-            let input = app::UserInput { username, display_name, role, supplier_id, department_id, person_id, oidc_subject };
-            let (_, password) = app.create_user(&Actor::system("cli"), input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(e) = &email {
+                domain::text::Email::parse(e).map_err(|_| anyhow::anyhow!("--email '{e}' is not an e-mail address"))?;
+            }
+            let input =
+                app::UserInput { username, display_name: display_name.clone(), role, supplier_id, department_id, person_id, oidc_subject };
+            let subject = input.oidc_subject.clone();
+            let cli = Actor::system("cli");
+            let (user, password) = app.create_user(&cli, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if email.is_some() {
+                app.update_user(&cli, user.id, &display_name, subject.as_deref(), email.as_deref())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
             println!("{password}");
             Ok(())
         }
@@ -409,6 +423,8 @@ async fn serve(config: &Config, demo: bool) -> Result<()> {
     spawn_workers(&app, config.time_zone.parse().unwrap_or(i18n::DEFAULT_TIME_ZONE));
     spawn_checkpoints(&app, load_audit_key(config)?, config.audit_origin(), config.audit_checkpoint_secs);
     spawn_forwarding(&app, config);
+    let tz = config.time_zone.parse().unwrap_or(i18n::DEFAULT_TIME_ZONE);
+    portvagt::mail_worker::spawn_mail(&app, config.mail.as_ref(), &url, tz).await?;
     // The client's address reaches the rate limits (F-10).
     let service = web::router_with(app, config.ui(addr)).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown()).await?;

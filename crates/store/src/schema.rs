@@ -546,4 +546,5 @@ CREATE INDEX account_search_trgm ON account_search USING gin (name gin_trgm_ops)
     oversight::CLIENT_LISTS,
     oversight::SECURITY_REPORTS,
     oversight::LOG_CONTROL,
+    oversight::MAIL,
 ];

@@ -99,6 +99,31 @@ impl Store {
             .collect()
     }
 
+    /// Takes up to `limit` due rows of `topic` for this worker until `lease_until`: another
+    /// worker (or instance) skips them meanwhile and takes them over when the lease runs
+    /// out unfinished. Bookkeeping of the outbox itself, so it writes no audit event.
+    pub async fn claim_messages(&self, topic: &str, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PendingMessage>> {
+        let candidates = self.pending_messages(topic, now, limit).await?;
+        if candidates.is_empty() {
+            return Ok(candidates);
+        }
+        let mut tx = self.begin().await?;
+        let mut mine = Vec::with_capacity(candidates.len());
+        for m in candidates {
+            let res = sqlx::query("UPDATE outbox SET available_at = $1 WHERE id = $2 AND completed_at IS NULL AND available_at <= $3")
+                .bind(lease_until.to_string())
+                .bind(m.id.to_string())
+                .bind(now.to_string())
+                .execute(&mut *tx.tx)
+                .await?;
+            if res.rows_affected() == 1 {
+                mine.push(m);
+            }
+        }
+        tx.tx.commit().await?;
+        Ok(mine)
+    }
+
     /// Provisioning actions that failed at least once and are not done yet (PRV-2).
     pub async fn failing_messages(&self, topic: &str) -> Result<Vec<FailingMessage>> {
         self.unfinished(topic, " AND last_error IS NOT NULL").await

@@ -106,6 +106,11 @@ fn fixture(version: i64) -> &'static str {
               INSERT INTO log_control_entries (package_id, n, seq, at, system_id, account_id, username, action, subject_index, pseudonym, reasons) \
               VALUES ('00000000-0000-0000-0000-0000000000e1', 1, 5, '2026-01-10T10:00:00Z', 's', 'a', 'omsmet1', 'journal.read', 'ab12', 1, 'random');"
         }
+        15 => {
+            "UPDATE users SET email = 'sc@kommune.dk'; \
+              INSERT INTO mail_notices (id, user_id, kind, created_at) VALUES ('00000000-0000-0000-0000-0000000000f1', 'u', 'escalation', '2026-02-01T01:00:00Z'); \
+              INSERT INTO mail_digests (user_id, day, outbox_id, created_at) VALUES ('u', '2026-02-01', 'o', '2026-02-01T06:00:00Z');"
+        }
         _ => panic!("no fixture for schema version {version}: add one when adding a migration"),
     }
 }

@@ -60,6 +60,7 @@ fn every_kind_of_object_the_log_names_has_a_name_in_every_language() {
         "lifecycle",
         "security_report",
         "log_control",
+        "mail",
     ];
     let missing: Vec<String> = Lang::ALL
         .iter()
@@ -68,4 +69,29 @@ fn every_kind_of_object_the_log_names_has_a_name_in_every_language() {
         .map(|(lang, k)| format!("{} {k}", lang.code()))
         .collect();
     assert!(missing.is_empty(), "objects without a name: {missing:?}");
+}
+
+// REQ: NOT-1
+#[test]
+fn every_notice_kind_and_mail_text_has_words_in_every_language() {
+    let catalog = i18n::Catalog::new();
+    let mut keys: Vec<String> = domain::notice::NoticeKind::ALL.iter().map(|k| format!("notice-{}", k.code())).collect();
+    keys.extend(
+        [
+            "mail-digest-subject",
+            "mail-digest-intro",
+            "mail-digest-notices",
+            "mail-notice-subject",
+            "mail-notice-intro",
+            "mail-due",
+            "mail-open",
+            "mail-footer",
+        ]
+        .map(String::from),
+    );
+    let missing: Vec<String> = Lang::ALL
+        .iter()
+        .flat_map(|lang| keys.iter().filter(|k| !catalog.has(*lang, k)).map(move |k| format!("{} {k}", lang.code())))
+        .collect();
+    assert!(missing.is_empty(), "without words: {missing:?}");
 }

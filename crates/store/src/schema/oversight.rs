@@ -1,5 +1,5 @@
 //! The oversight migrations: suppliers' client lists (X-11), security reports (SEC-1,
-//! SEC-2) and log-control packages (SEC-3).
+//! SEC-2), log-control packages (SEC-3) and e-mail (NOT-1).
 
 use super::Migration;
 
@@ -116,6 +116,31 @@ CREATE TABLE log_control_entries (
     judged_by TEXT,
     judged_at TEXT,
     PRIMARY KEY (package_id, n)
+);
+"#,
+    sqlite: "",
+    postgres: "",
+};
+
+pub(super) const MAIL: Migration = Migration {
+    version: 15,
+    name: "users' e-mail addresses, the notices waiting for their digest and the digests sent (NOT-1)",
+    common: r#"
+ALTER TABLE users ADD COLUMN email TEXT;
+CREATE TABLE mail_notices (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    mailed_at TEXT
+);
+CREATE INDEX mail_notices_user ON mail_notices (user_id, mailed_at);
+CREATE TABLE mail_digests (
+    user_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    outbox_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, day)
 );
 "#,
     sqlite: "",

@@ -9,30 +9,6 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/", get(dashboard))
 }
 
-/// The label and the list of each need; `{arg}` in the label is `days`.
-fn need_link(need: Need, supplier: bool) -> (&'static str, &'static str, i64) {
-    match need {
-        Need::Approvals => ("need-approvals", "/inbox", 0),
-        Need::EmergencyOverdue => ("need-emergency-overdue", "/emergency?signoff=overdue", 0),
-        Need::EmergencyToSign => ("need-emergency-to-sign", "/inbox#signoffs", 0),
-        Need::SupportWaiting => ("need-support-waiting", "/oversight#support", 0),
-        Need::ExtractsWaiting => ("need-extracts-waiting", "/audit/extracts", 0),
-        Need::ReportsOpen => ("need-reports-open", "/security-reports?state=open", 0),
-        Need::MisuseCases => ("need-misuse-cases", "/security-reports?state=misuse", 0),
-        Need::LogControlToReview => ("need-log-control-to-review", "/log-control?state=open", 0),
-        Need::LogControlOverdue => ("need-log-control-overdue", "/log-control?state=overdue", 0),
-        Need::TasksOpen => ("need-tasks-open", "/tasks", 0),
-        Need::TasksOld => ("need-tasks-old", "/tasks?older=yes", app::TASK_OLD_DAYS),
-        Need::ProvisioningFailing => ("need-provisioning-failing", "/oversight#failing", 0),
-        Need::ReconcileFindings => ("need-reconcile-findings", "/oversight#reconciliation", 0),
-        Need::AgreementsEnding => ("need-agreements-ending", "/registry?kind=agreement&attention=ending", app::AGREEMENT_ENDING_DAYS),
-        Need::AgreementsIncomplete => ("need-agreements-incomplete", "/registry?kind=agreement&attention=incomplete", 0),
-        Need::StaffMissingEvidence if supplier => ("need-staff-missing-evidence", "/staff?attention=evidence", 0),
-        Need::StaffMissingEvidence => ("need-staff-missing-evidence", "/registry?kind=person&attention=evidence", 0),
-        Need::AccountsEnding => ("need-accounts-ending", "/accounts?ending=soon", app::ACCOUNT_ENDING_DAYS),
-    }
-}
-
 fn tile(count: String, label: String, href: &str, calm: bool) -> Tile {
     Tile { count, label, href: href.to_string(), calm }
 }
@@ -68,7 +44,7 @@ fn needs_section(tr: &Tr, needs: &[(Need, u64)], supplier: bool) -> Section {
     let tiles = ordered
         .iter()
         .map(|(need, n)| {
-            let (key, href, days) = need_link(*need, supplier);
+            let (key, href, days) = need.link(supplier);
             tile(tr.num(n), tr.t1(key, &days.to_string()), href, *n == 0)
         })
         .collect();

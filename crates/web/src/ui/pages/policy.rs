@@ -22,6 +22,7 @@ pub(super) const SECTIONS: &[&str] = &[
     "incidents",
     "reviews",
     "log_control",
+    "notifications",
     "engagement",
 ];
 
@@ -91,7 +92,7 @@ pub(super) fn value_text(tr: &Tr, v: &Value) -> String {
         Value::Number(n) => n.as_u64().map(|n| tr.num(&n)).unwrap_or_else(|| n.to_string()),
         Value::String(s) if s.is_empty() => "–".into(),
         // A code the catalogues name (an evidence or attestation kind), else the text.
-        Value::String(s) => ["evidence-", "opt-attestation-"]
+        Value::String(s) => ["evidence-", "opt-attestation-", "notice-"]
             .iter()
             .map(|prefix| format!("{prefix}{s}"))
             .find(|k| tr.catalog.has(tr.lang, k))

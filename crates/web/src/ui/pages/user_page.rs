@@ -44,12 +44,14 @@ async fn user_page(
     ids.extend(u.department_id);
     ids.extend(u.person_id);
     let names = s.app.names(&ids).await.unwrap_or_default();
+    let email = s.app.user_email(actor, id).await.ok().flatten();
     let name = |x: Option<Uuid>| x.and_then(|x| names.get(&x).cloned()).unwrap_or_else(|| "–".into());
     let facts = vec![
         (tr.t("field-username"), u.username.clone()),
         (tr.t("field-role"), tr.role(&u.role)),
         (tr.t("field-status"), tr.t(if u.active { "ui-user-active" } else { "ui-user-inactive" })),
         (tr.t("ui-totp"), tr.t(if u.totp_confirmed { "ui-totp-set" } else { "ui-totp-not-set" })),
+        (tr.t("field-email"), email.clone().unwrap_or_else(|| tr.t("ui-email-none"))),
         (tr.t("field-supplier_id"), name(u.supplier_id)),
         (tr.t("field-department_id"), name(u.department_id)),
         (tr.t("field-person_id"), name(u.person_id)),
@@ -64,6 +66,7 @@ async fn user_page(
         fields: vec![
             FieldSpec::new(tr, "display_name", "text").required().value(&u.display_name),
             FieldSpec::new(tr, "oidc_subject", "text").value(u.oidc_subject.as_deref().unwrap_or("")).hint(tr.t("ui-oidc-subject-hint")),
+            FieldSpec::new(tr, "email", "email").value(email.as_deref().unwrap_or("")).hint(tr.t("ui-user-email-hint")),
         ],
         ..Default::default()
     };
@@ -132,6 +135,8 @@ struct EditForm {
     display_name: String,
     #[serde(default)]
     oidc_subject: String,
+    #[serde(default)]
+    email: String,
 }
 
 async fn update(
@@ -140,7 +145,7 @@ async fn update(
     RecordId(id): RecordId,
     CsrfForm(f): CsrfForm<EditForm>,
 ) -> Response {
-    let result = s.app.update_user(&actor, id, &f.display_name, Some(&f.oidc_subject)).await;
+    let result = s.app.update_user(&actor, id, &f.display_name, Some(&f.oidc_subject), Some(&f.email)).await;
     done_or_again(&ctx, &s, result, |_| format!("/admin/users/{id}?done=saved"), |fe| user_page(&s, &ctx, &actor, id, None, None, vec![fe]))
         .await
 }
