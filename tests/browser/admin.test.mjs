@@ -63,6 +63,19 @@ test("the administrator creates an orderer picked by name and resets a lost seco
   assert.match(await page.textContent("main"), /Totrinsbekræftelse\s*Ikke opsat/);
   await screenshot(page, "user-totp-reset");
   await checkAccessibility(page, "user");
+
+  // REQ: NOT-1 — the administrator gives the orderer an e-mail address for the daily
+  // digest; a wrong one is refused on its field.
+  assert.match(await page.textContent("main"), /E-mail\s*Ingen – får ingen e-mail fra Portvagt/);
+  await page.getByText("Ret navn, e-mail og login via organisationen").click();
+  await page.fill("#f-email", "ny.bestiller@omsorg");
+  await page.getByRole("button", { name: "Gem" }).click();
+  assert.match(await page.textContent("#f-email-error"), /e-mail/i);
+  await page.fill("#f-email", "ny.bestiller@omsorg-nord.example");
+  await page.getByRole("button", { name: "Gem" }).click();
+  assert.match(await page.textContent("#page-success"), /Ændringerne blev gemt/);
+  assert.match(await page.textContent("main"), /E-mail\s*ny\.bestiller@omsorg-nord\.example/);
+  await screenshot(page, "user-email");
   await logout(page);
 
   // The next login, after the password, sets up a new authenticator.

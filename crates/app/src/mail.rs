@@ -40,6 +40,9 @@ pub const MAIL: &str = "mail";
 const LEASE_MINUTES: i64 = 10;
 /// Mails sent in one round of the worker.
 const ROUND: u32 = 500;
+/// Mails whose outcome is recorded in one transaction: a crash loses at most these
+/// marks, and those mails go again after their lease (with the same Message-ID).
+const RECORD_BATCH: usize = 50;
 
 /// What a mail says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -235,6 +238,7 @@ impl App {
                 return Ok(run);
             }
             let mut sending = tokio::task::JoinSet::new();
+            let mut finished = Vec::new();
             for m in claimed {
                 let payload: MailPayload = serde_json::from_value(m.payload.clone()).map_err(|e| AppError::Internal(e.to_string()))?;
                 let recipient = self.store.mail_recipient(payload.user_id).await?;
@@ -253,6 +257,15 @@ impl App {
                     html: rendered.html,
                     message_id: format!("<{}@portvagt>", m.id),
                 };
+                // At most as many on their way as the pool keeps connections.
+                while sending.len() >= mailer.connections() {
+                    if let Some(joined) = sending.join_next().await {
+                        finished.push(joined.map_err(|e| AppError::Internal(e.to_string()))?);
+                    }
+                }
+                if finished.len() >= RECORD_BATCH {
+                    self.record_mail(std::mem::take(&mut finished), &mut run).await?;
+                }
                 let mailer = mailer.clone();
                 sending.spawn(async move {
                     let outcome = mailer.send(&out).await;
@@ -260,35 +273,52 @@ impl App {
                 });
             }
             while let Some(joined) = sending.join_next().await {
-                let (m, payload, outcome) = joined.map_err(|e| AppError::Internal(e.to_string()))?;
-                match outcome {
-                    Ok(()) => {
-                        self.mail_done(m.id, payload.user_id, &payload.content, Ok(())).await?;
-                        run.sent += 1;
-                    }
-                    Err(e) => {
-                        let now = self.now();
-                        let attempt = m.attempts + 1;
-                        let at = if e.is_retryable() {
-                            Timestamp(now.0 + chrono::Duration::minutes(5 * (1 << (attempt - 1).clamp(0, 6))))
-                        } else {
-                            Timestamp(now.0 + chrono::Duration::hours(24))
-                        };
-                        let mut tx = self.store.begin().await?;
-                        tx.retry_message(m.id, &e.to_string(), at).await?;
-                        tx.commit(
-                            AuditRecord::new(&Actor::system("mail"), AuditAction::MailFailed, "user", Some(payload.user_id), now)
-                                .outcome("failed")
-                                .details(
-                                    json!({ "mail": m.id, "kind": kind_of(&payload.content), "attempt": attempt, "error": e.to_string() }),
-                                ),
-                        )
-                        .await?;
-                        run.failed += 1;
-                    }
+                finished.push(joined.map_err(|e| AppError::Internal(e.to_string()))?);
+            }
+            self.record_mail(std::mem::take(&mut finished), &mut run).await?;
+        }
+    }
+
+    /// Records what became of mails sent, in one transaction: done, or back in the queue
+    /// for their next attempt (with back-off while the server is unavailable, a day after
+    /// a refusal).
+    async fn record_mail(&self, finished: Vec<Sending>, run: &mut DeliveryRun) -> Result<()> {
+        let now = self.now();
+        let worker = Actor::system("mail");
+        let mut tx = self.store.begin().await?;
+        let mut events = Vec::with_capacity(finished.len());
+        for (m, payload, outcome) in finished {
+            let kind = kind_of(&payload.content);
+            match outcome {
+                Ok(()) => {
+                    tx.complete_message(m.id, now).await?;
+                    events.push(
+                        AuditRecord::new(&worker, AuditAction::MailSent, "user", Some(payload.user_id), now)
+                            .details(json!({ "mail": m.id, "kind": kind })),
+                    );
+                    run.sent += 1;
+                }
+                Err(e) => {
+                    let attempt = m.attempts + 1;
+                    let at = if e.is_retryable() {
+                        Timestamp(now.0 + chrono::Duration::minutes(5 * (1 << (attempt - 1).clamp(0, 6))))
+                    } else {
+                        Timestamp(now.0 + chrono::Duration::hours(24))
+                    };
+                    tx.retry_message(m.id, &e.to_string(), at).await?;
+                    events.push(
+                        AuditRecord::new(&worker, AuditAction::MailFailed, "user", Some(payload.user_id), now)
+                            .outcome("failed")
+                            .details(json!({ "mail": m.id, "kind": kind, "attempt": attempt, "error": e.to_string() })),
+                    );
+                    run.failed += 1;
                 }
             }
         }
+        let Some(last) = events.pop() else { return Ok(tx.rollback().await?) };
+        tx.append_audit_many(&events).await?;
+        tx.commit(last).await?;
+        Ok(())
     }
 
     /// Marks a mail done: sent, or dropped for the reason given.
@@ -305,6 +335,9 @@ impl App {
         Ok(())
     }
 }
+
+/// A mail on its way and what the server answered.
+type Sending = (store::PendingMessage, MailPayload, connectors::Result<()>);
 
 fn kind_of(c: &MailContent) -> &'static str {
     match c {

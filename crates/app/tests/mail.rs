@@ -40,7 +40,14 @@ fn parse(raw: &str) -> Received {
     }
 }
 
-async fn user(w: &World, username: &str, name: &str, role: UserRole, org: (Option<Uuid>, Option<Uuid>, Option<Uuid>), email: Option<&str>) -> Actor {
+async fn user(
+    w: &World,
+    username: &str,
+    name: &str,
+    role: UserRole,
+    org: (Option<Uuid>, Option<Uuid>, Option<Uuid>),
+    email: Option<&str>,
+) -> Actor {
     let input = UserInput {
         username: username.into(),
         display_name: name.into(),
@@ -61,7 +68,9 @@ async fn user(w: &World, username: &str, name: &str, role: UserRole, org: (Optio
 async fn notify(w: &World, payload: serde_json::Value) {
     let mut tx = w.app.store().begin().await.unwrap();
     tx.enqueue(&OutboxMessage { id: Uuid::now_v7(), topic: "notify".into(), payload }, w.app.now()).await.unwrap();
-    tx.commit(store::AuditRecord::new(&w.admin, domain::audit_action::AuditAction::LifecycleRun, "lifecycle", None, w.app.now())).await.unwrap();
+    tx.commit(store::AuditRecord::new(&w.admin, domain::audit_action::AuditAction::LifecycleRun, "lifecycle", None, w.app.now()))
+        .await
+        .unwrap();
 }
 
 // REQ: NOT-1
@@ -74,7 +83,8 @@ async fn digests_and_notices(b: TestBackend) {
     let render = |m: &Mail| renderer.render(m);
     let boss = w.orderer.person;
     let head = user(&w, "lokr", "Lone Kristensen", UserRole::DepartmentHead, (None, Some(w.care), None), Some("lone@viborg.example")).await;
-    let coordinator = user(&w, "soib", "Søren Ibsen", UserRole::SecurityCoordinator, (None, None, None), Some("soren@viborg.example")).await;
+    let coordinator =
+        user(&w, "soib", "Søren Ibsen", UserRole::SecurityCoordinator, (None, None, None), Some("soren@viborg.example")).await;
     w.app.set_language(&coordinator, "en").await.unwrap();
     user(&w, "oleord", "Ole Orderer", UserRole::SupplierOrderer, (Some(w.supplier), None, boss), Some("ole@omsorg-nord.example")).await;
     // A head with something waiting but no address is never mailed.
@@ -95,7 +105,11 @@ async fn digests_and_notices(b: TestBackend) {
     assert!(to_head.subject.starts_with("Portvagt – det venter på dig"), "{}", to_head.subject);
     assert!(to_head.text.contains("Bestillinger der venter på din godkendelse: 1"), "{}", to_head.text);
     assert!(to_head.text.contains(&format!("{BASE}/inbox")), "a link to the list");
-    assert!(to_head.html.contains(&format!("<a href=\"{BASE}/inbox\">Bestillinger der venter på din godkendelse</a>: 1")), "{}", to_head.html);
+    assert!(
+        to_head.html.contains(&format!("<a href=\"{BASE}/inbox\">Bestillinger der venter på din godkendelse</a>: 1")),
+        "{}",
+        to_head.html
+    );
     assert!(to_head.raw.lines().any(|l| l.starts_with("Message-ID: <") && l.ends_with("@portvagt>")), "a stable Message-ID");
     // No name, username, CPR number or order number in any mail.
     for m in &mails {
