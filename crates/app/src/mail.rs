@@ -177,7 +177,7 @@ impl App {
         let now = self.now();
         let local = now.0.with_timezone(&tz);
         let hour = self.active_preset().await?.policy.notifications.digest_hour.value;
-        if !digest_due(local.hour(), hour, false) {
+        if !digest_due(local.hour(), hour) {
             return Ok(0);
         }
         let day = local.date_naive().to_string();

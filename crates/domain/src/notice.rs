@@ -87,10 +87,10 @@ impl NoticeKind {
     }
 }
 
-/// Whether a user's digest for `today` is due: it is past the digest hour locally and
-/// none went out today.
-pub fn digest_due(local_hour: u32, digest_hour: u32, already_sent_today: bool) -> bool {
-    local_hour >= digest_hour && !already_sent_today
+/// Whether the day's digests are due: it is past the digest hour locally (once a day
+/// per person is kept by the store's key on person and day).
+pub fn digest_due(local_hour: u32, digest_hour: u32) -> bool {
+    local_hour >= digest_hour
 }
 
 #[cfg(test)]
@@ -109,9 +109,9 @@ mod tests {
     }
 
     #[test]
-    fn digest_waits_for_its_hour_and_goes_once() {
-        assert!(!digest_due(6, 7, false));
-        assert!(digest_due(7, 7, false));
-        assert!(!digest_due(12, 7, true));
+    fn digest_waits_for_its_hour() {
+        assert!(!digest_due(6, 7));
+        assert!(digest_due(7, 7));
+        assert!(digest_due(23, 7));
     }
 }
